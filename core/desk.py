@@ -1,0 +1,788 @@
+"""`Desk`: the one way to read and change a desk.
+
+Every surface (screens, command line, later HTTP and mail) calls these
+methods with the acting user. A command takes the writer lock, catches up with
+what other processes wrote, checks access and the rules, records events in
+the journal (durable before it returns), applies them, and then tells
+subscribers. Settings changes are made on a copy and saved whole, so a refused
+rule leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from core import access
+from core.access import Actor
+from core.clock import Clock, default_clock
+from core.errors import DeskError
+from core.events import (
+    Changes,
+    ContactAdded,
+    Entry,
+    Event,
+    Notice,
+    StageDeleted,
+    TicketChanged,
+    TicketCreated,
+    TicketDeleted,
+)
+from core.model import (
+    DeskConfig,
+    Pipeline,
+    PropertyDef,
+    PropertyType,
+    Stage,
+    StageState,
+    User,
+    new_desk_config,
+)
+from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
+from core.records import Contact, Ticket, Value
+from core.rules import check_settings, stage_states_problem
+from core.store import LocalStore
+from core.timeline import TimelineItem, timeline_items
+
+R = TypeVar("R")
+Subscriber = Callable[[Notice], None]
+
+
+@dataclass
+class TicketDraft:
+    """A ticket to create. `create_date` is for imports (demo data, history
+    brought over from elsewhere); a user's new ticket is created now."""
+
+    pipeline: str
+    stage: str
+    subject: str
+    contact: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    source: str = "manual"
+    create_date: datetime | None = None
+
+
+class Desk:
+    def __init__(self, store: LocalStore, clock: Clock | None = None) -> None:
+        self._store = store
+        self._now = clock or default_clock()
+        self._subscribers: list[Subscriber] = []
+        self._depth = 0
+        self._pending: list[Notice] = []
+        self.config, self.state = store.load()
+        self._roll_forward(store.replayed)
+        if store.wants_compaction(self.state):
+            store.compact(self.state)
+
+    @classmethod
+    def open(cls, data_dir: Path, clock: Clock | None = None) -> Desk:
+        return cls(LocalStore(data_dir), clock)
+
+    @property
+    def data_dir(self) -> Path:
+        return self._store.root
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things set right while loading that a person should hear of."""
+        return self._store.warnings
+
+    def now(self) -> datetime:
+        return self._now()
+
+    # -- following changes ----------------------------------------------------
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    def refresh(self) -> Notice | None:
+        """Apply what other processes wrote since we last looked.
+
+        Cheap when nothing changed (a stat and a short read); a screen calls
+        it on a timer to show other agents' moves.
+        """
+        caught = self._store.catch_up(self.state)
+        notice = self._absorb(caught.entries, caught.settings)
+        self._publish()
+        return notice
+
+    def compact(self) -> None:
+        """Write the snapshot now (after a bulk import, say)."""
+        with self._writing():
+            self._store.compact(self.state)
+
+    def _absorb(self, entries: list[Entry], settings: DeskConfig | None) -> Notice | None:
+        if settings is not None:
+            self.config = settings
+        if not entries and settings is None:
+            return None
+        notice = Notice(entries=entries, settings=settings is not None, local=False)
+        self._pending.append(notice)
+        self._roll_forward(entries)
+        return notice
+
+    def _publish(self) -> None:
+        pending, self._pending = self._pending, []
+        for notice in pending:
+            for subscriber in list(self._subscribers):
+                subscriber(notice)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        outer = self._depth == 0
+        self._depth += 1
+        try:
+            with self._store.locked():
+                if outer:
+                    caught = self._store.catch_up(self.state)
+                    self._absorb(caught.entries, caught.settings)
+                yield
+        finally:
+            self._depth -= 1
+            if outer:
+                self._publish()
+
+    def _record(self, actor: Actor, events: Sequence[Event]) -> list[Entry]:
+        at = self._now()
+        entries = [
+            Entry(seq=self.state.seq + n, at=at, actor=str(actor), event=event)
+            for n, event in enumerate(events, start=1)
+        ]
+        self._store.append(entries)
+        for entry in entries:
+            self.state.apply(entry)
+        self._pending.append(Notice(entries=entries))
+        return entries
+
+    def _change_settings(self, actor: Actor, doing: str, change: Callable[[DeskConfig], R]) -> R:
+        """Apply `change` to a copy of the settings; save it only if every
+        rule still holds."""
+        with self._writing():
+            access.require_admin(self.config, actor, doing)
+            draft = self.config.model_copy(deep=True)
+            result = change(draft)
+            problem = check_settings(draft)
+            if problem:
+                raise DeskError(problem[0].upper() + problem[1:] + ".")
+            self._store.save_settings(draft)
+            self.config = draft
+            self._pending.append(Notice(settings=True))
+        return result
+
+    def _roll_forward(self, entries: list[Entry]) -> None:
+        """Finish a stage deletion whose journal line was written but whose
+        desk.toml was not (a crash between the two writes): S6 is whole."""
+        leftover = [
+            e.event for e in entries
+            if isinstance(e.event, StageDeleted) and self._stage_or_none(e.event.stage)
+        ]
+        if not leftover:
+            return
+        with self._store.locked():
+            caught = self._store.catch_up(self.state)
+            if caught.settings is not None:
+                self.config = caught.settings
+            draft = self.config.model_copy(deep=True)
+            for event in leftover:
+                for p in draft.pipelines:
+                    p.stages = [s for s in p.stages if s.id != event.stage]
+            self._store.save_settings(draft)
+            self.config = draft
+
+    # -- finding things by id or label -----------------------------------------
+
+    def pipeline(self, ref: str, actor: Actor) -> Pipeline:
+        return find_pipeline(self._visible_config(actor), ref)
+
+    def stage(self, ref: str, actor: Actor, within: str | None = None) -> tuple[Pipeline, Stage]:
+        config = self._visible_config(actor)
+        scope = find_pipeline(config, within) if within is not None else None
+        return find_stage(config, ref, scope)
+
+    def _stage_or_none(self, stage_id: str) -> Stage | None:
+        for p in self.config.pipelines:
+            s = p.stage(stage_id)
+            if s is not None:
+                return s
+        return None
+
+    def _visible_config(self, actor: Actor) -> DeskConfig:
+        pipelines = access.visible_pipelines(self.config, actor)
+        if len(pipelines) == len(self.config.pipelines):
+            return self.config
+        return self.config.model_copy(update={"pipelines": pipelines})
+
+    # -- queries ------------------------------------------------------------
+
+    def pipelines(self, actor: Actor) -> list[Pipeline]:
+        return access.visible_pipelines(self.config, actor)
+
+    def tickets(
+        self, actor: Actor, pipeline: str | None = None, stage: str | None = None
+    ) -> list[Ticket]:
+        """Visible tickets, oldest first; narrowed to a pipeline and/or stage."""
+        p = self.pipeline(pipeline, actor) if pipeline is not None else None
+        s = self.stage(stage, actor, within=p.id if p else None)[1] if stage is not None else None
+        found = access.visible_tickets(self.config, actor, self.state.tickets.values())
+        return [
+            t for t in found
+            if (p is None or t.pipeline == p.id) and (s is None or t.stage == s.id)
+        ]
+
+    def ticket(self, ticket_id: str, actor: Actor) -> Ticket:
+        ticket = self.state.tickets.get(str(ticket_id).strip().lstrip("#"))
+        if ticket is None or not any(access.visible_tickets(self.config, actor, [ticket])):
+            raise DeskError(f"No ticket #{ticket_id}.")
+        return ticket
+
+    def stage_counts(self, pipeline: str, actor: Actor) -> dict[str, int]:
+        """Tickets per stage of one pipeline, every stage present."""
+        p = self.pipeline(pipeline, actor)
+        counts = {s.id: 0 for s in p.stages}
+        for t in access.visible_tickets(self.config, actor, self.state.tickets.values()):
+            if t.pipeline == p.id and t.stage in counts:
+                counts[t.stage] += 1
+        return counts
+
+    def contacts(self, actor: Actor) -> list[Contact]:
+        access.user_of(self.config, actor)
+        return sorted(self.state.contacts.values(), key=lambda c: c.email.casefold())
+
+    def contact(self, email: str, actor: Actor) -> Contact:
+        access.user_of(self.config, actor)
+        found = self.state.contacts.get(email.strip().casefold())
+        if found is None:
+            raise DeskError(f"No contact {email!r}; add it first with 'contact add'.")
+        return found
+
+    def properties(self, actor: Actor, archived: bool = False) -> list[PropertyDef]:
+        access.user_of(self.config, actor)
+        custom = [p for p in self.config.properties if archived or not p.archived]
+        return [*BUILTIN_PROPERTIES, *custom]
+
+    def property(self, name: str) -> PropertyDef:
+        key = name.strip().casefold()
+        for prop in (*BUILTIN_PROPERTIES, *self.config.properties):
+            if prop.name == key and not prop.archived:
+                return prop
+        known = ", ".join(p.name for p in self.properties(access.AUTOMATION))
+        raise DeskError(f"No property {name!r}. Properties: {known}.")
+
+    def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
+        """T7: every change of the ticket, oldest first."""
+        ticket = self.ticket(ticket_id, actor)
+        return timeline_items(self.config, self._store.journal, ticket.id)
+
+    # -- pipelines ------------------------------------------------------------
+
+    def create_pipeline(self, label: str, actor: Actor) -> Pipeline:
+        """P2: a new pipeline starts with the four default stages."""
+        label = _label(label, "pipeline")
+
+        def change(config: DeskConfig) -> Pipeline:
+            _check_pipeline_label_free(config, label)
+            template = new_desk_config().pipelines[0]
+            pipeline = Pipeline(
+                id=_take_id(config), label=label,
+                stages=[Stage(id=_take_id(config), label=s.label, state=s.state)
+                        for s in template.stages],
+            )
+            config.pipelines.append(pipeline)
+            return pipeline
+
+        return self._change_settings(actor, "create pipelines", change)
+
+    def rename_pipeline(self, ref: str, label: str, actor: Actor) -> Pipeline:
+        label = _label(label, "pipeline")
+
+        def change(config: DeskConfig) -> Pipeline:
+            pipeline = find_pipeline(config, ref)
+            _check_pipeline_label_free(config, label, but=pipeline)
+            pipeline.label = label
+            return pipeline
+
+        return self._change_settings(actor, "rename pipelines", change)
+
+    def reorder_pipeline(self, ref: str, position: int, actor: Actor) -> Pipeline:
+        """P4: move a pipeline to `position` (1 is first)."""
+
+        def change(config: DeskConfig) -> Pipeline:
+            pipeline = find_pipeline(config, ref)
+            _move_to(config.pipelines, pipeline, position, "pipelines")
+            return pipeline
+
+        return self._change_settings(actor, "reorder pipelines", change)
+
+    def delete_pipeline(self, ref: str, actor: Actor) -> Pipeline:
+        """P5: refused while it holds tickets, and for the last pipeline."""
+
+        def change(config: DeskConfig) -> Pipeline:
+            pipeline = find_pipeline(config, ref)
+            held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
+            if held:
+                raise DeskError(
+                    f"Pipeline '{pipeline.label}' holds {_count(held, 'ticket')}; move them to "
+                    "another pipeline or delete them first."
+                )
+            if len(config.pipelines) == 1:
+                raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
+                                "a desk needs at least one.")
+            config.pipelines.remove(pipeline)
+            return pipeline
+
+        return self._change_settings(actor, "delete pipelines", change)
+
+    def set_close_date_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
+        """T3 / A2: the per-pipeline close-date switch."""
+
+        def change(config: DeskConfig) -> Pipeline:
+            pipeline = find_pipeline(config, ref)
+            pipeline.automation.close_date = on
+            return pipeline
+
+        return self._change_settings(actor, "change automation", change)
+
+    # -- stages ---------------------------------------------------------------
+
+    def add_stage(self, pipeline_ref: str, label: str, state: StageState | str,
+                  actor: Actor) -> Stage:
+        """S1: added at the end of the pipeline's stages."""
+        label = _label(label, "stage")
+        state = _stage_state(state)
+
+        def change(config: DeskConfig) -> Stage:
+            pipeline = find_pipeline(config, pipeline_ref)
+            _check_stage_label_free(pipeline, label)
+            stage = Stage(id=_take_id(config), label=label, state=state)
+            pipeline.stages.append(stage)
+            return stage
+
+        return self._change_settings(actor, "add stages", change)
+
+    def rename_stage(self, ref: str, label: str, actor: Actor) -> Stage:
+        """S3: the internal id stays."""
+        label = _label(label, "stage")
+
+        def change(config: DeskConfig) -> Stage:
+            pipeline, stage = find_stage(config, ref)
+            _check_stage_label_free(pipeline, label, but=stage)
+            stage.label = label
+            return stage
+
+        return self._change_settings(actor, "rename stages", change)
+
+    def reorder_stage(self, ref: str, position: int, actor: Actor) -> Stage:
+        """S4: move a stage to `position` (1 is first) within its pipeline."""
+
+        def change(config: DeskConfig) -> Stage:
+            pipeline, stage = find_stage(config, ref)
+            _move_to(pipeline.stages, stage, position, f"stages in '{pipeline.label}'")
+            return stage
+
+        return self._change_settings(actor, "reorder stages", change)
+
+    def set_stage_state(self, ref: str, state: StageState | str, actor: Actor) -> Stage:
+        """Switch Open/Closed; S2 refuses leaving no Open or no Closed stage.
+        Tickets already in the stage keep their close date (T3 acts on moves)."""
+        new_state = _stage_state(state)
+
+        def change(config: DeskConfig) -> Stage:
+            pipeline, stage = find_stage(config, ref)
+            stage.state = new_state
+            problem = stage_states_problem(pipeline)
+            if problem:
+                raise DeskError(f"Cannot make '{stage.label}' {new_state.value}: {problem}")
+            return stage
+
+        return self._change_settings(actor, "change stages", change)
+
+    def delete_stage(self, ref: str, actor: Actor, move_to: str | None = None) -> Stage:
+        """S6: its tickets move to `move_to` (same pipeline) in the same step."""
+        with self._writing():
+            access.require_admin(self.config, actor, "delete stages")
+            draft = self.config.model_copy(deep=True)
+            pipeline, stage = find_stage(draft, ref)
+            remaining = [s for s in pipeline.stages if s.id != stage.id]
+            problem = stage_states_problem(pipeline.model_copy(update={"stages": remaining}))
+            if problem:
+                raise DeskError(f"Cannot delete '{stage.label}': {problem}")
+            held = [t for t in self.state.tickets.values() if t.stage == stage.id]
+            target: Stage | None = None
+            if move_to is not None:
+                _, target = find_stage(draft, move_to, pipeline)
+                if target.id == stage.id:
+                    raise DeskError(f"Cannot move the tickets of '{stage.label}' into itself; "
+                                    "pick another stage.")
+            if held and target is None:
+                raise DeskError(
+                    f"Stage '{stage.label}' holds {_count(len(held), 'ticket')}; pick a stage "
+                    f"of '{pipeline.label}' to move them to."
+                )
+            # S6 also refuses while an email trigger (A3) targets the stage;
+            # triggers arrive with the automation issue and are checked here.
+            pipeline.stages = remaining
+            problem = check_settings(draft)
+            if problem:
+                raise DeskError(problem)
+            now = self._now()
+            moved = {t.id: _move_changes(draft, t, pipeline, target, now)
+                     for t in held} if target else {}
+            # The journal line first: if desk.toml is not written after it,
+            # the next open finishes the deletion (_roll_forward).
+            self._record(actor, [StageDeleted(
+                pipeline=pipeline.id, stage=stage.id, label=stage.label,
+                move_to=target.id if target else None, moved=moved)])
+            self._store.save_settings(draft)
+            self.config = draft
+            self._pending.append(Notice(settings=True))
+            return stage
+
+    # -- properties -----------------------------------------------------------
+
+    def create_property(self, name: str, type: PropertyType | str, actor: Actor,
+                        label: str | None = None, options: Sequence[str] = ()) -> PropertyDef:
+        try:
+            prop_type = PropertyType(type)
+        except ValueError:
+            kinds = ", ".join(t.value for t in PropertyType)
+            raise DeskError(f"No property type {type!r}. Types: {kinds}.") from None
+        if prop_type is PropertyType.CHOICE and not options:
+            raise DeskError("A choice property needs at least one option.")
+
+        def change(config: DeskConfig) -> PropertyDef:
+            if any(p.name == name for p in (*BUILTIN_PROPERTIES, *config.properties)):
+                raise DeskError(f"A property named '{name}' exists already.")
+            try:
+                prop = PropertyDef(name=name, label=label or name.replace("_", " ").capitalize(),
+                                   type=prop_type, options=list(options))
+            except ValueError:
+                raise DeskError(f"Property name {name!r} must start with a letter and hold only "
+                                "lower-case letters, digits and _.") from None
+            config.properties.append(prop)
+            return prop
+
+        return self._change_settings(actor, "create properties", change)
+
+    # -- users ----------------------------------------------------------------
+
+    def add_users(self, users: Sequence[User], actor: Actor) -> list[User]:
+        """U1 (the settings screen for users comes later; demo data uses it)."""
+
+        def change(config: DeskConfig) -> list[User]:
+            config.users.extend(u.model_copy() for u in users)
+            return list(users)
+
+        return self._change_settings(actor, "add users", change)
+
+    # -- contacts ---------------------------------------------------------------
+
+    def add_contact(self, email: str, actor: Actor, name: str = "",
+                    marketing: bool = False) -> Contact:
+        return self.add_contacts([Contact(email=email, name=name, marketing=marketing)], actor)[0]
+
+    def add_contacts(self, contacts: Sequence[Contact], actor: Actor) -> list[Contact]:
+        """Add contacts in one journal write; refused whole if one is wrong."""
+        with self._writing():
+            access.user_of(self.config, actor)
+            seen: set[str] = set()
+            added = []
+            for c in contacts:
+                email = normalise_email(c.email)
+                if email.casefold() in self.state.contacts or email.casefold() in seen:
+                    raise DeskError(f"A contact with email {email!r} exists already.")
+                seen.add(email.casefold())
+                if "\n" in c.name or "\r" in c.name:
+                    raise DeskError("A contact's name is one line of text.")
+                added.append(Contact(email=email, name=c.name.strip(), marketing=c.marketing))
+            self._record(actor, [ContactAdded(contact=c) for c in added])
+            return added
+
+    # -- tickets ------------------------------------------------------------
+
+    def create_ticket(self, actor: Actor, pipeline: str, stage: str, subject: str,
+                      contact: str | None = None, values: Mapping[str, Any] | None = None,
+                      source: str = "manual") -> Ticket:
+        """T1; S7's required properties for the stage must be in `values`."""
+        draft = TicketDraft(pipeline, stage, subject, contact, values or {}, source)
+        return self.create_tickets([draft], actor)[0]
+
+    def create_tickets(self, drafts: Sequence[TicketDraft], actor: Actor) -> list[Ticket]:
+        """Create several tickets in one journal write (imports, demo data);
+        refused whole if any one of them breaks a rule."""
+        with self._writing():
+            now = self._now()
+            next_id = self.state.last_ticket_id
+            events: list[Event] = []
+            for draft in drafts:
+                pipeline, stage = find_stage(self._editable_config(actor), draft.stage,
+                                             self._editable_pipeline(draft.pipeline, actor))
+                subject = draft.subject.strip()
+                if not subject:
+                    raise DeskError("A ticket needs a subject.")
+                next_id += 1
+                created = draft.create_date or now
+                ticket = Ticket(id=str(next_id), pipeline=pipeline.id, stage=stage.id,
+                                subject=subject, source=draft.source, create_date=created,
+                                last_activity=created)
+                values = dict(draft.values)
+                if draft.contact is not None:
+                    values["contact"] = draft.contact
+                for name, (_, after) in self._value_changes(ticket, values).items():
+                    _set(ticket, name, after)
+                self._check_stage_properties(actor, ticket, stage, given=values)
+                if pipeline.automation.close_date and not stage.is_open:
+                    ticket.close_date = now
+                events.append(TicketCreated(ticket=ticket))
+            self._record(actor, events)
+            return [e.ticket for e in events if isinstance(e, TicketCreated)]
+
+    def move_ticket(self, ticket_id: str, stage: str, actor: Actor,
+                    pipeline: str | None = None,
+                    values: Mapping[str, Any] | None = None) -> Ticket:
+        """T2: to another stage, or to a stage of another pipeline. A user's
+        move asks for the target stage's properties (S7); T3 sets or clears
+        the close date."""
+        with self._writing():
+            ticket = self._editable_ticket(ticket_id, actor)
+            scope = self._editable_pipeline(pipeline if pipeline is not None
+                                            else ticket.pipeline, actor)
+            target_pipeline, target = find_stage(self._editable_config(actor), stage, scope)
+            values = dict(values or {})
+            changes = self._value_changes(ticket, values)
+            probe = _with_changes(ticket, changes)
+            self._check_stage_properties(actor, probe, target, given=values)
+            moves = _move_changes(self.config, ticket, target_pipeline, target, self._now())
+            changes.update(moves)
+            if changes:
+                self._record(actor, [TicketChanged(ticket=ticket.id, changes=changes)])
+            return ticket
+
+    def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor) -> Ticket:
+        """T4: set properties; an empty value clears one."""
+        with self._writing():
+            ticket = self._editable_ticket(ticket_id, actor)
+            if not values:
+                raise DeskError("Name at least one property to set, as NAME=VALUE.")
+            changes = self._value_changes(ticket, values)
+            if "subject" in changes and not changes["subject"][1]:
+                raise DeskError("A ticket needs a subject; it cannot be emptied.")
+            stage = self._stage_or_none(ticket.stage)
+            if stage is not None:
+                probe = _with_changes(ticket, changes)
+                for sp in stage.properties:
+                    if sp.required and sp.name in changes and _value(probe, sp.name) is None:
+                        raise DeskError(f"Stage '{stage.label}' requires "
+                                        f"{self.property(sp.name).label}; it cannot be emptied.")
+            if changes:
+                self._record(actor, [TicketChanged(ticket=ticket.id, changes=changes)])
+            return ticket
+
+    def delete_ticket(self, ticket_id: str, actor: Actor) -> Ticket:
+        """T5 (the surfaces ask for confirmation first)."""
+        with self._writing():
+            ticket = self._editable_ticket(ticket_id, actor)
+            self._record(actor, [TicketDeleted(ticket=ticket.id, subject=ticket.subject)])
+            return ticket
+
+    # -- ticket helpers -------------------------------------------------------
+
+    def _editable_config(self, actor: Actor) -> DeskConfig:
+        editable = [p for p in self.config.pipelines
+                    if access.may_edit_pipeline(self.config, actor, p)]
+        if len(editable) == len(self.config.pipelines):
+            return self.config
+        return self.config.model_copy(update={"pipelines": editable})
+
+    def _editable_pipeline(self, ref: str, actor: Actor) -> Pipeline:
+        return find_pipeline(self._editable_config(actor), ref)
+
+    def _editable_ticket(self, ticket_id: str, actor: Actor) -> Ticket:
+        ticket = self.ticket(ticket_id, actor)
+        pipeline = find_pipeline(self.config, ticket.pipeline)
+        if not access.may_edit_pipeline(self.config, actor, pipeline):
+            raise DeskError(f"You may view but not change tickets in '{pipeline.label}'.")
+        return ticket
+
+    def _value_changes(self, ticket: Ticket, values: Mapping[str, Any]) -> Changes:
+        """Typed, checked changes for `values` (NAME -> raw value)."""
+        changes: Changes = {}
+        for raw_name, raw in values.items():
+            prop = self.property(raw_name)
+            if prop.read_only:
+                hint = " Move the ticket to change it." if prop.name in ("stage", "pipeline") else ""
+                raise DeskError(f"{prop.label} is read-only: pipedesk sets it.{hint}")
+            if prop.name == "contact":
+                value: Value = self._contact_email(raw)
+            else:
+                value = coerce(prop, raw, self.config)
+            before = _value(ticket, prop.name)
+            if value != before:
+                changes[prop.name] = [before, value]
+        return changes
+
+    def _contact_email(self, raw: Any) -> str | None:
+        if raw is None or str(raw).strip() == "":
+            return None
+        found = self.state.contacts.get(str(raw).strip().casefold())
+        if found is None:
+            raise DeskError(f"No contact {str(raw).strip()!r}; add it first with 'contact add'.")
+        return found.email
+
+    def _check_stage_properties(self, actor: Actor, ticket: Ticket, stage: Stage,
+                                given: Mapping[str, Any]) -> None:
+        """S7: a user's create or move needs the stage's required properties."""
+        if actor.kind != "user":
+            return
+        missing = [self.property(sp.name).label for sp in stage.properties
+                   if sp.required and _value(ticket, sp.name) in (None, "")]
+        if missing:
+            raise DeskError(f"Stage '{stage.label}' requires {_and(missing)}; "
+                            "give a value to go on.")
+
+
+# -- module helpers: one rule each -----------------------------------------------
+
+
+def find_pipeline(config: DeskConfig, ref: str) -> Pipeline:
+    """P8: by internal id; a label is accepted where it fits one pipeline."""
+    key = ref.strip()
+    for p in config.pipelines:
+        if p.id == key:
+            return p
+    fits = [p for p in config.pipelines if p.label.casefold() == key.casefold()]
+    if len(fits) == 1:
+        return fits[0]
+    known = ", ".join(f"{p.id} ({p.label})" for p in config.pipelines)
+    raise DeskError(f"No pipeline {ref!r}. Pipelines: {known}.")
+
+
+def find_stage(config: DeskConfig, ref: str,
+               within: Pipeline | None = None) -> tuple[Pipeline, Stage]:
+    """A stage by internal id anywhere, or by label within `within` (or the
+    whole desk when no pipeline is given, if only one stage fits)."""
+    key = ref.strip()
+    for p in config.pipelines:
+        for s in p.stages:
+            if s.id == key:
+                return p, s
+    scope = [within] if within is not None else config.pipelines
+    fits = [(p, s) for p in scope for s in p.stages if s.label.casefold() == key.casefold()]
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        which = ", ".join(f"{s.id} in '{p.label}'" for p, s in fits)
+        raise DeskError(f"'{ref}' fits {len(fits)} stages: {which}. Name it by its id.")
+    where = f" in '{within.label}'" if within is not None else ""
+    stages = ", ".join(f"{s.id} ({s.label})" for p in scope for s in p.stages)
+    raise DeskError(f"No stage {ref!r}{where}. Stages: {stages}.")
+
+
+def normalise_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    text = email.strip()
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as err:
+        raise DeskError(f"{text!r} is not an email address: {err}") from None
+
+
+def _move_changes(config: DeskConfig, ticket: Ticket, pipeline: Pipeline, stage: Stage,
+                  now: datetime) -> Changes:
+    changes: Changes = {}
+    if ticket.pipeline != pipeline.id:
+        changes["pipeline"] = [ticket.pipeline, pipeline.id]
+    if ticket.stage != stage.id:
+        changes["stage"] = [ticket.stage, stage.id]
+    if not changes or not pipeline.automation.close_date:
+        return changes
+    # T3: into Closed sets the close date, Closed -> Open clears it,
+    # Closed -> Closed keeps it.
+    old = None
+    for p in config.pipelines:
+        old = p.stage(ticket.stage) or old
+    was_closed = old is not None and not old.is_open
+    before = ticket.close_date.isoformat() if ticket.close_date else None
+    if not stage.is_open and not was_closed:
+        changes["close_date"] = [before, now.isoformat()]
+    elif stage.is_open and was_closed and before is not None:
+        changes["close_date"] = [before, None]
+    return changes
+
+
+def _value(ticket: Ticket, name: str) -> Value:
+    if name in Ticket.__struct_fields__ and name != "props":
+        value = getattr(ticket, name)
+        return value.isoformat() if isinstance(value, datetime) else value  # type: ignore[no-any-return]
+    return ticket.props.get(name)
+
+
+def _set(ticket: Ticket, name: str, value: Value) -> None:
+    if name in EDITABLE_FIELDS:
+        setattr(ticket, name, value)
+    elif value is None:
+        ticket.props.pop(name, None)
+    else:
+        ticket.props[name] = value
+
+
+def _with_changes(ticket: Ticket, changes: Changes) -> Ticket:
+    probe = Ticket(**{f: getattr(ticket, f) for f in Ticket.__struct_fields__})
+    probe.props = dict(ticket.props)
+    for name, (_, after) in changes.items():
+        _set(probe, name, after)
+    return probe
+
+
+def _take_id(config: DeskConfig) -> str:
+    ident = config.next_id
+    config.next_id += 1
+    return str(ident)
+
+
+def _label(text: str, what: str) -> str:
+    label = " ".join(text.split())
+    if not label:
+        raise DeskError(f"A {what} needs a label.")
+    return label
+
+
+def _stage_state(state: StageState | str) -> StageState:
+    try:
+        return StageState(str(state).strip().lower())
+    except ValueError:
+        raise DeskError(f"A stage is open or closed; got {state!r}.") from None
+
+
+def _check_pipeline_label_free(config: DeskConfig, label: str, but: Pipeline | None = None) -> None:
+    for p in config.pipelines:
+        if p is not but and p.label.casefold() == label.casefold():
+            raise DeskError(f"A pipeline labelled '{p.label}' exists already (id {p.id}).")
+
+
+def _check_stage_label_free(pipeline: Pipeline, label: str, but: Stage | None = None) -> None:
+    for s in pipeline.stages:
+        if s is not but and s.label.casefold() == label.casefold():
+            raise DeskError(f"'{pipeline.label}' has a stage labelled '{s.label}' already "
+                            f"(id {s.id}).")
+
+
+def _move_to(items: list[Any], item: Any, position: int, what: str) -> None:
+    if not 1 <= position <= len(items):
+        raise DeskError(f"Position {position} is out of range: there are {len(items)} {what} "
+                        f"(1 to {len(items)}).")
+    items.remove(item)
+    items.insert(position - 1, item)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,27 @@
+"""The one error type a refused rule raises, and its kin for unreadable files.
+
+Every message is written for the person at the keyboard: it says what was
+refused and what to do instead. Surfaces show it as it is; they never add a
+traceback.
+"""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """A rule refused a command, or a name did not fit anything."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class DataFileError(DeskError):
+    """A file in the data dir cannot be read; nothing has been written."""
+
+    def __init__(self, path: str, problem: str, line: int | None = None) -> None:
+        where = f"{path}, line {line}" if line is not None else path
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem

@@ -1,0 +1,88 @@
+"""Domain events: what the journal keeps, what subscribers hear, what sync ships.
+
+One line of `tickets.jsonl` is one `Entry`: a sequence number, when, who, and
+the event. A ticket's timeline (T7) is read back from these entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from core.records import Contact, Ticket
+
+# A change of one property: name -> [before, after], values as JSON holds them.
+Changes = dict[str, list[Any]]
+
+
+class TicketCreated(msgspec.Struct, tag="ticket.created"):
+    ticket: Ticket
+
+
+class TicketChanged(msgspec.Struct, tag="ticket.changed"):
+    """A move, an edit, or both; `changes` says what changed from what to what."""
+
+    ticket: str
+    changes: Changes
+
+
+class TicketDeleted(msgspec.Struct, tag="ticket.deleted"):
+    ticket: str
+    subject: str
+
+
+class StageDeleted(msgspec.Struct, tag="stage.deleted"):
+    """S6 in one line of the journal, so the move of its tickets is whole or
+    not at all: `moved` holds each moved ticket's changes."""
+
+    pipeline: str
+    stage: str
+    label: str
+    move_to: str | None
+    moved: dict[str, Changes]
+
+
+class ContactAdded(msgspec.Struct, tag="contact.added"):
+    contact: Contact
+
+
+Event = TicketCreated | TicketChanged | TicketDeleted | StageDeleted | ContactAdded
+
+
+class Entry(msgspec.Struct):
+    """One line of the journal."""
+
+    seq: int
+    at: datetime
+    actor: str
+    event: Event
+
+
+def ticket_ids(event: Event) -> list[str]:
+    """The tickets an event touches (for timelines and repaints)."""
+    match event:
+        case TicketCreated(ticket=t):
+            return [t.id]
+        case TicketChanged(ticket=tid) | TicketDeleted(ticket=tid):
+            return [tid]
+        case StageDeleted(moved=moved):
+            return list(moved)
+        case _:
+            return []
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a subscriber is told after the desk changed.
+
+    `entries` are the journal entries applied (made here, or noticed from
+    another process when `local` is False); `settings` is True when
+    desk.toml changed.
+    """
+
+    entries: list[Entry] = field(default_factory=list)
+    settings: bool = False
+    local: bool = True

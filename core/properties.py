@@ -1,0 +1,132 @@
+"""Ticket properties: the built-in ones, and turning typed input into values.
+
+One function, `coerce`, checks a value against its property's type wherever a
+value comes in (command line, screens, later HTTP), so a number is a number
+everywhere and every refusal reads the same.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from core.clock import parse_instant
+from core.errors import DeskError
+from core.model import DeskConfig, PropertyDef, PropertyType
+from core.records import PRIORITIES, Value
+
+T = PropertyType
+
+BUILTIN_PROPERTIES: tuple[PropertyDef, ...] = (
+    PropertyDef(name="subject", label="Subject", type=T.TEXT, builtin=True),
+    PropertyDef(name="content", label="Description", type=T.LONG_TEXT, builtin=True),
+    PropertyDef(name="priority", label="Priority", type=T.CHOICE, options=list(PRIORITIES),
+                builtin=True),
+    PropertyDef(name="owner", label="Owner", type=T.USER, builtin=True),
+    PropertyDef(name="team", label="Team", type=T.TEAM, builtin=True),
+    PropertyDef(name="contact", label="Contact", type=T.TEXT, builtin=True),
+    PropertyDef(name="source", label="Source", type=T.TEXT, read_only=True, builtin=True),
+    PropertyDef(name="pipeline", label="Pipeline", type=T.TEXT, read_only=True, builtin=True),
+    PropertyDef(name="stage", label="Stage", type=T.TEXT, read_only=True, builtin=True),
+    PropertyDef(name="create_date", label="Create date", type=T.DATETIME, read_only=True,
+                builtin=True),
+    PropertyDef(name="close_date", label="Close date", type=T.DATETIME, read_only=True,
+                builtin=True),
+    PropertyDef(name="time_to_close", label="Time to close", type=T.NUMBER, read_only=True,
+                builtin=True),
+    PropertyDef(name="last_activity", label="Last activity", type=T.DATETIME, read_only=True,
+                builtin=True),
+    PropertyDef(name="age", label="Age", type=T.NUMBER, read_only=True, builtin=True),
+)
+
+BUILTIN_NAMES = frozenset(p.name for p in BUILTIN_PROPERTIES)
+
+# Built-in properties a user sets directly on the ticket (the rest are fields
+# the program keeps, or the stage, which only a move changes).
+EDITABLE_FIELDS = frozenset({"subject", "content", "priority", "owner", "team", "contact"})
+
+_YES = {"yes", "y", "true", "1", "on"}
+_NO = {"no", "n", "false", "0", "off"}
+
+
+def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
+    """The stored value for `raw`, or a DeskError that says what is wrong.
+
+    `raw` may be text as a person typed it, or an already typed value. Empty
+    text or None clears the property.
+    """
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        return None
+    text = raw.strip() if isinstance(raw, str) else raw
+    label = prop.label
+
+    match prop.type:
+        case T.TEXT:
+            value = str(text)
+            if "\n" in value or "\r" in value:
+                raise DeskError(f"{label} is one line of text; use a long-text property "
+                                "for several lines.")
+            return value
+        case T.LONG_TEXT:
+            return str(raw)
+        case T.NUMBER:
+            return _number(label, text)
+        case T.CHOICE:
+            for option in prop.options:
+                if str(text).casefold() == option.casefold():
+                    return option
+            choices = ", ".join(prop.options) or "(no options defined)"
+            raise DeskError(f"{label} must be one of {choices}; got {text!r}.")
+        case T.DATE:
+            try:
+                return date.fromisoformat(str(text)).isoformat()
+            except ValueError:
+                raise DeskError(f"{label} takes a date as YYYY-MM-DD; got {text!r}.") from None
+        case T.DATETIME:
+            if isinstance(text, datetime):
+                return text.isoformat()
+            try:
+                return parse_instant(str(text)).isoformat()
+            except ValueError:
+                raise DeskError(f"{label} takes a date and time as YYYY-MM-DDTHH:MM; "
+                                f"got {text!r}.") from None
+        case T.YES_NO:
+            if isinstance(text, bool):
+                return text
+            word = str(text).casefold()
+            if word in _YES:
+                return True
+            if word in _NO:
+                return False
+            raise DeskError(f"{label} takes yes or no; got {text!r}.")
+        case T.USER:
+            for user in config.users:
+                if str(text).casefold() in (user.id.casefold(), user.name.casefold()):
+                    return user.id
+            known = ", ".join(u.id for u in config.users)
+            raise DeskError(f"{label}: no user {text!r}. Users: {known}.")
+        case T.TEAM:
+            for team in config.teams:
+                if str(text).casefold() in (team.id.casefold(), team.name.casefold()):
+                    return team.id
+            known = ", ".join(t.id for t in config.teams) or "none yet"
+            raise DeskError(f"{label}: no team {text!r}. Teams: {known}.")
+    raise AssertionError(f"unhandled property type {prop.type}")  # pragma: no cover
+
+
+def _number(label: str, text: Any) -> int | float:
+    if isinstance(text, bool):
+        raise DeskError(f"{label} takes a number; got {text!r}.")
+    if isinstance(text, int | float):
+        return text
+    try:
+        return int(str(text))
+    except ValueError:
+        pass
+    try:
+        number = float(str(text))
+    except ValueError:
+        raise DeskError(f"{label} takes a number; got {text!r}.") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise DeskError(f"{label} takes a finite number; got {text!r}.")
+    return number

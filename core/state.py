@@ -1,0 +1,71 @@
+"""The desk's tickets and contacts in memory, as the journal makes them.
+
+`DeskState.apply` is the one place an event changes a ticket, whether it was
+made in this process, replayed at start, or appended by another process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core.clock import parse_instant
+from core.events import (
+    Changes,
+    ContactAdded,
+    Entry,
+    StageDeleted,
+    TicketChanged,
+    TicketCreated,
+    TicketDeleted,
+)
+from core.records import Contact, Ticket
+
+# Fields of Ticket that hold a date-time; in a change they travel as text.
+_INSTANT_FIELDS = frozenset({"create_date", "close_date", "last_activity"})
+_FIELDS = frozenset(Ticket.__struct_fields__) - {"props", "id"}
+
+
+class DeskState:
+    def __init__(self) -> None:
+        self.tickets: dict[str, Ticket] = {}
+        self.contacts: dict[str, Contact] = {}
+        self.seq = 0
+        # Ticket ids are never reused, even after the newest ticket is deleted.
+        self.last_ticket_id = 0
+
+    def apply(self, entry: Entry) -> None:
+        match entry.event:
+            case TicketCreated(ticket=ticket):
+                self.tickets[ticket.id] = ticket
+                self.last_ticket_id = max(self.last_ticket_id, int(ticket.id))
+            case TicketChanged(ticket=tid, changes=changes):
+                apply_changes(self.tickets[tid], changes, entry.at)
+            case TicketDeleted(ticket=tid):
+                self.tickets.pop(tid, None)
+            case StageDeleted(moved=moved):
+                for tid, changes in moved.items():
+                    apply_changes(self.tickets[tid], changes, entry.at)
+            case ContactAdded(contact=contact):
+                self.contacts[contact.email.casefold()] = contact
+        self.seq = entry.seq
+
+    def next_ticket_id(self) -> str:
+        return str(self.last_ticket_id + 1)
+
+
+def apply_changes(ticket: Ticket, changes: Changes, at: datetime) -> None:
+    for name, (_before, after) in changes.items():
+        if name in _FIELDS:
+            setattr(ticket, name, _field_value(name, after))
+        elif after is None:
+            ticket.props.pop(name, None)
+        else:
+            ticket.props[name] = after
+    ticket.last_activity = at
+
+
+def _field_value(name: str, value: Any) -> Any:
+    if name in _INSTANT_FIELDS and isinstance(value, str):
+        return parse_instant(value)
+    return value

@@ -1,0 +1,142 @@
+"""tickets.jsonl: the append-only journal, one `Entry` a line.
+
+An entry's sequence number is its line number, so a problem is always named
+by line. A line is on disk (fsync) before `append` returns. A last line with
+no newline is a write cut short by a crash: it is set aside in
+`tickets.jsonl.corrupt`, never loaded and never fatal. Any other line that
+cannot be read stops the load with its line number.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from core.errors import DataFileError
+from core.events import Entry
+from core.store.files import sync, sync_dir
+
+_decode = msgspec.json.Decoder(Entry).decode
+_encoder = msgspec.json.Encoder()
+
+
+def encode(entry: Entry) -> bytes:
+    return _encoder.encode(entry) + b"\n"
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.corrupt_path = path.with_name(path.name + ".corrupt")
+
+    def size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def read(self, offset: int, first_seq: int) -> tuple[list[Entry], int]:
+        """The whole lines from byte `offset` on, and the offset after them.
+
+        `first_seq` is the sequence number the first line must carry. A
+        trailing piece without a newline is left for later: it may be a line
+        another process is writing right now.
+        """
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(offset)
+                data = f.read()
+        except FileNotFoundError:
+            return [], offset
+        end = data.rfind(b"\n") + 1
+        entries = list(self._decode(data[:end], first_seq))
+        return entries, offset + end
+
+    def _decode(self, data: bytes, first_seq: int) -> Iterator[Entry]:
+        seq = first_seq
+        for line in data.splitlines():
+            try:
+                entry = _decode(line)
+            except msgspec.DecodeError as err:
+                raise DataFileError(self.path.name, f"cannot read entry: {err}", seq) from None
+            if entry.seq != seq:
+                raise DataFileError(
+                    self.path.name,
+                    f"entry numbered {entry.seq} where {seq} was expected "
+                    "(lines missing or out of order)",
+                    seq,
+                )
+            seq += 1
+            yield entry
+
+    def torn_tail(self) -> int | None:
+        """The offset where a torn last line starts, or None if the file
+        ends with a whole line. Call only while holding the writer lock."""
+        size = self.size()
+        if size == 0:
+            return None
+        with open(self.path, "rb") as f:
+            f.seek(size - 1)
+            if f.read(1) == b"\n":
+                return None
+            # Walk back to the previous newline in blocks.
+            pos = size
+            while pos > 0:
+                start = max(0, pos - 65536)
+                f.seek(start)
+                block = f.read(pos - start)
+                cut = block.rfind(b"\n")
+                if cut >= 0:
+                    return start + cut + 1
+                pos = start
+            return 0
+
+    def set_aside_tail(self, offset: int) -> int:
+        """Move the bytes from `offset` on into the .corrupt file and cut them
+        off the journal. Returns how many bytes were set aside."""
+        with open(self.path, "r+b") as f:
+            f.seek(offset)
+            torn = f.read()
+            with open(self.corrupt_path, "ab") as out:
+                out.write(torn + b"\n")
+                out.flush()
+                sync(out.fileno())
+            f.truncate(offset)
+            f.flush()
+            sync(f.fileno())
+        return len(torn)
+
+    def append(self, entries: list[Entry]) -> int:
+        """Append whole lines in one write, sync, and return the new size."""
+        data = b"".join(encode(e) for e in entries)
+        new = not self.path.exists()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            written = os.write(fd, data)
+            while written < len(data):  # a short write: go on where it stopped
+                written += os.write(fd, data[written:])
+            sync(fd)
+            size = os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+        if new:
+            sync_dir(self.path.parent)
+        return size
+
+    def lines_with(self, needle: bytes) -> Iterator[Entry]:
+        """Entries whose line contains `needle` (a cheap pre-filter for
+        timelines: only those lines are decoded)."""
+        try:
+            f = open(self.path, "rb")
+        except FileNotFoundError:
+            return
+        with f:
+            for line in f:
+                if needle in line and line.endswith(b"\n"):
+                    try:
+                        yield _decode(line)
+                    except msgspec.DecodeError:
+                        continue

@@ -1,0 +1,93 @@
+"""A ticket's timeline (T7), read back from the journal.
+
+The journal keeps every change with when, who and what from what to what, so
+the timeline is not stored twice: it is the ticket's lines of the journal,
+said in the helpdesk's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from core.events import Changes, StageDeleted, TicketChanged, TicketCreated, TicketDeleted
+from core.model import DeskConfig
+from core.properties import BUILTIN_PROPERTIES
+from core.store.journal import Journal
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    actor: str
+    what: str
+    # (property label, before, after), values said for people.
+    changes: tuple[tuple[str, str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "what": self.what,
+            "changes": [{"property": p, "from": b, "to": a} for p, b, a in self.changes],
+        }
+
+
+def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list[TimelineItem]:
+    needle = f'"{ticket_id}"'.encode()
+    items: list[TimelineItem] = []
+    for entry in journal.lines_with(needle):
+        event = entry.event
+        match event:
+            case TicketCreated(ticket=t) if t.id == ticket_id:
+                where = f"{_pipeline(config, t.pipeline)} / {_stage(config, t.stage)}"
+                items.append(TimelineItem(entry.at, entry.actor, f"Created in {where}"))
+            case TicketChanged(ticket=tid, changes=changes) if tid == ticket_id:
+                what = "Moved" if "stage" in changes else "Edited"
+                items.append(TimelineItem(entry.at, entry.actor, what, _said(config, changes)))
+            case StageDeleted(moved=moved, label=label) if ticket_id in moved:
+                items.append(TimelineItem(entry.at, entry.actor,
+                                          f"Moved: stage '{label}' was deleted",
+                                          _said(config, moved[ticket_id])))
+            case TicketDeleted(ticket=tid) if tid == ticket_id:
+                items.append(TimelineItem(entry.at, entry.actor, "Deleted"))
+    return items
+
+
+_LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
+
+
+def _said(config: DeskConfig, changes: Changes) -> tuple[tuple[str, str, str], ...]:
+    labels = {**_LABELS, **{p.name: p.label for p in config.properties}}
+    return tuple(
+        (labels.get(name, name), _show(config, name, before), _show(config, name, after))
+        for name, (before, after) in changes.items()
+    )
+
+
+def _show(config: DeskConfig, name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if name == "stage":
+        return _stage(config, str(value))
+    if name == "pipeline":
+        return _pipeline(config, str(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _stage(config: DeskConfig, stage_id: str) -> str:
+    for p in config.pipelines:
+        for s in p.stages:
+            if s.id == stage_id:
+                return s.label
+    return f"deleted stage {stage_id}"
+
+
+def _pipeline(config: DeskConfig, pipeline_id: str) -> str:
+    for p in config.pipelines:
+        if p.id == pipeline_id:
+            return p.label
+    return f"deleted pipeline {pipeline_id}"
