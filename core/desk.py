@@ -270,8 +270,8 @@ class Desk:
         for prop in (*BUILTIN_PROPERTIES, *self.config.properties):
             if prop.name == key and not prop.archived:
                 return prop
-        known = ", ".join(p.name for p in self.properties(access.AUTOMATION))
-        raise DeskError(f"No property {name!r}. Properties: {known}.")
+        known = ", ".join(p.name for p in self.properties(access.AUTOMATION) if not p.read_only)
+        raise DeskError(f"No property {name!r}. Properties you can set: {known}.")
 
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
         """T7: every change of the ticket, oldest first."""
@@ -326,8 +326,8 @@ class Desk:
             held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
             if held:
                 raise DeskError(
-                    f"Pipeline '{pipeline.label}' holds {_count(held, 'ticket')}; move them to "
-                    "another pipeline or delete them first."
+                    f"Pipeline '{pipeline.label}' holds {_count(held, 'ticket')}; move "
+                    f"{_them(held)} to another pipeline or delete {_them(held)} first."
                 )
             if len(config.pipelines) == 1:
                 raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
@@ -614,7 +614,8 @@ class Desk:
         for raw_name, raw in values.items():
             prop = self.property(raw_name)
             if prop.read_only:
-                hint = " Move the ticket to change it." if prop.name in ("stage", "pipeline") else ""
+                moved = prop.name in ("stage", "pipeline")
+                hint = " Move the ticket to change it." if moved else ""
                 raise DeskError(f"{prop.label} is read-only: pipedesk sets it.{hint}")
             if prop.name == "contact":
                 value: Value = self._contact_email(raw)
@@ -782,6 +783,10 @@ def _move_to(items: list[Any], item: Any, position: int, what: str) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _them(n: int) -> str:
+    return "it" if n == 1 else "them"
 
 
 def _and(items: list[str]) -> str:

@@ -1,0 +1,356 @@
+"""The command line end to end, in a temporary data dir.
+
+Most tests run `tui.cli.main` in-process (the same code the console script
+runs); a few start the installed `pipedesk` as a user would, to check exit
+codes and that no traceback ever reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.cli import main
+
+NOW = "2026-11-23T09:00:00+00:00"
+PIPEDESK = Path(sys.executable).with_name("pipedesk")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PIPEDESK_NOW", NOW)
+    monkeypatch.delenv("PIPEDESK_HOME", raising=False)
+    return tmp_path / "desk"
+
+
+@pytest.fixture
+def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Any:
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(["--data-dir", str(home), *args])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def files_of(directory: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(directory.iterdir()) if p.is_file() and p.name != ".lock"}
+
+
+# -- pipelines -------------------------------------------------------------------
+
+
+def test_a_new_desk_lists_support_pipeline_with_its_four_stages(run: Any) -> None:
+    """P1"""
+    pipelines = run("pipeline", "list", "--json").json()
+    assert [p["label"] for p in pipelines] == ["Support pipeline"]
+    stages = run("stage", "list", "Support pipeline", "--json").json()
+    assert [(s["label"], s["state"]) for s in stages] == [
+        ("New", "open"), ("Waiting on contact", "open"), ("Waiting on us", "open"),
+        ("Closed", "closed")]
+    table = run("stage", "list", "0").out
+    assert "Waiting on contact" in table and "Closed" in table
+
+
+def test_pipeline_create_rename_reorder_delete(run: Any) -> None:
+    """P2, P3, P4, P5, P8"""
+    created = run("pipeline", "create", "Sales")
+    assert created.code == 0 and "Sales" in created.out
+    sales_id = next(p["id"] for p in run("pipeline", "list", "--json").json()
+                    if p["label"] == "Sales")
+    assert run("pipeline", "rename", sales_id, "Billing").code == 0
+    assert run("pipeline", "reorder", "Billing", "1").code == 0
+    listed = run("pipeline", "list", "--json").json()
+    assert [p["label"] for p in listed] == ["Billing", "Support pipeline"]
+    assert listed[0]["id"] == sales_id  # P8: the id survived rename and reorder
+    assert run("pipeline", "delete", sales_id).code == 0
+    assert [p["label"] for p in run("pipeline", "list", "--json").json()] == [
+        "Support pipeline"]
+
+
+def test_pipeline_refusals_exit_1_with_a_message(run: Any) -> None:
+    """P2 unique labels, P5 holds tickets / last pipeline, unknown id."""
+    run("pipeline", "create", "Sales")
+    dup = run("pipeline", "create", "sales")
+    assert dup.code == 1 and "exists already" in dup.err and "Traceback" not in dup.err
+    run("ticket", "create", "--pipeline", "Sales", "--stage", "New", "--subject", "Quote")
+    held = run("pipeline", "delete", "Sales")
+    assert held.code == 1 and "holds 1 ticket" in held.err
+    unknown = run("pipeline", "rename", "42", "X")
+    assert unknown.code == 1 and "No pipeline '42'" in unknown.err
+    out_of_range = run("pipeline", "reorder", "Sales", "9")
+    assert out_of_range.code == 1 and "out of range" in out_of_range.err
+    assert run("ticket", "delete", "1", "--yes").code == 0
+    assert run("pipeline", "delete", "Sales").code == 0
+    last = run("pipeline", "delete", "Support pipeline")
+    assert last.code == 1 and "last pipeline" in last.err
+
+
+# -- stages ------------------------------------------------------------------------
+
+
+def test_stage_add_rename_reorder_set_state_delete(run: Any) -> None:
+    """S1, S3, S4, S6 (with --move-to)"""
+    added = run("stage", "add", "0", "Escalated", "--state", "open")
+    assert added.code == 0
+    stage_id = run("stage", "list", "0", "--json").json()[-1]["id"]
+    assert run("stage", "rename", stage_id, "Escalated to L2").code == 0
+    assert run("stage", "reorder", stage_id, "2").code == 0
+    assert run("stage", "set-state", stage_id, "closed").code == 0
+    stages = run("stage", "list", "0", "--json").json()
+    assert (stages[1]["id"], stages[1]["label"], stages[1]["state"]) == (
+        stage_id, "Escalated to L2", "closed")
+    run("ticket", "create", "--pipeline", "0", "--stage", stage_id, "--subject", "Disk full")
+    refused = run("stage", "delete", stage_id)
+    assert refused.code == 1 and "holds 1 ticket" in refused.err
+    deleted = run("stage", "delete", stage_id, "--move-to", "New")
+    assert deleted.code == 0 and "1 ticket moved" in deleted.out
+    ticket = run("ticket", "show", "1", "--json").json()["ticket"]
+    assert ticket["stage_label"] == "New"
+
+
+def test_stage_refusals(run: Any) -> None:
+    """S2 and ambiguous / unknown stage names."""
+    last_closed = run("stage", "delete", "Closed")
+    assert last_closed.code == 1 and "at least one Closed stage" in last_closed.err
+    to_closed = [run("stage", "set-state", s, "closed") for s in ("1", "2")]
+    assert all(r.code == 0 for r in to_closed)
+    last_open = run("stage", "set-state", "3", "closed")
+    assert last_open.code == 1 and "at least one Open stage" in last_open.err
+    run("pipeline", "create", "Sales")
+    ambiguous = run("stage", "rename", "New", "Fresh")
+    assert ambiguous.code == 1 and "fits 2 stages" in ambiguous.err
+    unknown = run("stage", "rename", "Nowhere", "X")
+    assert unknown.code == 1 and "No stage 'Nowhere'" in unknown.err
+    bad_state = run("stage", "add", "0", "Odd", "--state", "maybe")
+    assert bad_state.code == 2
+
+
+# -- contacts and tickets -----------------------------------------------------------
+
+
+def test_contacts(run: Any) -> None:
+    assert run("contact", "add", "kari@example.no", "--name", "Kari Nordmann",
+               "--marketing").code == 0
+    contacts = run("contact", "list", "--json").json()
+    assert contacts == [{"email": "kari@example.no", "name": "Kari Nordmann",
+                         "marketing": True}]
+    dup = run("contact", "add", "KARI@example.no")
+    assert dup.code == 1 and "exists already" in dup.err
+    for bad in ("no-at-sign", "two@@example.com", "a b@example.com", "a@b.com\r\nBcc: x@y.com"):
+        refused = run("contact", "add", bad)
+        assert refused.code == 1 and "not an email address" in refused.err, bad
+    assert len(run("contact", "list", "--json").json()) == 1
+
+
+def test_ticket_lifecycle(run: Any) -> None:
+    """T1, T2, T3, T4, T5, T7 through the command line."""
+    run("contact", "add", "kari@example.no")
+    created = run("ticket", "create", "--pipeline", "Support pipeline", "--stage", "New",
+                  "--subject", "Printer on fire", "--contact", "kari@example.no",
+                  "--set", "priority=urgent")
+    assert created.code == 0 and "#1" in created.out
+    moved = run("ticket", "move", "1", "Closed")
+    assert moved.code == 0 and "Closed" in moved.out
+    shown = run("ticket", "show", "1", "--json").json()
+    assert shown["ticket"]["close_date"] == NOW.replace("+00:00", "Z")
+    assert shown["ticket"]["priority"] == "URGENT"
+    assert run("ticket", "set", "1", "priority=low", "owner=admin").code == 0
+    assert run("ticket", "move", "1", "Waiting on us").code == 0
+    shown = run("ticket", "show", "1", "--json").json()
+    assert shown["ticket"]["close_date"] is None
+    assert (shown["ticket"]["priority"], shown["ticket"]["owner"]) == ("LOW", "admin")
+    whats = [item["what"] for item in shown["timeline"]]
+    assert whats == ["Created in Support pipeline / New", "Moved", "Edited", "Moved"]
+    assert {"property": "Priority", "from": "URGENT", "to": "LOW"} in shown["timeline"][2][
+        "changes"]
+    human = run("ticket", "show", "1").out
+    assert "Printer on fire" in human and "Timeline" in human and "Stage: New -> Closed" in human
+    listed = run("ticket", "list", "--stage", "Waiting on us", "--json").json()
+    assert [t["id"] for t in listed] == ["1"]
+    assert run("ticket", "delete", "1", "--yes").code == 0
+    assert run("ticket", "list", "--json").json() == []
+    gone = run("ticket", "show", "1")
+    assert gone.code == 1 and "No ticket #1" in gone.err
+
+
+def test_ticket_move_to_another_pipeline(run: Any) -> None:
+    """T2: another pipeline, then its stage."""
+    run("pipeline", "create", "Sales")
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Quote")
+    moved = run("ticket", "move", "1", "Waiting on us", "--pipeline", "Sales")
+    assert moved.code == 0 and "Sales / Waiting on us" in moved.out
+    assert run("ticket", "list", "--pipeline", "Sales", "--json").json()[0]["id"] == "1"
+
+
+def test_ticket_refusals(run: Any) -> None:
+    """Unknown property, wrong type, unknown stage, read-only, unknown contact."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Hi")
+    cases = [
+        (("ticket", "set", "1", "colour=red"), "No property 'colour'"),
+        (("ticket", "set", "1", "priority=whenever"), "must be one of"),
+        (("ticket", "set", "1", "owner=nobody"), "no user 'nobody'"),
+        (("ticket", "set", "1", "close_date=2026-01-01"), "read-only"),
+        (("ticket", "set", "1", "subject="), "needs a subject"),
+        (("ticket", "move", "1", "Nowhere"), "No stage 'Nowhere'"),
+        (("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "x",
+          "--contact", "ghost@example.com"), "No contact 'ghost@example.com'"),
+        (("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "  "),
+         "needs a subject"),
+        (("ticket", "show", "999"), "No ticket #999"),
+    ]
+    for args, message in cases:
+        result = run(*args)
+        assert (result.code, message in result.err) == (1, True), (args, result.err)
+    # Nothing of the refused commands reached the ticket.
+    ticket = run("ticket", "show", "1", "--json").json()
+    assert [i["what"] for i in ticket["timeline"]] == ["Created in Support pipeline / New"]
+
+
+def test_usage_errors_exit_2(run: Any) -> None:
+    assert run("ticket", "set", "1", "no-equals-sign").code == 2
+    assert run("ticket", "create", "--stage", "New", "--subject", "x").code == 2
+    assert run("nonsense").code == 2
+
+
+def test_delete_without_yes_asks_and_keeps_the_ticket(run: Any) -> None:
+    """T5: no confirmation, no deletion."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Keep me")
+    refused = run("ticket", "delete", "1")
+    assert refused.code == 2 and "--yes" in refused.err
+    assert run("ticket", "show", "1").code == 0
+
+
+def test_demo_is_deterministic_for_a_seed(run: Any, home: Path, tmp_path: Path) -> None:
+    assert run("demo", "--tickets", "50", "--seed", "7").code == 0
+    first = run("ticket", "list", "--json").json()
+    other = tmp_path / "other"
+    assert main_json(["--data-dir", str(other), "demo", "--tickets", "50", "--seed", "7"]) == 0
+    # The same seed in another data dir, read back by the real program.
+    assert subprocess_json(other) == first
+    assert len(first) == 50
+    assert len({t["stage"] for t in first}) == 4  # spread over the stages
+
+
+def main_json(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else 1
+    return 0
+
+
+def subprocess_json(data_dir: Path) -> Any:
+    env = {**os.environ, "PIPEDESK_NOW": NOW}
+    done = subprocess.run([str(PIPEDESK), "--data-dir", str(data_dir), "ticket", "list",
+                           "--json"], capture_output=True, text=True, env=env, check=True)
+    return json.loads(done.stdout)
+
+
+# -- the real program, bad files ----------------------------------------------------
+
+
+def pipedesk(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PIPEDESK_NOW": NOW, "PIPEDESK_HOME": str(home)}
+    return subprocess.run([str(PIPEDESK), *args], capture_output=True, text=True, env=env)
+
+
+def test_pipedesk_home_is_the_data_dir(tmp_path: Path) -> None:
+    home = tmp_path / "from-env"
+    done = pipedesk(home, "pipeline", "create", "Sales")
+    assert done.returncode == 0
+    assert (home / "desk.toml").exists()
+    assert "Sales" in (home / "desk.toml").read_text()
+
+
+def test_malformed_desk_toml_names_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+    assert pipedesk(home, "ticket", "create", "--pipeline", "0", "--stage", "New",
+                    "--subject", "Before").returncode == 0
+    settings = home / "desk.toml"
+    lines = settings.read_text().splitlines()
+    broken_at = next(n for n, line in enumerate(lines) if line.startswith("next_id"))
+    lines[broken_at] = "next_id = = 5"
+    settings.write_text("\n".join(lines) + "\n")
+    before = files_of(home)
+    done = pipedesk(home, "ticket", "create", "--pipeline", "0", "--stage", "New",
+                    "--subject", "After")
+    assert done.returncode == 1
+    assert f"desk.toml, line {broken_at + 1}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert files_of(home) == before
+
+
+def test_wrong_value_in_desk_toml_is_named(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+    assert pipedesk(home, "pipeline", "list").returncode == 0
+    settings = home / "desk.toml"
+    text = settings.read_text()
+    settings.write_text(text.replace('state = "closed"', 'state = "shut"'))
+    done = pipedesk(home, "pipeline", "list")
+    assert done.returncode == 1
+    assert "desk.toml, line" in done.stderr and "state" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_malformed_snapshot_names_file_and_line(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+    assert pipedesk(home, "demo", "--tickets", "20").returncode == 0
+    snapshot = home / "tickets.json"
+    lines = snapshot.read_text().splitlines()
+    lines[-5] = lines[-5].replace('"subject":', '"subject":12,"x":')
+    snapshot.write_text("\n".join(lines) + "\n")
+    before = files_of(home)
+    done = pipedesk(home, "ticket", "list")
+    assert done.returncode == 1
+    assert "tickets.json, line" in done.stderr and "Traceback" not in done.stderr
+    assert files_of(home) == before
+
+
+def test_torn_journal_line_is_set_aside_with_a_warning(tmp_path: Path) -> None:
+    home = tmp_path / "desk"
+    for subject in ("One", "Two"):
+        assert pipedesk(home, "ticket", "create", "--pipeline", "0", "--stage", "New",
+                        "--subject", subject).returncode == 0
+    journal = home / "tickets.jsonl"
+    journal.write_bytes(journal.read_bytes()[:-25])  # a crash mid-write of ticket Two
+    done = pipedesk(home, "ticket", "list", "--json")
+    assert done.returncode == 0
+    assert "warning" in done.stderr and "tickets.jsonl.corrupt" in done.stderr
+    assert [t["subject"] for t in json.loads(done.stdout)] == ["One"]
+    assert (home / "tickets.jsonl.corrupt").exists()
+    again = pipedesk(home, "ticket", "create", "--pipeline", "0", "--stage", "New",
+                     "--subject", "Three")
+    assert again.returncode == 0 and again.stderr == ""
+    listed = json.loads(pipedesk(home, "ticket", "list", "--json").stdout)
+    assert [t["subject"] for t in listed] == ["One", "Three"]
+
+
+def test_help_does_not_touch_the_data_dir(tmp_path: Path) -> None:
+    home = tmp_path / "untouched"
+    done = pipedesk(home, "--help")
+    assert done.returncode == 0 and "pipeline" in done.stdout
+    assert not home.exists()

@@ -1,0 +1,483 @@
+"""The `pipedesk` command: the TUI with no sub-command, and a command line
+onto the same `Desk` for scripts and quick changes.
+
+Exit codes: 0 done, 1 a rule refused or a file could not be read (the
+message on stderr, never a traceback), 2 the command was not written right.
+Textual is imported only when the TUI opens, so commands start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+
+from core import LOCAL_ADMIN, Desk, DeskError
+from core.model import Pipeline, StageState
+from core.records import Ticket
+
+ACTOR = LOCAL_ADMIN  # one local administrator until users arrive (U1)
+
+
+class Session:
+    """Opens the desk on first use, so `--help` never touches the data dir."""
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.data_dir = data_dir
+        self._desk: Desk | None = None
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            from core.store.location import data_dir_for
+
+            self._desk = Desk.open(data_dir_for(self.data_dir))
+            for warning in self._desk.warnings:
+                click.echo(f"pipedesk: warning: {warning}", err=True)
+        return self._desk
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def json_option(f: Any) -> Any:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"{pair!r} is not NAME=VALUE.")
+        values[name.strip()] = value
+    return values
+
+
+set_option = click.option("--set", "assignments", multiple=True, metavar="NAME=VALUE",
+                          help="Set a property (repeatable).")
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the desk keeps its files (default: $PIPEDESK_HOME, "
+                   "else the user data dir).")
+@click.version_option(package_name="pipedesk")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """pipedesk: a keyboard-driven terminal helpdesk.
+
+    With no command, opens the board.
+    """
+    session = ctx.ensure_object(Session)
+    session.data_dir = data_dir
+    if ctx.invoked_subcommand is None:
+        from tui.app import run
+
+        run(session.desk)
+
+
+@cli.command()
+@click.option("--tickets", "count", type=click.IntRange(1, 1_000_000), default=200,
+              show_default=True, help="How many sample tickets.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="The same seed gives the same tickets.")
+@click.option("--pipeline", help="Pipeline to fill (default: the first).")
+@pass_session
+def demo(session: Session, count: int, seed: int, pipeline: str | None) -> None:
+    """Add sample tickets, contacts and agents."""
+    from core.demo import add_demo_tickets
+
+    add_demo_tickets(session.desk, ACTOR, count, seed, pipeline)
+    click.echo(f"Added {count} sample tickets.")
+
+
+# -- pipelines -----------------------------------------------------------------
+
+
+@cli.group()
+def pipeline() -> None:
+    """Pipelines: list, create, rename, reorder, delete."""
+
+
+def pipeline_data(desk: Desk, p: Pipeline, position: int) -> dict[str, Any]:
+    counts = desk.stage_counts(p.id, ACTOR)
+    open_ids = {s.id for s in p.stages if s.is_open}
+    return {
+        "id": p.id,
+        "label": p.label,
+        "position": position,
+        "stages": [stage_data(s, n, counts[s.id]) for n, s in enumerate(p.stages, start=1)],
+        "card_properties": list(p.card_properties),
+        "close_date_rule": p.automation.close_date,
+        "open_tickets": sum(n for sid, n in counts.items() if sid in open_ids),
+        "closed_tickets": sum(n for sid, n in counts.items() if sid not in open_ids),
+    }
+
+
+def stage_data(s: Any, position: int, tickets: int) -> dict[str, Any]:
+    return {"id": s.id, "label": s.label, "state": s.state.value, "position": position,
+            "tickets": tickets,
+            "properties": [{"name": sp.name, "required": sp.required} for sp in s.properties]}
+
+
+@pipeline.command("list")
+@json_option
+@pass_session
+def pipeline_list(session: Session, as_json: bool) -> None:
+    """Pipelines in their order, with open and closed ticket counts."""
+    desk = session.desk
+    rows = [pipeline_data(desk, p, n) for n, p in enumerate(desk.pipelines(ACTOR), start=1)]
+    if as_json:
+        emit_json(rows)
+        return
+    table(["#", "ID", "LABEL", "STAGES", "OPEN", "CLOSED"],
+          [[r["position"], r["id"], r["label"], len(r["stages"]), r["open_tickets"],
+            r["closed_tickets"]] for r in rows])
+
+
+@pipeline.command("create")
+@click.argument("label")
+@pass_session
+def pipeline_create(session: Session, label: str) -> None:
+    """Create a pipeline with the four default stages (P2)."""
+    p = session.desk.create_pipeline(label, ACTOR)
+    stages = ", ".join(f"{s.label} ({s.id})" for s in p.stages)
+    click.echo(f"Created pipeline {p.id} '{p.label}' with stages {stages}.")
+
+
+@pipeline.command("rename")
+@click.argument("pipeline_ref", metavar="P")
+@click.argument("label")
+@pass_session
+def pipeline_rename(session: Session, pipeline_ref: str, label: str) -> None:
+    """Rename a pipeline; its id stays (P3)."""
+    p = session.desk.rename_pipeline(pipeline_ref, label, ACTOR)
+    click.echo(f"Pipeline {p.id} is now '{p.label}'.")
+
+
+@pipeline.command("reorder")
+@click.argument("pipeline_ref", metavar="P")
+@click.argument("position", type=int)
+@pass_session
+def pipeline_reorder(session: Session, pipeline_ref: str, position: int) -> None:
+    """Move a pipeline to POSITION (1 is first) (P4)."""
+    p = session.desk.reorder_pipeline(pipeline_ref, position, ACTOR)
+    click.echo(f"Pipeline '{p.label}' is now number {position}.")
+
+
+@pipeline.command("delete")
+@click.argument("pipeline_ref", metavar="P")
+@pass_session
+def pipeline_delete(session: Session, pipeline_ref: str) -> None:
+    """Delete an empty pipeline (P5)."""
+    p = session.desk.delete_pipeline(pipeline_ref, ACTOR)
+    click.echo(f"Deleted pipeline {p.id} '{p.label}'.")
+
+
+# -- stages --------------------------------------------------------------------
+
+
+@cli.group()
+def stage() -> None:
+    """Stages of a pipeline: list, add, rename, reorder, set-state, delete."""
+
+
+STATE = click.Choice([s.value for s in StageState], case_sensitive=False)
+
+
+@stage.command("list")
+@click.argument("pipeline_ref", metavar="P")
+@json_option
+@pass_session
+def stage_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
+    """A pipeline's stages in order, with ids (S5) and ticket counts."""
+    desk = session.desk
+    p = desk.pipeline(pipeline_ref, ACTOR)
+    counts = desk.stage_counts(p.id, ACTOR)
+    rows = [stage_data(s, n, counts[s.id]) for n, s in enumerate(p.stages, start=1)]
+    if as_json:
+        emit_json(rows)
+        return
+    click.echo(f"{p.label} ({p.id})")
+    table(["#", "ID", "LABEL", "STATE", "TICKETS"],
+          [[r["position"], r["id"], r["label"], r["state"].capitalize(), r["tickets"]]
+           for r in rows])
+
+
+@stage.command("add")
+@click.argument("pipeline_ref", metavar="P")
+@click.argument("label")
+@click.option("--state", type=STATE, required=True, help="open or closed.")
+@pass_session
+def stage_add(session: Session, pipeline_ref: str, label: str, state: str) -> None:
+    """Add a stage at the end of a pipeline (S1)."""
+    s = session.desk.add_stage(pipeline_ref, label, state, ACTOR)
+    click.echo(f"Added stage {s.id} '{s.label}' ({s.state.value}).")
+
+
+@stage.command("rename")
+@click.argument("stage_ref", metavar="S")
+@click.argument("label")
+@pass_session
+def stage_rename(session: Session, stage_ref: str, label: str) -> None:
+    """Rename a stage; its id stays (S3)."""
+    s = session.desk.rename_stage(stage_ref, label, ACTOR)
+    click.echo(f"Stage {s.id} is now '{s.label}'.")
+
+
+@stage.command("reorder")
+@click.argument("stage_ref", metavar="S")
+@click.argument("position", type=int)
+@pass_session
+def stage_reorder(session: Session, stage_ref: str, position: int) -> None:
+    """Move a stage to POSITION within its pipeline (S4)."""
+    s = session.desk.reorder_stage(stage_ref, position, ACTOR)
+    click.echo(f"Stage '{s.label}' is now number {position}.")
+
+
+@stage.command("set-state")
+@click.argument("stage_ref", metavar="S")
+@click.argument("state", type=STATE)
+@pass_session
+def stage_set_state(session: Session, stage_ref: str, state: str) -> None:
+    """Make a stage open or closed (S2 keeps one of each)."""
+    s = session.desk.set_stage_state(stage_ref, state, ACTOR)
+    click.echo(f"Stage '{s.label}' is now {s.state.value}.")
+
+
+@stage.command("delete")
+@click.argument("stage_ref", metavar="S")
+@click.option("--move-to", "move_to", metavar="S2",
+              help="Stage of the same pipeline that takes its tickets.")
+@pass_session
+def stage_delete(session: Session, stage_ref: str, move_to: str | None) -> None:
+    """Delete a stage, moving its tickets to S2 in the same step (S6)."""
+    desk = session.desk
+    held = len(desk.tickets(ACTOR, stage=stage_ref)) if move_to else 0
+    s = desk.delete_stage(stage_ref, ACTOR, move_to=move_to)
+    moved = f"; {held} ticket{'s' if held != 1 else ''} moved" if held else ""
+    click.echo(f"Deleted stage {s.id} '{s.label}'{moved}.")
+
+
+# -- contacts ------------------------------------------------------------------
+
+
+@cli.group()
+def contact() -> None:
+    """Contacts: the customers tickets are about."""
+
+
+@contact.command("list")
+@json_option
+@pass_session
+def contact_list(session: Session, as_json: bool) -> None:
+    """All contacts, by email."""
+    contacts = session.desk.contacts(ACTOR)
+    if as_json:
+        emit_json(msgspec.to_builtins(contacts))
+        return
+    table(["EMAIL", "NAME", "MARKETING"],
+          [[c.email, c.name, "yes" if c.marketing else "no"] for c in contacts])
+
+
+@contact.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The contact's name.")
+@click.option("--marketing", is_flag=True, help="A marketing contact (A4a).")
+@pass_session
+def contact_add(session: Session, email: str, name: str, marketing: bool) -> None:
+    """Add a contact."""
+    c = session.desk.add_contact(email, ACTOR, name=name, marketing=marketing)
+    click.echo(f"Added contact {c.email}.")
+
+
+# -- tickets -------------------------------------------------------------------
+
+
+@cli.group()
+def ticket() -> None:
+    """Tickets: create, list, show, move, set, delete."""
+
+
+def ticket_data(desk: Desk, t: Ticket) -> dict[str, Any]:
+    data: dict[str, Any] = msgspec.to_builtins(t)
+    pipe, stage_ = desk.stage(t.stage, ACTOR)
+    data["pipeline_label"] = pipe.label
+    data["stage_label"] = stage_.label
+    data["stage_state"] = stage_.state.value
+    return data
+
+
+@ticket.command("create")
+@click.option("--pipeline", "pipeline_ref", required=True, metavar="P")
+@click.option("--stage", "stage_ref", required=True, metavar="S")
+@click.option("--subject", required=True)
+@click.option("--contact", "contact_email", metavar="EMAIL")
+@set_option
+@pass_session
+def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: str,
+                  contact_email: str | None, assignments: Sequence[str]) -> None:
+    """Create a ticket (T1)."""
+    desk = session.desk
+    t = desk.create_ticket(ACTOR, pipeline_ref, stage_ref, subject, contact=contact_email,
+                           values=parse_assignments(assignments))
+    pipe, stage_ = desk.stage(t.stage, ACTOR)
+    click.echo(f"Created ticket #{t.id} in {pipe.label} / {stage_.label}.")
+
+
+@ticket.command("list")
+@click.option("--pipeline", "pipeline_ref", metavar="P")
+@click.option("--stage", "stage_ref", metavar="S")
+@json_option
+@pass_session
+def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | None,
+                as_json: bool) -> None:
+    """Tickets, oldest first; narrowed to a pipeline and/or a stage."""
+    desk = session.desk
+    tickets = desk.tickets(ACTOR, pipeline=pipeline_ref, stage=stage_ref)
+    if as_json:
+        emit_json([ticket_data(desk, t) for t in tickets])
+        return
+    labels = {s.id: s.label for p in desk.pipelines(ACTOR) for s in p.stages}
+    table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"],
+          [[f"#{t.id}", labels.get(t.stage, t.stage), (t.priority or "").capitalize(),
+            t.owner or "", t.subject] for t in tickets])
+
+
+@ticket.command("show")
+@click.argument("ticket_id", metavar="ID")
+@json_option
+@pass_session
+def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
+    """A ticket's properties and its timeline (T7)."""
+    desk = session.desk
+    t = desk.ticket(ticket_id, ACTOR)
+    timeline = desk.timeline(t.id, ACTOR)
+    if as_json:
+        emit_json({"ticket": ticket_data(desk, t), "timeline": [i.as_dict() for i in timeline]})
+        return
+    data = ticket_data(desk, t)
+    click.echo(f"#{t.id} {t.subject}")
+    shown = [
+        ("Pipeline", data["pipeline_label"]),
+        ("Stage", f"{data['stage_label']} ({data['stage_state']})"),
+        ("Priority", (t.priority or "").capitalize()),
+        ("Owner", t.owner or ""),
+        ("Team", t.team or ""),
+        ("Contact", t.contact or ""),
+        ("Source", t.source),
+        ("Create date", when(t.create_date)),
+        ("Close date", when(t.close_date)),
+        ("Last activity", when(t.last_activity)),
+    ]
+    labels = {p.name: p.label for p in desk.properties(ACTOR)}
+    shown += [(labels.get(k, k), "yes" if v is True else "no" if v is False else str(v))
+              for k, v in sorted(t.props.items())]
+    width = max(len(k) for k, _ in shown)
+    for key, value in shown:
+        click.echo(f"  {key:<{width}}  {value}")
+    if t.content:
+        click.echo("\n" + t.content)
+    click.echo("\nTimeline")
+    for item in timeline:
+        click.echo(f"  {when(item.at)}  {item.actor}  {item.what}")
+        for prop, before, after in item.changes:
+            click.echo(f"      {prop}: {before} -> {after}")
+
+
+@ticket.command("move")
+@click.argument("ticket_id", metavar="ID")
+@click.argument("stage_ref", metavar="S")
+@click.option("--pipeline", "pipeline_ref", metavar="P",
+              help="Move into another pipeline (S is then one of its stages).")
+@set_option
+@pass_session
+def ticket_move(session: Session, ticket_id: str, stage_ref: str, pipeline_ref: str | None,
+                assignments: Sequence[str]) -> None:
+    """Move a ticket to stage S (T2), setting properties on the way (S7)."""
+    desk = session.desk
+    t = desk.move_ticket(ticket_id, stage_ref, ACTOR, pipeline=pipeline_ref,
+                         values=parse_assignments(assignments))
+    pipe, stage_ = desk.stage(t.stage, ACTOR)
+    click.echo(f"Ticket #{t.id} is in {pipe.label} / {stage_.label}.")
+
+
+@ticket.command("set")
+@click.argument("ticket_id", metavar="ID")
+@click.argument("assignments", nargs=-1, required=True, metavar="NAME=VALUE...")
+@pass_session
+def ticket_set(session: Session, ticket_id: str, assignments: Sequence[str]) -> None:
+    """Set properties of a ticket (T4); NAME= clears one."""
+    t = session.desk.edit_ticket(ticket_id, parse_assignments(assignments), ACTOR)
+    click.echo(f"Ticket #{t.id} updated.")
+
+
+@ticket.command("delete")
+@click.argument("ticket_id", metavar="ID")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_session
+def ticket_delete(session: Session, ticket_id: str, yes: bool) -> None:
+    """Delete a ticket, after confirmation (T5)."""
+    desk = session.desk
+    t = desk.ticket(ticket_id, ACTOR)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("Deleting asks for confirmation: add --yes.")
+        click.confirm(f"Delete ticket #{t.id} '{t.subject}'?", abort=True)
+    desk.delete_ticket(t.id, ACTOR)
+    click.echo(f"Deleted ticket #{t.id}.")
+
+
+# -- output --------------------------------------------------------------------
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> None:
+    if not rows:
+        click.echo("(none)")
+        return
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    for row in [headers, *cells]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: map every refusal to exit 1 with its message."""
+    try:
+        code = cli.main(args=argv, prog_name="pipedesk", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted; nothing changed.", err=True)
+        sys.exit(1)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except DeskError as err:
+        click.echo(f"pipedesk: {err.message}", err=True)
+        sys.exit(1)
+    except OSError as err:
+        where = f" {err.filename}" if err.filename else ""
+        click.echo(f"pipedesk: cannot use{where}: {err.strerror or err}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+
