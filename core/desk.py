@@ -719,7 +719,7 @@ def _move_changes(config: DeskConfig, ticket: Ticket, pipeline: Pipeline, stage:
 def _value(ticket: Ticket, name: str) -> Value:
     if name in Ticket.__struct_fields__ and name != "props":
         value = getattr(ticket, name)
-        return value.isoformat() if isinstance(value, datetime) else value  # type: ignore[no-any-return]
+        return value.isoformat() if isinstance(value, datetime) else value
     return ticket.props.get(name)
 
 

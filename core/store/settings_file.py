@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from core.errors import DataFileError
 from core.model import SCHEMA_VERSION, DeskConfig
+from core.rules import check_settings
 from core.store.files import atomic_write
 
 HEADER = (
@@ -54,11 +55,9 @@ def settings_from_dict(raw: dict[str, Any], name: str, text: str = "") -> DeskCo
         if more:
             problem += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise DataFileError(name, problem, _line_of(text, raw, first["loc"])) from None
-    from core.rules import check_settings  # the desk's own rules (S2, unique ids …)
-
-    problem = check_settings(config)
-    if problem:
-        raise DataFileError(name, problem)
+    broken = check_settings(config)  # the desk's own rules (S2, unique ids …)
+    if broken:
+        raise DataFileError(name, broken)
     return config
 
 
