@@ -1,0 +1,33 @@
+"""Set-up shared by every test.
+
+Snapshots of screens live in the top-level snapshots/ folder (DESIGN.md:
+"snapshots/ the SVG snapshots of screens"), one sub-folder per test file,
+instead of pytest-textual-snapshot's tests/__snapshots__.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import pytest_textual_snapshot
+from syrupy.location import PyTestLocation
+
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
+
+
+class SnapshotsFolder(pytest_textual_snapshot.SVGImageExtension):
+    @classmethod
+    def dirname(cls, *, test_location: PyTestLocation) -> str:
+        return str(SNAPSHOTS / test_location.basename)
+
+
+# `snap_compare` looks this name up in its module each time it runs, so
+# rebinding it here is enough to move every snapshot.
+pytest_textual_snapshot.SVGImageExtension = SnapshotsFolder
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Pilot tests (`@pytest.mark.anyio async def ...`) run on asyncio, as Textual does."""
+    return "asyncio"

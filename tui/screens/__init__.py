@@ -1,0 +1,1 @@
+"""Screens of the terminal client; they import Textual, so only tui.app imports them."""
