@@ -11,7 +11,7 @@ run: $(VENV)/.installed
 	$(BIN)/pipedesk
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check core tui tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

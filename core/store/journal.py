@@ -129,11 +129,9 @@ class Journal:
     def lines_with(self, needle: bytes) -> Iterator[Entry]:
         """Entries whose line contains `needle` (a cheap pre-filter for
         timelines: only those lines are decoded)."""
-        try:
-            f = open(self.path, "rb")
-        except FileNotFoundError:
+        if not self.path.exists():
             return
-        with f:
+        with open(self.path, "rb") as f:
             for line in f:
                 if needle in line and line.endswith(b"\n"):
                     try:
