@@ -551,7 +551,10 @@ class Desk:
             ticket = self._editable_ticket(ticket_id, actor)
             scope = self._editable_pipeline(pipeline if pipeline is not None
                                             else ticket.pipeline, actor)
-            target_pipeline, target = find_stage(self._editable_config(actor), stage, scope)
+            # Without a pipeline named, a stage id of another pipeline moves
+            # the ticket there (T2); a label is looked for in its own.
+            target_pipeline, target = find_stage(self._editable_config(actor), stage, scope,
+                                                 ids_anywhere=pipeline is None)
             values = dict(values or {})
             changes = self._value_changes(ticket, values)
             probe = _with_changes(ticket, changes)
@@ -662,14 +665,18 @@ def find_pipeline(config: DeskConfig, ref: str) -> Pipeline:
     raise DeskError(f"No pipeline {ref!r}. Pipelines: {known}.")
 
 
-def find_stage(config: DeskConfig, ref: str,
-               within: Pipeline | None = None) -> tuple[Pipeline, Stage]:
-    """A stage by internal id anywhere, or by label within `within` (or the
-    whole desk when no pipeline is given, if only one stage fits)."""
+def find_stage(config: DeskConfig, ref: str, within: Pipeline | None = None,
+               ids_anywhere: bool = False) -> tuple[Pipeline, Stage]:
+    """A stage by internal id or by label, within `within` (the whole desk
+    when no pipeline is given), if only one stage fits. With `ids_anywhere`,
+    an id names a stage of any pipeline (a move into another pipeline)."""
     key = ref.strip()
     for p in config.pipelines:
         for s in p.stages:
             if s.id == key:
+                if within is not None and p.id != within.id and not ids_anywhere:
+                    raise DeskError(f"Stage {s.id} ('{s.label}') is in '{p.label}', "
+                                    f"not in '{within.label}'.")
                 return p, s
     scope = [within] if within is not None else config.pipelines
     fits = [(p, s) for p in scope for s in p.stages if s.label.casefold() == key.casefold()]
