@@ -187,6 +187,10 @@ class Desk:
             caught = self._store.catch_up(self.state)
             if caught.settings is not None:
                 self.config = caught.settings
+            # Usually the writer was only half-way and has finished by now.
+            leftover = [e for e in leftover if self._stage_or_none(e.stage)]
+            if not leftover:
+                return
             draft = self.config.model_copy(deep=True)
             for event in leftover:
                 for p in draft.pipelines:
