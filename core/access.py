@@ -8,7 +8,7 @@ one module when they come, for every surface at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -87,9 +87,11 @@ def visible_pipelines(config: DeskConfig, actor: Actor) -> list[Pipeline]:
 
 
 def visible_tickets(
-    config: DeskConfig, actor: Actor, tickets: Iterable[Ticket]
-) -> Iterator[Ticket]:
+    config: DeskConfig, actor: Actor, tickets: Iterable[Ticket], pipeline: str | None = None
+) -> list[Ticket]:
+    """The tickets `actor` may see, of one pipeline if given, in their order."""
     viewable = {p.id for p in visible_pipelines(config, actor)}
-    for ticket in tickets:
-        if ticket.pipeline in viewable and may_view_ticket(config, actor, ticket):
-            yield ticket
+    if pipeline is not None:
+        viewable &= {pipeline}
+    return [t for t in tickets
+            if t.pipeline in viewable and may_view_ticket(config, actor, t)]

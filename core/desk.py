@@ -240,7 +240,7 @@ class Desk:
 
     def ticket(self, ticket_id: str, actor: Actor) -> Ticket:
         ticket = self.state.tickets.get(str(ticket_id).strip().lstrip("#"))
-        if ticket is None or not any(access.visible_tickets(self.config, actor, [ticket])):
+        if ticket is None or not access.visible_tickets(self.config, actor, [ticket]):
             raise DeskError(f"No ticket #{ticket_id}.")
         return ticket
 
@@ -434,7 +434,9 @@ class Desk:
             if problem:
                 raise DeskError(problem)
             now = self._now()
-            moved = {t.id: _move_changes(draft, t, pipeline, target, now)
+            # T3 needs the state of the stage the tickets leave, which the
+            # draft no longer has: look it up in the current settings.
+            moved = {t.id: _move_changes(self.config, t, pipeline, target, now)
                      for t in held} if target else {}
             # The journal line first: if desk.toml is not written after it,
             # the next open finishes the deletion (_roll_forward).

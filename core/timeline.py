@@ -13,6 +13,7 @@ from typing import Any
 
 from core.events import Changes, StageDeleted, TicketChanged, TicketCreated, TicketDeleted
 from core.model import DeskConfig
+from core.present import say_value
 from core.properties import BUILTIN_PROPERTIES
 from core.store.journal import Journal
 
@@ -67,15 +68,7 @@ def _said(config: DeskConfig, changes: Changes) -> tuple[tuple[str, str, str], .
 
 
 def _show(config: DeskConfig, name: str, value: Any) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    if name == "stage":
-        return _stage(config, str(value))
-    if name == "pipeline":
-        return _pipeline(config, str(value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return say_value(config, name, value) or "(empty)"
 
 
 def _stage(config: DeskConfig, stage_id: str) -> str:

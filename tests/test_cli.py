@@ -185,7 +185,7 @@ def test_ticket_lifecycle(run: Any) -> None:
     assert (shown["ticket"]["priority"], shown["ticket"]["owner"]) == ("LOW", "admin")
     whats = [item["what"] for item in shown["timeline"]]
     assert whats == ["Created in Support pipeline / New", "Moved", "Edited", "Moved"]
-    assert {"property": "Priority", "from": "URGENT", "to": "LOW"} in shown["timeline"][2][
+    assert {"property": "Priority", "from": "Urgent", "to": "Low"} in shown["timeline"][2][
         "changes"]
     human = run("ticket", "show", "1").out
     assert "Printer on fire" in human and "Timeline" in human and "Stage: New -> Closed" in human

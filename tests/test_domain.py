@@ -299,7 +299,7 @@ def test_t7_timeline_records_who_what_from_what_to_what(desk: Desk, clock: Clock
         ("Edited", "user:admin"),
         ("Moved", "automation:engine"),
     ]
-    assert items[1].changes == (("Priority", "(empty)", "URGENT"),)
+    assert items[1].changes == (("Priority", "(empty)", "Urgent"),)
     assert ("Stage", "New", "Closed") in items[2].changes
     assert items[2].at == clock.now
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import msgspec
 
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.model import Pipeline, StageState
+from core.present import say, when
 from core.records import Ticket
 
 ACTOR = LOCAL_ADMIN  # one local administrator until users arrive (U1)
@@ -369,21 +369,11 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
         return
     data = ticket_data(desk, t)
     click.echo(f"#{t.id} {t.subject}")
-    shown = [
-        ("Pipeline", data["pipeline_label"]),
-        ("Stage", f"{data['stage_label']} ({data['stage_state']})"),
-        ("Priority", (t.priority or "").capitalize()),
-        ("Owner", t.owner or ""),
-        ("Team", t.team or ""),
-        ("Contact", t.contact or ""),
-        ("Source", t.source),
-        ("Create date", when(t.create_date)),
-        ("Close date", when(t.close_date)),
-        ("Last activity", when(t.last_activity)),
-    ]
-    labels = {p.name: p.label for p in desk.properties(ACTOR)}
-    shown += [(labels.get(k, k), "yes" if v is True else "no" if v is False else str(v))
-              for k, v in sorted(t.props.items())]
+    now = desk.now()
+    shown = [("Pipeline", data["pipeline_label"]),
+             ("Stage", f"{data['stage_label']} ({data['stage_state']})")]
+    shown += [(p.label, say(desk.config, t, p.name, now)) for p in desk.properties(ACTOR)
+              if p.name not in ("subject", "content", "pipeline", "stage")]
     width = max(len(k) for k, _ in shown)
     for key, value in shown:
         click.echo(f"  {key:<{width}}  {value}")
@@ -441,9 +431,6 @@ def ticket_delete(session: Session, ticket_id: str, yes: bool) -> None:
 
 # -- output --------------------------------------------------------------------
 
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> None:

@@ -8,7 +8,6 @@ without the lock, taking only whole lines.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from core.bulk import gc_paused
 from core.errors import DataFileError, DeskError
 from core.events import Entry
 from core.model import DeskConfig, new_desk_config
@@ -83,11 +83,8 @@ class LocalStore:
 
     def _load_tickets(self) -> DeskState:
         state = DeskState()
-        # Building 100,000 tickets would set off the cycle collector over and
-        # over; tickets hold no cycles, so it waits until they are built.
-        gc_was_on = gc.isenabled()
-        gc.disable()
-        try:
+        # Tickets hold no cycles and live as long as the desk (core/bulk.py).
+        with gc_paused(freeze=True):
             snap = read_snapshot(self.snapshot_path)
             if snap is not None:
                 self._check_snapshot_fits(snap)
@@ -101,9 +98,6 @@ class LocalStore:
             for entry in entries:
                 state.apply(entry)
             self.replayed = entries
-        finally:
-            if gc_was_on:
-                gc.enable()
         return state
 
     def _check_snapshot_fits(self, snap: Snapshot) -> None:

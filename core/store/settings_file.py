@@ -31,7 +31,7 @@ def read_settings(path: Path) -> DeskConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line, problem = _toml_error(str(err))
+        line, problem = _toml_error(str(err), text)
         raise DataFileError(name, problem, line) from None
     return settings_from_dict(raw, name, text)
 
@@ -71,10 +71,16 @@ def write_settings(path: Path, config: DeskConfig) -> None:
     atomic_write(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
 
 
-def _toml_error(message: str) -> tuple[int | None, str]:
+def _toml_error(message: str, text: str) -> tuple[int | None, str]:
     # tomllib says "Expected '=' after a key in a key/value pair (at line 3, column 5)".
     match = re.search(r"\(at line (\d+), column (\d+)\)$", message)
     if not match:
+        # A file cut short (an unclosed array or string) is "at end of
+        # document": the last line is where to look.
+        end = re.search(r"\(at end of document\)$", message)
+        if end:
+            last = max(1, len(text.splitlines()))
+            return last, f"{message[: end.start()].strip()} at the end of the file"
         return None, message
     problem = message[: match.start()].strip()
     return int(match[1]), f"column {match[2]}: {problem}"

@@ -73,4 +73,7 @@ def _locate(data: bytes, message: str) -> tuple[int | None, str]:
         start = data.find(f'"{path[1]}":['.encode())
         if start >= 0:
             return data.count(b"\n", 0, start) + 2 + int(path[2]), message
+    if "truncated" in message:
+        # The file stops short (a copy cut off): name the line it stops on.
+        return max(1, len(data.splitlines())), message
     return None, message

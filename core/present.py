@@ -1,0 +1,85 @@
+"""Saying property values for people: "High", "Ingrid Berg", "3 d".
+
+One place for it, so the board, the detail screen, the timeline and the
+command line say a value the same way. No UI here: words only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.clock import parse_instant
+from core.model import DeskConfig
+from core.records import Ticket, Value
+
+
+def duration(delta: timedelta) -> str:
+    """A short age: "45 min", "5 h", "3 d", "7 w"."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    days = hours // 24
+    return f"{days} d" if days < 21 else f"{days // 7} w"
+
+
+def say(config: DeskConfig, ticket: Ticket, name: str, now: datetime) -> str:
+    """A ticket's property as a person reads it; empty text for no value."""
+    match name:
+        case "age":
+            return duration(now - ticket.create_date)
+        case "time_to_close":
+            return duration(ticket.close_date - ticket.create_date) if ticket.close_date else ""
+        case "create_date" | "close_date" | "last_activity":
+            value = getattr(ticket, name)
+            return when(value)
+    if name in Ticket.__struct_fields__ and name != "props":
+        return say_value(config, name, getattr(ticket, name))
+    return say_value(config, name, ticket.props.get(name))
+
+
+def say_value(config: DeskConfig, name: str, value: Value | datetime) -> str:
+    """A stored value of property `name` as a person reads it."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    prop_type = _type_of(config, name)
+    match name, prop_type:
+        case "priority", _:
+            return str(value).capitalize()
+        case "stage", _:
+            return next((s.label for p in config.pipelines for s in p.stages if s.id == value),
+                        f"deleted stage {value}")
+        case "pipeline", _:
+            return next((p.label for p in config.pipelines if p.id == value),
+                        f"deleted pipeline {value}")
+        case ("owner", _) | (_, "user"):
+            return _user_name(config, str(value))
+        case ("team", _) | (_, "team"):
+            return next((t.name for t in config.teams if t.id == value), str(value))
+        case ("create_date" | "close_date" | "last_activity", _) | (_, "date-time"):
+            try:
+                return when(parse_instant(str(value)))
+            except ValueError:
+                return str(value)
+    return str(value)
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def _type_of(config: DeskConfig, name: str) -> str | None:
+    prop = next((p for p in config.properties if p.name == name), None)
+    return prop.type.value if prop else None
+
+
+def _user_name(config: DeskConfig, user_id: str | None) -> str:
+    if user_id is None:
+        return ""
+    return next((u.name for u in config.users if u.id == user_id), user_id)
