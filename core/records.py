@@ -1,8 +1,9 @@
 """Tickets and contacts: the many things a desk holds.
 
 These are the many things (a desk may hold 100,000 tickets), so they are
-msgspec structs: decoding 100,000 tickets takes about a tenth of what pydantic
-needs (docs/performance.md), which is what lets a big board open at once.
+msgspec structs: decoding 100,000 tickets takes a quarter or less of what
+pydantic needs (docs/performance.md), which is what lets a big board open at
+once.
 The events that change them are in `core.events`.
 """
 

@@ -1,4 +1,4 @@
-"""The terminal client: `run(desk)` opens the board of the first pipeline.
+"""The terminal client: `run(desk)` opens the board of the last pipeline used.
 
 Only this module and tui/screens, tui/widgets import Textual, and nothing
 imports them until the board opens, so `pipedesk --help` and the other
@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from core import LOCAL_ADMIN, Actor, Desk, DeskError
+from tui.memory import last_pipeline
 from tui.screens.board import BoardScreen
 
 # How often the desk looks for what other processes wrote. A look costs a
@@ -38,7 +39,7 @@ class PipedeskApp(App[None]):
         self._follow_timer: Timer | None = None
 
     def get_default_screen(self) -> Screen[Any]:
-        return BoardScreen(self.desk, self.actor)
+        return BoardScreen(self.desk, self.actor, last_pipeline(self.desk.data_dir))
 
     def on_mount(self) -> None:
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)

@@ -1,106 +1,383 @@
-"""The board: one pipeline, its stages as columns, the newest tickets in each.
+"""The board: one pipeline, its stages as columns, its tickets as cards.
 
-It follows the desk: every Notice (a change made here or noticed from
-another process) redraws the columns in place, and a change to the
-pipeline's stages rebuilds them.
+Keys move a cursor over the cards and act on the ticket under it; every
+change goes through `Desk`, and the board redraws from the desk's notices,
+whether the change was made here or in another terminal. Only the columns a
+notice touched are repainted, and the cursor stays on its ticket.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from textual import events
+from textual import on
 from textual.app import ComposeResult
-from textual.containers import HorizontalScroll
+from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
-from core import Actor, Desk
+from core import Actor, Desk, DeskError
 from core.events import Notice
-from tui.screens.board_view import BoardView, board_view
+from core.model import Pipeline
+from core.present import say
+from core.records import Ticket
+from tui.board_index import BoardIndex
+from tui.memory import remember_pipeline
 from tui.widgets.stage_column import StageColumn
 
-EMPTY_DESK_HINT = "No tickets yet — run `pipedesk demo` for sample tickets"
-EMPTY_PIPELINE_HINT = "No tickets in this pipeline yet"
+EMPTY_DESK_HINT = "No tickets yet — press n to create one, or run `pipedesk demo` for samples"
+EMPTY_PIPELINE_HINT = "No tickets in this pipeline yet — press n to create one"
 
 # Narrower than this and "Waiting on contact" no longer fits a column. When
 # the stages do not fit side by side at this width, the columns keep it and
-# the board scrolls sideways (the arrow keys scroll it) instead.
+# the board scrolls sideways with the cursor.
 MIN_COLUMN_WIDTH = 20
 
 
 class BoardScreen(Screen[None]):
+    # The keys act on the board; the filter field takes focus only on `/`.
+    AUTO_FOCUS = ""
+    # Every binding has an id, so that a keymap can rebind it later; arrows
+    # and h/j/k/l both move, as in a terminal's other tools.
+    BINDINGS = [
+        Binding("left,h", "cursor(-1, 0)", "Left", show=False, id="board.left"),
+        Binding("right,l", "cursor(1, 0)", "Right", show=False, id="board.right"),
+        Binding("up,k", "cursor(0, -1)", "Up", show=False, id="board.up"),
+        Binding("down,j", "cursor(0, 1)", "Down", show=False, id="board.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="board.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="board.page_down"),
+        Binding("home,g", "ends(-1)", "First card", show=False, id="board.first"),
+        Binding("end,G", "ends(1)", "Last card", show=False, id="board.last"),
+        Binding("enter", "open", "Open", id="board.open"),
+        Binding("n", "new", "New", id="board.new"),
+        Binding("m", "move", "Move", id="board.move"),
+        Binding("less_than_sign", "step(-1)", "◀", tooltip="Move one stage left",
+                id="board.move_left"),
+        Binding("greater_than_sign", "step(1)", "▶", tooltip="Move one stage right",
+                id="board.move_right"),
+        Binding("d", "delete", "Delete", id="board.delete"),
+        Binding("slash", "filter", "Filter", id="board.filter"),
+        Binding("p", "pipelines", "Pipelines", id="board.pipelines"),
+        Binding("question_mark", "keys", "Keys", id="board.keys"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
+    ]
+
     def __init__(self, desk: Desk, actor: Actor, pipeline_id: str | None = None) -> None:
         super().__init__(id="board")
         self.desk = desk
         self.actor = actor
-        self.pipeline_id = pipeline_id
-        self._shape: list[str] = []
+        self.index = BoardIndex(desk, actor, self._pipeline(pipeline_id))
+        self.column = 0  # the cursor's column
         self._stop_following: Callable[[], None] | None = None
 
-    def compose(self) -> ComposeResult:
-        view = self._look()
-        hint = Static(hint_line(view), id="board-hint")
-        hint.display = view.total == 0
-        yield Static(title_line(view), id="pipeline-title")
-        yield hint
-        with HorizontalScroll(id="stage-columns") as columns:
-            columns.set_class(crowded(len(view.columns), self.app.size.width), "crowded")
-            for column in view.columns:
-                yield StageColumn(column)
-        yield Footer()
+    # -- layout -------------------------------------------------------------
 
-    def on_resize(self, event: events.Resize) -> None:
-        # A query, not query_one: the columns may be between two composes.
-        self.query("#stage-columns").set_class(crowded(len(self._shape), event.size.width),
-                                               "crowded")
+    def compose(self) -> ComposeResult:
+        yield Static(self._title(), id="pipeline-title")
+        yield Static(self._hint(), id="board-hint")
+        with Horizontal(id="stage-columns"):
+            yield from self._columns()
+        yield Input(placeholder="Filter: subject, contact or #id — Enter keeps it, "
+                    "Escape clears", id="board-filter")
+        yield Footer(compact=True)
+
+    def _columns(self) -> list[StageColumn]:
+        return [StageColumn(stage, self.index.tickets(stage.id), self.index.total(stage.id),
+                            self._details)
+                for stage in self.index.pipeline.stages]
 
     def on_mount(self) -> None:
         self._stop_following = self.desk.subscribe(self.on_desk_notice)
+        self._after_layout()
+        remember_pipeline(self.desk.data_dir, self.index.pipeline.id)
+        self.call_after_refresh(self._prepare_search)
+
+    def _prepare_search(self) -> None:
+        self.run_worker(self.index.prepare_search, thread=True, exclusive=True,
+                        group="search")
 
     def on_unmount(self) -> None:
         if self._stop_following is not None:
             self._stop_following()
 
+    def on_resize(self) -> None:
+        self._after_layout()
+
+    def _after_layout(self) -> None:
+        columns = self.columns
+        crowded = len(columns) * MIN_COLUMN_WIDTH > self.app.size.width
+        self.query_one("#stage-columns").set_class(crowded, "crowded")
+        self.column = max(0, min(self.column, len(columns) - 1))
+        for n, column in enumerate(columns):
+            column.set_active(n == self.column)
+        self._update_texts()
+
+    @property
+    def columns(self) -> list[StageColumn]:
+        return list(self.query(StageColumn))
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.index.pipeline
+
+    @property
+    def selected(self) -> Ticket | None:
+        columns = self.columns
+        return columns[self.column].selected if columns else None
+
+    def _pipeline(self, pipeline_id: str | None) -> Pipeline:
+        pipelines = self.desk.pipelines(self.actor)
+        found = next((p for p in pipelines if p.id == pipeline_id), None)
+        return found or pipelines[0]
+
+    def _title(self) -> Content:
+        total = sum(self.index.total(s.id) for s in self.pipeline.stages)
+        tickets = "1 ticket" if total == 1 else f"{total:,} tickets"
+        title = Content.assemble((self.pipeline.label, "bold"), f" · {tickets}")
+        if self.index.filter:
+            shown = sum(self.index.count(s.id) for s in self.pipeline.stages)
+            title = Content.assemble(title, f" · filter “{self.index.filter}”: {shown:,} shown")
+        return title
+
+    def _hint(self) -> str:
+        if any(self.index.total(s.id) for s in self.pipeline.stages):
+            return ""
+        return EMPTY_DESK_HINT if not self.desk.state.tickets else EMPTY_PIPELINE_HINT
+
+    def _update_texts(self) -> None:
+        self.query_one("#pipeline-title", Static).update(self._title())
+        hint = self._hint()
+        widget = self.query_one("#board-hint", Static)
+        widget.update(hint)
+        widget.display = bool(hint)
+
+    def _details(self, ticket: Ticket) -> str:
+        """The card's second line: the pipeline's card properties (P7)."""
+        now = self.desk.now()
+        config = self.desk.config
+        values = (say(config, ticket, name, now) for name in self.pipeline.card_properties
+                  if name != "subject")
+        return " · ".join(v for v in values if v)
+
+    # -- following the desk -----------------------------------------------------
+
     def on_desk_notice(self, notice: Notice) -> None:
-        self.show_board()
-
-    def show_board(self) -> None:
-        shape = self._shape
-        view = self._look()
-        if view.shape != shape:
-            # Stages were added, removed or reordered (maybe in another
-            # terminal): build the columns again.
-            self.refresh(recompose=True)
+        keep = self.selected
+        change = self.index.apply(notice)
+        if change.rebuilt:
+            self.show_pipeline(self.index.pipeline.id, keep=keep.id if keep else None)
             return
-        self.query_one("#pipeline-title", Static).update(title_line(view))
-        hint = self.query_one("#board-hint", Static)
-        hint.update(hint_line(view))
-        hint.display = view.total == 0
-        for widget, column in zip(self.query(StageColumn), view.columns, strict=True):
-            widget.show(column)
+        by_id = {c.stage.id: c for c in self.columns}
+        for stage_id in change.stages:
+            column = by_id.get(stage_id)
+            if column is not None:
+                column.show(column.stage, self.index.tickets(stage_id),
+                            self.index.total(stage_id))
+        for ticket_id in change.tickets:
+            for column in by_id.values():
+                column.repaint_ticket(ticket_id)
+        if keep is not None and change.stages:
+            self._put_cursor_on(keep.id, follow=False)
+        self._update_texts()
 
-    def _look(self) -> BoardView:
-        view = board_view(self.desk, self.actor, self.pipeline_id)
-        self.pipeline_id = view.pipeline.id if view.pipeline is not None else None
-        self._shape = view.shape
-        return view
+    def show_pipeline(self, pipeline_id: str, keep: str | None = None) -> None:
+        """Open another pipeline's board (or the same one, rebuilt)."""
+        self.index = BoardIndex(self.desk, self.actor, self._pipeline(pipeline_id))
+        container = self.query_one("#stage-columns")
+        container.remove_children()
+        container.mount_all(self._columns())
+        remember_pipeline(self.desk.data_dir, self.index.pipeline.id)
+        self.call_after_refresh(self._after_layout)
+        self.call_after_refresh(self._prepare_search)
+        if keep is not None:
+            self.call_after_refresh(self._put_cursor_on, keep)
 
+    def _put_cursor_on(self, ticket_id: str, follow: bool = True) -> None:
+        """Keep the cursor on a ticket: after another terminal's change the
+        cursor stays in its column unless its own ticket left it; after our
+        own move (follow) it goes with the ticket."""
+        where = self.index.position(ticket_id)
+        columns = self.columns
+        if where is None:
+            return
+        stage_id, row = where
+        target = next((n for n, c in enumerate(columns) if c.stage.id == stage_id), None)
+        if target is None:
+            return
+        if target != self.column and not follow:
+            current = columns[self.column]
+            if current.selected is None or current.selected.id != ticket_id:
+                return
+        self._activate(target)
+        columns[target].move_cursor(row)
 
-def crowded(stages: int, width: int) -> bool:
-    return stages * MIN_COLUMN_WIDTH > width
+    # -- moving the cursor ----------------------------------------------------------
 
+    def _activate(self, n: int) -> None:
+        columns = self.columns
+        if not columns:
+            return
+        n = max(0, min(n, len(columns) - 1))
+        if n != self.column:
+            columns[self.column].set_active(False)
+            self.column = n
+        columns[n].set_active(True)
+        columns[n].scroll_visible()
 
-def title_line(view: BoardView) -> Content:
-    if view.pipeline is None:
-        return Content.styled("No pipeline you may view", "bold")
-    tickets = "1 ticket" if view.total == 1 else f"{view.total} tickets"
-    return Content.assemble((view.pipeline.label, "bold"), f" · {tickets}")
+    def action_cursor(self, dx: int, dy: int) -> None:
+        if dx:
+            columns = self.columns
+            if not columns:
+                return
+            row = columns[self.column].cursor - columns[self.column].top
+            self._activate(self.column + dx)
+            # Land on the same screen row in the new column, as far as it goes.
+            new = columns[self.column]
+            new.move_cursor(new.top + row)
+        if dy:
+            column = self.columns[self.column]
+            column.move_cursor(column.cursor + dy)
 
+    def action_page(self, direction: int) -> None:
+        column = self.columns[self.column]
+        column.move_cursor(column.cursor + direction * column.cards_in_view)
 
-def hint_line(view: BoardView) -> str:
-    """Shown only while the board is empty: what to do next."""
-    if view.pipeline is None:
-        return "Ask an administrator to give you access to a pipeline."
-    return EMPTY_PIPELINE_HINT if view.tickets_elsewhere else EMPTY_DESK_HINT
+    def action_ends(self, direction: int) -> None:
+        column = self.columns[self.column]
+        column.move_cursor(0 if direction < 0 else len(column.tickets) - 1)
+
+    # -- acting on tickets ------------------------------------------------------------
+
+    def action_open(self) -> None:
+        ticket = self.selected
+        if ticket is None:
+            return
+        from tui.screens.ticket_detail import TicketDetailScreen
+
+        self.app.push_screen(TicketDetailScreen(self.desk, self.actor, ticket.id))
+
+    def action_new(self) -> None:
+        from tui.screens.ticket_form import CreateTicketDialog
+
+        stage = self.pipeline.stages[self.column]
+
+        def created(ticket_id: str | None) -> None:
+            if ticket_id:
+                self._put_cursor_on(ticket_id)
+
+        self.app.push_screen(CreateTicketDialog(self.desk, self.actor, self.pipeline.id,
+                                                stage.id), created)
+
+    def action_move(self, stage_id: str | None = None) -> None:
+        ticket = self.selected
+        if ticket is None:
+            return
+        from tui.screens.move_dialog import MoveTicketDialog
+
+        def moved(done: bool | None) -> None:
+            if done:
+                self._put_cursor_on(ticket.id)
+
+        self.app.push_screen(MoveTicketDialog(self.desk, self.actor, ticket.id, stage_id),
+                             moved)
+
+    def action_step(self, direction: int) -> None:
+        """`<` / `>`: one stage left or right. A stage that asks for
+        properties (S7) gets them through the move dialog."""
+        ticket = self.selected
+        stages = self.pipeline.stages
+        target = self.column + direction
+        if ticket is None or not 0 <= target < len(stages):
+            return
+        stage = stages[target]
+        if stage.properties:
+            self.action_move(stage.id)
+            return
+        try:
+            self.desk.move_ticket(ticket.id, stage.id, self.actor)
+        except DeskError as err:
+            self.notify(err.message, title="Not moved", severity="error")
+            return
+        self._put_cursor_on(ticket.id)
+
+    def action_delete(self) -> None:
+        ticket = self.selected
+        if ticket is None:
+            return
+        from tui.screens.dialogs import ConfirmDialog, MessageDialog
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.desk.delete_ticket(ticket.id, self.actor)
+            except DeskError as err:
+                self.app.push_screen(MessageDialog("Not deleted", err.message))
+
+        self.app.push_screen(ConfirmDialog("Delete ticket?",
+                                           f"#{ticket.id} {ticket.subject}\n\nThis cannot "
+                                           "be undone.", "Delete"), confirmed)
+
+    # -- pipelines, keys ----------------------------------------------------------------
+
+    def action_pipelines(self) -> None:
+        from tui.screens.pipeline_select import PipelineSelectScreen
+
+        def chosen(pipeline_id: str | None) -> None:
+            if pipeline_id is not None:
+                self.column = 0
+                self.show_pipeline(pipeline_id)
+
+        self.app.push_screen(PipelineSelectScreen(self.desk, self.actor, self.pipeline.id),
+                             chosen)
+
+    def action_keys(self) -> None:
+        from tui.screens.keys_help import KeysHelpScreen, keys_of
+
+        self.app.push_screen(KeysHelpScreen(keys_of(self)))
+
+    # -- the filter ------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#board-filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#board-filter", Input)
+        if not field.display and not self.index.filter:
+            return
+        field.value = ""
+        field.display = False
+        self._apply_filter("")
+        self.set_focus(None)
+
+    @on(Input.Changed, "#board-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    @on(Input.Submitted, "#board-filter")
+    def _filter_kept(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            event.input.display = False
+        self.set_focus(None)
+
+    def key_escape(self, event: Any) -> None:
+        # Escape inside the filter field clears it (the field has focus,
+        # so the screen binding would not see it).
+        if self.query_one("#board-filter", Input).has_focus:
+            event.stop()
+            self.action_clear_filter()
+
+    def _apply_filter(self, text: str) -> None:
+        keep = self.selected
+        self.index.set_filter(text)
+        for column in self.columns:
+            column.show(column.stage, self.index.tickets(column.stage.id),
+                        self.index.total(column.stage.id))
+        if keep is not None:
+            self._put_cursor_on(keep.id, follow=False)
+        self._update_texts()

@@ -1,0 +1,170 @@
+"""Benchmark of the board; prints one JSON object.
+
+For desks of 10,000 and 100,000 tickets made by `pipedesk demo`, a fresh
+process runs the app headless (120x40) and reports:
+
+- first_board_s: from the process's start (measured by this script around
+  the child process, so interpreter start-up and imports count) to the first
+  painted board;
+- key-to-repaint for a cursor move (`j`/`k`), a card move (`>` then `<`), and
+  one keystroke of the filter: median and p95, in ms: from posting the key
+  event to the app to the screen update Textual renders for it (the test
+  pilot's own `press` costs ~60 ms even on an empty app, so it is not the
+  clock here);
+- peak_rss_mb of the child process.
+
+Run: .venv/bin/python bench/board.py [--sizes 10000,100000] [--keys 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGETS = {  # at 100,000 tickets (first board also at 10,000: 0.5 s)
+    "first_board_s": 1.0, "first_board_s_10000": 0.5, "cursor_ms": 16.0,
+    "card_move_ms": 30.0, "filter_key_ms": 50.0, "peak_rss_mb": 400.0,
+}
+PIPEDESK = Path(sys.executable).with_name("pipedesk")
+
+CHILD = r'''
+import asyncio, json, resource, sys, time
+from pathlib import Path
+
+CHARS = {"greater_than_sign": ">", "less_than_sign": "<", "slash": "/", "escape": None}
+
+async def main() -> None:
+    from textual import events
+    from core import Desk
+    from tui.app import PipedeskApp
+    desk = Desk.open(Path(sys.argv[1]))
+    app = PipedeskApp(desk)
+    keys = int(sys.argv[2])
+    painted = asyncio.Event()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        print("painted", flush=True)
+        # Key-to-repaint: from the key event's arrival to the screen update
+        # Textual renders for it (App._display gets the new frame).
+        show = app._display
+
+        def display(screen, update):
+            show(screen, update)
+            if update is not None:
+                painted.set()
+
+        app._display = display
+
+        async def timed(key: str) -> float:
+            await pilot.pause()
+            painted.clear()
+            started = time.perf_counter()
+            app.post_message(events.Key(key, CHARS.get(key, key)))
+            await asyncio.wait_for(painted.wait(), 10)
+            return time.perf_counter() - started
+
+        cursor = [await timed("j" if n % 20 < 10 else "k") for n in range(keys)]
+        moves = [await timed("greater_than_sign" if n % 2 == 0 else "less_than_sign")
+                 for n in range(keys)]
+        words = ["printer", "invoice", "vpn", "login", "refund", "export", "#12"]
+        filtering = []
+        while len(filtering) < keys:
+            for word in words:
+                await timed("slash")
+                for char in word:
+                    filtering.append(await timed(char))
+                await timed("escape")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"cursor": cursor, "moves": moves, "filter": filtering[:keys],
+                      "peak_rss_mb": rss}), flush=True)
+
+asyncio.run(main())
+'''
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def stats(samples_s: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples_s)
+    return {"median_ms": round(statistics.median(ms), 2),
+            "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 2),
+            "max_ms": round(ms[-1], 2), "n": len(ms)}
+
+
+def run_board(directory: Path, keys: int) -> dict[str, Any]:
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "TEXTUAL_COLOR_SYSTEM": "truecolor"}
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(directory), str(keys)],
+                             stdout=subprocess.PIPE, text=True, cwd=root, env=env)
+    assert child.stdout is not None
+    first = child.stdout.readline()
+    painted = time.perf_counter() - started
+    if first.strip() != "painted":
+        raise SystemExit(f"the board did not open: {first!r}")
+    result = json.loads(child.stdout.readline())
+    child.wait(timeout=600)
+    return {
+        "first_board_s": round(painted, 3),
+        "cursor_move": stats(result["cursor"]),
+        "card_move": stats(result["moves"]),
+        "filter_keystroke": stats(result["filter"]),
+        "peak_rss_mb": round(result["peak_rss_mb"], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="pipedesk-bench-board-"))
+    result: dict[str, Any] = {"bench": "board", "python": sys.version.split()[0],
+                              "cpus": os.cpu_count(), "terminal": "120x40 headless",
+                              "desks": {}}
+    try:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            directory = root / f"desk-{size}"
+            log(f"making a desk of {size} tickets …")
+            subprocess.run([str(PIPEDESK), "--data-dir", str(directory), "demo", "--tickets",
+                            str(size), "--seed", str(args.seed)], check=True,
+                           capture_output=True)
+            log("running the board …")
+            result["desks"][str(size)] = run_board(directory, args.keys)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+    big = result["desks"].get("100000")
+    small = result["desks"].get("10000")
+    checks: dict[str, Any] = {}
+    if big:
+        for name, measured in (("first_board_s", big["first_board_s"]),
+                               ("cursor_ms", big["cursor_move"]["median_ms"]),
+                               ("card_move_ms", big["card_move"]["median_ms"]),
+                               ("filter_key_ms", big["filter_keystroke"]["median_ms"]),
+                               ("peak_rss_mb", big["peak_rss_mb"])):
+            checks[name] = {"target": TARGETS[name], "measured": measured,
+                            "met": measured <= TARGETS[name]}
+    if small:
+        measured = small["first_board_s"]
+        checks["first_board_s_10000"] = {"target": TARGETS["first_board_s_10000"],
+                                         "measured": measured,
+                                         "met": measured <= TARGETS["first_board_s_10000"]}
+    result["targets"] = checks
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

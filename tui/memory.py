@@ -1,0 +1,37 @@
+"""What the terminal remembers between runs: the last pipeline used.
+
+Kept in the data dir, one small file per OS user (agents who share a desk
+each come back to their own board). Losing it costs nothing, so a file that
+cannot be read or written is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import json
+from pathlib import Path
+
+from core.store.files import atomic_write
+
+
+def _path(data_dir: Path) -> Path:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "default"
+    safe = "".join(c if c.isalnum() else "_" for c in user)
+    return data_dir / f".last-board-{safe}.json"
+
+
+def last_pipeline(data_dir: Path) -> str | None:
+    try:
+        value = json.loads(_path(data_dir).read_text()).get("pipeline")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def remember_pipeline(data_dir: Path, pipeline_id: str) -> None:
+    with contextlib.suppress(OSError):
+        atomic_write(_path(data_dir), json.dumps({"pipeline": pipeline_id}).encode())

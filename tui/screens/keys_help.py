@@ -1,0 +1,154 @@
+"""`?`: every key of the screen it was opened from (C2).
+
+The footer has room for the main keys only; this lists all of them, hidden
+ones included, read from the bindings themselves (so a keymap that rebinds
+a key shows here as rebound, and nothing is listed that does not work).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.dom import DOMNode
+from textual.keys import format_key
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.screens.dialogs import DeskDialog
+
+# Key names as a person reads them in a hint ("Enter", not "⏎").
+KEY_NAMES = {
+    "enter": "Enter", "escape": "Esc", "tab": "Tab", "space": "Space",
+    "backspace": "Backspace", "delete": "Del", "insert": "Ins",
+    "pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End",
+    "up": "↑", "down": "↓", "left": "←", "right": "→",
+}
+
+# Textual's own copy key works with a mouse selection only: not a key a
+# keyboard user can act on, so it is left out.
+LEFT_OUT_ACTIONS = frozenset({"screen.copy_text"})
+
+# From this many keys on, the list takes two columns so that it fits 80x24.
+TWO_COLUMNS_FROM = 10
+
+
+def keys_of(screen: Screen[Any]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every binding active on `screen`: its own,
+    then the app's (a modal screen stops there, as Textual does). Keys of
+    one action and description are joined: ("← / h", "Left")."""
+    app = screen.app
+    chain: list[tuple[DOMNode, BindingsMap]] = [(screen, screen._bindings.copy())]
+    if not screen.is_modal:
+        chain.append((app, app._bindings.copy()))
+    found: dict[tuple[int, str, str], list[Binding]] = {}
+    claimed: set[str] = set()
+    for namespace, bindings in chain:
+        if app._keymap:
+            bindings.apply_keymap(app._keymap)
+        # The screen's own keys (the ones with an id, by pipedesk's rule)
+        # before the stock keys Textual adds, such as Tab.
+        for key, binding in sorted(bindings, key=lambda kb: kb[1].id is None):
+            # A key the screen binds hides the app's binding of that key.
+            if key in claimed or binding.system or binding.action in LEFT_OUT_ACTIONS:
+                continue
+            what = _description(binding)
+            if not what or app._check_action_state(binding.action, namespace) is False:
+                continue
+            claimed.add(key)
+            found.setdefault((id(namespace), binding.action, what), []).append(binding)
+    listed = []
+    for (_, _, what), group in found.items():
+        # Plain keys before ones with modifiers: "q / Ctrl+Q".
+        group.sort(key=lambda b: "+" in b.key)
+        names = list(dict.fromkeys(key_name(b) for b in group))
+        listed.append((" / ".join(names), what))
+    return listed
+
+
+def key_name(binding: Binding) -> str:
+    """"Ctrl+S", "Enter", "<", "?" …"""
+    if binding.key_display:
+        return binding.key_display
+    modifiers, key = binding.parse_key()
+    name = KEY_NAMES.get(key) or format_key(key)
+    if modifiers and len(name) == 1:
+        name = name.upper()
+    return "+".join([*(m.capitalize() for m in modifiers), name])
+
+
+def _description(binding: Binding) -> str:
+    text = binding.description
+    # A description that is only a glyph ("◀") says little in a list of
+    # keys; the tooltip, where there is one, says it in words.
+    if binding.tooltip and not any(c.isalnum() for c in text):
+        text = binding.tooltip
+    return text[:1].upper() + text[1:]
+
+
+class KeysHelpScreen(DeskDialog[None]):
+    """`KeysHelpScreen(bindings)`: lists (key, description) pairs, usually
+    `keys_of(screen)`. Dismisses with None on Escape, `?` or q."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="keys_help.close"),
+        Binding("question_mark,q", "close", "Close", show=False, id="keys_help.close_also"),
+        Binding("j", "scroll(1)", "Down", show=False, id="keys_help.down"),
+        Binding("k", "scroll(-1)", "Up", show=False, id="keys_help.up"),
+    ]
+
+    DEFAULT_CSS = """
+    KeysHelpScreen > .dialog { width: 78; }
+    KeysHelpScreen #keys-list { height: auto; max-height: 18; scrollbar-size-vertical: 1; }
+    KeysHelpScreen #keys-list:focus { background-tint: $foreground 0%; }
+    """
+
+    def __init__(self, bindings: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.bindings = list(bindings)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield self.title_line("Keys")
+            with VerticalScroll(id="keys-list"):
+                yield Static(self._table(), id="keys-table")
+            yield self.hint_line("Escape, ? or q closes")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#keys-list").focus()
+
+    def _table(self) -> Content:
+        if not self.bindings:
+            return Content("This screen has no keys of its own.")
+        columns = 2 if len(self.bindings) >= TWO_COLUMNS_FROM else 1
+        rows = -(-len(self.bindings) // columns)  # column by column, as one reads
+        key_width = min(14, max(len(key) for key, _ in self.bindings))
+        # The dialog's inside is 74 cells; two columns share it with a gap.
+        what_width = (72 // columns) - key_width - 2
+        lines: list[Content] = []
+        for row in range(rows):
+            parts: list[Content] = []
+            for column in range(columns):
+                n = column * rows + row
+                if n >= len(self.bindings):
+                    break
+                key, what = self.bindings[n]
+                cell = Content.assemble((_fit(key, key_width), "bold"), "  ",
+                                        _fit(what, what_width))
+                parts.append(cell)
+            lines.append(Content("  ").join(parts))
+        return Content("\n").join(lines)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, rows: int) -> None:
+        self.query_one("#keys-list", VerticalScroll).scroll_relative(y=rows, animate=False)
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[:width - 1] + "…"
