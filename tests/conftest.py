@@ -11,10 +11,7 @@ from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
-from desk_fixtures import Clock
 from syrupy.location import PyTestLocation
-
-from core import Desk
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots"
 
@@ -29,20 +26,13 @@ class SnapshotsFolder(pytest_textual_snapshot.SVGImageExtension):
 # rebinding it here is enough to move every snapshot.
 pytest_textual_snapshot.SVGImageExtension = SnapshotsFolder
 
+# The `clock` (moved by hand) and `desk` (in a temporary dir) fixtures, for
+# every test file.
+from core_fixtures import clock, desk  # noqa: E402, F401
+
 
 @pytest.fixture
 def anyio_backend() -> str:
     """Pilot tests (`@pytest.mark.anyio async def ...`) run on asyncio, as Textual does."""
     return "asyncio"
 
-
-@pytest.fixture
-def clock() -> Clock:
-    """A clock the test moves by hand, starting at desk_fixtures.START."""
-    return Clock()
-
-
-@pytest.fixture
-def desk(tmp_path: Path, clock: Clock) -> Desk:
-    """A new desk in a temporary data dir."""
-    return Desk.open(tmp_path / "desk", clock=clock)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from desk_fixtures import START, Clock, reopen, snapshot_of_files
+from core_fixtures import START, reopen
+from core_fixtures import MutableClock as Clock
+from core_fixtures import data_files as snapshot_of_files
 
 from core import AUTOMATION, LOCAL_ADMIN, Desk, DeskError
 from core.model import StageProperty

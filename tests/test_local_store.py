@@ -10,7 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from desk_fixtures import Clock, reopen, snapshot_of_files
+from core_fixtures import MutableClock as Clock
+from core_fixtures import data_files as snapshot_of_files
+from core_fixtures import reopen
 
 from core import LOCAL_ADMIN, DataFileError, Desk
 from core.events import Notice

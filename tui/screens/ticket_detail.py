@@ -29,9 +29,10 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Te
 from core import Actor, Desk, DeskError
 from core.events import Notice, TicketDeleted, ticket_ids
 from core.model import PropertyDef, PropertyType
-from core.present import say
+from core.present import say, say_value
 from core.records import Ticket
 from core.timeline import TimelineItem
+from tui.widgets.property_form import choices, placeholder, typed_value
 
 Panel = Literal["properties", "timeline", "conversation"]
 PANELS: tuple[Panel, ...] = ("properties", "timeline", "conversation")
@@ -253,7 +254,7 @@ class TicketDetailScreen(Screen[None]):
         if prop.builtin:
             text = say(config, ticket, prop.name, now)
         else:
-            text = _say_custom(self.desk, prop, ticket.props.get(prop.name))
+            text = say_value(self.desk.config, prop.name, ticket.props.get(prop.name))
         lines = text.splitlines()
         # A long text shows its first line; the editor shows it whole.
         return lines[0] + " …" if len(lines) > 1 else text
@@ -432,8 +433,8 @@ class _PropertyEditor(ModalScreen[bool]):
         self.ticket_id = ticket.id
         self.subject = ticket.subject
         self.prop = prop
-        self.initial = raw_value(ticket, prop.name)
-        self.choices = choices(desk, prop)
+        self.initial = typed_value(ticket, prop.name)
+        self.choices = choices(desk.config, prop)
 
     @property
     def long_text(self) -> bool:
@@ -455,7 +456,7 @@ class _PropertyEditor(ModalScreen[bool]):
             elif self.long_text:
                 yield TextArea(self.initial, id="editor-value", soft_wrap=True)
             else:
-                yield _ValueInput(self.initial, placeholder=_placeholder(self.prop),
+                yield _ValueInput(self.initial, placeholder=placeholder(self.prop),
                                   id="editor-value", select_on_focus=False)
             yield Static(id="editor-error")
             yield Static(self._hint(), id="editor-hint")
@@ -544,36 +545,6 @@ class _ValueSelect(Select[str]):
 # -- helpers: values as typed, values as read ----------------------------------------------
 
 
-def raw_value(ticket: Ticket, name: str) -> str:
-    """The value as a person would type it again (what the editor starts
-    with); empty text for no value."""
-    if name in Ticket.__struct_fields__ and name != "props":
-        value = getattr(ticket, name)
-    else:
-        value = ticket.props.get(name)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def choices(desk: Desk, prop: PropertyDef) -> list[tuple[str, str]] | None:
-    """(shown, raw value) for a property picked from a list; None for typed ones."""
-    match prop.type:
-        case PropertyType.CHOICE:
-            # Priorities are stored in capitals and said capitalised (T4).
-            shown = str.capitalize if prop.name == "priority" else str
-            return [(shown(option), option) for option in prop.options]
-        case PropertyType.USER:
-            return [(user.name, user.id) for user in desk.config.users]
-        case PropertyType.TEAM:
-            return [(team.name, team.id) for team in desk.config.teams]
-        case PropertyType.YES_NO:
-            return [("Yes", "yes"), ("No", "no")]
-    return None
 
 
 def precise_duration(delta: timedelta) -> str:
@@ -587,34 +558,3 @@ def precise_duration(delta: timedelta) -> str:
     if hours:
         return f"{hours} h {minutes} min" if minutes else f"{hours} h"
     return f"{minutes} min"
-
-
-def _say_custom(desk: Desk, prop: PropertyDef, value: object) -> str:
-    if value is None or value == "":
-        return ""
-    match prop.type:
-        case PropertyType.YES_NO:
-            return "yes" if value else "no"
-        case PropertyType.USER:
-            return next((u.name for u in desk.config.users if u.id == value), str(value))
-        case PropertyType.TEAM:
-            return next((t.name for t in desk.config.teams if t.id == value), str(value))
-        case PropertyType.DATETIME:
-            try:
-                return datetime.fromisoformat(str(value)).strftime("%Y-%m-%d %H:%M")
-            except ValueError:
-                return str(value)
-    return str(value)
-
-
-def _placeholder(prop: PropertyDef) -> str:
-    match prop.type:
-        case PropertyType.NUMBER:
-            return "a number, e.g. 12 or 4.5"
-        case PropertyType.DATE:
-            return "YYYY-MM-DD"
-        case PropertyType.DATETIME:
-            return "YYYY-MM-DD HH:MM"
-    if prop.name == "contact":
-        return "the contact's email address"
-    return f"(no {prop.label.lower()})"
