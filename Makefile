@@ -17,6 +17,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/board.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
