@@ -443,9 +443,11 @@ class Desk:
             self._record(actor, [StageDeleted(
                 pipeline=pipeline.id, stage=stage.id, label=stage.label,
                 move_to=target.id if target else None, moved=moved)])
-            self._store.save_settings(draft)
+            # The journal is the truth from here on: this desk shows the
+            # stage gone even if writing desk.toml fails below.
             self.config = draft
             self._pending.append(Notice(settings=True))
+            self._store.save_settings(draft)
             return stage
 
     # -- properties -----------------------------------------------------------

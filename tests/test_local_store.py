@@ -221,3 +221,21 @@ def test_two_processes_appending_at_once_lose_and_double_nothing(tmp_path: Path)
     assert sorted(int(i) for i in desk.state.tickets) == list(range(1, 2 * count + 1))
     assert journal_seqs(data_dir) == list(range(1, 2 * count + 1))
     assert desk.warnings == []
+
+
+def test_s6_a_failed_settings_write_still_shows_the_stage_gone(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal already moved the tickets: the running desk follows it,
+    and the next open writes desk.toml."""
+    tid = desk.create_ticket(A, "0", "Waiting on us", "Stuck").id
+
+    def disk_full(config: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(desk._store, "save_settings", disk_full)
+    with pytest.raises(OSError):
+        desk.delete_stage("Waiting on us", A, move_to="New")
+    assert "Waiting on us" not in [s.label for s in desk.pipeline("0", A).stages]
+    assert desk.ticket(tid, A).stage == "1"
+    monkeypatch.undo()
+    assert "Waiting on us" not in (reopen(desk).data_dir / "desk.toml").read_text()
