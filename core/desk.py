@@ -38,6 +38,7 @@ from core.model import (
     PropertyDef,
     PropertyType,
     Stage,
+    StageProperty,
     StageState,
     User,
     new_desk_config,
@@ -475,6 +476,76 @@ class Desk:
             return prop
 
         return self._change_settings(actor, "create properties", change)
+
+    def archive_property(self, name: str, actor: Actor) -> PropertyDef:
+        """Archive a custom property: its values stay on tickets, it is no
+        longer offered. Built-in ones cannot be archived; one a stage asks
+        for or a board shows must be taken off there first."""
+
+        def change(config: DeskConfig) -> PropertyDef:
+            if any(p.name == name for p in BUILTIN_PROPERTIES):
+                raise DeskError(f"'{name}' is a built-in property; it cannot be archived.")
+            prop = next((p for p in config.properties if p.name == name and not p.archived),
+                        None)
+            if prop is None:
+                raise DeskError(f"No custom property '{name}' to archive.")
+            for pipeline in config.pipelines:
+                if name in pipeline.card_properties:
+                    raise DeskError(f"The cards of '{pipeline.label}' show '{name}'; take it "
+                                    "off the cards first.")
+                for stage in pipeline.stages:
+                    if any(sp.name == name for sp in stage.properties):
+                        raise DeskError(f"Stage '{stage.label}' of '{pipeline.label}' asks for "
+                                        f"'{name}'; remove it from the stage first.")
+            prop.archived = True
+            return prop
+
+        return self._change_settings(actor, "archive properties", change)
+
+    def set_stage_property(self, stage_ref: str, name: str, actor: Actor,
+                           required: bool = False) -> Stage:
+        """S7: the stage asks for `name` (added at the end, or its required
+        flag changed). Read-only and calculated properties are refused."""
+        prop = self.property(name)
+        if prop.read_only:
+            raise DeskError(f"{prop.label} is read-only (pipedesk sets it); a stage cannot "
+                            "ask for it.")
+
+        def change(config: DeskConfig) -> Stage:
+            _, stage = find_stage(config, stage_ref)
+            found = next((sp for sp in stage.properties if sp.name == prop.name), None)
+            if found is None:
+                stage.properties.append(StageProperty(name=prop.name, required=required))
+            else:
+                found.required = required
+            return stage
+
+        return self._change_settings(actor, "change stages", change)
+
+    def remove_stage_property(self, stage_ref: str, name: str, actor: Actor) -> Stage:
+        def change(config: DeskConfig) -> Stage:
+            _, stage = find_stage(config, stage_ref)
+            kept = [sp for sp in stage.properties if sp.name != name.strip().casefold()]
+            if len(kept) == len(stage.properties):
+                raise DeskError(f"Stage '{stage.label}' does not ask for '{name}'.")
+            stage.properties = kept
+            return stage
+
+        return self._change_settings(actor, "change stages", change)
+
+    def set_card_properties(self, pipeline_ref: str, names: Sequence[str],
+                            actor: Actor) -> Pipeline:
+        """P7: the properties a pipeline's cards show, in order."""
+        chosen = [self.property(n).name for n in names]
+        if len(set(chosen)) != len(chosen):
+            raise DeskError("A property can be shown on a card only once.")
+
+        def change(config: DeskConfig) -> Pipeline:
+            pipeline = find_pipeline(config, pipeline_ref)
+            pipeline.card_properties = chosen
+            return pipeline
+
+        return self._change_settings(actor, "choose card properties", change)
 
     # -- users ----------------------------------------------------------------
 

@@ -53,6 +53,9 @@ def check_settings(config: DeskConfig) -> str | None:
                 if prop is None:
                     return (f"stage '{stage.label}' asks for property '{sp.name}', "
                             "which the desk does not define")
+                if prop.archived:
+                    return (f"stage '{stage.label}' asks for property '{sp.name}', which is "
+                            "archived")
                 if prop.read_only:
                     return (f"stage '{stage.label}' asks for property '{sp.name}', which is "
                             "read-only (the program sets it); remove it from the stage")

@@ -185,6 +185,16 @@ def pipeline_delete(session: Session, pipeline_ref: str) -> None:
     click.echo(f"Deleted pipeline {p.id} '{p.label}'.")
 
 
+@pipeline.command("cards")
+@click.argument("pipeline_ref", metavar="P")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...")
+@pass_session
+def pipeline_cards(session: Session, pipeline_ref: str, names: Sequence[str]) -> None:
+    """Choose the properties the pipeline's cards show, in order (P7)."""
+    p = session.desk.set_card_properties(pipeline_ref, names, ACTOR)
+    click.echo(f"Cards of '{p.label}' show: {', '.join(p.card_properties)}.")
+
+
 # -- stages --------------------------------------------------------------------
 
 
@@ -268,6 +278,84 @@ def stage_delete(session: Session, stage_ref: str, move_to: str | None) -> None:
     s = desk.delete_stage(stage_ref, ACTOR, move_to=move_to)
     moved = f"; {held} ticket{'s' if held != 1 else ''} moved" if held else ""
     click.echo(f"Deleted stage {s.id} '{s.label}'{moved}.")
+
+
+@stage.command("props")
+@click.argument("stage_ref", metavar="S")
+@click.option("--add", "add", metavar="NAME", help="Ask for this property on entering.")
+@click.option("--required", is_flag=True, help="With --add: a value is needed to enter.")
+@click.option("--remove", "remove", metavar="NAME", help="Stop asking for this property.")
+@json_option
+@pass_session
+def stage_props(session: Session, stage_ref: str, add: str | None, required: bool,
+                remove: str | None, as_json: bool) -> None:
+    """A stage's conditional properties (S7): list, add, remove."""
+    desk = session.desk
+    if required and not add:
+        raise click.UsageError("--required goes with --add NAME.")
+    if add:
+        desk.set_stage_property(stage_ref, add, ACTOR, required=required)
+    if remove:
+        desk.remove_stage_property(stage_ref, remove, ACTOR)
+    pipe, s = desk.stage(stage_ref, ACTOR)
+    rows = [{"name": sp.name, "label": desk.property(sp.name).label, "required": sp.required}
+            for sp in s.properties]
+    if as_json:
+        emit_json(rows)
+        return
+    click.echo(f"{s.label} ({s.id}) in {pipe.label}")
+    table(["NAME", "LABEL", "REQUIRED"],
+          [[r["name"], r["label"], "yes" if r["required"] else "no"] for r in rows])
+
+
+# -- properties ----------------------------------------------------------------
+
+
+@cli.group("property")
+def property_group() -> None:
+    """Ticket properties: list, create, archive."""
+
+
+@property_group.command("list")
+@click.option("--archived", is_flag=True, help="Include archived properties.")
+@json_option
+@pass_session
+def property_list(session: Session, archived: bool, as_json: bool) -> None:
+    """Built-in and custom properties with their types."""
+    props = session.desk.properties(ACTOR, archived=archived)
+    rows = [p.model_dump(mode="json") for p in props]
+    if as_json:
+        emit_json(rows)
+        return
+    table(["NAME", "LABEL", "TYPE", "KIND", "OPTIONS"],
+          [[p.name, p.label, p.type.value,
+            "built-in" + (", read-only" if p.read_only else "") if p.builtin
+            else ("archived" if p.archived else "custom"),
+            ", ".join(p.options)] for p in props])
+
+
+@property_group.command("create")
+@click.argument("name")
+@click.option("--type", "type_", required=True, metavar="T",
+              help="text, long-text, number, choice, date, date-time, yes-no, user, team.")
+@click.option("--label", help="What people read (default: from NAME).")
+@click.option("--option", "options", multiple=True, metavar="O",
+              help="An option of a choice property (repeatable).")
+@pass_session
+def property_create(session: Session, name: str, type_: str, label: str | None,
+                    options: Sequence[str]) -> None:
+    """Create a custom ticket property."""
+    p = session.desk.create_property(name, type_, ACTOR, label=label, options=options)
+    click.echo(f"Created property {p.name} '{p.label}' ({p.type.value}).")
+
+
+@property_group.command("archive")
+@click.argument("name")
+@pass_session
+def property_archive(session: Session, name: str) -> None:
+    """Archive a custom property (its values stay on tickets)."""
+    p = session.desk.archive_property(name, ACTOR)
+    click.echo(f"Archived property {p.name}.")
 
 
 # -- contacts ------------------------------------------------------------------
