@@ -262,7 +262,7 @@ class Desk:
         access.user_of(self.config, actor)
         found = self.state.contacts.get(email.strip().casefold())
         if found is None:
-            raise DeskError(f"No contact {email!r}; add it first with 'contact add'.")
+            raise DeskError(f"No contact {email!r}; add the contact first.")
         return found
 
     def properties(self, actor: Actor, archived: bool = False) -> list[PropertyDef]:
@@ -713,7 +713,7 @@ class Desk:
             return None
         found = self.state.contacts.get(str(raw).strip().casefold())
         if found is None:
-            raise DeskError(f"No contact {str(raw).strip()!r}; add it first with 'contact add'.")
+            raise DeskError(f"No contact {str(raw).strip()!r}; add the contact first.")
         return found.email
 
     def _check_stage_properties(self, actor: Actor, ticket: Ticket, stage: Stage,

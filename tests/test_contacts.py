@@ -76,7 +76,7 @@ def test_a_batch_of_contacts_is_refused_whole(desk: Desk) -> None:
 
 
 def test_an_unknown_contact_is_refused(desk: Desk) -> None:
-    with refusal("No contact 'nobody@example.no'; add it first"):
+    with refusal("No contact 'nobody@example.no'; add the contact first"):
         desk.contact("nobody@example.no", ADMIN)
 
 
@@ -97,7 +97,7 @@ def test_a_ticket_names_a_known_contact(desk: Desk) -> None:
 
 def test_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
     before = data_files(desk.data_dir)
-    with refusal("No contact 'nobody@example.no'; add it first"):
+    with refusal("No contact 'nobody@example.no'; add the contact first"):
         desk.create_ticket(ADMIN, "0", "New", "Hello", contact="nobody@example.no")
     assert desk.tickets(ADMIN) == []
     assert data_files(desk.data_dir) == before
