@@ -379,63 +379,8 @@ async def test_p_lists_pipelines_and_enter_opens_one(tmp_path: Path) -> None:
         assert "Sales · 0 tickets" in screen_text(app)
 
 
-@pytest.mark.anyio
-async def test_pipelines_are_created_renamed_reordered_from_the_list(tmp_path: Path) -> None:
-    desk = open_desk(tmp_path)
-    app = PipedeskApp(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("p", "n")
-        await pilot.pause()
-        await pilot.press(*"Sales", "enter")
-        await pilot.pause()
-        assert [p.label for p in desk.pipelines(A)] == ["Support pipeline", "Sales"]
-        await pilot.press("n")
-        await pilot.pause()
-        await pilot.press(*"sales", "enter")  # P2: taken, case-insensitively
-        await pilot.pause()
-        assert "exists already" in screen_text(app)
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.press("r", "ctrl+u", *"Billing", "enter")
-        await pilot.pause()
-        await pilot.press("K")
-        await pilot.pause()
-        assert [p.label for p in desk.pipelines(A)] == ["Billing", "Support pipeline"]
 
 
-@pytest.mark.anyio
-async def test_a_refused_pipeline_delete_says_why_and_changes_nothing(tmp_path: Path) -> None:
-    """P5"""
-    desk = demo_desk(tmp_path, 12)
-    app = PipedeskApp(desk)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("p", "d")
-        await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
-        assert "holds 12 tickets" in screen_text(app)
-        assert [p.label for p in desk.pipelines(A)] == ["Support pipeline"]
-
-
-def test_snapshot_pipeline_selection(tmp_path: Path, snap_compare: Any) -> None:
-    desk = demo_desk(tmp_path, 120)
-    desk.create_pipeline("Sales", A)
-    desk.create_pipeline("Billing [EU]", A)
-
-    async def open_list(pilot: Any) -> None:
-        await pilot.press("p")
-
-    assert snap_compare(PipedeskApp(desk), run_before=open_list, terminal_size=(80, 24))
-
-
-def test_snapshot_refused_pipeline_delete(tmp_path: Path, snap_compare: Any) -> None:
-    async def refuse(pilot: Any) -> None:
-        await pilot.press("p", "d")
-        await pilot.pause()
-        await pilot.press("y")
-
-    assert snap_compare(PipedeskApp(demo_desk(tmp_path, 12)), run_before=refuse,
-                        terminal_size=(80, 24))
 
 
 def test_snapshot_filtered_board(tmp_path: Path, snap_compare: Any) -> None:

@@ -324,7 +324,7 @@ class BoardScreen(Screen[None]):
     # -- pipelines, keys ----------------------------------------------------------------
 
     def action_pipelines(self) -> None:
-        from tui.screens.pipeline_select import PipelineSelectScreen
+        from tui.screens.pipelines import PipelineSelectScreen
 
         def chosen(pipeline_id: str | None) -> None:
             if pipeline_id is not None:

@@ -1,0 +1,457 @@
+"""Pipeline selection (key `p` on the board): the pipelines in their order
+(P4), with their open and closed ticket counts; open one, create (P2),
+rename (P3), reorder (P4) and delete (P5) from here.
+
+Every change goes through `Desk`. Whatever a rule refuses (a label taken, a
+pipeline that still holds tickets, the last pipeline) is shown as the desk
+words it, and nothing changes. The list follows the desk's notices, so a
+pipeline made, renamed or filled in another terminal shows up here too.
+
+The three small dialogs at the bottom (`_LabelPrompt`, `_Confirm`,
+`_Refusal`) are private so that this screen does not wait on the shared
+dialogs module; they can be swapped for tui.screens.dialogs' `ConfirmDialog`
+and `MessageDialog` (same arguments and results) and a label prompt there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Static
+
+from core import Actor, Desk, DeskError
+from core.events import Notice
+from core.model import Pipeline
+
+# The columns after the label, with the narrowest width each may have.
+NUMBER_COLUMNS = (("Stages", 6), ("Open", 6), ("Closed", 6))
+# DataTable pads every cell by one on each side.
+CELL_PADDING = 2
+# Room kept free at the right for the table's vertical scrollbar.
+SCROLLBAR = 2
+# A label is cut (with …) rather than narrowed below this.
+MIN_LABEL_WIDTH = 12
+
+
+class PipelineSelectScreen(Screen[str | None]):
+    """`PipelineSelectScreen(desk, actor, current=None)`; dismisses with the
+    id of the pipeline whose board to open, or None (Escape)."""
+
+    # Every binding has an id, so that a keymap can rebind it.
+    BINDINGS = [
+        # priority: the table would take Enter for itself and keep it out of
+        # the footer; here it shows as "Open" and does just that.
+        Binding("enter", "open", "Open", id="pipelines.open", priority=True),
+        Binding("n", "create", "New", id="pipelines.create"),
+        Binding("r", "rename", "Rename", id="pipelines.rename"),
+        Binding("K,shift+up", "reorder(-1)", "Move up", id="pipelines.move_up"),
+        Binding("J,shift+down", "reorder(1)", "Move down", id="pipelines.move_down"),
+        Binding("d", "delete", "Delete", id="pipelines.delete"),
+        Binding("escape", "back", "Back", id="pipelines.back"),
+        # The arrows are the table's own; j / k as in the board and other
+        # terminal tools.
+        Binding("j", "cursor(1)", "Next", show=False, id="pipelines.next"),
+        Binding("k", "cursor(-1)", "Previous", show=False, id="pipelines.previous"),
+    ]
+
+    DEFAULT_CSS = """
+    PipelineSelectScreen #pipelines-title {
+        height: 1; padding: 0 1; text-style: bold;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    PipelineSelectScreen #pipelines-hint {
+        height: 1; padding: 0 1; text-style: italic;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    PipelineSelectScreen #pipelines-table {
+        height: 1fr; border-top: solid $primary;
+        scrollbar-size-vertical: 1;
+    }
+    /* Under a dialog the screen is dimmed, and with 16 colours the dimmed
+     * cursor's text and background become the same grey: the row the dialog
+     * is about would vanish. Bold and underline survive the dimming. */
+    PipelineSelectScreen #pipelines-table.-behind > .datatable--cursor {
+        background: $surface; color: $foreground; text-style: bold underline;
+    }
+    """
+
+    def __init__(self, desk: Desk, actor: Actor, current: str | None = None) -> None:
+        super().__init__()
+        self.desk = desk
+        self.actor = actor
+        self.current = current
+        self._stop_following: Callable[[], None] | None = None
+        # A notice asks for one redraw; several in one go get one.
+        self._redraw_due = False
+
+    # -- layout -------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Pipelines"), id="pipelines-title")
+        # The footer has room for one key per action; the other keys in words.
+        yield Static(Content("j k or ↑ ↓ choose · K J or Shift+↑ ↓ move the pipeline "
+                             "up or down"), id="pipelines-hint")
+        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="pipelines-table")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._stop_following = self.desk.subscribe(self._on_notice)
+        self.show_pipelines(select=self.current)
+        self.table.focus()
+
+    def on_unmount(self) -> None:
+        if self._stop_following is not None:
+            self._stop_following()
+            self._stop_following = None
+
+    def on_screen_suspend(self) -> None:
+        self.table.add_class("-behind")
+
+    def on_screen_resume(self) -> None:
+        self.table.remove_class("-behind")
+
+    def on_resize(self) -> None:
+        # The label column takes what the screen has to spare.
+        self.show_pipelines(select=self.highlighted)
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one("#pipelines-table", DataTable)
+
+    @property
+    def highlighted(self) -> str | None:
+        """The id of the pipeline under the cursor."""
+        table = self.table
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def show_pipelines(self, select: str | None = None) -> None:
+        """Rebuild the list from the desk; the cursor goes to `select`, or
+        stays on its row when that pipeline is gone (deleted elsewhere)."""
+        self._redraw_due = False
+        table = self.table
+        row_before = table.cursor_row
+        scrolled = table.scroll_y
+        pipelines = self.desk.pipelines(self.actor)
+        rows = [self._row(n, p) for n, p in enumerate(pipelines, start=1)]
+        table.clear(columns=True)
+        widths = self._widths(rows)
+        headers = ["#", "Label", *(name for name, _ in NUMBER_COLUMNS)]
+        for n, (header, width) in enumerate(zip(headers, widths, strict=True)):
+            table.add_column(Text(header, justify="left" if n == 1 else "right"),
+                             width=width)
+        for pipeline, row in zip(pipelines, rows, strict=True):
+            label = Text(str(row[1]))
+            label.truncate(widths[1], overflow="ellipsis")
+            table.add_row(*(label if n == 1 else Text(str(cell), justify="right")
+                            for n, cell in enumerate(row)), key=pipeline.id)
+        self._update_title(len(pipelines))
+        if not pipelines:
+            return
+        ids = [p.id for p in pipelines]
+        target = ids.index(select) if select in ids else min(row_before, len(ids) - 1)
+        # Clearing the table scrolls it home; a redraw for a change made
+        # elsewhere should not make the list jump. Put the view back first
+        # (once the new rows are measured), then bring the cursor into it.
+        self.call_after_refresh(table.scroll_to, y=scrolled, animate=False)
+        table.move_cursor(row=max(0, target), animate=False)
+
+    def _row(self, n: int, pipeline: Pipeline) -> tuple[int, str, int, int, int]:
+        counts = self.desk.stage_counts(pipeline.id, self.actor)
+        opened = sum(counts.get(s.id, 0) for s in pipeline.stages if s.is_open)
+        closed = sum(counts.get(s.id, 0) for s in pipeline.stages if not s.is_open)
+        return n, pipeline.label, len(pipeline.stages), opened, closed
+
+    def _widths(self, rows: list[tuple[int, str, int, int, int]]) -> list[int]:
+        """Column widths: the numbers as wide as they need, the label the
+        rest of the screen (cut with … beyond that)."""
+        number = max([1, *(len(str(r[0])) for r in rows)])
+        counts = [max([least, *(len(str(r[i])) for r in rows)])
+                  for i, (_, least) in enumerate(NUMBER_COLUMNS, start=2)]
+        taken = number + sum(counts) + CELL_PADDING * (2 + len(counts)) + SCROLLBAR
+        room = max(MIN_LABEL_WIDTH, self.app.size.width - taken)
+        label = min(room, max([len("Label"), *(len(r[1]) for r in rows)]))
+        return [number, label, *counts]
+
+    def _update_title(self, count: int) -> None:
+        if count:
+            title = Content(f"Pipelines ({count})")
+        else:
+            # P6: someone may be allowed to see none.
+            title = Content("Pipelines · none you may view")
+        self.query_one("#pipelines-title", Static).update(title)
+
+    # -- following the desk --------------------------------------------------------
+
+    def _on_notice(self, notice: Notice) -> None:
+        # Any notice may change the list: pipeline settings, or a ticket
+        # created, moved or deleted (the counts). Redraw once after the
+        # current batch of messages, not once per notice.
+        if not self._redraw_due:
+            self._redraw_due = True
+            self.call_after_refresh(self._redraw_if_due)
+
+    def _redraw_if_due(self) -> None:
+        if self._redraw_due and self.is_mounted:
+            self.show_pipelines(select=self.highlighted)
+
+    # -- actions ------------------------------------------------------------
+
+    def action_open(self) -> None:
+        pipeline_id = self.highlighted
+        if pipeline_id is not None:
+            self.dismiss(pipeline_id)
+
+    @on(DataTable.RowSelected, "#pipelines-table")
+    def _row_clicked(self, event: DataTable.RowSelected) -> None:
+        # Enter is the screen's (above); this is a click on the highlighted row.
+        self.dismiss(str(event.row_key.value))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_cursor(self, step: int) -> None:
+        table = self.table
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
+
+    def action_create(self) -> None:
+        def create(label: str) -> str:
+            return self.desk.create_pipeline(label, self.actor).id
+
+        def created(pipeline_id: str | None) -> None:
+            self.show_pipelines(select=pipeline_id or self.highlighted)
+
+        self.app.push_screen(_LabelPrompt("New pipeline", create), created)
+
+    def action_rename(self) -> None:
+        pipeline_id = self.highlighted
+        label = self._label_of(pipeline_id)
+        if pipeline_id is None or label is None:
+            return
+
+        def rename(new_label: str) -> str:
+            return self.desk.rename_pipeline(pipeline_id, new_label, self.actor).id
+
+        def renamed(_: str | None) -> None:
+            self.show_pipelines(select=pipeline_id)
+
+        self.app.push_screen(_LabelPrompt(f"Rename pipeline '{label}'", rename, value=label),
+                             renamed)
+
+    def _label_of(self, pipeline_id: str | None) -> str | None:
+        """The pipeline's label now; None (and the list redrawn) when it is
+        gone, deleted in another terminal since the list was drawn."""
+        if pipeline_id is None:
+            return None
+        try:
+            return self.desk.pipeline(pipeline_id, self.actor).label
+        except DeskError:
+            self.show_pipelines()
+            return None
+
+    def action_reorder(self, step: int) -> None:
+        """K / J: one place up or down; the cursor stays on the pipeline.
+
+        Positions count the pipelines in this list, which is every pipeline
+        as long as everyone may view all of them (P6 will change that)."""
+        pipeline_id = self.highlighted
+        if pipeline_id is None:
+            return
+        target = self.table.cursor_row + step
+        if not 0 <= target < self.table.row_count:
+            return  # first or last already: there is nowhere to go
+        try:
+            self.desk.reorder_pipeline(pipeline_id, target + 1, self.actor)
+        except DeskError as err:
+            self.app.push_screen(_Refusal("Pipeline not moved", err.message))
+            return
+        self.show_pipelines(select=pipeline_id)
+
+    def action_delete(self) -> None:
+        pipeline_id = self.highlighted
+        label = self._label_of(pipeline_id)
+        if pipeline_id is None or label is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.desk.delete_pipeline(pipeline_id, self.actor)
+            except DeskError as err:
+                # P5: the desk says how many tickets, and what to do.
+                self.app.push_screen(_Refusal("Pipeline not deleted", err.message))
+                return
+            self.show_pipelines(select=self.highlighted)
+
+        self.app.push_screen(
+            _Confirm("Delete pipeline?",
+                     f"'{label}' and its stages will be deleted. This cannot be undone."),
+            confirmed)
+
+
+# -- the dialogs -----------------------------------------------------------------------
+
+ResultT = TypeVar("ResultT")
+
+
+class _Dialog(ModalScreen[ResultT]):
+    """A bordered box in the middle of the screen: title, body, an error
+    line for the desk's refusals, and the footer with the keys."""
+
+    DEFAULT_CSS = """
+    _Dialog { align: center middle; }
+    _Dialog > .dialog {
+        width: 64; max-width: 100%;
+        height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    _Dialog .dialog-title {
+        text-style: bold; margin-bottom: 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    /* The cross says it without colour; this red stays red with 16 colours. */
+    _Dialog .dialog-error { display: none; margin-top: 1; color: $error-lighten-2;
+                            text-style: bold; }
+    _Dialog .dialog-error.-shown { display: block; }
+    _Dialog .dialog-hint { margin-top: 1; text-style: italic; }
+    _Dialog .dialog-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    _Dialog .dialog-buttons Button { margin-left: 2; }
+    /* Reverse shows which button Enter presses, in every terminal. */
+    _Dialog .dialog-buttons Button:focus { text-style: bold reverse; }
+    """
+
+    def title_line(self, title: str) -> Static:
+        # Content, not a str: a label may hold "[" (markup).
+        return Static(Content(title), classes="dialog-title")
+
+
+class _LabelPrompt(_Dialog[str | None]):
+    """Asks for a label and hands it to `act`, which returns the id of the
+    pipeline it made or renamed; dismisses with that id, or None (Escape).
+    A DeskError from `act` is shown in the prompt, which stays open."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pipelines.prompt.cancel")]
+
+    def __init__(self, title: str, act: Callable[[str], str], value: str = "") -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.act = act
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield self.title_line(self.dialog_title)
+            yield Input(value=self.value, placeholder="Label", id="label-input")
+            yield Static(classes="dialog-error", id="dialog-error")
+            yield Static(Content("Enter saves · Esc cancels"), classes="dialog-hint")
+        yield Footer(compact=True)
+
+    @on(Input.Submitted, "#label-input")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            pipeline_id = self.act(event.value)
+        except DeskError as err:
+            self.show_error(err.message)
+            return
+        self.dismiss(pipeline_id)
+
+    @on(Input.Changed, "#label-input")
+    def _typing(self, event: Input.Changed) -> None:
+        # The refusal was about the label before this change.
+        self.query_one("#dialog-error", Static).remove_class("-shown")
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#dialog-error", Static)
+        error.update(Content(f"✗ {message}"))
+        error.add_class("-shown")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class _Confirm(_Dialog[bool]):
+    """Yes or no: `_Confirm(title, message, confirm_label="Delete")`;
+    dismisses True to go ahead. y confirms, n / Escape cancel; the focus
+    starts on Cancel, so an Enter typed by habit deletes nothing."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", id="pipelines.confirm.yes"),
+        Binding("n", "cancel", "No", id="pipelines.confirm.no"),
+        Binding("escape", "cancel", "Cancel", id="pipelines.confirm.cancel"),
+        Binding("left", "app.focus_previous", "Previous button", show=False,
+                id="pipelines.confirm.previous"),
+        Binding("right", "app.focus_next", "Next button", show=False,
+                id="pipelines.confirm.next"),
+    ]
+
+    def __init__(self, title: str, message: str, confirm_label: str = "Delete") -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.message = message
+        self.confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield self.title_line(self.dialog_title)
+            yield Static(Content(self.message))
+            yield Static(Content(f"y {self.confirm_label} · n or Esc Cancel · "
+                                 "← → and Enter pick a button"), classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, id="confirm-yes", compact=True)
+                yield Button("Cancel", id="confirm-no", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+
+class _Refusal(_Dialog[None]):
+    """A refusal to read: `_Refusal(title, message)`; Enter or Escape
+    closes it (dismisses None)."""
+
+    # Nothing takes the focus, so Enter reaches the binding below and the
+    # footer says what it does.
+    AUTO_FOCUS = ""
+    BINDINGS = [
+        Binding("enter", "close", "OK", id="pipelines.refusal.ok"),
+        Binding("escape", "close", "Close", id="pipelines.refusal.close"),
+    ]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield self.title_line(self.dialog_title)
+            yield Static(Content(self.message), id="refusal-message")
+            yield Static(Content("Nothing was changed. Enter or Esc closes this."),
+                         classes="dialog-hint")
+        yield Footer(compact=True)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
