@@ -8,15 +8,15 @@ words it, and nothing changes. The list follows the desk's notices, so a
 pipeline made, renamed or filled in another terminal shows up here too.
 
 The three small dialogs at the bottom (`_LabelPrompt`, `_Confirm`,
-`_Refusal`) are private so that this screen does not wait on the shared
-dialogs module; they can be swapped for tui.screens.dialogs' `ConfirmDialog`
-and `MessageDialog` (same arguments and results) and a label prompt there.
+`_Refusal`) stand on the shared frame of tui/screens/dialogs.py. `_Confirm`
+and `_Refusal` take the same arguments and give the same results as its
+`ConfirmDialog` and `MessageDialog`, and could become them once their words
+("Nothing was changed …") are the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 from rich.text import Text
 from textual import on
@@ -24,12 +24,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Input, Static
 
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Pipeline
+from tui.screens.dialogs import DeskDialog, ResultT
 
 # The columns after the label, with the narrowest width each may have.
 NUMBER_COLUMNS = (("Stages", 6), ("Open", 6), ("Closed", 6))
@@ -302,38 +303,16 @@ class PipelineSelectScreen(Screen[str | None]):
 
 # -- the dialogs -----------------------------------------------------------------------
 
-ResultT = TypeVar("ResultT")
 
 
-class _Dialog(ModalScreen[ResultT]):
-    """A bordered box in the middle of the screen: title, body, an error
-    line for the desk's refusals, and the footer with the keys."""
+class _Dialog(DeskDialog[ResultT]):
+    """The shared dialog frame (tui/screens/dialogs.py), a little narrower,
+    with hints in the body's own colour."""
 
     DEFAULT_CSS = """
-    _Dialog { align: center middle; }
-    _Dialog > .dialog {
-        width: 64; max-width: 100%;
-        height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    _Dialog .dialog-title {
-        text-style: bold; margin-bottom: 1;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    /* The cross says it without colour; this red stays red with 16 colours. */
-    _Dialog .dialog-error { display: none; margin-top: 1; color: $error-lighten-2;
-                            text-style: bold; }
-    _Dialog .dialog-error.-shown { display: block; }
-    _Dialog .dialog-hint { margin-top: 1; text-style: italic; }
-    _Dialog .dialog-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    _Dialog .dialog-buttons Button { margin-left: 2; }
-    /* Reverse shows which button Enter presses, in every terminal. */
-    _Dialog .dialog-buttons Button:focus { text-style: bold reverse; }
+    _Dialog > .dialog { width: 64; overflow-y: hidden; }
+    _Dialog .dialog-hint { color: $foreground; }
     """
-
-    def title_line(self, title: str) -> Static:
-        # Content, not a str: a label may hold "[" (markup).
-        return Static(Content(title), classes="dialog-title")
 
 
 class _LabelPrompt(_Dialog[str | None]):
@@ -353,7 +332,7 @@ class _LabelPrompt(_Dialog[str | None]):
         with Vertical(classes="dialog"):
             yield self.title_line(self.dialog_title)
             yield Input(value=self.value, placeholder="Label", id="label-input")
-            yield Static(classes="dialog-error", id="dialog-error")
+            yield self.error_line()
             yield Static(Content("Enter saves · Esc cancels"), classes="dialog-hint")
         yield Footer(compact=True)
 
@@ -370,12 +349,7 @@ class _LabelPrompt(_Dialog[str | None]):
     @on(Input.Changed, "#label-input")
     def _typing(self, event: Input.Changed) -> None:
         # The refusal was about the label before this change.
-        self.query_one("#dialog-error", Static).remove_class("-shown")
-
-    def show_error(self, message: str) -> None:
-        error = self.query_one("#dialog-error", Static)
-        error.update(Content(f"✗ {message}"))
-        error.add_class("-shown")
+        self.clear_error()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
