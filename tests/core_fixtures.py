@@ -1,10 +1,7 @@
-"""Fixtures and helpers for the core and store tests (test_pipelines.py,
-test_stages.py, test_tickets.py, test_properties.py, test_contacts.py,
-test_store.py, test_concurrency.py).
+"""Fixtures and helpers for the core and store tests.
 
-A test module takes the fixtures by binding them at module level
-(`clock, desk = core_fixtures.clock, core_fixtures.desk`), which also puts
-them before the conftest.py fixtures of the same names.
+The `clock` and `desk` fixtures are registered for every test file by
+conftest.py; the helpers are imported by name.
 """
 
 from __future__ import annotations

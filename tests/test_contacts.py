@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import core_fixtures
 import pytest
 from core_fixtures import ADMIN, data_files, new_ticket, refusal, reopen
 
 from core import Actor, Desk
 from core.records import Contact
-
-clock, desk = core_fixtures.clock, core_fixtures.desk
 
 
 def test_add_a_contact_with_name_and_marketing_flag(desk: Desk) -> None:

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import core_fixtures
 import pytest
 from core_fixtures import ADMIN, add_agent, data_files, new_ticket, refusal, reopen
 
 from core import Actor, Desk, DeskError
 from core.model import StageState
-
-clock, desk = core_fixtures.clock, core_fixtures.desk
 
 
 def labels(desk: Desk) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import core_fixtures
 import pytest
 from core_fixtures import (
     ADMIN,
@@ -19,8 +18,6 @@ from core_fixtures import (
 
 from core import Desk
 from core.model import PropertyType
-
-clock, desk = core_fixtures.clock, core_fixtures.desk
 
 
 @pytest.fixture

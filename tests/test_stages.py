@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import core_fixtures
 import pytest
 from core_fixtures import (
     ADMIN,
@@ -19,8 +18,6 @@ from core import Desk
 from core.events import Entry, StageDeleted
 from core.model import StageState
 from core.store import LocalStore
-
-clock, desk = core_fixtures.clock, core_fixtures.desk
 
 
 def stage_labels(desk: Desk, pipeline: str = "0") -> list[str]:

@@ -8,7 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import core_fixtures
 import pytest
 from core_fixtures import (
     ADMIN,
@@ -24,8 +23,6 @@ from core_fixtures import (
 from core import DataFileError, Desk
 from core.events import Notice, TicketCreated
 from core.store import local
-
-clock, desk = core_fixtures.clock, core_fixtures.desk
 
 
 def busy(desk: Desk) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import core_fixtures
 import pytest
 from core_fixtures import (
     ADMIN,
@@ -22,9 +21,6 @@ from core_fixtures import (
 from core import AUTOMATION, Actor, Desk, TicketDraft
 from core.store.journal import Journal
 from core.timeline import timeline_items
-
-clock, desk = core_fixtures.clock, core_fixtures.desk
-
 
 # -- T1 ----------------------------------------------------------------------------
 
