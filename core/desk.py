@@ -460,15 +460,17 @@ class Desk:
         except ValueError:
             kinds = ", ".join(t.value for t in PropertyType)
             raise DeskError(f"No property type {type!r}. Types: {kinds}.") from None
-        if prop_type is PropertyType.CHOICE and not options:
-            raise DeskError("A choice property needs at least one option.")
+        chosen = _options([" ".join(o.split()) for o in options]) \
+            if prop_type is PropertyType.CHOICE else list(options)
+        if chosen and prop_type is not PropertyType.CHOICE:
+            raise DeskError(f"Only a choice property has options; this one is {prop_type.value}.")
 
         def change(config: DeskConfig) -> PropertyDef:
             if any(p.name == name for p in (*BUILTIN_PROPERTIES, *config.properties)):
                 raise DeskError(f"A property named '{name}' exists already.")
             try:
                 prop = PropertyDef(name=name, label=label or name.replace("_", " ").capitalize(),
-                                   type=prop_type, options=list(options))
+                                   type=prop_type, options=chosen)
             except ValueError:
                 raise DeskError(f"Property name {name!r} must start with a letter and hold only "
                                 "lower-case letters, digits and _.") from None
@@ -476,6 +478,34 @@ class Desk:
             return prop
 
         return self._change_settings(actor, "create properties", change)
+
+    def edit_property(self, name: str, actor: Actor, label: str | None = None,
+                      options: Sequence[str] | None = None) -> PropertyDef:
+        """Change a custom property's label, or a choice property's options.
+
+        Its name and type stay: integrations and automation refer to the
+        name, and the values on tickets were checked against the type. A
+        value whose option is taken away stays on its tickets as it is."""
+        new_label = _label(label, "property") if label is not None else None
+        chosen = [" ".join(o.split()) for o in options] if options is not None else None
+
+        def change(config: DeskConfig) -> PropertyDef:
+            if any(p.name == name for p in BUILTIN_PROPERTIES):
+                raise DeskError(f"'{name}' is a built-in property; it cannot be changed.")
+            prop = next((p for p in config.properties if p.name == name and not p.archived),
+                        None)
+            if prop is None:
+                raise DeskError(f"No custom property '{name}' to change.")
+            if new_label is not None:
+                prop.label = new_label
+            if chosen is not None:
+                if prop.type is not PropertyType.CHOICE:
+                    raise DeskError(f"'{name}' is a {prop.type.value} property; only a choice "
+                                    "property has options.")
+                prop.options = _options(chosen)
+            return prop
+
+        return self._change_settings(actor, "change properties", change)
 
     def archive_property(self, name: str, actor: Actor) -> PropertyDef:
         """Archive a custom property: its values stay on tickets, it is no
@@ -837,6 +867,18 @@ def _label(text: str, what: str) -> str:
     if not label:
         raise DeskError(f"A {what} needs a label.")
     return label
+
+
+def _options(options: list[str]) -> list[str]:
+    """A choice property's options: at least one, none empty, none twice."""
+    kept = [o for o in options if o]
+    if not kept:
+        raise DeskError("A choice property needs at least one option.")
+    folded = [o.casefold() for o in kept]
+    twice = next((o for o, f in zip(kept, folded, strict=True) if folded.count(f) > 1), None)
+    if twice is not None:
+        raise DeskError(f"Option '{twice}' is given twice.")
+    return kept
 
 
 def _stage_state(state: StageState | str) -> StageState:

@@ -24,6 +24,35 @@ def test_property_create_list_archive(run: Any) -> None:
     assert archived["seats"]["archived"] is True
 
 
+def test_property_edit_label_and_options(run: Any) -> None:
+    """Item 4: a custom property's label and a choice's options change; its
+    name and type stay."""
+    run("property", "create", "tier", "--type", "choice", "--option", "Gold")
+    run("property", "create", "seats", "--type", "number")
+    done = run("property", "edit", "tier", "--label", "Customer tier", "--option", "Gold",
+               "--option", "Platinum")
+    assert done.code == 0, done.err
+    listed = {p["name"]: p for p in run("property", "list", "--json").json()}
+    assert (listed["tier"]["label"], listed["tier"]["options"]) == ("Customer tier",
+                                                                    ["Gold", "Platinum"])
+    cases = [
+        (("property", "edit", "seats", "--option", "A"), "only a choice property has options"),
+        (("property", "edit", "tier", "--option", "Gold", "--option", "gold"),
+         "Option 'Gold' is given twice"),
+        (("property", "edit", "tier", "--label", "  "), "needs a label"),
+        (("property", "edit", "priority", "--label", "P"), "built-in property"),
+        (("property", "edit", "nothing", "--label", "N"), "No custom property 'nothing'"),
+        (("property", "create", "n2", "--type", "number", "--option", "A"),
+         "Only a choice property has options"),
+    ]
+    for args, message in cases:
+        result = run(*args)
+        assert (result.code, message in result.err) == (1, True), (args, result.err)
+    assert run("property", "edit", "tier").code == 2
+    after = {p["name"]: p for p in run("property", "list", "--json").json()}
+    assert after["tier"] == listed["tier"]
+
+
 def test_property_refusals(run: Any) -> None:
     cases = [
         (("property", "create", "x", "--type", "colour"), "No property type 'colour'"),

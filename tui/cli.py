@@ -313,7 +313,7 @@ def stage_props(session: Session, stage_ref: str, add: str | None, required: boo
 
 @cli.group("property")
 def property_group() -> None:
-    """Ticket properties: list, create, archive."""
+    """Ticket properties: list, create, edit, archive."""
 
 
 @property_group.command("list")
@@ -347,6 +347,22 @@ def property_create(session: Session, name: str, type_: str, label: str | None,
     """Create a custom ticket property."""
     p = session.desk.create_property(name, type_, ACTOR, label=label, options=options)
     click.echo(f"Created property {p.name} '{p.label}' ({p.type.value}).")
+
+
+@property_group.command("edit")
+@click.argument("name")
+@click.option("--label", help="A new label.")
+@click.option("--option", "options", multiple=True, metavar="O",
+              help="The options of a choice property, all of them (repeatable).")
+@pass_session
+def property_edit(session: Session, name: str, label: str | None,
+                  options: Sequence[str]) -> None:
+    """Change a custom property's label or a choice property's options."""
+    if label is None and not options:
+        raise click.UsageError("Give --label, --option, or both.")
+    p = session.desk.edit_property(name, ACTOR, label=label, options=options or None)
+    said = f" options: {', '.join(p.options)}" if options else ""
+    click.echo(f"Changed property {p.name} '{p.label}'{said}.")
 
 
 @property_group.command("archive")
