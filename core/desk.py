@@ -27,7 +27,7 @@ from core.events import (
     Entry,
     Event,
     Notice,
-    StageDeleted,
+    StagesEdited,
     TicketChanged,
     TicketCreated,
     TicketDeleted,
@@ -45,7 +45,20 @@ from core.model import (
 )
 from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
 from core.records import Contact, Ticket, Value
-from core.rules import check_settings, stage_states_problem
+from core.rules import check_settings
+from core.stage_edits import (
+    AddStage,
+    DeleteStage,
+    MoveStage,
+    RenameStage,
+    SetStageProperties,
+    SetStageState,
+    StageEdit,
+    StageEditResult,
+    apply_stage_edits,
+    label_of,
+    move_to_position,
+)
 from core.store import LocalStore
 from core.timeline import TimelineItem, timeline_items
 
@@ -176,28 +189,34 @@ class Desk:
         return result
 
     def _roll_forward(self, entries: list[Entry]) -> None:
-        """Finish a stage deletion whose journal line was written but whose
+        """Finish stage edits whose journal line was written but whose
         desk.toml was not (a crash between the two writes): S6 is whole."""
-        leftover = [
-            e.event for e in entries
-            if isinstance(e.event, StageDeleted) and self._stage_or_none(e.event.stage)
-        ]
-        if not leftover:
+        if not any(self._unfinished(e) for e in entries):
             return
         with self._store.locked():
             caught = self._store.catch_up(self.state)
             if caught.settings is not None:
                 self.config = caught.settings
             # Usually the writer was only half-way and has finished by now.
-            leftover = [e for e in leftover if self._stage_or_none(e.stage)]
+            leftover = [e.event for e in entries if self._unfinished(e)]
             if not leftover:
                 return
             draft = self.config.model_copy(deep=True)
             for event in leftover:
-                for p in draft.pipelines:
-                    p.stages = [s for s in p.stages if s.id != event.stage]
+                assert isinstance(event, StagesEdited)
+                pipeline = next((p for p in draft.pipelines if p.id == event.pipeline), None)
+                if pipeline is not None:
+                    pipeline.stages = [Stage.model_validate(s) for s in event.stages]
+                draft.next_id = max(draft.next_id, event.next_id)
             self._store.save_settings(draft)
             self.config = draft
+
+    def _unfinished(self, entry: Entry) -> bool:
+        # Stage ids are never reused: a deleted stage still in the settings
+        # means desk.toml was not written after the journal line.
+        event = entry.event
+        return isinstance(event, StagesEdited) and any(
+            self._stage_or_none(sid) is not None for sid in event.deleted)
 
     # -- finding things by id or label -----------------------------------------
 
@@ -287,7 +306,7 @@ class Desk:
 
     def create_pipeline(self, label: str, actor: Actor) -> Pipeline:
         """P2: a new pipeline starts with the four default stages."""
-        label = _label(label, "pipeline")
+        label = label_of(label, "pipeline")
 
         def change(config: DeskConfig) -> Pipeline:
             _check_pipeline_label_free(config, label)
@@ -303,7 +322,7 @@ class Desk:
         return self._change_settings(actor, "create pipelines", change)
 
     def rename_pipeline(self, ref: str, label: str, actor: Actor) -> Pipeline:
-        label = _label(label, "pipeline")
+        label = label_of(label, "pipeline")
 
         def change(config: DeskConfig) -> Pipeline:
             pipeline = find_pipeline(config, ref)
@@ -318,7 +337,7 @@ class Desk:
 
         def change(config: DeskConfig) -> Pipeline:
             pipeline = find_pipeline(config, ref)
-            _move_to(config.pipelines, pipeline, position, "pipelines")
+            move_to_position(config.pipelines, pipeline, position, "pipelines")
             return pipeline
 
         return self._change_settings(actor, "reorder pipelines", change)
@@ -354,102 +373,103 @@ class Desk:
 
     # -- stages ---------------------------------------------------------------
 
+    def edit_stages(self, pipeline_ref: str, edits: Sequence[StageEdit],
+                    actor: Actor) -> StageEditResult:
+        """S8: apply stage edits together, in order, all or nothing.
+
+        Without deletions the edits are one write of desk.toml. With them,
+        the tickets' moves and the new stages are one journal line written
+        first; desk.toml follows, and should a crash come between the two,
+        the next open finishes the job from that line (`_roll_forward`)."""
+        with self._writing():
+            draft, result = self._draft_stage_edits(pipeline_ref, edits, actor)
+            if not result.deleted:
+                self._store.save_settings(draft)
+                self.config = draft
+                self._pending.append(Notice(settings=True))
+                return result
+            self._record(actor, [StagesEdited(
+                pipeline=result.pipeline.id, deleted=result.deleted, moved=result.moved,
+                stages=[s.model_dump(mode="json") for s in result.pipeline.stages],
+                next_id=draft.next_id)])
+            # The journal is the truth from here on: this desk shows the
+            # edits even if writing desk.toml fails below.
+            self.config = draft
+            self._pending.append(Notice(settings=True))
+            self._store.save_settings(draft)
+            return result
+
+    def preview_stage_edits(self, pipeline_ref: str, edits: Sequence[StageEdit],
+                            actor: Actor) -> StageEditResult:
+        """What `edit_stages` would make of `edits` now, saving nothing: the
+        stage editor shows its unsaved edits, and refuses a wrong one at
+        once, with the very rules Save applies."""
+        return self._draft_stage_edits(pipeline_ref, edits, actor)[1]
+
+    def _draft_stage_edits(self, pipeline_ref: str, edits: Sequence[StageEdit],
+                           actor: Actor) -> tuple[DeskConfig, StageEditResult]:
+        access.require_admin(self.config, actor, "change stages")
+        draft = self.config.model_copy(deep=True)
+        pipeline = find_pipeline(draft, pipeline_ref)
+        result = apply_stage_edits(draft, pipeline, edits, self.state.tickets, self.property,
+                                   _move_changes, self._now(), _take_id)
+        problem = check_settings(draft)
+        if problem:
+            raise DeskError(problem[0].upper() + problem[1:] + ".")
+        return draft, result
+
+    def _edit_stage(self, ref: str, edit: Callable[[str], StageEdit], actor: Actor) -> Stage:
+        """One edit of one stage, named by id or label anywhere in the desk."""
+        pipeline, stage = find_stage(self.config, ref)
+        result = self.edit_stages(pipeline.id, [edit(stage.id)], actor)
+        return result.pipeline.stage(stage.id) or stage
+
     def add_stage(self, pipeline_ref: str, label: str, state: StageState | str,
                   actor: Actor) -> Stage:
         """S1: added at the end of the pipeline's stages."""
-        label = _label(label, "stage")
-        state = _stage_state(state)
-
-        def change(config: DeskConfig) -> Stage:
-            pipeline = find_pipeline(config, pipeline_ref)
-            _check_stage_label_free(pipeline, label)
-            stage = Stage(id=_take_id(config), label=label, state=state)
-            pipeline.stages.append(stage)
-            return stage
-
-        return self._change_settings(actor, "add stages", change)
+        result = self.edit_stages(pipeline_ref, [AddStage("new", label, state)], actor)
+        return result.stage("new")
 
     def rename_stage(self, ref: str, label: str, actor: Actor) -> Stage:
         """S3: the internal id stays."""
-        label = _label(label, "stage")
-
-        def change(config: DeskConfig) -> Stage:
-            pipeline, stage = find_stage(config, ref)
-            _check_stage_label_free(pipeline, label, but=stage)
-            stage.label = label
-            return stage
-
-        return self._change_settings(actor, "rename stages", change)
+        return self._edit_stage(ref, lambda sid: RenameStage(sid, label), actor)
 
     def reorder_stage(self, ref: str, position: int, actor: Actor) -> Stage:
         """S4: move a stage to `position` (1 is first) within its pipeline."""
-
-        def change(config: DeskConfig) -> Stage:
-            pipeline, stage = find_stage(config, ref)
-            _move_to(pipeline.stages, stage, position, f"stages in '{pipeline.label}'")
-            return stage
-
-        return self._change_settings(actor, "reorder stages", change)
+        return self._edit_stage(ref, lambda sid: MoveStage(sid, position), actor)
 
     def set_stage_state(self, ref: str, state: StageState | str, actor: Actor) -> Stage:
         """Switch Open/Closed; S2 refuses leaving no Open or no Closed stage.
         Tickets already in the stage keep their close date (T3 acts on moves)."""
-        new_state = _stage_state(state)
-
-        def change(config: DeskConfig) -> Stage:
-            pipeline, stage = find_stage(config, ref)
-            stage.state = new_state
-            problem = stage_states_problem(pipeline)
-            if problem:
-                raise DeskError(f"Cannot make '{stage.label}' {new_state.value}: {problem}")
-            return stage
-
-        return self._change_settings(actor, "change stages", change)
+        return self._edit_stage(ref, lambda sid: SetStageState(sid, state), actor)
 
     def delete_stage(self, ref: str, actor: Actor, move_to: str | None = None) -> Stage:
         """S6: its tickets move to `move_to` (same pipeline) in the same step."""
-        with self._writing():
-            access.require_admin(self.config, actor, "delete stages")
-            draft = self.config.model_copy(deep=True)
-            pipeline, stage = find_stage(draft, ref)
-            remaining = [s for s in pipeline.stages if s.id != stage.id]
-            problem = stage_states_problem(pipeline.model_copy(update={"stages": remaining}))
-            if problem:
-                raise DeskError(f"Cannot delete '{stage.label}': {problem}")
-            held = [t for t in self.state.tickets.values() if t.stage == stage.id]
-            target: Stage | None = None
-            if move_to is not None:
-                _, target = find_stage(draft, move_to, pipeline)
-                if target.id == stage.id:
-                    raise DeskError(f"Cannot move the tickets of '{stage.label}' into itself; "
-                                    "pick another stage.")
-            if held and target is None:
-                raise DeskError(
-                    f"Stage '{stage.label}' holds {_count(len(held), 'ticket')}; pick a stage "
-                    f"of '{pipeline.label}' to move them to."
-                )
-            # S6 also refuses while an email trigger (A3) targets the stage;
-            # triggers arrive with the automation issue and are checked here.
-            pipeline.stages = remaining
-            problem = check_settings(draft)
-            if problem:
-                raise DeskError(problem)
-            now = self._now()
-            # T3 needs the state of the stage the tickets leave, which the
-            # draft no longer has: look it up in the current settings.
-            moved = {t.id: _move_changes(self.config, t, pipeline, target, now)
-                     for t in held} if target else {}
-            # The journal line first: if desk.toml is not written after it,
-            # the next open finishes the deletion (_roll_forward).
-            self._record(actor, [StageDeleted(
-                pipeline=pipeline.id, stage=stage.id, label=stage.label,
-                move_to=target.id if target else None, moved=moved)])
-            # The journal is the truth from here on: this desk shows the
-            # stage gone even if writing desk.toml fails below.
-            self.config = draft
-            self._pending.append(Notice(settings=True))
-            self._store.save_settings(draft)
-            return stage
+        pipeline, stage = find_stage(self.config, ref)
+        self.edit_stages(pipeline.id, [DeleteStage(stage.id, move_to)], actor)
+        return stage
+
+    def set_stage_property(self, stage_ref: str, name: str, actor: Actor,
+                           required: bool = False) -> Stage:
+        """S7: the stage asks for `name` (added at the end, or its required
+        flag changed). Read-only and calculated properties are refused."""
+        prop = self.property(name)
+        _, stage = find_stage(self.config, stage_ref)
+        chosen = [sp.model_copy() for sp in stage.properties]
+        found = next((sp for sp in chosen if sp.name == prop.name), None)
+        if found is None:
+            chosen.append(StageProperty(name=prop.name, required=required))
+        else:
+            found.required = required
+        return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, tuple(chosen)),
+                                actor)
+
+    def remove_stage_property(self, stage_ref: str, name: str, actor: Actor) -> Stage:
+        _, stage = find_stage(self.config, stage_ref)
+        kept = tuple(sp for sp in stage.properties if sp.name != name.strip().casefold())
+        if len(kept) == len(stage.properties):
+            raise DeskError(f"Stage '{stage.label}' does not ask for '{name}'.")
+        return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, kept), actor)
 
     # -- properties -----------------------------------------------------------
 
@@ -486,7 +506,7 @@ class Desk:
         Its name and type stay: integrations and automation refer to the
         name, and the values on tickets were checked against the type. A
         value whose option is taken away stays on its tickets as it is."""
-        new_label = _label(label, "property") if label is not None else None
+        new_label = label_of(label, "property") if label is not None else None
         chosen = [" ".join(o.split()) for o in options] if options is not None else None
 
         def change(config: DeskConfig) -> PropertyDef:
@@ -531,37 +551,6 @@ class Desk:
             return prop
 
         return self._change_settings(actor, "archive properties", change)
-
-    def set_stage_property(self, stage_ref: str, name: str, actor: Actor,
-                           required: bool = False) -> Stage:
-        """S7: the stage asks for `name` (added at the end, or its required
-        flag changed). Read-only and calculated properties are refused."""
-        prop = self.property(name)
-        if prop.read_only:
-            raise DeskError(f"{prop.label} is read-only (pipedesk sets it); a stage cannot "
-                            "ask for it.")
-
-        def change(config: DeskConfig) -> Stage:
-            _, stage = find_stage(config, stage_ref)
-            found = next((sp for sp in stage.properties if sp.name == prop.name), None)
-            if found is None:
-                stage.properties.append(StageProperty(name=prop.name, required=required))
-            else:
-                found.required = required
-            return stage
-
-        return self._change_settings(actor, "change stages", change)
-
-    def remove_stage_property(self, stage_ref: str, name: str, actor: Actor) -> Stage:
-        def change(config: DeskConfig) -> Stage:
-            _, stage = find_stage(config, stage_ref)
-            kept = [sp for sp in stage.properties if sp.name != name.strip().casefold()]
-            if len(kept) == len(stage.properties):
-                raise DeskError(f"Stage '{stage.label}' does not ask for '{name}'.")
-            stage.properties = kept
-            return stage
-
-        return self._change_settings(actor, "change stages", change)
 
     def set_card_properties(self, pipeline_ref: str, names: Sequence[str],
                             actor: Actor) -> Pipeline:
@@ -862,11 +851,6 @@ def _take_id(config: DeskConfig) -> str:
     return str(ident)
 
 
-def _label(text: str, what: str) -> str:
-    label = " ".join(text.split())
-    if not label:
-        raise DeskError(f"A {what} needs a label.")
-    return label
 
 
 def _options(options: list[str]) -> list[str]:
@@ -881,11 +865,6 @@ def _options(options: list[str]) -> list[str]:
     return kept
 
 
-def _stage_state(state: StageState | str) -> StageState:
-    try:
-        return StageState(str(state).strip().lower())
-    except ValueError:
-        raise DeskError(f"A stage is open or closed; got {state!r}.") from None
 
 
 def _check_pipeline_label_free(config: DeskConfig, label: str, but: Pipeline | None = None) -> None:
@@ -894,19 +873,8 @@ def _check_pipeline_label_free(config: DeskConfig, label: str, but: Pipeline | N
             raise DeskError(f"A pipeline labelled '{p.label}' exists already (id {p.id}).")
 
 
-def _check_stage_label_free(pipeline: Pipeline, label: str, but: Stage | None = None) -> None:
-    for s in pipeline.stages:
-        if s is not but and s.label.casefold() == label.casefold():
-            raise DeskError(f"'{pipeline.label}' has a stage labelled '{s.label}' already "
-                            f"(id {s.id}).")
 
 
-def _move_to(items: list[Any], item: Any, position: int, what: str) -> None:
-    if not 1 <= position <= len(items):
-        raise DeskError(f"Position {position} is out of range: there are {len(items)} {what} "
-                        f"(1 to {len(items)}).")
-    items.remove(item)
-    items.insert(position - 1, item)
 
 
 def _count(n: int, noun: str) -> str:

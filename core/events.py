@@ -34,22 +34,28 @@ class TicketDeleted(msgspec.Struct, tag="ticket.deleted"):
     subject: str
 
 
-class StageDeleted(msgspec.Struct, tag="stage.deleted"):
-    """S6 in one line of the journal, so the move of its tickets is whole or
-    not at all: `moved` holds each moved ticket's changes."""
+class StagesEdited(msgspec.Struct, tag="stages.edited"):
+    """Stage edits that deleted stages (S6, S8), in one line of the journal,
+    so the move of their tickets is whole or not at all.
+
+    `deleted` maps each deleted stage's id to its label; `moved` holds each
+    moved ticket's changes. `stages` is the pipeline's stages as the edits
+    left them (as desk.toml holds them) and `next_id` the id counter after
+    them: if desk.toml was not written after this line (a crash), the next
+    open writes it from these (`Desk._roll_forward`)."""
 
     pipeline: str
-    stage: str
-    label: str
-    move_to: str | None
+    deleted: dict[str, str]
     moved: dict[str, Changes]
+    stages: list[dict[str, Any]]
+    next_id: int
 
 
 class ContactAdded(msgspec.Struct, tag="contact.added"):
     contact: Contact
 
 
-Event = TicketCreated | TicketChanged | TicketDeleted | StageDeleted | ContactAdded
+Event = TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactAdded
 
 
 class Entry(msgspec.Struct):
@@ -68,7 +74,7 @@ def ticket_ids(event: Event) -> list[str]:
             return [t.id]
         case TicketChanged(ticket=tid) | TicketDeleted(ticket=tid):
             return [tid]
-        case StageDeleted(moved=moved):
+        case StagesEdited(moved=moved):
             return list(moved)
         case _:
             return []

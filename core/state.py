@@ -14,7 +14,7 @@ from core.events import (
     Changes,
     ContactAdded,
     Entry,
-    StageDeleted,
+    StagesEdited,
     TicketChanged,
     TicketCreated,
     TicketDeleted,
@@ -43,7 +43,7 @@ class DeskState:
                 apply_changes(self.tickets[tid], changes, entry.at)
             case TicketDeleted(ticket=tid):
                 self.tickets.pop(tid, None)
-            case StageDeleted(moved=moved):
+            case StagesEdited(moved=moved):
                 for tid, changes in moved.items():
                     apply_changes(self.tickets[tid], changes, entry.at)
             case ContactAdded(contact=contact):

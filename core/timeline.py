@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.events import Changes, StageDeleted, TicketChanged, TicketCreated, TicketDeleted
+from core.events import Changes, StagesEdited, TicketChanged, TicketCreated, TicketDeleted
 from core.model import DeskConfig
 from core.present import say_value
 from core.properties import BUILTIN_PROPERTIES
@@ -47,10 +47,13 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
             case TicketChanged(ticket=tid, changes=changes) if tid == ticket_id:
                 what = "Moved" if "stage" in changes else "Edited"
                 items.append(TimelineItem(entry.at, entry.actor, what, _said(config, changes)))
-            case StageDeleted(moved=moved, label=label) if ticket_id in moved:
+            case StagesEdited(moved=moved, deleted=deleted) if ticket_id in moved:
+                changes = moved[ticket_id]
+                left = changes.get("stage", [None])[0]
+                label = deleted.get(left, _stage(config, left))
                 items.append(TimelineItem(entry.at, entry.actor,
                                           f"Moved: stage '{label}' was deleted",
-                                          _said(config, moved[ticket_id])))
+                                          _said(config, changes, deleted)))
             case TicketDeleted(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Deleted"))
     return items
@@ -59,15 +62,21 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
 _LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
 
 
-def _said(config: DeskConfig, changes: Changes) -> tuple[tuple[str, str, str], ...]:
+def _said(config: DeskConfig, changes: Changes,
+          deleted: dict[str, str] | None = None) -> tuple[tuple[str, str, str], ...]:
+    """`deleted`: labels of stages the settings no longer hold (id -> label)."""
     labels = {**_LABELS, **{p.name: p.label for p in config.properties}}
     return tuple(
-        (labels.get(name, name), _show(config, name, before), _show(config, name, after))
+        (labels.get(name, name), _show(config, name, before, deleted),
+         _show(config, name, after, deleted))
         for name, (before, after) in changes.items()
     )
 
 
-def _show(config: DeskConfig, name: str, value: Any) -> str:
+def _show(config: DeskConfig, name: str, value: Any,
+          deleted: dict[str, str] | None = None) -> str:
+    if name == "stage" and deleted and value in deleted:
+        return deleted[value]
     return say_value(config, name, value) or "(empty)"
 
 

@@ -216,7 +216,7 @@ def test_only_administrators_change_pipelines(desk: Desk) -> None:
     agent = Actor.user("ingrid")
     with refusal("Only administrators may create pipelines"):
         desk.create_pipeline("Billing", agent)
-    with refusal("Only administrators may delete stages"):
+    with refusal("Only administrators may change stages"):
         desk.delete_stage("Waiting on us", agent)
     # An agent still works tickets.
     assert desk.create_ticket(agent, "0", "New", "Agent's ticket").subject == "Agent's ticket"

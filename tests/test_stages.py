@@ -15,7 +15,7 @@ from core_fixtures import (
 )
 
 from core import Desk
-from core.events import Entry, StageDeleted
+from core.events import Entry, StagesEdited
 from core.model import StageState
 from core.store import LocalStore
 
@@ -160,7 +160,7 @@ def test_s6_delete_moves_every_ticket_to_the_target(desk: Desk) -> None:
     assert desk.ticket(other.id, ADMIN).stage == "1"
     # One journal line for the deletion and all its moves (S6: whole or not at all).
     last = journal_lines(desk.data_dir)[-1]
-    assert last["event"]["type"] == "stage.deleted"
+    assert last["event"]["type"] == "stages.edited"
     assert sorted(last["event"]["moved"]) == sorted(held)
     again = reopen(desk)
     assert {again.ticket(t, ADMIN).stage for t in held} == {"2"}
@@ -237,7 +237,7 @@ def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
         desk.delete_stage("Waiting on us", ADMIN, move_to="Closed")
     monkeypatch.undo()
     # The crash left the journal line and the old desk.toml.
-    assert journal_lines(desk.data_dir)[-1]["event"]["type"] == "stage.deleted"
+    assert journal_lines(desk.data_dir)[-1]["event"]["type"] == "stages.edited"
     assert (desk.data_dir / "desk.toml").read_bytes() == toml_before
 
     again = reopen(desk)
@@ -268,15 +268,19 @@ def test_s6_a_desk_left_open_finishes_another_process_s_broken_deletion(
 
 
 def test_s6_a_journal_line_written_by_hand_is_finished_on_open(desk: Desk) -> None:
-    """The same crash, made by appending the StageDeleted entry through the
+    """The same crash, made by appending the StagesEdited entry through the
     store without touching desk.toml."""
     ticket = new_ticket(desk, stage="Waiting on contact")
     store = LocalStore(desk.data_dir)
     _, state = store.load()
     with store.locked():
-        store.append([Entry(seq=state.seq + 1, at=START, actor=str(ADMIN), event=StageDeleted(
-            pipeline="0", stage="2", label="Waiting on contact", move_to="3",
-            moved={ticket.id: {"stage": ["2", "3"]}}))])
+        store.append([Entry(seq=state.seq + 1, at=START, actor=str(ADMIN), event=StagesEdited(
+            pipeline="0", deleted={"2": "Waiting on contact"},
+            moved={ticket.id: {"stage": ["2", "3"]}},
+            stages=[{"id": "1", "label": "New", "state": "open"},
+                    {"id": "3", "label": "Waiting on us", "state": "open"},
+                    {"id": "4", "label": "Closed", "state": "closed"}],
+            next_id=5))])
     assert "Waiting on contact" in (desk.data_dir / "desk.toml").read_text()
     again = reopen(desk)
     assert stage_labels(again) == ["New", "Waiting on us", "Closed"]
