@@ -18,7 +18,8 @@ from textual.widgets import DataTable
 
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
-from tui.screens.pipelines import PipelineSelectScreen, _Confirm, _LabelPrompt, _Refusal
+from tui.screens.dialogs import LabelPrompt
+from tui.screens.pipelines import PipelineSelectScreen, _Confirm, _Refusal
 
 A = LOCAL_ADMIN
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -160,7 +161,7 @@ async def test_renaming_a_pipeline_deleted_elsewhere_is_refused_in_the_prompt(
         Desk.open(desk.data_dir).delete_pipeline(sales, A)  # before the timer saw it
         await pilot.press("r", "x", "enter")
         await pilot.pause()
-        assert isinstance(app.screen, _LabelPrompt)
+        assert isinstance(app.screen, LabelPrompt)
         assert "No pipeline '" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
@@ -176,7 +177,7 @@ async def test_n_creates_a_pipeline_and_the_cursor_lands_on_it(desk: Desk) -> No
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await pilot.pause()
-        assert isinstance(app.screen, _LabelPrompt)
+        assert isinstance(app.screen, LabelPrompt)
         await pilot.press(*"Sales", "enter")
         await pilot.pause()
         assert labels(desk) == ["Support pipeline", "Sales"]
@@ -196,7 +197,7 @@ async def test_a_taken_label_is_refused_in_the_prompt_which_stays_open(desk: Des
         await pilot.pause()
         await pilot.press(*"sales", "enter")  # P2: labels are unique, case-insensitively
         await pilot.pause()
-        assert isinstance(app.screen, _LabelPrompt)
+        assert isinstance(app.screen, LabelPrompt)
         assert "A pipeline labelled 'Sales' exists already" in screen_text(app)
         assert labels(desk) == ["Support pipeline", "Sales"]
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace",
@@ -338,7 +339,7 @@ async def test_every_binding_has_an_id(desk: Desk) -> None:
     """A keymap remaps keys by binding id."""
     app = Host(desk)
     async with app.run_test(size=SIZE):
-        for screen in (PipelineSelectScreen, _LabelPrompt, _Confirm, _Refusal):
+        for screen in (PipelineSelectScreen, LabelPrompt, _Confirm, _Refusal):
             for binding in screen.BINDINGS:
                 assert getattr(binding, "id", None), (screen, binding)
 

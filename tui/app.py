@@ -26,6 +26,9 @@ FOLLOW_INTERVAL = 0.5
 class PipedeskApp(App[None]):
     TITLE = "pipedesk"
     CSS_PATH = "pipedesk.tcss"
+    # Textual's command palette offers none of the desk's actions, and its
+    # footer entry would take the room of ours at 80 columns.
+    ENABLE_COMMAND_PALETTE = False
     # Every binding has an id, so that a keymap can rebind it later.
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),

@@ -62,6 +62,9 @@ class BoardScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="board.filter"),
         Binding("p", "pipelines", "Pipelines", id="board.pipelines"),
         Binding("question_mark", "keys", "Keys", id="board.keys"),
+        # After ? on purpose: at 80 columns the footer ends about here, and
+        # ? (which lists every key) must stay in view.
+        Binding("e", "stages", "Stages", id="board.stages"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     ]
 
@@ -333,6 +336,13 @@ class BoardScreen(Screen[None]):
 
         self.app.push_screen(PipelineSelectScreen(self.desk, self.actor, self.pipeline.id),
                              chosen)
+
+    def action_stages(self) -> None:
+        """The stage editor of this pipeline; the board follows its save
+        through the desk's notice, like any other settings change."""
+        from tui.screens.stage_editor import StageEditorScreen
+
+        self.app.push_screen(StageEditorScreen(self.desk, self.actor, self.pipeline.id))
 
     def action_keys(self) -> None:
         from tui.screens.keys_help import KeysHelpScreen, keys_of

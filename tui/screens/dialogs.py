@@ -8,11 +8,13 @@ cancels, Tab / Shift+Tab go from field to field, a refusal stays on screen
 inside the dialog until the user fixes it or leaves.
 
 `ConfirmDialog` asks yes or no (T5: delete after confirmation);
-`MessageDialog` shows a refusal (P5) and waits to be read.
+`MessageDialog` shows a refusal (P5) and waits to be read; `LabelPrompt`
+asks for a label (a pipeline's, a stage's).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
 from textual import on
@@ -21,7 +23,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Footer, Input, Static
+
+from core import DeskError
 
 ResultT = TypeVar("ResultT")
 
@@ -196,4 +200,49 @@ class MessageDialog(DeskDialog[None]):
     @on(Button.Pressed, "#message-ok")
     def _ok(self, event: Button.Pressed) -> None:
         event.stop()
+        self.dismiss(None)
+
+
+class LabelPrompt(DeskDialog[str | None]):
+    """Asks for a label and hands it to `act`, which returns the id of what
+    it made or renamed; dismisses with that id, or None (Escape). A
+    DeskError from `act` is shown in the prompt, which stays open."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    DEFAULT_CSS = """
+    LabelPrompt > .dialog { width: 64; overflow-y: hidden; }
+    LabelPrompt .dialog-hint { color: $foreground; }
+    """
+
+    def __init__(self, title: str, act: Callable[[str], str], value: str = "") -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.act = act
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield self.title_line(self.dialog_title)
+            yield Input(value=self.value, placeholder="Label", id="label-input")
+            yield self.error_line()
+            yield Static(Content("Enter saves · Esc cancels"), classes="dialog-hint")
+        yield Footer(compact=True)
+
+    @on(Input.Submitted, "#label-input")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            made = self.act(event.value)
+        except DeskError as err:
+            self.show_error(err.message)
+            return
+        self.dismiss(made)
+
+    @on(Input.Changed, "#label-input")
+    def _typing(self, event: Input.Changed) -> None:
+        # The refusal was about the label before this change.
+        self.clear_error()
+
+    def action_cancel(self) -> None:
         self.dismiss(None)

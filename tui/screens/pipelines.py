@@ -7,8 +7,8 @@ pipeline that still holds tickets, the last pipeline) is shown as the desk
 words it, and nothing changes. The list follows the desk's notices, so a
 pipeline made, renamed or filled in another terminal shows up here too.
 
-The three small dialogs at the bottom (`_LabelPrompt`, `_Confirm`,
-`_Refusal`) stand on the shared frame of tui/screens/dialogs.py. `_Confirm`
+The two small dialogs at the bottom (`_Confirm`, `_Refusal`) stand on the
+shared frame of tui/screens/dialogs.py, as does its `LabelPrompt`. `_Confirm`
 and `_Refusal` take the same arguments and give the same results as its
 `ConfirmDialog` and `MessageDialog`, and could become them once their words
 ("Nothing was changed …") are the same.
@@ -25,12 +25,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Footer, Static
 
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Pipeline
-from tui.screens.dialogs import DeskDialog, ResultT
+from tui.screens.dialogs import DeskDialog, LabelPrompt, ResultT
 
 # The columns after the label, with the narrowest width each may have.
 NUMBER_COLUMNS = (("Stages", 6), ("Open", 6), ("Closed", 6))
@@ -57,6 +57,8 @@ class PipelineSelectScreen(Screen[str | None]):
         Binding("J,shift+down", "reorder(1)", "Move down", id="pipelines.move_down"),
         Binding("d", "delete", "Delete", id="pipelines.delete"),
         Binding("escape", "back", "Back", id="pipelines.back"),
+        # After Back: the footer is full at 80 columns; the hint names it.
+        Binding("e", "stages", "Stages", id="pipelines.stages"),
         # The arrows are the table's own; j / k as in the board and other
         # terminal tools.
         Binding("j", "cursor(1)", "Next", show=False, id="pipelines.next"),
@@ -98,8 +100,8 @@ class PipelineSelectScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(Content("Pipelines"), id="pipelines-title")
         # The footer has room for one key per action; the other keys in words.
-        yield Static(Content("j k or ↑ ↓ choose · K J or Shift+↑ ↓ move the pipeline "
-                             "up or down"), id="pipelines-hint")
+        yield Static(Content("j k or ↑ ↓ choose · K J or Shift+↑ ↓ move it · "
+                             "e edits its stages"), id="pipelines-hint")
         yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="pipelines-table")
         yield Footer(compact=True)
 
@@ -232,7 +234,7 @@ class PipelineSelectScreen(Screen[str | None]):
         def created(pipeline_id: str | None) -> None:
             self.show_pipelines(select=pipeline_id or self.highlighted)
 
-        self.app.push_screen(_LabelPrompt("New pipeline", create), created)
+        self.app.push_screen(LabelPrompt("New pipeline", create), created)
 
     def action_rename(self) -> None:
         pipeline_id = self.highlighted
@@ -246,7 +248,7 @@ class PipelineSelectScreen(Screen[str | None]):
         def renamed(_: str | None) -> None:
             self.show_pipelines(select=pipeline_id)
 
-        self.app.push_screen(_LabelPrompt(f"Rename pipeline '{label}'", rename, value=label),
+        self.app.push_screen(LabelPrompt(f"Rename pipeline '{label}'", rename, value=label),
                              renamed)
 
     def _label_of(self, pipeline_id: str | None) -> str | None:
@@ -277,6 +279,16 @@ class PipelineSelectScreen(Screen[str | None]):
             self.app.push_screen(_Refusal("Pipeline not moved", err.message))
             return
         self.show_pipelines(select=pipeline_id)
+
+    def action_stages(self) -> None:
+        """The stage editor of the highlighted pipeline."""
+        from tui.screens.stage_editor import StageEditorScreen
+
+        pipeline_id = self.highlighted
+        if pipeline_id is None or self._label_of(pipeline_id) is None:
+            return
+        self.app.push_screen(StageEditorScreen(self.desk, self.actor, pipeline_id),
+                             lambda _: self.show_pipelines(select=pipeline_id))
 
     def action_delete(self) -> None:
         pipeline_id = self.highlighted
@@ -313,46 +325,6 @@ class _Dialog(DeskDialog[ResultT]):
     _Dialog > .dialog { width: 64; overflow-y: hidden; }
     _Dialog .dialog-hint { color: $foreground; }
     """
-
-
-class _LabelPrompt(_Dialog[str | None]):
-    """Asks for a label and hands it to `act`, which returns the id of the
-    pipeline it made or renamed; dismisses with that id, or None (Escape).
-    A DeskError from `act` is shown in the prompt, which stays open."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="pipelines.prompt.cancel")]
-
-    def __init__(self, title: str, act: Callable[[str], str], value: str = "") -> None:
-        super().__init__()
-        self.dialog_title = title
-        self.act = act
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield self.title_line(self.dialog_title)
-            yield Input(value=self.value, placeholder="Label", id="label-input")
-            yield self.error_line()
-            yield Static(Content("Enter saves · Esc cancels"), classes="dialog-hint")
-        yield Footer(compact=True)
-
-    @on(Input.Submitted, "#label-input")
-    def _submit(self, event: Input.Submitted) -> None:
-        event.stop()
-        try:
-            pipeline_id = self.act(event.value)
-        except DeskError as err:
-            self.show_error(err.message)
-            return
-        self.dismiss(pipeline_id)
-
-    @on(Input.Changed, "#label-input")
-    def _typing(self, event: Input.Changed) -> None:
-        # The refusal was about the label before this change.
-        self.clear_error()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class _Confirm(_Dialog[bool]):
