@@ -18,8 +18,9 @@ from core.model import StageProperty
 from tui.app import PipedeskApp
 from tui.screens.board import BoardScreen
 from tui.screens.move_dialog import MoveTicketDialog
+from tui.screens.property_choice import PropertyPicker
 from tui.screens.stage_editor import StageEditorScreen
-from tui.screens.stage_properties import PropertyPicker, StagePropertiesDialog
+from tui.screens.stage_properties import StagePropertiesDialog
 
 A = LOCAL_ADMIN
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

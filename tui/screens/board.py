@@ -65,6 +65,8 @@ class BoardScreen(Screen[None]):
         # After ? on purpose: at 80 columns the footer ends about here, and
         # ? (which lists every key) must stay in view.
         Binding("e", "stages", "Stages", id="board.stages"),
+        Binding("c", "cards", "Cards", show=False, id="board.cards"),
+        Binding("P", "properties", "Properties", show=False, id="board.properties"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     ]
 
@@ -343,6 +345,17 @@ class BoardScreen(Screen[None]):
         from tui.screens.stage_editor import StageEditorScreen
 
         self.app.push_screen(StageEditorScreen(self.desk, self.actor, self.pipeline.id))
+
+    def action_cards(self) -> None:
+        """P7: the properties on this pipeline's cards."""
+        from tui.screens.card_properties import CardPropertiesDialog
+
+        self.app.push_screen(CardPropertiesDialog(self.desk, self.actor, self.pipeline.id))
+
+    def action_properties(self) -> None:
+        from tui.screens.properties import PropertiesScreen
+
+        self.app.push_screen(PropertiesScreen(self.desk, self.actor))
 
     def action_keys(self) -> None:
         from tui.screens.keys_help import KeysHelpScreen, keys_of
