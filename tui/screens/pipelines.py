@@ -16,21 +16,19 @@ and `_Refusal` take the same arguments and give the same results as its
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Static
 
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Pipeline
 from tui.screens.dialogs import DeskDialog, LabelPrompt, ResultT
+from tui.screens.table_screen import TableScreen
 
 # The columns after the label, with the narrowest width each may have.
 NUMBER_COLUMNS = (("Stages", 6), ("Open", 6), ("Closed", 6))
@@ -42,7 +40,7 @@ SCROLLBAR = 2
 MIN_LABEL_WIDTH = 12
 
 
-class PipelineSelectScreen(Screen[str | None]):
+class PipelineSelectScreen(TableScreen[str | None]):
     """`PipelineSelectScreen(desk, actor, current=None)`; dismisses with the
     id of the pipeline whose board to open, or None (Escape)."""
 
@@ -74,24 +72,11 @@ class PipelineSelectScreen(Screen[str | None]):
         height: 1; padding: 0 1; text-style: italic;
         text-wrap: nowrap; text-overflow: ellipsis;
     }
-    PipelineSelectScreen #pipelines-table {
-        height: 1fr; border-top: solid $primary;
-        scrollbar-size-vertical: 1;
-    }
-    /* Under a dialog the screen is dimmed, and with 16 colours the dimmed
-     * cursor's text and background become the same grey: the row the dialog
-     * is about would vanish. Bold and underline survive the dimming. */
-    PipelineSelectScreen #pipelines-table.-behind > .datatable--cursor {
-        background: $surface; color: $foreground; text-style: bold underline;
-    }
     """
 
     def __init__(self, desk: Desk, actor: Actor, current: str | None = None) -> None:
-        super().__init__()
-        self.desk = desk
-        self.actor = actor
+        super().__init__(desk, actor)
         self.current = current
-        self._stop_following: Callable[[], None] | None = None
         # A notice asks for one redraw; several in one go get one.
         self._redraw_due = False
 
@@ -102,40 +87,18 @@ class PipelineSelectScreen(Screen[str | None]):
         # The footer has room for one key per action; the other keys in words.
         yield Static(Content("j k or ↑ ↓ choose · K J or Shift+↑ ↓ move it · "
                              "e edits its stages"), id="pipelines-hint")
-        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="pipelines-table")
+        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="pipelines-table",
+                                    classes="desk-table")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._stop_following = self.desk.subscribe(self._on_notice)
+        self.follow_desk(self._on_notice)
         self.show_pipelines(select=self.current)
         self.table.focus()
-
-    def on_unmount(self) -> None:
-        if self._stop_following is not None:
-            self._stop_following()
-            self._stop_following = None
-
-    def on_screen_suspend(self) -> None:
-        self.table.add_class("-behind")
-
-    def on_screen_resume(self) -> None:
-        self.table.remove_class("-behind")
 
     def on_resize(self) -> None:
         # The label column takes what the screen has to spare.
         self.show_pipelines(select=self.highlighted)
-
-    @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#pipelines-table", DataTable)
-
-    @property
-    def highlighted(self) -> str | None:
-        """The id of the pipeline under the cursor."""
-        table = self.table
-        if table.row_count == 0:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def show_pipelines(self, select: str | None = None) -> None:
         """Rebuild the list from the desk; the cursor goes to `select`, or
@@ -221,11 +184,6 @@ class PipelineSelectScreen(Screen[str | None]):
 
     def action_back(self) -> None:
         self.dismiss(None)
-
-    def action_cursor(self, step: int) -> None:
-        table = self.table
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
 
     def action_create(self) -> None:
         def create(label: str) -> str:

@@ -10,21 +10,19 @@ words it, and nothing changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import PropertyDef, PropertyType
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
+from tui.screens.table_screen import TableScreen
 
 HEADERS = ("Name", "Label", "Type", "Kind", "Options")
 
@@ -40,7 +38,7 @@ def split_options(text: str) -> list[str]:
     return [o.strip() for o in text.split(",") if o.strip()]
 
 
-class PropertiesScreen(Screen[None]):
+class PropertiesScreen(TableScreen[None]):
     """`PropertiesScreen(desk, actor)`; Escape goes back."""
 
     AUTO_FOCUS = "#properties-table"
@@ -67,57 +65,27 @@ class PropertiesScreen(Screen[None]):
     }
     PropertiesScreen #properties-title { text-style: bold; }
     PropertiesScreen #properties-hint { text-style: italic; }
-    PropertiesScreen #properties-table {
-        height: 1fr; border-top: solid $primary; scrollbar-size-vertical: 1;
-    }
-    PropertiesScreen #properties-table.-behind > .datatable--cursor {
-        background: $surface; color: $foreground; text-style: bold underline;
-    }
     """
 
     def __init__(self, desk: Desk, actor: Actor) -> None:
-        super().__init__()
-        self.desk = desk
-        self.actor = actor
+        super().__init__(desk, actor)
         self.show_archived = False
-        self._stop_following: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="properties-title")
         yield Static(Content("j k or ↑ ↓ choose · Enter or e edits · A shows archived ones · "
                              "built-in ones cannot be changed"), id="properties-hint")
-        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="properties-table")
+        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="properties-table",
+                                    classes="desk-table")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._stop_following = self.desk.subscribe(self._on_notice)
+        self.follow_desk(self._on_notice)
         self.show_properties()
-
-    def on_unmount(self) -> None:
-        if self._stop_following is not None:
-            self._stop_following()
-            self._stop_following = None
-
-    def on_screen_suspend(self) -> None:
-        self.table.add_class("-behind")
-
-    def on_screen_resume(self) -> None:
-        self.table.remove_class("-behind")
 
     def _on_notice(self, notice: Notice) -> None:
         if notice.settings and self.is_mounted:
             self.show_properties(select=self.highlighted)
-
-    @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#properties-table", DataTable)
-
-    @property
-    def highlighted(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def properties(self) -> list[PropertyDef]:
         return self.desk.properties(self.actor, archived=self.show_archived)
@@ -167,11 +135,6 @@ class PropertiesScreen(Screen[None]):
         return next((p for p in self.properties() if p.name == name), None)
 
     # -- actions ------------------------------------------------------------
-
-    def action_cursor(self, step: int) -> None:
-        table = self.table
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -21,7 +21,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Key
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, OptionList, RadioButton, RadioSet, Static
 from textual.widgets.option_list import Option
 
@@ -39,6 +38,7 @@ from core.stage_edits import (
     StageEditResult,
 )
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, LabelPrompt, MessageDialog
+from tui.screens.table_screen import TableScreen
 
 # Marks a required conditional property in the Properties column (S7);
 # the hint line says what it means, so it reads without colour.
@@ -49,7 +49,7 @@ CELL_PADDING = 2
 SCROLLBAR = 2
 
 
-class StageEditorScreen(Screen[bool]):
+class StageEditorScreen(TableScreen[bool]):
     """`StageEditorScreen(desk, actor, pipeline_id)`; dismisses True when
     the edits were saved, False when the user left without saving."""
 
@@ -85,25 +85,14 @@ class StageEditorScreen(Screen[bool]):
     }
     StageEditorScreen #stages-title { text-style: bold; }
     StageEditorScreen #stages-hint { text-style: italic; }
-    StageEditorScreen #stages-table {
-        height: 1fr; border-top: solid $primary; scrollbar-size-vertical: 1;
-    }
-    /* Dimmed under a dialog, the cursor row must still show which stage the
-     * dialog is about (see pipelines.py). */
-    StageEditorScreen #stages-table.-behind > .datatable--cursor {
-        background: $surface; color: $foreground; text-style: bold underline;
-    }
     """
 
     def __init__(self, desk: Desk, actor: Actor, pipeline_id: str) -> None:
-        super().__init__()
-        self.desk = desk
-        self.actor = actor
+        super().__init__(desk, actor)
         self.pipeline_id = desk.pipeline(pipeline_id, actor).id
         self.edits: list[StageEdit] = []
         self.show_ids = False
         self._keys = count(1)
-        self._stop_following: Callable[[], None] | None = None
         # Set when another terminal's change makes the unsaved edits no
         # longer fit the desk: Save would be refused, and the user is told.
         self.conflict: str | None = None
@@ -122,42 +111,20 @@ class StageEditorScreen(Screen[bool]):
         yield Static(id="stages-title")
         yield Static(Content(f"↑ ↓ choose · K J move the stage · i ids · u undo · "
                              f"{REQUIRED_MARK} required property"), id="stages-hint")
-        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="stages-table")
+        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="stages-table",
+                                    classes="desk-table")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._stop_following = self.desk.subscribe(self._on_notice)
+        self.follow_desk(self._on_notice)
         self.show_stages()
-
-    def on_unmount(self) -> None:
-        if self._stop_following is not None:
-            self._stop_following()
-            self._stop_following = None
-
-    def on_screen_suspend(self) -> None:
-        self.table.add_class("-behind")
-
-    def on_screen_resume(self) -> None:
-        self.table.remove_class("-behind")
 
     def on_resize(self) -> None:
         self.show_stages(select=self.highlighted)
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#stages-table", DataTable)
-
-    @property
     def stages(self) -> list[Stage]:
         return self.preview.pipeline.stages
-
-    @property
-    def highlighted(self) -> str | None:
-        """The ref (id, or an added stage's key) of the stage under the cursor."""
-        table = self.table
-        if table.row_count == 0:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def _ref(self, stage: Stage) -> str:
         """How an edit names a stage: an added stage has no id until saved."""
@@ -275,11 +242,6 @@ class StageEditorScreen(Screen[bool]):
             self.app.push_screen(MessageDialog("Not changed", err.message))
             return
         self.show_stages(select=select)
-
-    def action_cursor(self, step: int) -> None:
-        table = self.table
-        if table.row_count:
-            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
 
     def action_add(self) -> None:
         key = f"new-{next(self._keys)}"

@@ -1,0 +1,74 @@
+"""The frame of a screen built around one table of rows keyed by id: the
+pipeline list, the stage editor, the property definitions.
+
+It follows the desk (subscribes on mount, stops on unmount), keeps the row
+a dialog is about visible while the screen is dimmed under that dialog,
+and gives the cursor keys and the key of the highlighted row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import DataTable
+
+from core import Actor, Desk
+from core.events import Notice
+
+ResultT = TypeVar("ResultT")
+
+
+class TableScreen(Screen[ResultT]):
+    """Subclasses compose a `DataTable` with the class `desk-table`, and
+    call `follow_desk(on_notice)` in `on_mount`."""
+
+    DEFAULT_CSS = """
+    TableScreen .desk-table { height: 1fr; border-top: solid $primary;
+                              scrollbar-size-vertical: 1; }
+    /* Under a dialog the screen is dimmed, and with 16 colours the dimmed
+     * cursor's text and background become the same grey: the row the dialog
+     * is about would vanish. Bold and underline survive the dimming. */
+    TableScreen .desk-table.-behind > .datatable--cursor {
+        background: $surface; color: $foreground; text-style: bold underline;
+    }
+    """
+
+    def __init__(self, desk: Desk, actor: Actor) -> None:
+        super().__init__()
+        self.desk = desk
+        self.actor = actor
+        self._stop_following: Callable[[], None] | None = None
+
+    def follow_desk(self, on_notice: Callable[[Notice], None]) -> None:
+        self._stop_following = self.desk.subscribe(on_notice)
+
+    def on_unmount(self) -> None:
+        if self._stop_following is not None:
+            self._stop_following()
+            self._stop_following = None
+
+    def on_screen_suspend(self) -> None:
+        self.table.add_class("-behind")
+
+    def on_screen_resume(self) -> None:
+        self.table.remove_class("-behind")
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one(".desk-table", DataTable)
+
+    @property
+    def highlighted(self) -> str | None:
+        """The key of the row under the cursor."""
+        table = self.table
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_cursor(self, step: int) -> None:
+        table = self.table
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
