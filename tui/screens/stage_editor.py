@@ -470,8 +470,9 @@ class MoveTicketsDialog(DeskDialog[str | None]):
         tickets = f"{self.held:,} ticket{'' if self.held == 1 else 's'}"
         with Vertical(classes="dialog"):
             yield self.title_line(Content.assemble("Delete stage '", self.stage.label, "'"))
+            moves = "it moves" if self.held == 1 else "they move"
             yield Static(Content(f"It holds {tickets}. Pick the stage to move {them} to; "
-                                 "they move when the edits are saved."))
+                                 f"{moves} when the edits are saved."))
             yield OptionList(*(Option(Content(f"{s.label}  ({s.state.value})"), id=ref)
                                for ref, s in self.targets), id="move-targets")
             yield self.hint_line("↑ ↓ choose · Enter moves them and deletes the stage · "
