@@ -73,8 +73,9 @@ class PropertiesScreen(TableScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="properties-title")
-        yield Static(Content("j k or ↑ ↓ choose · Enter or e edits · A shows archived ones · "
-                             "built-in ones cannot be changed"), id="properties-hint")
+        # The keys the footer has no room for; one line at 80 columns.
+        yield Static(Content("j k ↑ ↓ choose · Enter edits · g G first/last · "
+                             "built-ins cannot be changed"), id="properties-hint")
         yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="properties-table",
                                     classes="desk-table")
         yield Footer(compact=True)
@@ -214,20 +215,24 @@ class CreatePropertyDialog(DeskDialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield self.title_line("New ticket property")
-            yield Static("Name (lower-case letters, digits and _; integrations use it)",
+            yield Static(Content("Name (lower-case letters, digits and _; integrations use it)"),
                          classes="field-label")
             yield Input(placeholder="e.g. seats", id="property-name", compact=True)
-            yield Static("Label", classes="field-label")
+            yield Static(Content("Label"), classes="field-label")
             yield Input(placeholder="e.g. Seats bought", id="property-label", compact=True)
-            yield Static("Type", classes="field-label")
+            yield Static(Content("Type"), classes="field-label")
             yield Select([(t.value, t.value) for t in PropertyType], value="text",
                          allow_blank=False, id="property-type", compact=True)
-            yield Static("Options, for a choice (comma-separated)", classes="field-label")
+            yield Static(Content("Options, for a choice (comma-separated)"),
+                         classes="field-label")
             yield Input(placeholder="e.g. Gold, Silver, Bronze", id="property-options",
                         compact=True)
             yield self.error_line()
+            # Some terminals swallow Ctrl+S (in the footer): Enter in any text
+            # field creates too. One line, so the form fits 24 rows with a
+            # refusal on show.
             yield self.hint_line("Tab next field · Enter in a text field creates · "
-                                 "Ctrl+S creates · Esc cancels")
+                                 "Esc cancels")
         yield Footer(compact=True)
 
     @on(Input.Submitted)
@@ -281,14 +286,16 @@ class EditPropertyDialog(DeskDialog[str | None]):
                                                    f" ({self.prop.type.value})"))
             yield Static(Content("The name stays: integrations use it. The type stays: "
                                  "tickets hold values of it."))
-            yield Static("Label", classes="field-label")
+            yield Static(Content("Label"), classes="field-label")
             yield Input(value=self.prop.label, id="property-label", compact=True)
             if choice:
-                yield Static("Options (comma-separated)", classes="field-label")
+                yield Static(Content("Options (comma-separated)"), classes="field-label")
                 yield Input(value=", ".join(self.prop.options), id="property-options",
                             compact=True)
             yield self.error_line()
-            yield self.hint_line("Enter or Ctrl+S saves · Esc cancels")
+            # Ctrl+S (in the footer) may not reach us; Enter in a field does.
+            yield self.hint_line(("Tab next field · " if choice else "")
+                                 + "Enter saves · Esc cancels")
         yield Footer(compact=True)
 
     @on(Input.Submitted)
