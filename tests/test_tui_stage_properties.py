@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
-from textual.widgets import OptionList
+from textual.widgets import Button, OptionList
 
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
@@ -28,14 +28,16 @@ SIZE = (80, 24)
 
 
 class Host(App[None]):
-    def __init__(self, desk: Desk, chosen: list[StageProperty] | None = None) -> None:
+    def __init__(self, desk: Desk, chosen: list[StageProperty] | None = None,
+                 stage_label: str = "Waiting on us") -> None:
         super().__init__()
         self.desk = desk
         self.chosen = chosen or []
+        self.stage_label = stage_label
         self.results: list[list[StageProperty] | None] = []
 
     def on_mount(self) -> None:
-        self.push_screen(StagePropertiesDialog(self.desk, A, "Waiting on us", self.chosen),
+        self.push_screen(StagePropertiesDialog(self.desk, A, self.stage_label, self.chosen),
                          self.results.append)
 
 
@@ -122,6 +124,89 @@ async def test_s7_escape_hands_back_nothing(desk: Desk) -> None:
         await pilot.press("d", "escape")
         await settle(pilot)
     assert app.results == [None]
+
+
+@pytest.mark.anyio
+async def test_s7_space_shift_arrows_and_ctrl_s(desk: Desk) -> None:
+    """The other keys for the same actions: Space toggles, Shift+arrows
+    move, Ctrl+S finishes."""
+    chosen = [StageProperty(name=n) for n in ("subject", "priority", "owner")]
+    app = Host(desk, chosen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "shift+down", "shift+down")  # Subject: required, last
+        await settle(pilot)
+        text = screen_text(app)
+        assert "1. Priority" in text and "3. Subject" in text
+        await pilot.press("shift+up", "space", "space")  # Subject second, toggled twice
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert app.results == [[StageProperty(name="priority"),
+                            StageProperty(name="subject", required=True),
+                            StageProperty(name="owner")]]
+
+
+@pytest.mark.anyio
+async def test_s7_enter_on_done_finishes_and_cancel_hands_back_nothing(desk: Desk) -> None:
+    app = Host(desk, [StageProperty(name="priority")])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r", "tab")
+        await settle(pilot)
+        focused = app.focused
+        assert isinstance(focused, Button) and str(focused.label) == "Done"
+        await pilot.press("enter")
+        await settle(pilot)
+    assert app.results == [[StageProperty(name="priority", required=True)]]
+
+    app = Host(desk, [StageProperty(name="priority")])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d", "tab", "tab", "enter")  # Cancel
+        await settle(pilot)
+    assert app.results == [None]
+
+
+@pytest.mark.anyio
+async def test_s7_removed_and_added_again_comes_back_optional(desk: Desk) -> None:
+    app = Host(desk, [StageProperty(name="priority", required=True)])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d", "a")
+        await settle(pilot)
+        await pilot.press(*["down"] * offered(app).index("Priority"), "enter")
+        await settle(pilot)
+        assert "✱ required" not in screen_text(app)
+        await pilot.press("w")
+        await settle(pilot)
+    assert app.results == [[StageProperty(name="priority", required=False)]]
+
+
+@pytest.mark.anyio
+async def test_s7_a_long_list_keeps_the_keys_and_buttons_on_an_80x24_screen(
+        desk: Desk) -> None:
+    for n in range(1, 7):
+        desk.create_property(f"extra{n}", "text", A)
+    names = ["subject", "content", "priority", "owner", "team", "contact",
+             *(f"extra{n}" for n in range(1, 7))]
+    app = Host(desk, [StageProperty(name=n, required=n == "team") for n in names])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # nothing left: the refusal takes two more rows
+        await settle(pilot)
+        text = screen_text(app)
+        for seen in ("Properties asked for in", "on the list already", "Esc cancel",
+                     "Done", "Cancel", "1. Subject", "✱ required"):
+            assert seen in text, seen
+
+
+@pytest.mark.anyio
+async def test_a_stage_label_with_brackets_reads_as_typed(desk: Desk) -> None:
+    app = Host(desk, stage_label="[b]Urgent[/b]")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Properties asked for in '[b]Urgent[/b]'" in screen_text(app)
 
 
 @pytest.mark.anyio

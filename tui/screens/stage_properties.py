@@ -10,20 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.widgets import Button, Footer, OptionList, Static
 
 from core import Actor, Desk
 from core.model import PropertyDef, StageProperty
 from tui.screens.property_choice import PropertyChoiceDialog, choice_bindings
 
+# Words, not colour alone, say which is which (16 colours, no colour).
 REQUIRED = "✱ required"
 OPTIONAL = "  optional"
 
 
 class StagePropertiesDialog(PropertyChoiceDialog[list[StageProperty] | None]):
     """`StagePropertiesDialog(desk, actor, stage_label, chosen)`; dismisses
-    with the new list (w, Ctrl+S or Enter), or None (Escape)."""
+    with the new list (w, Ctrl+S, Enter, or the Done button), or None
+    (Escape, or the Cancel button)."""
 
     BINDINGS = [
         *choice_bindings("stage_props"),
@@ -33,13 +39,38 @@ class StagePropertiesDialog(PropertyChoiceDialog[list[StageProperty] | None]):
         Binding("escape", "cancel", "Cancel", id="stage_props.cancel"),
     ]
 
+    DEFAULT_CSS = """
+    /* Title, intro, hint, a refusal and the buttons take 14 rows: with the
+     * footer, a longer list would push the buttons off an 80x24 screen.
+     * The list scrolls instead. */
+    StagePropertiesDialog #chosen { max-height: 8; }
+    /* In the list's place, so as far from the intro as the list would be. */
+    StagePropertiesDialog #none-chosen { margin-top: 1; }
+    """
+
     def __init__(self, desk: Desk, actor: Actor, stage_label: str,
                  chosen: Sequence[StageProperty]) -> None:
         super().__init__(desk, actor, [sp.name for sp in chosen])
         self.stage_label = stage_label
         self.required = {sp.name for sp in chosen if sp.required}
 
+    def compose(self) -> ComposeResult:
+        # The shared frame's body, with buttons: a mouse user, or one who
+        # tabs to Done, finishes without knowing the keys.
+        with Vertical(classes="dialog"):
+            yield self.title_line(self.heading())
+            yield Static(Content(self.intro()))
+            yield OptionList(id="chosen")
+            yield Static(Content(self.empty()), id="none-chosen")
+            yield self.error_line()
+            yield self.hint_line(self.hint())
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Done", id="stage-props-done", compact=True)
+                yield Button("Cancel", id="stage-props-cancel", compact=True)
+        yield Footer(compact=True)
+
     def heading(self) -> Content:
+        # assemble: the label is text, even when it holds "[".
         return Content.assemble("Properties asked for in '", self.stage_label, "'")
 
     def intro(self) -> str:
@@ -50,8 +81,9 @@ class StagePropertiesDialog(PropertyChoiceDialog[list[StageProperty] | None]):
         return "No properties: tickets enter without questions."
 
     def hint(self) -> str:
-        return ("a add · r or Space required/optional · K J move · d remove · "
-                "Enter or w done · Esc cancel")
+        # Two lines broken by hand: a wrap would split one key from its word.
+        return ("a add · d remove · r or Space required/optional\n"
+                "K J or Shift+↑ ↓ move · Enter, w or Ctrl+S done · Esc cancel")
 
     def offered(self) -> list[PropertyDef]:
         return [p for p in self.desk.properties(self.actor)
@@ -66,5 +98,22 @@ class StagePropertiesDialog(PropertyChoiceDialog[list[StageProperty] | None]):
             self.required ^= {self.names[n]}
             self.show_names(n)
 
+    def action_remove(self) -> None:
+        # Added again later, it comes back optional, as any addition does.
+        n = self.cursor
+        if n is not None and self.names:
+            self.required.discard(self.names[n])
+        super().action_remove()
+
     def action_done(self) -> None:
         self.dismiss([StageProperty(name=n, required=n in self.required) for n in self.names])
+
+    @on(Button.Pressed, "#stage-props-done")
+    def _done_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_done()
+
+    @on(Button.Pressed, "#stage-props-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
