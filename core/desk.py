@@ -32,6 +32,7 @@ from core.events import (
     TicketCreated,
     TicketDeleted,
 )
+from core.finding import find_pipeline, find_stage
 from core.model import (
     DeskConfig,
     Pipeline,
@@ -59,6 +60,7 @@ from core.stage_edits import (
     label_of,
     move_to_position,
 )
+from core.state import with_changes
 from core.store import LocalStore
 from core.timeline import TimelineItem, timeline_items
 
@@ -655,7 +657,7 @@ class Desk:
                                                  ids_anywhere=pipeline is None)
             values = dict(values or {})
             changes = self._value_changes(ticket, values)
-            probe = _with_changes(ticket, changes)
+            probe = with_changes(ticket, changes)
             self._check_stage_properties(actor, probe, target, given=values)
             moves = _move_changes(self.config, ticket, target_pipeline, target, self._now())
             changes.update(moves)
@@ -674,7 +676,7 @@ class Desk:
                 raise DeskError("A ticket needs a subject; it cannot be emptied.")
             stage = self._stage_or_none(ticket.stage)
             if stage is not None:
-                probe = _with_changes(ticket, changes)
+                probe = with_changes(ticket, changes)
                 for sp in stage.properties:
                     if sp.required and sp.name in changes and _value(probe, sp.name) is None:
                         raise DeskError(f"Stage '{stage.label}' requires "
@@ -750,44 +752,6 @@ class Desk:
 # -- module helpers: one rule each -----------------------------------------------
 
 
-def find_pipeline(config: DeskConfig, ref: str) -> Pipeline:
-    """P8: by internal id; a label is accepted where it fits one pipeline."""
-    key = ref.strip()
-    for p in config.pipelines:
-        if p.id == key:
-            return p
-    fits = [p for p in config.pipelines if p.label.casefold() == key.casefold()]
-    if len(fits) == 1:
-        return fits[0]
-    known = ", ".join(f"{p.id} ({p.label})" for p in config.pipelines)
-    raise DeskError(f"No pipeline {ref!r}. Pipelines: {known}.")
-
-
-def find_stage(config: DeskConfig, ref: str, within: Pipeline | None = None,
-               ids_anywhere: bool = False) -> tuple[Pipeline, Stage]:
-    """A stage by internal id or by label, within `within` (the whole desk
-    when no pipeline is given), if only one stage fits. With `ids_anywhere`,
-    an id names a stage of any pipeline (a move into another pipeline)."""
-    key = ref.strip()
-    for p in config.pipelines:
-        for s in p.stages:
-            if s.id == key:
-                if within is not None and p.id != within.id and not ids_anywhere:
-                    raise DeskError(f"Stage {s.id} ('{s.label}') is in '{p.label}', "
-                                    f"not in '{within.label}'.")
-                return p, s
-    scope = [within] if within is not None else config.pipelines
-    fits = [(p, s) for p in scope for s in p.stages if s.label.casefold() == key.casefold()]
-    if len(fits) == 1:
-        return fits[0]
-    if fits:
-        which = ", ".join(f"{s.id} in '{p.label}'" for p, s in fits)
-        raise DeskError(f"'{ref}' fits {len(fits)} stages: {which}. Name it by its id.")
-    where = f" in '{within.label}'" if within is not None else ""
-    stages = ", ".join(f"{s.id} ({s.label})" for p in scope for s in p.stages)
-    raise DeskError(f"No stage {ref!r}{where}. Stages: {stages}.")
-
-
 def normalise_email(email: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
@@ -835,14 +799,6 @@ def _set(ticket: Ticket, name: str, value: Value) -> None:
         ticket.props.pop(name, None)
     else:
         ticket.props[name] = value
-
-
-def _with_changes(ticket: Ticket, changes: Changes) -> Ticket:
-    probe = Ticket(**{f: getattr(ticket, f) for f in Ticket.__struct_fields__})
-    probe.props = dict(ticket.props)
-    for name, (_, after) in changes.items():
-        _set(probe, name, after)
-    return probe
 
 
 def _take_id(config: DeskConfig) -> str:

@@ -10,7 +10,10 @@ from datetime import datetime, timedelta
 
 from core.clock import parse_instant
 from core.model import DeskConfig
+from core.properties import BUILTIN_PROPERTIES
 from core.records import Ticket, Value
+
+_BUILTIN_LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
 
 
 def duration(delta: timedelta) -> str:
@@ -68,6 +71,14 @@ def say_value(config: DeskConfig, name: str, value: Value | datetime) -> str:
             except ValueError:
                 return str(value)
     return str(value)
+
+
+def property_label(config: DeskConfig, name: str) -> str:
+    """A property's label; an archived one keeps its label, and a name the
+    desk no longer knows is shown as it is."""
+    if name in _BUILTIN_LABELS:
+        return _BUILTIN_LABELS[name]
+    return next((p.label for p in config.properties if p.name == name), name)
 
 
 def when(value: datetime | None) -> str:

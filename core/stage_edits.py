@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from core.clock import parse_instant
 from core.errors import DeskError
 from core.events import Changes
+from core.finding import find_stage
 from core.model import DeskConfig, Pipeline, PropertyDef, Stage, StageProperty, StageState
 from core.records import Ticket
 from core.rules import stage_states_problem
+from core.state import with_changes
 
 T = TypeVar("T")
 
@@ -154,27 +155,17 @@ def apply_stage_edits(draft: DeskConfig, pipeline: Pipeline, edits: Sequence[Sta
 
 def _find(draft: DeskConfig, result: StageEditResult, ref: str) -> Stage:
     """A stage of the batch's pipeline by added key, id or label."""
-    pipeline = result.pipeline
     key = ref.strip()
     if key in result.added:
         return result.stage(key)
-    for s in pipeline.stages:
-        if s.id == key:
-            return s
-    fits = [s for s in pipeline.stages if s.label.casefold() == key.casefold()]
-    if len(fits) == 1:
-        return fits[0]
-    gone = [label for sid, label in result.deleted.items()
-            if key == sid or key.casefold() == label.casefold()]
-    if gone:
-        raise DeskError(f"Stage '{gone[0]}' is deleted in these edits already.")
-    for other in draft.pipelines:
-        found = other.stage(key)
-        if found is not None:
-            raise DeskError(f"Stage {found.id} ('{found.label}') is in '{other.label}', "
-                            f"not in '{pipeline.label}'.")
-    stages = ", ".join(f"{s.id} ({s.label})" for s in pipeline.stages)
-    raise DeskError(f"No stage {ref!r} in '{pipeline.label}'. Stages: {stages}.")
+    try:
+        return find_stage(draft, key, result.pipeline)[1]
+    except DeskError:
+        gone = [label for sid, label in result.deleted.items()
+                if key == sid or key.casefold() == label.casefold()]
+        if gone:
+            raise DeskError(f"Stage '{gone[0]}' is deleted in these edits already.") from None
+        raise
 
 
 def _delete(draft: DeskConfig, result: StageEditResult, stage: Stage, move_to: str | None,
@@ -204,19 +195,10 @@ def _delete(draft: DeskConfig, result: StageEditResult, stage: Stage, move_to: s
             # T3 needs the state of the stage the ticket leaves, which the
             # draft still has at this point.
             changes = move_changes(draft, ticket, pipeline, target, now)
-            moving[ticket.id] = _moved(ticket, changes)
+            moving[ticket.id] = with_changes(ticket, changes)
             _merge(result.moved.setdefault(ticket.id, {}), changes)
     pipeline.stages = remaining
     result.deleted[stage.id] = stage.label
-
-
-def _moved(ticket: Ticket, changes: Changes) -> Ticket:
-    copy = Ticket(**{f: getattr(ticket, f) for f in Ticket.__struct_fields__})
-    copy.stage = changes.get("stage", [None, ticket.stage])[1]
-    if "close_date" in changes:
-        after = changes["close_date"][1]
-        copy.close_date = parse_instant(after) if after else None
-    return copy
 
 
 def _merge(into: Changes, changes: Changes) -> None:

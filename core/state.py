@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from core.clock import parse_instant
 from core.events import (
     Changes,
@@ -69,3 +71,11 @@ def _field_value(name: str, value: Any) -> Any:
     if name in _INSTANT_FIELDS and isinstance(value, str):
         return parse_instant(value)
     return value
+
+
+def with_changes(ticket: Ticket, changes: Changes) -> Ticket:
+    """A copy of `ticket` as `changes` would leave it (the ticket itself is
+    untouched): to check a rule on the result before recording it."""
+    copy = msgspec.structs.replace(ticket, props=dict(ticket.props))
+    apply_changes(copy, changes, ticket.last_activity)
+    return copy

@@ -13,8 +13,7 @@ from typing import Any
 
 from core.events import Changes, StagesEdited, TicketChanged, TicketCreated, TicketDeleted
 from core.model import DeskConfig
-from core.present import say_value
-from core.properties import BUILTIN_PROPERTIES
+from core.present import property_label, say_value
 from core.store.journal import Journal
 
 
@@ -59,15 +58,11 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
     return items
 
 
-_LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
-
-
 def _said(config: DeskConfig, changes: Changes,
           deleted: dict[str, str] | None = None) -> tuple[tuple[str, str, str], ...]:
     """`deleted`: labels of stages the settings no longer hold (id -> label)."""
-    labels = {**_LABELS, **{p.name: p.label for p in config.properties}}
     return tuple(
-        (labels.get(name, name), _show(config, name, before, deleted),
+        (property_label(config, name), _show(config, name, before, deleted),
          _show(config, name, after, deleted))
         for name, (before, after) in changes.items()
     )

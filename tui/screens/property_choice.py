@@ -18,8 +18,9 @@ from textual.content import Content
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from core import Actor, Desk, DeskError
+from core import Actor, Desk
 from core.model import PropertyDef
+from core.present import property_label
 from tui.screens.dialogs import DeskDialog, ResultT
 
 
@@ -93,10 +94,7 @@ class PropertyChoiceDialog(DeskDialog[ResultT]):
         return self.query_one("#chosen", OptionList).highlighted
 
     def label(self, name: str) -> str:
-        try:
-            return self.desk.property(name).label
-        except DeskError:
-            return name  # archived since: still shown by its name
+        return property_label(self.desk.config, name)
 
     def show_names(self, highlight: int | None) -> None:
         options = self.query_one("#chosen", OptionList)

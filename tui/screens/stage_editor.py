@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Stage, StageProperty, StageState
+from core.present import property_label
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -93,6 +94,9 @@ class StageEditorScreen(TableScreen[bool]):
         self.edits: list[StageEdit] = []
         self.show_ids = False
         self._keys = count(1)
+        # Counting is a pass over every ticket: done when the desk changes,
+        # not on every key.
+        self._saved_counts = desk.stage_counts(self.pipeline_id, actor)
         # Set when another terminal's change makes the unsaved edits no
         # longer fit the desk: Save would be refused, and the user is told.
         self.conflict: str | None = None
@@ -138,7 +142,7 @@ class StageEditorScreen(TableScreen[bool]):
 
     def ticket_counts(self) -> dict[str, int]:
         """Tickets per stage as the unsaved edits would leave them."""
-        counts = dict(self.desk.stage_counts(self.pipeline_id, self.actor))
+        counts = dict(self._saved_counts)
         for changes in self.preview.moved.values():
             if "stage" in changes:
                 before, after = changes["stage"]
@@ -175,18 +179,12 @@ class StageEditorScreen(TableScreen[bool]):
 
     def _row(self, n: int, stage: Stage, tickets: int) -> list[str]:
         props = ", ".join(
-            (REQUIRED_MARK if sp.required else "") + self._property_label(sp.name)
+            (REQUIRED_MARK if sp.required else "") + property_label(self.desk.config, sp.name)
             for sp in stage.properties)
         row = [str(n), stage.label, stage.state.value.capitalize(), f"{tickets:,}", props or "—"]
         if self.show_ids:
             row.append(stage.id if stage.id not in self.preview.added.values() else "new")
         return row
-
-    def _property_label(self, name: str) -> str:
-        try:
-            return self.desk.property(name).label
-        except DeskError:
-            return name
 
     def _widths(self, headers: list[str], rows: list[list[str]]) -> list[int]:
         """Every column as wide as it needs; when the screen is too narrow
@@ -218,6 +216,7 @@ class StageEditorScreen(TableScreen[bool]):
         # Another terminal moved tickets or changed settings: show the
         # unsaved edits on top of the desk as it is now.
         try:
+            self._saved_counts = self.desk.stage_counts(self.pipeline_id, self.actor)
             self.preview = self.desk.preview_stage_edits(self.pipeline_id, self.edits, self.actor)
             self.conflict = None
         except DeskError as err:
