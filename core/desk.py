@@ -15,19 +15,37 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from core import access
 from core.access import Actor
 from core.clock import Clock, default_clock
 from core.errors import DeskError
+from core.automation.actions import (
+    Action,
+    AssignOwner,
+    Branch,
+    Comment,
+    Notify,
+    SendEmail,
+    SetProperty,
+    sequence_at,
+    walk,
+)
+from core.automation.actions import Path as ActionPath
+from core.automation.log import LogItem, automation_log
+from core.automation.engine import fill_values
+from core.automation.templates import Template, check_template, render
 from core.events import (
+    AutomationRan,
     Changes,
     ContactAdded,
     Entry,
     Event,
     Notice,
+    NotificationsRead,
     StagesEdited,
+    StepResumed,
     TicketChanged,
     TicketCreated,
     TicketDeleted,
@@ -60,11 +78,23 @@ from core.stage_edits import (
     label_of,
     move_to_position,
 )
-from core.state import with_changes
+from core.state import Notification, with_changes
 from core.store import LocalStore
 from core.timeline import TimelineItem, timeline_items
 
+if TYPE_CHECKING:
+    from core.automation.courier import Courier
+    from core.automation.engine import Engine
+
 R = TypeVar("R")
+
+
+def _engine(desk: Desk) -> Engine:
+    from core.automation.engine import Engine
+
+    return Engine(desk)
+
+
 Subscriber = Callable[[Notice], None]
 
 
@@ -89,6 +119,12 @@ class Desk:
         self._subscribers: list[Subscriber] = []
         self._depth = 0
         self._pending: list[Notice] = []
+        # Entries this command made that automation has not seen yet, and
+        # while automation runs, the entries it made, written in one go.
+        self._fresh: list[Entry] = []
+        self._buffer: list[Entry] | None = None
+        self._engine: Engine | None = None
+        self._courier: Courier | None = None
         self.config, self.state = store.load()
         self._roll_forward(store.replayed)
         if store.wants_compaction(self.state):
@@ -157,7 +193,12 @@ class Desk:
                 if outer:
                     caught = self._store.catch_up(self.state)
                     self._absorb(caught.entries, caught.settings)
-                yield
+                    self._fresh = []
+                try:
+                    yield
+                finally:
+                    if outer:
+                        self._automate()
         finally:
             self._depth -= 1
             if outer:
@@ -169,11 +210,41 @@ class Desk:
             Entry(seq=self.state.seq + n, at=at, actor=str(actor), event=event)
             for n, event in enumerate(events, start=1)
         ]
-        self._store.append(entries)
+        if self._buffer is not None:
+            self._buffer.extend(entries)
+        else:
+            self._store.append(entries)
+            self._pending.append(Notice(entries=entries))
         for entry in entries:
             self.state.apply(entry)
-        self._pending.append(Notice(entries=entries))
+        self._fresh.extend(entries)
         return entries
+
+    def _automate(self, start: Callable[[Engine], None] | None = None, depth: int = 0) -> None:
+        """Run automation (A4) on what this command did, level by level:
+        entries automation makes are looked at again one level deeper. Its
+        entries are written together at the end, after the command's own,
+        which are durable already. `start` begins elsewhere (a delayed
+        step, `depth` levels down)."""
+        if self._buffer is not None or not (self._fresh or start):
+            return
+        engine = self._automation_engine()
+        self._buffer = []
+        try:
+            if start is not None:
+                self._fresh = []
+                start(engine)
+                depth += 1
+            while self._fresh:
+                fresh, self._fresh = self._fresh, []
+                engine.react(fresh, depth)
+                depth += 1
+        finally:
+            written, self._buffer = self._buffer, None
+            self._fresh = []
+            if written:
+                self._store.append(written)
+                self._pending.append(Notice(entries=written))
 
     def _change_settings(self, actor: Actor, doing: str, change: Callable[[DeskConfig], R]) -> R:
         """Apply `change` to a copy of the settings; save it only if every
@@ -392,7 +463,7 @@ class Desk:
                 return result
             self._record(actor, [StagesEdited(
                 pipeline=result.pipeline.id, deleted=result.deleted, moved=result.moved,
-                stages=[s.model_dump(mode="json") for s in result.pipeline.stages],
+                stages=[s.model_dump(mode="json", by_alias=True) for s in result.pipeline.stages],
                 next_id=draft.next_id)])
             # The journal is the truth from here on: this desk shows the
             # edits even if writing desk.toml fails below.
@@ -567,6 +638,284 @@ class Desk:
             return pipeline
 
         return self._change_settings(actor, "choose card properties", change)
+
+    # -- automation settings (A2, A4, A5; only administrators, A4e) ----------------
+
+    def set_chat_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
+        """A5: whether chat and messenger tickets run stage automation."""
+
+        def change(config: DeskConfig) -> Pipeline:
+            pipeline = find_pipeline(config, ref)
+            pipeline.automation.include_chat = on
+            return pipeline
+
+        return self._change_settings(actor, "change automation", change)
+
+    def add_action(self, pipeline_ref: str, stage_ref: str, action: Action, actor: Actor,
+                   at: ActionPath | None = None) -> ActionPath:
+        """A4: add `action` to a stage's sequence, at `at` (default: the end)."""
+
+        def change(config: DeskConfig) -> ActionPath:
+            pipeline, stage = self._automated_stage(config, pipeline_ref, stage_ref)
+            self._check_action(pipeline, action)
+            if at is None:
+                stage.actions.append(action)
+                return (len(stage.actions) - 1,)
+            holder, index = _action_slot(stage, at, insert=True)
+            holder.insert(index, action)
+            return at
+
+        return self._change_settings(actor, "change automation", change)
+
+    def edit_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath,
+                    action: Action, actor: Actor) -> Action:
+        """A4d: replace the action at `path`; its comments stay with it."""
+
+        def change(config: DeskConfig) -> Action:
+            pipeline, stage = self._automated_stage(config, pipeline_ref, stage_ref)
+            holder, index = _action_slot(stage, path)
+            self._check_action(pipeline, action)
+            old = holder[index]
+            kept = action.model_copy(update={"comments": old.comments})
+            if isinstance(old, Branch) and isinstance(kept, Branch) and not (
+                    kept.then or kept.otherwise):
+                kept = kept.model_copy(update={"then": old.then, "otherwise": old.otherwise})
+            holder[index] = kept
+            return kept
+
+        return self._change_settings(actor, "change automation", change)
+
+    def remove_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, actor: Actor,
+                      and_after: bool = False) -> list[Action]:
+        """A4d: delete only this action, or this one and all after it (in
+        its own sequence)."""
+
+        def change(config: DeskConfig) -> list[Action]:
+            _, stage = self._automated_stage(config, pipeline_ref, stage_ref)
+            holder, index = _action_slot(stage, path)
+            removed = holder[index:] if and_after else [holder[index]]
+            del holder[index:index + len(removed)]
+            return removed
+
+        return self._change_settings(actor, "change automation", change)
+
+    def move_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, offset: int,
+                    actor: Actor) -> ActionPath:
+        """Move an action up (-1) or down (+1) within its sequence."""
+
+        def change(config: DeskConfig) -> ActionPath:
+            _, stage = self._automated_stage(config, pipeline_ref, stage_ref)
+            holder, index = _action_slot(stage, path)
+            target = index + offset
+            if not 0 <= target < len(holder):
+                raise DeskError("The action is at the end of its sequence already.")
+            holder.insert(target, holder.pop(index))
+            return (*path[:-1], target)
+
+        return self._change_settings(actor, "change automation", change)
+
+    def comment_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, text: str,
+                       actor: Actor) -> Comment:
+        """A4d: any user may comment on an action (a note to colleagues; it
+        changes nothing the action does, so A4e does not apply)."""
+        words = text.strip()
+        if not words:
+            raise DeskError("A comment needs some text.")
+        with self._writing():
+            user = access.user_of(self.config, actor)
+            comment = Comment(author=user.name if user else str(actor), at=self._now(),
+                              text=words)
+            draft = self.config.model_copy(deep=True)
+            _, stage = self._automated_stage(draft, pipeline_ref, stage_ref)
+            holder, index = _action_slot(stage, path)
+            holder[index].comments.append(comment)
+            self._store.save_settings(draft)
+            self.config = draft
+            self._pending.append(Notice(settings=True))
+            return comment
+
+    def save_template(self, template: Template, actor: Actor,
+                      replacing: str | None = None) -> Template:
+        """A4a: add a template, or replace the one named `replacing`. A
+        built-in one may be edited but keeps its name."""
+        check_template(template)
+
+        def change(config: DeskConfig) -> Template:
+            old = config.template(replacing) if replacing is not None else None
+            if replacing is not None and old is None:
+                raise DeskError(f"No template {replacing!r}.")
+            clash = config.template(template.name)
+            if clash is not None and clash is not old:
+                raise DeskError(f"A template named '{clash.name}' exists already.")
+            saved = template.model_copy(update={"builtin": bool(old and old.builtin)})
+            if old is not None:
+                if old.builtin and saved.name != old.name:
+                    raise DeskError(f"'{old.name}' is a built-in template; its name stays.")
+                config.templates[config.templates.index(old)] = saved
+                _rename_template_uses(config, old.name, saved.name)
+            else:
+                config.templates.append(saved)
+            return saved
+
+        return self._change_settings(actor, "change automation", change)
+
+    def delete_template(self, name: str, actor: Actor) -> Template:
+        def change(config: DeskConfig) -> Template:
+            template = config.template(name)
+            if template is None:
+                raise DeskError(f"No template {name!r}.")
+            if template.builtin:
+                raise DeskError(f"'{template.name}' is a built-in template; edit it instead.")
+            for pipeline, stage, _ in _email_actions(config, template.name):
+                raise DeskError(f"Stage '{stage.label}' of '{pipeline.label}' sends "
+                                f"'{template.name}'; remove that action first.")
+            config.templates.remove(template)
+            return template
+
+        return self._change_settings(actor, "change automation", change)
+
+    def _automated_stage(self, config: DeskConfig, pipeline_ref: str,
+                         stage_ref: str) -> tuple[Pipeline, Stage]:
+        return find_stage(config, stage_ref, find_pipeline(config, pipeline_ref))
+
+    def _check_action(self, pipeline: Pipeline, action: Action) -> None:
+        """Refuse an action that names what the desk does not have."""
+        for _, one in walk([action]):
+            match one:
+                case SendEmail(template=name) if self.config.template(name) is None:
+                    known = ", ".join(t.name for t in self.config.templates)
+                    raise DeskError(f"No template {name!r}. Templates: {known}.")
+                case Notify(user=user, team=team) | AssignOwner(user=user, team=team):
+                    if user is not None:
+                        coerce(self.property("owner"), user, self.config)
+                    if team is not None:
+                        coerce(self.property("team"), team, self.config)
+                case SetProperty(property="stage", value=value):
+                    find_stage(self.config, value, pipeline)
+                case SetProperty(property=name, value=value):
+                    prop = self.property(name)
+                    if prop.read_only:
+                        raise DeskError(f"{prop.label} is read-only: pipedesk sets it.")
+                    coerce(prop, value, self.config)
+                case Branch(property=name):
+                    self.property(name)
+
+    # -- automation at work (the engine calls these) --------------------------------
+
+    def record_automation(self, event: Event) -> None:
+        self._record(access.AUTOMATION, [event])
+
+    def value_of(self, ticket: Ticket, name: str) -> Value:
+        return _value(ticket, name)
+
+    def team_members(self, team: str) -> list[str]:
+        team_id = coerce(self.property("team"), team, self.config)
+        found = next(t for t in self.config.teams if t.id == team_id)
+        return list(found.members)
+
+    def notification_recipients(self, action: Notify, ticket: Ticket) -> list[str]:
+        if action.owner:
+            return [ticket.owner] if ticket.owner else []
+        if action.team is not None:
+            return self.team_members(action.team)
+        return [str(coerce(self.property("owner"), action.user, self.config))]
+
+    def queue_email(self, ticket: Ticket, template_name: str,
+                    trace: Mapping[str, str]) -> tuple[str, str]:
+        """A4a: fill in the template for the ticket's contact and put the
+        message in the outbox; (result, detail) for the log."""
+        template = self.config.template(template_name)
+        if template is None:
+            raise DeskError(f"No template {template_name!r}.")
+        contact = self.state.contacts.get((ticket.contact or "").casefold())
+        if contact is None:
+            return "skipped", "the ticket has no contact to email"
+        if not template.transactional and not contact.marketing:
+            return "skipped", (f"'{template.name}' is not transactional and {contact.email} "
+                               "is not a marketing contact")
+        subject, body = render(template, fill_values(self, ticket, self._now()))
+        self.courier().queue_email(self.config.mail, contact, subject, body, self._now(), trace)
+        where = "for SMTP" if self.config.mail.smtp else "in the outbox"
+        return "queued", f"'{subject}' to {contact.email}, {where}"
+
+    def queue_webhook(self, url: str, payload: dict[str, Any], trace: Mapping[str, str]) -> None:
+        self.courier().queue_webhook(url, payload, trace)
+
+    def courier(self) -> Courier:
+        """Mail and webhooks on their way out of this data dir."""
+        if self._courier is None:
+            from core.automation.courier import Courier
+
+            self._courier = Courier(self.data_dir)
+        return self._courier
+
+    def run_due_steps(self) -> int:
+        """Run the delayed steps (A4c) whose time has come: each once, in
+        whichever process gets here first (the writer lock and the journal
+        see to that). Returns how many ran."""
+        now = self._now()
+        if not any(d.step.due <= now for d in self.state.delayed.values()):
+            self.refresh()
+            if not any(d.step.due <= now for d in self.state.delayed.values()):
+                return 0
+        ran = 0
+        with self._writing():
+            for delayed in sorted(self.state.delayed.values(), key=lambda d: d.step.due):
+                if delayed.step.due > now or delayed.id not in self.state.delayed:
+                    continue
+                self._record(access.AUTOMATION, [StepResumed(step=delayed.id)])
+                step = delayed.step
+                self._automate(lambda engine: engine.resume(step), step.depth)
+                ran += 1
+        return ran
+
+    def record_deliveries(self, deliveries: Sequence[AutomationRan]) -> None:
+        """Log how mail and webhooks handed on earlier went (A6)."""
+        if deliveries:
+            with self._writing():
+                self._record(access.AUTOMATION, deliveries)
+
+    def _automation_engine(self) -> Engine:
+        self._engine = self._engine or _engine(self)
+        return self._engine
+
+    # -- notifications (A4b) and the automation log (A6) ---------------------------
+
+    def notifications(self, actor: Actor) -> list[Notification]:
+        """The actor's notifications, newest first."""
+        user = access.user_of(self.config, actor)
+        if user is None:
+            return []
+        mine = [n for n in self.state.notifications.values() if user.id in n.users]
+        return sorted(mine, key=lambda n: n.id, reverse=True)
+
+    def unread_count(self, actor: Actor) -> int:
+        user = access.user_of(self.config, actor)
+        return len(self.state.unread(user.id)) if user else 0
+
+    def is_unread(self, notification: Notification, actor: Actor) -> bool:
+        return notification.id > self.state.read_upto.get(actor.id, 0)
+
+    def mark_notifications_read(self, actor: Actor) -> int:
+        """Mark every notification the actor has as read; returns how many
+        were unread."""
+        with self._writing():
+            user = access.user_of(self.config, actor)
+            if user is None:
+                return 0
+            unread = self.state.unread(user.id)
+            if unread:
+                self._record(actor, [NotificationsRead(user=user.id,
+                                                       upto=max(n.id for n in unread))])
+            return len(unread)
+
+    def automation_log(self, actor: Actor, pipeline: str | None = None,
+                       ticket: str | None = None) -> list[LogItem]:
+        """A6: every action run, newest first, of the tickets the actor may see."""
+        scope = self.pipeline(pipeline, actor).id if pipeline is not None else None
+        wanted = self.ticket(ticket, actor).id if ticket is not None else None
+        visible = {p.id for p in self.pipelines(actor)}
+        return automation_log(self.config, self._store.journal, visible, scope, wanted)
 
     # -- users ----------------------------------------------------------------
 
@@ -799,6 +1148,32 @@ def _set(ticket: Ticket, name: str, value: Value) -> None:
         ticket.props.pop(name, None)
     else:
         ticket.props[name] = value
+
+
+def _action_slot(stage: Stage, path: ActionPath,
+                 insert: bool = False) -> tuple[list[Action], int]:
+    """The list holding the action at `path` in a stage, and its index."""
+    try:
+        return sequence_at(stage.actions, path, insert)
+    except (IndexError, ValueError):
+        from core.automation.actions import path_text
+
+        raise DeskError(f"Stage '{stage.label}' has no action {path_text(path)}.") from None
+
+
+def _email_actions(config: DeskConfig,
+                   template: str) -> Iterator[tuple[Pipeline, Stage, SendEmail]]:
+    for pipeline in config.pipelines:
+        for stage in pipeline.stages:
+            for _, action in walk(stage.actions):
+                if isinstance(action, SendEmail) and \
+                        action.template.casefold() == template.casefold():
+                    yield pipeline, stage, action
+
+
+def _rename_template_uses(config: DeskConfig, old: str, new: str) -> None:
+    for _, _, action in list(_email_actions(config, old)):
+        action.template = new
 
 
 def _take_id(config: DeskConfig) -> str:

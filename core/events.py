@@ -55,7 +55,62 @@ class ContactAdded(msgspec.Struct, tag="contact.added"):
     contact: Contact
 
 
-Event = TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactAdded
+class AutomationRan(msgspec.Struct, tag="automation.ran"):
+    """A6: one action run for one ticket, and how it went.
+
+    `action` is the action's path in its stage's sequence ("3.then.1"),
+    `kind` its kind, `result` one of done, skipped, failed, waiting (a
+    delay), queued (mail or a webhook handed on), delivered, stopped (the
+    depth limit). `rotation` is the team whose round-robin turn this took."""
+
+    ticket: str
+    pipeline: str
+    stage: str
+    action: str
+    kind: str
+    result: str
+    detail: str = ""
+    rotation: str | None = None
+
+
+class NotificationSent(msgspec.Struct, tag="notification.sent"):
+    """A4b: an internal notification to each of `users`; its id is the
+    entry's sequence number."""
+
+    users: list[str]
+    text: str
+    ticket: str | None = None
+
+
+class NotificationsRead(msgspec.Struct, tag="notifications.read"):
+    """`user` has read their notifications up to entry `upto`."""
+
+    user: str
+    upto: int
+
+
+class StepDelayed(msgspec.Struct, tag="automation.delayed"):
+    """A delay (A4c): `actions` (as desk.toml holds them) run for the ticket
+    once `due` has come. Kept in the journal, so it survives a restart and
+    every process knows of it; its id is the entry's sequence number."""
+
+    ticket: str
+    pipeline: str
+    stage: str
+    path: str  # where the remaining actions start, for the log
+    actions: list[dict[str, Any]]
+    due: datetime
+    depth: int = 0
+
+
+class StepResumed(msgspec.Struct, tag="automation.resumed"):
+    """The delayed step `step` was taken up: it runs once, here."""
+
+    step: int
+
+
+Event = (TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactAdded
+         | AutomationRan | NotificationSent | NotificationsRead | StepDelayed | StepResumed)
 
 
 class Entry(msgspec.Struct):
@@ -76,6 +131,8 @@ def ticket_ids(event: Event) -> list[str]:
             return [tid]
         case StagesEdited(moved=moved):
             return list(moved)
+        case AutomationRan(ticket=tid):
+            return [tid]
         case _:
             return []
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, model_validator
 
 SCHEMA_VERSION = 1
 
 
-class Model(BaseModel):
-    # A typo in desk.toml ("lable = ...") is refused, not silently dropped.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from core.automation.actions import Action
+from core.automation.templates import Template, builtin_templates
+from core.model_base import Model
 
 
 class StageState(StrEnum):
@@ -49,6 +49,8 @@ class Stage(Model):
     label: str
     state: StageState
     properties: list[StageProperty] = Field(default_factory=list)
+    # A4: run in order whenever a ticket enters the stage.
+    actions: list[Action] = Field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -103,6 +105,33 @@ class Team(Model):
     members: list[str] = Field(default_factory=list)
 
 
+class SmtpSettings(Model):
+    """`[mail.smtp]`: deliver the outbox to this server (docs/desk-toml.md)."""
+
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    # "starttls": plain connection upgraded with STARTTLS (port 587);
+    # "tls": TLS from the first byte (port 465); "none": no encryption
+    # (a relay on the same host, or tests).
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    user: str = ""
+    # The name of an environment variable holding the password, so that
+    # desk.toml can be shared and versioned without a secret in it.
+    password_env: str = ""
+    from_: str = Field("", alias="from")
+
+
+class MailSettings(Model):
+    """`[mail]`: without `smtp`, mail stays in the Maildir outbox."""
+
+    from_: str = Field("helpdesk@localhost", alias="from")
+    smtp: SmtpSettings | None = None
+
+    @property
+    def sender(self) -> str:
+        return (self.smtp.from_ if self.smtp and self.smtp.from_ else "") or self.from_
+
+
 class DeskConfig(Model):
     """Everything in desk.toml."""
 
@@ -114,6 +143,22 @@ class DeskConfig(Model):
     properties: list[PropertyDef] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
+    mail: MailSettings = Field(default_factory=MailSettings)
+    templates: list[Template] = Field(default_factory=builtin_templates)
+
+    @model_validator(mode="after")
+    def _builtin_templates_present(self) -> DeskConfig:
+        # A4a: the two built-in templates are always there (edited, maybe);
+        # a file that leaves one out gets it back.
+        names = {t.name for t in self.templates}
+        missing = [t for t in builtin_templates() if t.name not in names]
+        if missing:
+            self.templates = [*missing, *self.templates]
+        return self
+
+    def template(self, name: str) -> Template | None:
+        key = name.strip().casefold()
+        return next((t for t in self.templates if t.name.casefold() == key), None)
 
 
 LOCAL_ADMIN_ID = "admin"

@@ -13,10 +13,15 @@ import msgspec
 
 from core.clock import parse_instant
 from core.events import (
+    AutomationRan,
     Changes,
     ContactAdded,
     Entry,
+    NotificationSent,
+    NotificationsRead,
     StagesEdited,
+    StepDelayed,
+    StepResumed,
     TicketChanged,
     TicketCreated,
     TicketDeleted,
@@ -35,6 +40,13 @@ class DeskState:
         self.seq = 0
         # Ticket ids are never reused, even after the newest ticket is deleted.
         self.last_ticket_id = 0
+        # A4b: notifications by entry number, and how far each user has read.
+        self.notifications: dict[int, Notification] = {}
+        self.read_upto: dict[str, int] = {}
+        # A4c: delays waiting for their time, by entry number.
+        self.delayed: dict[int, Delayed] = {}
+        # Round-robin owner assignment: how many turns each team has given.
+        self.rotations: dict[str, int] = {}
 
     def apply(self, entry: Entry) -> None:
         match entry.event:
@@ -50,10 +62,40 @@ class DeskState:
                     apply_changes(self.tickets[tid], changes, entry.at)
             case ContactAdded(contact=contact):
                 self.contacts[contact.email.casefold()] = contact
+            case NotificationSent(users=users, text=text, ticket=tid):
+                self.notifications[entry.seq] = Notification(
+                    id=entry.seq, at=entry.at, actor=entry.actor, users=users, text=text,
+                    ticket=tid)
+            case NotificationsRead(user=user, upto=upto):
+                self.read_upto[user] = max(self.read_upto.get(user, 0), upto)
+            case StepDelayed() as step:
+                self.delayed[entry.seq] = Delayed(id=entry.seq, step=step)
+            case StepResumed(step=step_id):
+                self.delayed.pop(step_id, None)
+            case AutomationRan(rotation=team) if team is not None:
+                self.rotations[team] = self.rotations.get(team, 0) + 1
         self.seq = entry.seq
+
+    def unread(self, user: str) -> list[Notification]:
+        seen = self.read_upto.get(user, 0)
+        return [n for n in self.notifications.values() if n.id > seen and user in n.users]
 
     def next_ticket_id(self) -> str:
         return str(self.last_ticket_id + 1)
+
+
+class Notification(msgspec.Struct, kw_only=True):
+    id: int
+    at: datetime
+    actor: str
+    users: list[str]
+    text: str
+    ticket: str | None = None
+
+
+class Delayed(msgspec.Struct, kw_only=True):
+    id: int
+    step: StepDelayed
 
 
 def apply_changes(ticket: Ticket, changes: Changes, at: datetime) -> None:

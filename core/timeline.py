@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.events import Changes, StagesEdited, TicketChanged, TicketCreated, TicketDeleted
+from core.events import AutomationRan, Changes, StagesEdited, TicketChanged, TicketCreated, TicketDeleted
 from core.model import DeskConfig
 from core.present import property_label, say_value
 from core.store.journal import Journal
@@ -53,6 +53,12 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
                 items.append(TimelineItem(entry.at, entry.actor,
                                           f"Moved: stage '{label}' was deleted",
                                           _said(config, changes, deleted)))
+            case AutomationRan(ticket=tid) as run if tid == ticket_id:
+                # A6: each action run, on the ticket's own timeline.
+                detail = f": {run.detail}" if run.detail else ""
+                items.append(TimelineItem(entry.at, entry.actor,
+                                          f"Automation {run.action} {run.kind} "
+                                          f"{run.result}{detail}"))
             case TicketDeleted(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Deleted"))
     return items

@@ -321,7 +321,8 @@ def test_malformed_snapshot_names_file_and_line(tmp_path: Path) -> None:
     assert pipedesk(home, "demo", "--tickets", "20").returncode == 0
     snapshot = home / "tickets.json"
     lines = snapshot.read_text().splitlines()
-    lines[-5] = lines[-5].replace('"subject":', '"subject":12,"x":')
+    broken = max(n for n, line in enumerate(lines) if '"subject":' in line)
+    lines[broken] = lines[broken].replace('"subject":', '"subject":12,"x":')
     snapshot.write_text("\n".join(lines) + "\n")
     before = files_of(home)
     done = pipedesk(home, "ticket", "list")

@@ -92,6 +92,10 @@ class LocalStore:
                 state.contacts = {c.email.casefold(): c for c in snap.contacts}
                 state.seq = snap.seq
                 state.last_ticket_id = snap.last_ticket_id
+                state.notifications = {n.id: n for n in snap.notifications}
+                state.read_upto = dict(snap.read_upto)
+                state.delayed = {d.id: d for d in snap.delayed}
+                state.rotations = dict(snap.rotations)
                 self._offset = snap.journal_offset
                 self._snapshot_seq = snap.seq
             entries, self._offset = self.journal.read(self._offset, state.seq + 1)
@@ -166,6 +170,10 @@ class LocalStore:
                 # boards show, so sorting a loaded desk is almost free.
                 tickets=sorted(state.tickets.values(),
                                key=lambda t: (t.create_date, int(t.id))),
+                notifications=list(state.notifications.values()),
+                read_upto=state.read_upto,
+                delayed=list(state.delayed.values()),
+                rotations=state.rotations,
             )
             write_snapshot(self.snapshot_path, snap)
             self._snapshot_seq = state.seq

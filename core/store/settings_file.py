@@ -67,7 +67,7 @@ def migrate(raw: dict[str, Any], version: int) -> dict[str, Any]:
 
 
 def write_settings(path: Path, config: DeskConfig) -> None:
-    data = config.model_dump(mode="json", exclude_none=True)
+    data = config.model_dump(mode="json", exclude_none=True, by_alias=True)
     atomic_write(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
 
 

@@ -16,6 +16,7 @@ import msgspec
 
 from core.errors import DataFileError
 from core.records import Contact, Ticket
+from core.state import Delayed, Notification
 from core.store.files import atomic_write
 
 SNAPSHOT_VERSION = 1
@@ -28,6 +29,11 @@ class Snapshot(msgspec.Struct):
     last_ticket_id: int
     contacts: list[Contact]
     tickets: list[Ticket]
+    # Automation's state (A4); files written before automation lack them.
+    notifications: list[Notification] = []
+    read_upto: dict[str, int] = {}
+    delayed: list[Delayed] = []
+    rotations: dict[str, int] = {}
 
 
 _decode = msgspec.json.Decoder(Snapshot).decode
@@ -58,7 +64,11 @@ def write_snapshot(path: Path, snap: Snapshot) -> None:
         "last_ticket_id": snap.last_ticket_id,
     })[:-1]
     parts = [head, b',\n"contacts":[\n', b",\n".join(_encode(c) for c in snap.contacts),
-             b'\n],\n"tickets":[\n', b",\n".join(_encode(t) for t in snap.tickets), b"\n]}\n"]
+             b'\n],\n"tickets":[\n', b",\n".join(_encode(t) for t in snap.tickets), b"\n],\n",
+             b'"notifications":[\n', b",\n".join(_encode(n) for n in snap.notifications),
+             b'\n],\n"read_upto":', _encode(snap.read_upto),
+             b',\n"delayed":', _encode(snap.delayed),
+             b',\n"rotations":', _encode(snap.rotations), b"}\n"]
     atomic_write(path, b"".join(parts))
 
 

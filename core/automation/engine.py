@@ -1,0 +1,333 @@
+"""The engine (A4): when a ticket enters a stage, run the stage's actions.
+
+`Desk` hands the engine the journal entries a command made, while it still
+holds the writer lock; the engine finds the tickets that entered a stage and
+runs each stage's sequence. What an action changes goes back through `Desk`
+with the actor *automation*, so rules, access and the timeline (T7) apply to
+it as to anyone; every action run is logged (A6). Changes the engine makes
+can move tickets again: those entries come back one level deeper, and past
+`MAX_DEPTH` the chain stops with a logged reason.
+
+Slow work leaves the lock: an email goes into the Maildir outbox and a
+webhook into its spool, and `core.automation.courier` delivers them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter
+
+from core.access import AUTOMATION
+from core.automation.actions import (
+    Action,
+    AssignOwner,
+    Branch,
+    Delay,
+    Notify,
+    Path,
+    SendEmail,
+    SetProperty,
+    Webhook,
+    parse_duration,
+    path_text,
+)
+from core.automation.templates import render
+from core.errors import DeskError
+from core.events import (
+    AutomationRan,
+    Entry,
+    NotificationSent,
+    StagesEdited,
+    StepDelayed,
+    TicketChanged,
+    TicketCreated,
+)
+from core.model import Pipeline, Stage
+from core.present import say
+from core.records import Ticket
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+
+# A chain of automations moving tickets on stops here (A4: nothing loops).
+MAX_DEPTH = 8
+
+# A5: tickets from these sources are left out unless the pipeline says so.
+CHAT_SOURCES = frozenset({"chat", "messenger"})
+
+ACTIONS = TypeAdapter(list[Action])
+
+
+@dataclass(frozen=True)
+class Entered:
+    """A ticket entered a stage."""
+
+    ticket: str
+    stage: str
+
+
+def entered(entries: Sequence[Entry]) -> Iterator[Entered]:
+    for entry in entries:
+        match entry.event:
+            case TicketCreated(ticket=t):
+                yield Entered(t.id, t.stage)
+            case TicketChanged(ticket=tid, changes=changes) if "stage" in changes:
+                yield Entered(tid, changes["stage"][1])
+            case StagesEdited(moved=moved):
+                for tid, changes in moved.items():
+                    if "stage" in changes:
+                        yield Entered(tid, changes["stage"][1])
+
+
+class Engine:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    # -- reacting to entries ---------------------------------------------------
+
+    def react(self, entries: Sequence[Entry], depth: int) -> None:
+        config = self.desk.config
+        stages = {s.id: (p, s) for p in config.pipelines for s in p.stages if s.actions}
+        if not stages:
+            return
+        for move in entered(entries):
+            found = stages.get(move.stage)
+            ticket = self.desk.state.tickets.get(move.ticket)
+            if found is None or ticket is None or ticket.stage != move.stage:
+                continue
+            pipeline, stage = found
+            if ticket.source in CHAT_SOURCES and not pipeline.automation.include_chat:
+                continue
+            if depth >= MAX_DEPTH:
+                self._log(ticket, pipeline, stage, (0,), "stage", "stopped",
+                          f"automations moved this ticket {depth} times in a row; "
+                          f"stopped at the limit of {MAX_DEPTH} so it cannot loop")
+                continue
+            Run(self, ticket, pipeline, stage, depth).sequence(stage.actions, ())
+
+    def resume(self, step: StepDelayed) -> None:
+        """A delay came due: run what followed it, if the ticket still waits
+        in that stage (a ticket that moved on has left the sequence)."""
+        desk = self.desk
+        ticket = desk.state.tickets.get(step.ticket)
+        found = _stage_of(desk.config.pipelines, step.stage)
+        label = f"{step.path} (after the delay)"
+        if ticket is None or found is None:
+            return
+        pipeline, stage = found
+        if ticket.stage != step.stage:
+            self._log(ticket, pipeline, stage, (), "delay", "skipped",
+                      "the ticket left the stage before the delay ended", label)
+            return
+        try:
+            actions = ACTIONS.validate_python(step.actions)
+        except ValueError as err:
+            self._log(ticket, pipeline, stage, (), "delay", "failed", str(err), label)
+            return
+        Run(self, ticket, pipeline, stage, step.depth, resumed=step.path).sequence(actions, ())
+
+    def _log(self, ticket: Ticket, pipeline: Pipeline, stage: Stage, path: Path, kind: str,
+             result: str, detail: str = "", label: str | None = None,
+             rotation: str | None = None) -> None:
+        self.desk.record_automation(AutomationRan(
+            ticket=ticket.id, pipeline=pipeline.id, stage=stage.id,
+            action=label if label is not None else path_text(path), kind=kind, result=result,
+            detail=detail, rotation=rotation))
+
+
+@dataclass
+class Run:
+    """One stage's sequence running for one ticket."""
+
+    engine: Engine
+    ticket: Ticket
+    pipeline: Pipeline
+    stage: Stage
+    depth: int
+    resumed: str | None = None
+    _path: Path = ()
+
+    def sequence(self, actions: list[Action], base: Path,
+                 after: Sequence[Action] = ()) -> bool:
+        """Run `actions`; False when a delay took over the rest. `after` is
+        what follows this sequence (a branch's arm is followed by what
+        follows the branch), which a delay must keep for later."""
+        for n, action in enumerate(actions):
+            path = (*base, n)
+            rest = [*actions[n + 1:], *after]
+            if isinstance(action, Delay):
+                self._delay(action, path, rest)
+                return False
+            if isinstance(action, Branch):
+                holds = _holds(self.engine.desk, self.ticket, action)
+                side = "then" if holds else "else"
+                self._log(path, action.kind, "done",
+                          f"{action.property} {action.op} {action.value!r}: "
+                          f"{'yes' if holds else 'no'}, ran {side}")
+                arm = action.then if holds else action.otherwise
+                if not self.sequence(arm, (*path, side), rest):
+                    return False
+                continue
+            self._one(action, path)
+        return True
+
+    def _one(self, action: Action, path: Path) -> None:
+        desk = self.engine.desk
+        ticket = desk.state.tickets.get(self.ticket.id)
+        if ticket is None:
+            return  # deleted by an earlier action
+        self.ticket = ticket
+        self._path = path
+        try:
+            result, detail, rotation = self._perform(action, ticket)
+        except DeskError as err:
+            result, detail, rotation = "failed", err.message, None
+        self._log(path, action.kind, result, detail, rotation)
+
+    def _perform(self, action: Action, ticket: Ticket) -> tuple[str, str, str | None]:
+        desk = self.engine.desk
+        match action:
+            case SetProperty(property=name, value=value):
+                if name == "stage":
+                    moved = desk.move_ticket(ticket.id, value, AUTOMATION)
+                    return "done", f"moved to {say(desk.config, moved, 'stage', desk.now())}", None
+                desk.edit_ticket(ticket.id, {name: value or None}, AUTOMATION)
+                return "done", f"{name} set to {value!r}" if value else f"{name} cleared", None
+            case AssignOwner(user=user, team=None) if user is not None:
+                desk.edit_ticket(ticket.id, {"owner": user}, AUTOMATION)
+                return "done", f"owner set to {user}", None
+            case AssignOwner(team=team) if team is not None:
+                members = desk.team_members(team)
+                if not members:
+                    return "failed", f"team {team!r} has no members to take turns", None
+                turn = desk.state.rotations.get(team, 0)
+                owner = members[turn % len(members)]
+                desk.edit_ticket(ticket.id, {"owner": owner}, AUTOMATION)
+                return "done", f"owner set to {owner} (round-robin over {team})", team
+            case Notify():
+                users = desk.notification_recipients(action, ticket)
+                if not users:
+                    return "skipped", "the ticket has no owner to notify", None
+                stage = self.stage.label
+                text = action.message or f"Ticket #{ticket.id} \u201c{ticket.subject}\u201d " \
+                                          f"entered {stage}."
+                desk.record_automation(NotificationSent(users=users, text=text,
+                                                        ticket=ticket.id))
+                return "done", f"notified {', '.join(users)}", None
+            case SendEmail(template=name):
+                return (*desk.queue_email(ticket, name, self._trace()), None)
+            case Webhook(url=url):
+                desk.queue_webhook(url, _ticket_json(ticket), self._trace())
+                return "queued", f"POST to {url} queued", None
+        return "failed", f"no such action kind {action.kind!r}", None
+
+    def _delay(self, action: Delay, path: Path, rest: list[Action]) -> None:
+        desk = self.engine.desk
+        due = desk.now() + parse_duration(action.duration)
+        label = self._label(path)
+        desk.record_automation(StepDelayed(
+            ticket=self.ticket.id, pipeline=self.pipeline.id, stage=self.stage.id,
+            path=label, actions=ACTIONS.dump_python(rest, mode="json", by_alias=True,
+                                                      exclude_none=True),
+            due=due, depth=self.depth))
+        self._log(path, action.kind, "waiting", f"until {due.isoformat(timespec='minutes')}")
+
+    def _trace(self) -> dict[str, str]:
+        return {"ticket": self.ticket.id, "pipeline": self.pipeline.id, "stage": self.stage.id,
+                "action": self._label(self._path)}
+
+    def _label(self, path: Path) -> str:
+        text = path_text(path)
+        return f"{self.resumed} +{text}" if self.resumed else text
+
+    def _log(self, path: Path, kind: str, result: str, detail: str = "",
+             rotation: str | None = None) -> None:
+        self.engine._log(self.ticket, self.pipeline, self.stage, path, kind, result, detail,
+                         self._label(path), rotation)
+
+
+# -- conditions -----------------------------------------------------------------
+
+
+def _holds(desk: Desk, ticket: Ticket, branch: Branch) -> bool:
+    """A4c: a branch's condition on the ticket's stored value."""
+    value = desk.value_of(ticket, branch.property)
+    text = "" if value is None else str(value)
+    wanted = branch.value.strip()
+    match branch.op:
+        case "is-empty":
+            return text == ""
+        case "is-not-empty":
+            return text != ""
+        case "equals":
+            return _same(value, wanted)
+        case "not-equals":
+            return not _same(value, wanted)
+        case "contains":
+            return wanted.casefold() in text.casefold()
+        case "greater-than" | "less-than":
+            if text == "":
+                return False
+            left, right = _comparable(value), _comparable(wanted)
+            if type(left) is not type(right):
+                return False
+            return left > right if branch.op == "greater-than" else left < right  # type: ignore[operator]
+    return False
+
+
+def _same(value: Any, wanted: str) -> bool:
+    if value is None:
+        return wanted == ""
+    if isinstance(value, bool):
+        return wanted.casefold() in (("yes", "true", "1") if value else ("no", "false", "0"))
+    if isinstance(value, int | float):
+        left, right = _comparable(value), _comparable(wanted)
+        return left == right
+    return str(value).casefold() == wanted.casefold()
+
+
+def _comparable(value: Any) -> float | str:
+    """Numbers compare as numbers; dates as ISO text (which sorts by time)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _stage_of(pipelines: list[Pipeline], stage_id: str) -> tuple[Pipeline, Stage] | None:
+    for p in pipelines:
+        s = p.stage(stage_id)
+        if s is not None:
+            return p, s
+    return None
+
+
+def _ticket_json(ticket: Ticket) -> dict[str, Any]:
+    import msgspec
+
+    data: dict[str, Any] = json.loads(msgspec.json.encode(ticket))
+    return data
+
+
+def fill_values(desk: Desk, ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """What a template's placeholders read: the ticket's properties as people
+    say them, and its contact."""
+    config = desk.config
+    fields = {name: say(config, ticket, name, now)
+              for name in ("subject", "content", "pipeline", "stage", "priority", "owner",
+                           "team", "create_date", "close_date", "source")}
+    props = {name: say(config, ticket, name, now) for name in ticket.props}
+    contact = desk.state.contacts.get((ticket.contact or "").casefold())
+    return {
+        "ticket": {**props, **fields, "id": ticket.id},
+        "contact": {"name": contact.name if contact else "",
+                    "email": contact.email if contact else ""},
+    }
+
+
+__all__ = ["MAX_DEPTH", "Engine", "Entered", "entered", "fill_values", "render"]

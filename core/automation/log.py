@@ -1,0 +1,54 @@
+"""The automation log (A6): every action run, read back from the journal.
+
+The engine records each run as an `automation.ran` entry, so the log is not
+kept twice: like a ticket's timeline, it is those lines of the journal."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from core.events import AutomationRan
+from core.model import DeskConfig
+from core.present import say_value
+from core.store.journal import Journal
+
+RESULTS = ("done", "queued", "delivered", "waiting", "skipped", "failed", "stopped")
+
+
+@dataclass(frozen=True)
+class LogItem:
+    at: datetime
+    ticket: str
+    pipeline: str  # labels, as people read them
+    stage: str
+    action: str
+    kind: str
+    result: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "at": self.at.isoformat()}
+
+
+def automation_log(config: DeskConfig, journal: Journal, pipelines: set[str],
+                   pipeline: str | None = None, ticket: str | None = None) -> list[LogItem]:
+    """Runs of the `pipelines` given, newest first; narrowed to one
+    pipeline or ticket."""
+    items: list[LogItem] = []
+    labels = {p.id: p.label for p in config.pipelines}
+    for entry in journal.lines_with(b'"automation.ran"'):
+        run = entry.event
+        if not isinstance(run, AutomationRan) or run.pipeline not in pipelines:
+            continue
+        if (pipeline is not None and run.pipeline != pipeline) or \
+                (ticket is not None and run.ticket != ticket):
+            continue
+        items.append(LogItem(
+            at=entry.at, ticket=run.ticket,
+            pipeline=labels.get(run.pipeline, f"deleted pipeline {run.pipeline}"),
+            stage=say_value(config, "stage", run.stage), action=run.action, kind=run.kind,
+            result=run.result, detail=run.detail))
+    items.reverse()
+    return items
