@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core import access
 from core.access import Actor
-from core.clock import Clock, default_clock
-from core.errors import DeskError
 from core.automation.actions import (
     Action,
     AssignOwner,
@@ -33,9 +32,11 @@ from core.automation.actions import (
     walk,
 )
 from core.automation.actions import Path as ActionPath
-from core.automation.log import LogItem, automation_log
 from core.automation.engine import fill_values
+from core.automation.log import LogItem, automation_log
 from core.automation.templates import Template, check_template, render
+from core.clock import Clock, default_clock
+from core.errors import DeskError
 from core.events import (
     AutomationRan,
     Changes,
@@ -45,6 +46,7 @@ from core.events import (
     Notice,
     NotificationsRead,
     StagesEdited,
+    StepDelayed,
     StepResumed,
     TicketChanged,
     TicketCreated,
@@ -87,6 +89,10 @@ if TYPE_CHECKING:
     from core.automation.engine import Engine
 
 R = TypeVar("R")
+
+
+def _resume(step: StepDelayed, engine: Engine) -> None:
+    engine.resume(step)
 
 
 def _engine(desk: Desk) -> Engine:
@@ -864,8 +870,7 @@ class Desk:
                 if delayed.step.due > now or delayed.id not in self.state.delayed:
                     continue
                 self._record(access.AUTOMATION, [StepResumed(step=delayed.id)])
-                step = delayed.step
-                self._automate(lambda engine: engine.resume(step), step.depth)
+                self._automate(partial(_resume, delayed.step), delayed.step.depth)
                 ran += 1
         return ran
 

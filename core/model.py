@@ -12,12 +12,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-SCHEMA_VERSION = 1
-
-
 from core.automation.actions import Action
 from core.automation.templates import Template, builtin_templates
 from core.model_base import Model
+
+SCHEMA_VERSION = 1
 
 
 class StageState(StrEnum):

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from core.events import AutomationRan, Changes, StagesEdited, TicketChanged, TicketCreated, TicketDeleted
+from core.events import (
+    AutomationRan,
+    Changes,
+    StagesEdited,
+    TicketChanged,
+    TicketCreated,
+    TicketDeleted,
+)
 from core.model import DeskConfig
 from core.present import property_label, say_value
 from core.store.journal import Journal

@@ -21,6 +21,9 @@ from tui.screens.board import BoardScreen
 # How often the desk looks for what other processes wrote. A look costs a
 # stat and a short read when nothing changed.
 FOLLOW_INTERVAL = 0.5
+# How often delayed steps are looked at and mail and webhooks handed on
+# (the delivery itself runs in a thread, so the keys never wait for SMTP).
+WORK_INTERVAL = 1.0
 
 
 class PipedeskApp(App[None]):
@@ -33,6 +36,8 @@ class PipedeskApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("r", "refresh", "Refresh", id="app.refresh"),
+        Binding("exclamation_mark", "notifications", "Notifications", show=False,
+                id="app.notifications"),
     ]
 
     def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN) -> None:
@@ -40,12 +45,54 @@ class PipedeskApp(App[None]):
         self.desk = desk
         self.actor = actor
         self._follow_timer: Timer | None = None
+        self._delivering = False
 
     def get_default_screen(self) -> Screen[Any]:
         return BoardScreen(self.desk, self.actor, last_pipeline(self.desk.data_dir))
 
     def on_mount(self) -> None:
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
+        self.set_interval(WORK_INTERVAL, self.do_work)
+
+    def do_work(self) -> None:
+        """Run delayed steps that came due (quick, here), and start a
+        delivery round in a thread when mail or webhooks wait."""
+        from core.automation.rounds import has_work
+
+        try:
+            self.desk.run_due_steps()
+            waiting = has_work(self.desk)
+        except DeskError:
+            return  # follow_desk says what is wrong with the files
+        if waiting and not self._delivering:
+            self._delivering = True
+            self.run_worker(self._deliver, thread=True, group="deliver")
+
+    def _deliver(self) -> None:
+        desk = self.desk
+        try:
+            logged = desk.courier().deliver(desk.config.mail, desk.now())
+        except Exception as err:  # noqa: BLE001 - a thread must report, not vanish
+            self.call_from_thread(self.notify, f"Delivery stopped: {err}", severity="error")
+            logged = []
+        self.call_from_thread(self._delivered, logged)
+
+    def _delivered(self, logged: list[Any]) -> None:
+        self._delivering = False
+        try:
+            self.desk.record_deliveries(logged)
+        except DeskError as err:
+            self.notify(err.message, title="Cannot log the delivery", severity="error")
+        failed = [run for run in logged if run.result == "failed"]
+        if failed:
+            self.notify(f"{failed[0].detail}", title="Mail or webhook not delivered",
+                        severity="warning", timeout=10)
+
+    def action_notifications(self) -> None:
+        from tui.screens.notifications import NotificationsScreen
+
+        if not isinstance(self.screen, NotificationsScreen):
+            self.push_screen(NotificationsScreen(self.desk, self.actor))
 
     def follow_desk(self) -> bool:
         """Take in what other processes wrote; the screens hear of it as a

@@ -43,6 +43,18 @@ class Session:
         return self._desk
 
 
+    def hand_on(self) -> None:
+        """After a command: run what came due and send what it queued, so
+        mail leaves without a worker running (one try; a failure waits for
+        the next round, `pipedesk worker` or the TUI)."""
+        if self._desk is None:
+            return
+        from core.automation.rounds import work_round
+
+        for line in work_round(self._desk):
+            click.echo(f"pipedesk: {line}", err=True)
+
+
 pass_session = click.make_pass_decorator(Session)
 
 
@@ -81,6 +93,7 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
     """
     session = ctx.ensure_object(Session)
     session.data_dir = data_dir
+    ctx.call_on_close(session.hand_on)
     if ctx.invoked_subcommand is None:
         from tui.app import run
 
@@ -568,6 +581,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
 
+
+# The automation commands register themselves on `cli`.
+from tui import cli_automation  # noqa: E402, F401
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -64,10 +64,6 @@ class Courier:
         webhooks. Returns what to log."""
         return [*self._deliver_mail(mail, now, environ), *self._deliver_webhooks(now)]
 
-    def has_work(self, mail: MailSettings) -> bool:
-        return bool((mail.smtp is not None and self.outbox.pending()) or
-                    self.webhooks.pending())
-
     def _deliver_mail(self, mail: MailSettings, now: datetime,
                       environ: Mapping[str, str]) -> list[AutomationRan]:
         if mail.smtp is None:

@@ -27,6 +27,7 @@ from core.records import Ticket
 from tui.board_index import BoardIndex
 from tui.memory import remember_pipeline
 from tui.widgets.stage_column import StageColumn
+from tui.widgets.unread_badge import UnreadBadge
 
 EMPTY_DESK_HINT = "No tickets yet — press n to create one, or run `pipedesk demo` for samples"
 EMPTY_PIPELINE_HINT = "No tickets in this pipeline yet — press n to create one"
@@ -67,6 +68,7 @@ class BoardScreen(Screen[None]):
         Binding("e", "stages", "Stages", id="board.stages"),
         Binding("c", "cards", "Cards", show=False, id="board.cards"),
         Binding("P", "properties", "Properties", show=False, id="board.properties"),
+        Binding("a", "automate", "Automate", show=False, id="board.automate"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     ]
 
@@ -81,6 +83,7 @@ class BoardScreen(Screen[None]):
     # -- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
         yield Static(self._title(), id="pipeline-title")
         yield Static(self._hint(), id="board-hint")
         with Horizontal(id="stage-columns"):
@@ -356,6 +359,11 @@ class BoardScreen(Screen[None]):
         from tui.screens.properties import PropertiesScreen
 
         self.app.push_screen(PropertiesScreen(self.desk, self.actor))
+
+    def action_automate(self) -> None:
+        from tui.screens.automate import AutomateScreen
+
+        self.app.push_screen(AutomateScreen(self.desk, self.actor, self.pipeline.id))
 
     def action_keys(self) -> None:
         from tui.screens.keys_help import KeysHelpScreen, keys_of

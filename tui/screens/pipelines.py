@@ -29,6 +29,7 @@ from core.events import Notice
 from core.model import Pipeline
 from tui.screens.dialogs import DeskDialog, LabelPrompt, ResultT
 from tui.screens.table_screen import TableScreen
+from tui.widgets.unread_badge import UnreadBadge
 
 # The columns after the label, with the narrowest width each may have.
 NUMBER_COLUMNS = (("Stages", 6), ("Open", 6), ("Closed", 6))
@@ -83,6 +84,7 @@ class PipelineSelectScreen(TableScreen[str | None]):
     # -- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
         yield Static(Content("Pipelines"), id="pipelines-title")
         # The footer has room for one key per action; the other keys in words.
         yield Static(Content("j k or ↑ ↓ choose · K J or Shift+↑ ↓ move it · "

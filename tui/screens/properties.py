@@ -23,6 +23,7 @@ from core.events import Notice
 from core.model import PropertyDef, PropertyType
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
 from tui.screens.table_screen import TableScreen
+from tui.widgets.unread_badge import UnreadBadge
 
 HEADERS = ("Name", "Label", "Type", "Kind", "Options")
 
@@ -72,6 +73,7 @@ class PropertiesScreen(TableScreen[None]):
         self.show_archived = False
 
     def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
         yield Static(id="properties-title")
         # The keys the footer has no room for; one line at 80 columns.
         yield Static(Content("j k ↑ ↓ choose · Enter edits · g G first/last · "

@@ -40,6 +40,7 @@ from core.stage_edits import (
 )
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, LabelPrompt, MessageDialog
 from tui.screens.table_screen import TableScreen
+from tui.widgets.unread_badge import UnreadBadge
 
 # Marks a required conditional property in the Properties column (S7);
 # the hint line says what it means, so it reads without colour.
@@ -112,6 +113,7 @@ class StageEditorScreen(TableScreen[bool]):
     # -- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
         yield Static(id="stages-title")
         yield Static(Content(f"↑ ↓ choose · K J move the stage · i ids · u undo · "
                              f"{REQUIRED_MARK} required property"), id="stages-hint")

@@ -33,6 +33,7 @@ from core.present import say, say_value
 from core.records import Ticket
 from core.timeline import TimelineItem
 from tui.widgets.property_form import choices, placeholder, typed_value
+from tui.widgets.unread_badge import UnreadBadge
 
 Panel = Literal["properties", "timeline", "conversation"]
 PANELS: tuple[Panel, ...] = ("properties", "timeline", "conversation")
@@ -128,6 +129,7 @@ class TicketDetailScreen(Screen[None]):
     # -- layout -----------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
         yield Static(id="detail-title")
         yield Static(id="detail-where")
         yield Static(id="detail-tabs")

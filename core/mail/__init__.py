@@ -1,0 +1,1 @@
+"""Mail: composing well-formed messages, the Maildir outbox, SMTP out."""

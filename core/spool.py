@@ -1,0 +1,183 @@
+"""A folder of jobs waiting to leave: mail for SMTP, calls for webhooks.
+
+Several pipedesk processes may share one data dir, so every step is a rename
+within the folder, which is atomic: a job is written in `tmp/` and renamed
+into the pending folder whole; a process takes a job by renaming it into
+`.sending/` (only one rename can win); a job that failed goes back with a
+retry record and a back-off, and is never dropped; only a job that was
+delivered is deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import count
+from pathlib import Path
+
+from core.clock import parse_instant
+from core.errors import DeskError
+from core.store.files import atomic_write, sync, sync_dir
+
+# A claim not renewed for this long was left by a process that died while
+# sending; a live one renews it (`hold`) before each slow step.
+STALE_CLAIM = timedelta(minutes=10)
+FIRST_RETRY = timedelta(seconds=30)
+LAST_RETRY = timedelta(hours=1)
+# Maildir's rule: a file in tmp/ this old was left by a crash while writing.
+STALE_TMP = timedelta(hours=36)
+
+_counter = count(1)
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    path: Path
+    attempts: int = 0
+    next_try: datetime | None = None
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str
+    path: Path  # in .sending/, while this process holds it
+    data: bytes
+    attempts: int
+    last_error: str
+
+
+class Spool:
+    def __init__(self, root: Path, pending: str = "new", tmp: str = "tmp") -> None:
+        self.root = root
+        self.pending_dir = root / pending
+        self.tmp_dir = root / tmp
+        self.sending_dir = root / ".sending"
+        self.retry_dir = root / ".retry"
+
+    def put(self, data: bytes, suffix: str = "") -> str:
+        """Add a job; it is on disk, whole, when this returns."""
+        key = _unique_key(suffix)
+        tmp = self.tmp_dir / key
+        try:
+            self._folders()
+            with open(tmp, "xb") as f:
+                f.write(data)
+                f.flush()
+                sync(f.fileno())
+            os.rename(tmp, self.pending_dir / key)
+            sync_dir(self.pending_dir)
+        except OSError as err:
+            tmp.unlink(missing_ok=True)
+            raise DeskError(f"Could not queue a job in {self.root}: "
+                            f"{err.strerror or err}.") from None
+        return key
+
+    def pending(self) -> list[Job]:
+        """Every job not delivered yet (being sent included), oldest first."""
+        paths = [*_files(self.pending_dir), *_files(self.sending_dir)]
+        return sorted((self._job(path) for path in paths), key=lambda job: job.key)
+
+    def claim_due(self, now: datetime) -> list[Claim]:
+        """Take every job that is due; each is this process's alone."""
+        if not self.pending_dir.is_dir():
+            return []
+        self._folders()
+        self._tidy()
+        claims = []
+        for path in sorted(_files(self.pending_dir)):
+            job = self._job(path)
+            if job.next_try is not None and job.next_try > now:
+                continue
+            taken = self.sending_dir / path.name
+            try:
+                # The claim's time, set before the rename: a claim in
+                # .sending never shows the (old) time the job was queued.
+                os.utime(path)
+                os.rename(path, taken)
+                data = taken.read_bytes()
+            except FileNotFoundError:
+                continue  # another process took it first
+            claims.append(Claim(job.key, taken, data, job.attempts, job.last_error))
+        return claims
+
+    def hold(self, claim: Claim) -> bool:
+        """Renew a claim before a slow step; False if it was given back as
+        stale meanwhile (another process may be sending it)."""
+        try:
+            os.utime(claim.path)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def done(self, claim: Claim) -> None:
+        claim.path.unlink(missing_ok=True)
+        (self.retry_dir / f"{claim.key}.json").unlink(missing_ok=True)
+        sync_dir(self.sending_dir)
+
+    def failed(self, claim: Claim, error: str, now: datetime) -> datetime:
+        """Put the job back to be tried again later; returns when."""
+        attempts = claim.attempts + 1
+        next_try = now + min(FIRST_RETRY * 2 ** min(attempts - 1, 7), LAST_RETRY)
+        record = {"attempts": attempts, "next_try": next_try.isoformat(), "error": error}
+        # The record first: a crash before the rename leaves a stale claim,
+        # which comes back with the record in place.
+        atomic_write(self.retry_dir / f"{claim.key}.json", json.dumps(record).encode())
+        self.release(claim)
+        return next_try
+
+    def release(self, claim: Claim) -> None:
+        """Put a job back untried (this process stops before sending it)."""
+        try:
+            os.rename(claim.path, self.pending_dir / claim.key)
+        except FileNotFoundError:
+            return  # given back as stale already
+        sync_dir(self.pending_dir)
+
+    def _folders(self) -> None:
+        for folder in (self.tmp_dir, self.pending_dir, self.sending_dir, self.retry_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def _job(self, path: Path) -> Job:
+        try:
+            record = json.loads((self.retry_dir / f"{path.name}.json").read_bytes())
+            return Job(path.name, path, int(record["attempts"]),
+                       parse_instant(record["next_try"]), str(record["error"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return Job(path.name, path)  # never tried, or a record we cannot read
+
+    def _tidy(self) -> None:
+        """Give back claims of processes that died; drop half-written jobs."""
+        for folder, age in ((self.sending_dir, STALE_CLAIM), (self.tmp_dir, STALE_TMP)):
+            limit = time.time() - age.total_seconds()
+            for path in _files(folder):
+                try:
+                    if path.stat().st_mtime >= limit:
+                        continue
+                    if folder is self.sending_dir:
+                        os.rename(path, self.pending_dir / path.name)
+                    else:
+                        path.unlink()
+                except FileNotFoundError:
+                    continue  # another process tidied it
+
+
+def _files(folder: Path) -> list[Path]:
+    # Dot-files are other tools' temporaries (and atomic_write's).
+    try:
+        return [path for path in folder.iterdir() if not path.name.startswith(".")]
+    except FileNotFoundError:
+        return []
+
+
+def _unique_key(suffix: str) -> str:
+    """Maildir's unique name: time, process, counter, randomness, host."""
+    host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
+    return (f"{int(time.time())}.P{os.getpid()}Q{next(_counter)}"
+            f"R{secrets.token_hex(8)}.{host}{suffix}")

@@ -1,0 +1,322 @@
+"""Email from automation (A4a) and webhooks, against real servers on
+loopback: the Maildir outbox, SMTP through aiosmtpd, HTTP through a small
+http.server."""
+
+from __future__ import annotations
+
+import email
+import json
+import mailbox
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from core_fixtures import ADMIN, MutableClock, new_ticket, reopen
+
+from core import Desk
+from core.automation.actions import SendEmail, Webhook
+from core.automation.rounds import work_round
+from core.automation.templates import Template
+from core.mail.message import HeaderInjection, compose
+from core.mail.smtp import smtp_sender
+from core.model import SmtpSettings
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepted; it answers `refuse`
+    (an SMTP reply) to the first `refusals` messages."""
+
+    def __init__(self, refusals: int = 0, refuse: str = "451 4.3.0 Try again later") -> None:
+        self.received: list[EmailMessage] = []
+        self.refusals = refusals
+        self.refuse = refuse
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refusals > 0:
+            self.refusals -= 1
+            return self.refuse
+        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(parsed)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def _closing_email(desk: Desk, template: str = "Ticket closed") -> None:
+    desk.add_contact("ada@example.com", ADMIN, name="Ada Lovelace")
+    desk.add_action("0", "Closed", SendEmail(template=template), ADMIN)
+
+
+def _outbox(desk: Desk) -> list[EmailMessage]:
+    if not (desk.data_dir / "outbox").exists():
+        return []
+    box = mailbox.Maildir(desk.data_dir / "outbox", factory=None, create=False)
+    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)  # type: ignore[misc]
+            for m in box]
+
+
+def _use_smtp(desk: Desk, port: int, security: str = "none") -> None:
+    config = desk.config.model_copy(deep=True)
+    config.mail.smtp = SmtpSettings(host="127.0.0.1", port=port, security=security,  # type: ignore[arg-type]
+                                    from_="support@pipedesk.example")
+    with desk._writing():
+        desk._store.save_settings(config)
+        desk.config = config
+
+
+def _results(desk: Desk) -> list[tuple[str, str]]:
+    return [(i.kind, i.result) for i in reversed(desk.automation_log(ADMIN))]
+
+
+def test_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
+                                                                 clock: MutableClock) -> None:
+    _closing_email(desk)
+    ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
+    desk.move_ticket(ticket.id, "Closed", ADMIN)
+    [sent] = _outbox(desk)  # any Maildir reader sees it
+    assert sent["To"] == "Ada Lovelace <ada@example.com>"
+    assert sent["From"] == "helpdesk@localhost"
+    assert sent["Subject"] == f"Your request is closed: Printer on fire [#{ticket.id}]"
+    assert sent["Auto-Submitted"] == "auto-generated"
+    assert sent["Message-ID"].startswith("<") and sent["Message-ID"].endswith("@localhost>")
+    assert email.utils.parsedate_to_datetime(sent["Date"]) == clock.now
+    body = sent.get_body().get_content()  # type: ignore[union-attr]
+    assert body.startswith("Hello Ada Lovelace,") and "(#1) is now closed" in body
+    assert _results(desk) == [("send-email", "queued")]
+    assert "to ada@example.com, in the outbox" in desk.automation_log(ADMIN)[0].detail
+
+
+def test_no_contact_no_email_and_the_log_says_why(desk: Desk) -> None:
+    _closing_email(desk)
+    ticket = new_ticket(desk)
+    desk.move_ticket(ticket.id, "Closed", ADMIN)
+    assert _outbox(desk) == []
+    assert desk.automation_log(ADMIN)[0].detail == "the ticket has no contact to email"
+
+
+def test_a_marketing_email_goes_only_to_marketing_contacts(desk: Desk) -> None:
+    desk.save_template(Template(name="Offer", subject="Upgrade", body="Try Gold.",
+                                transactional=False), ADMIN)
+    desk.add_contact("ada@example.com", ADMIN)
+    desk.add_contact("bo@example.com", ADMIN, marketing=True)
+    desk.add_action("0", "Closed", SendEmail(template="Offer"), ADMIN)
+    for contact in ("ada@example.com", "bo@example.com"):
+        desk.move_ticket(new_ticket(desk, contact=contact).id, "Closed", ADMIN)
+    assert [m["To"] for m in _outbox(desk)] == ["bo@example.com"]
+    skipped = desk.automation_log(ADMIN)[1]
+    assert (skipped.result, skipped.detail) == (
+        "skipped", "'Offer' is not transactional and ada@example.com is not a marketing "
+        "contact")
+
+
+def test_a_line_break_from_ticket_data_in_a_header_is_refused(desk: Desk) -> None:
+    desk.save_template(Template(name="Echo", subject="Re: {{ ticket.content }}", body="Hi"),
+                       ADMIN)
+    desk.add_contact("ada@example.com", ADMIN)
+    desk.add_action("0", "Closed", SendEmail(template="Echo"), ADMIN)
+    ticket = new_ticket(desk, contact="ada@example.com",
+                        content="hello\r\nBcc: everyone@example.com")
+    desk.move_ticket(ticket.id, "Closed", ADMIN)
+    assert _outbox(desk) == []
+    run = desk.automation_log(ADMIN)[0]
+    assert run.result == "failed" and "Subject holds a line break" in run.detail
+    with pytest.raises(HeaderInjection):
+        compose(sender="a@b.example", to="Eve\n <e@example.com>", subject="x", body="",
+                now=desk.now())
+
+
+def test_templates_cannot_reach_python_internals(desk: Desk) -> None:
+    desk.save_template(Template(name="Sneaky", subject="x",
+                                body="{{ ticket.__class__.__mro__ }}"), ADMIN)
+    desk.add_contact("ada@example.com", ADMIN)
+    desk.add_action("0", "Closed", SendEmail(template="Sneaky"), ADMIN)
+    desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
+    assert _outbox(desk) == []
+    run = desk.automation_log(ADMIN)[0]
+    assert run.result == "failed" and "Sneaky" in run.detail
+
+
+def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
+                                             smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    _closing_email(desk)
+    _use_smtp(desk, port)
+    ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
+    desk.move_ticket(ticket.id, "Closed", ADMIN)
+    assert len(_outbox(desk)) == 1  # queued until the server takes it
+    work_round(desk)
+    [got] = inbox.received
+    assert got["From"] == "support@pipedesk.example"
+    assert got["Subject"] == "Your request is closed: Printer on fire [#1]"
+    assert got["Auto-Submitted"] == "auto-generated"
+    assert _outbox(desk) == []
+    assert _results(desk) == [("send-email", "queued"), ("send-email", "delivered")]
+    assert desk.automation_log(ADMIN, ticket=ticket.id)[0].ticket == ticket.id
+
+
+def test_a_refusing_server_keeps_the_mail_and_it_goes_out_on_a_later_try(
+        desk: Desk, clock: MutableClock, smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    inbox.refusals = 2
+    _closing_email(desk)
+    _use_smtp(desk, port)
+    desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
+    work_round(desk)
+    failed = desk.automation_log(ADMIN)[0]
+    assert failed.result == "failed"
+    assert "refused the message: 451 4.3.0 Try again later" in failed.detail
+    assert "trying again at" in failed.detail
+    [waiting] = desk.courier().outbox.pending()
+    assert (waiting.attempts, waiting.next_try) == (1, clock.now.replace(second=30))
+    assert work_round(desk) == []  # backing off: not tried again yet
+    clock.advance(seconds=30)
+    work_round(desk)  # second refusal: the wait doubles
+    assert desk.courier().outbox.pending()[0].attempts == 2
+    clock.advance(seconds=60)
+    work_round(desk)
+    assert len(inbox.received) == 1 and _outbox(desk) == []
+    assert _results(desk)[-1] == ("send-email", "delivered")
+
+
+def test_an_unreachable_server_is_a_logged_failure(desk: Desk) -> None:
+    _closing_email(desk)
+    _use_smtp(desk, _free_port())
+    desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
+    lines = work_round(desk)
+    assert len(lines) == 1 and "cannot deliver" in lines[0]
+    assert len(_outbox(desk)) == 1
+
+
+def test_two_processes_deliver_one_message_once(desk: Desk,
+                                                smtp_server: tuple[Inbox, int]) -> None:
+    inbox, port = smtp_server
+    _closing_email(desk)
+    _use_smtp(desk, port)
+    for n in range(10):
+        desk.move_ticket(new_ticket(desk, f"T{n}", contact="ada@example.com").id, "Closed",
+                         ADMIN)
+    others = [reopen(desk, desk._now) for _ in range(3)]
+    threads = [threading.Thread(target=work_round, args=(d,)) for d in others]
+    for t in threads:
+        t.start()
+    work_round(desk)
+    for t in threads:
+        t.join(30)
+    subjects = sorted(m["Subject"] for m in inbox.received)
+    assert len(subjects) == 10 == len(set(subjects))
+    assert _outbox(desk) == []
+
+
+def test_starttls_and_login_with_the_password_from_the_environment(tmp_path: Path) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str,
+              data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            b"desk", b"s3cret")
+        return AuthResult(success=ok)
+
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls,
+                            require_starttls=True, authenticator=check,
+                            auth_require_tls=True, auth_exclude_mechanism=["LOGIN"])
+    controller.start()
+    try:
+        settings = SmtpSettings(host="127.0.0.1", port=port, security="starttls", user="desk",
+                                password_env="DESK_SMTP_PASSWORD", from_="s@pipedesk.example")
+        client_tls = ssl.create_default_context(cafile=str(cert))
+        message = compose(sender="s@pipedesk.example", to="ada@example.com", subject="Hi",
+                          body="Hello", now=MutableClock().now)
+        missing = smtp_sender(settings, environ={}, ssl_context=client_tls)
+        with pytest.raises(Exception, match="DESK_SMTP_PASSWORD"):
+            missing(message)
+        send = smtp_sender(settings, environ={"DESK_SMTP_PASSWORD": "s3cret"},
+                           ssl_context=client_tls)
+        send(message)
+        assert [m["Subject"] for m in inbox.received] == ["Hi"]
+    finally:
+        controller.stop()
+
+
+class Hooks(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+    failures = 0
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if Hooks.failures > 0:
+            Hooks.failures -= 1
+            self.send_response(503)
+        else:
+            Hooks.received.append(data)
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def hook_server() -> Iterator[str]:
+    Hooks.received, Hooks.failures = [], 0
+    server = HTTPServer(("127.0.0.1", 0), Hooks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_webhook_posts_the_ticket_as_json_and_retries(desk: Desk, clock: MutableClock,
+                                                        hook_server: str) -> None:
+    Hooks.failures = 1
+    desk.add_action("0", "Waiting on us", Webhook(url=hook_server), ADMIN)
+    ticket = new_ticket(desk, "Printer on fire", priority="high")
+    desk.move_ticket(ticket.id, "Waiting on us", ADMIN)
+    assert Hooks.received == []  # handed on, not sent under the lock
+    work_round(desk)
+    failed = desk.automation_log(ADMIN)[0]
+    assert failed.result == "failed" and "answered 503" in failed.detail
+    clock.advance(seconds=30)
+    work_round(desk)
+    [posted] = Hooks.received
+    assert (posted["id"], posted["subject"], posted["priority"], posted["stage"]) == (
+        ticket.id, "Printer on fire", "HIGH", "3")
+    assert _results(desk) == [("webhook", "queued"), ("webhook", "failed"),
+                              ("webhook", "delivered")]

@@ -1,0 +1,301 @@
+"""`pipedesk automation …`, `pipedesk notifications`, `pipedesk worker`: the
+command line onto the same `Desk` methods as the Automate tab."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from core import Desk, DeskError
+from core.automation.actions import (
+    Action,
+    AssignOwner,
+    Delay,
+    Notify,
+    Path,
+    SendEmail,
+    SetProperty,
+    Webhook,
+    describe,
+    parse_path,
+    path_text,
+    walk,
+)
+from core.automation.rounds import work_round
+from core.model import Pipeline
+from core.present import when
+from tui.cli import ACTOR, Session, cli, emit_json, json_option, pass_session, table
+
+
+@cli.group()
+def automation() -> None:
+    """Stage actions (A4), the close-date and chat switches, the log (A6)."""
+
+
+def automation_data(p: Pipeline) -> dict[str, Any]:
+    return {
+        "pipeline": p.id,
+        "label": p.label,
+        "close_date": p.automation.close_date,
+        "include_chat": p.automation.include_chat,
+        "stages": [
+            {"id": s.id, "label": s.label,
+             "actions": [a.model_dump(mode="json", by_alias=True, exclude_none=True)
+                         for a in s.actions]}
+            for s in p.stages
+        ],
+    }
+
+
+@automation.command("list")
+@click.argument("pipeline_ref", metavar="P")
+@json_option
+@pass_session
+def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
+    """A pipeline's switches and each stage's actions, numbered."""
+    p = session.desk.pipeline(pipeline_ref, ACTOR)
+    if as_json:
+        emit_json(automation_data(p))
+        return
+    click.echo(f"{p.label}: close date {_on(p.automation.close_date)}, "
+               f"chat tickets {_on(p.automation.include_chat)}")
+    for s in p.stages:
+        click.echo(f"\n{s.label} ({s.state.value})")
+        if not s.actions:
+            click.echo("  (no actions)")
+        for path, action in walk(s.actions):
+            indent = "  " * (len(path) // 2 + 1)
+            arm = f"{path[-2]}: " if len(path) > 1 else ""
+            click.echo(f"{indent}{arm}{path_text(path)}. {describe(action)}")
+            for c in action.comments:
+                click.echo(f"{indent}    \u201c{c.text}\u201d \u2014 {c.author}, {when(c.at)}")
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+@automation.group("add")
+def automation_add() -> None:
+    """Add an action at the end of a stage's sequence (branches: desk.toml)."""
+
+
+def _added(session: Session, pipeline_ref: str, stage_ref: str, action: Action) -> None:
+    desk = session.desk
+    path = desk.add_action(pipeline_ref, stage_ref, action, ACTOR)
+    _, stage = desk.stage(stage_ref, ACTOR, within=pipeline_ref)
+    click.echo(f"Added to '{stage.label}' as action {path_text(path)}: {describe(action)}.")
+
+
+_stage_args = [click.argument("pipeline_ref", metavar="P"),
+               click.argument("stage_ref", metavar="S")]
+
+
+def _with_stage(f: Any) -> Any:
+    for arg in reversed(_stage_args):
+        f = arg(f)
+    return f
+
+
+@automation_add.command("send-email")
+@_with_stage
+@click.option("--template", required=True, metavar="NAME", help="A template's name.")
+@pass_session
+def add_send_email(session: Session, pipeline_ref: str, stage_ref: str, template: str) -> None:
+    """A4a: email the ticket's contact from a template."""
+    _added(session, pipeline_ref, stage_ref, SendEmail(template=template))
+
+
+@automation_add.command("notify")
+@_with_stage
+@click.option("--user", metavar="U")
+@click.option("--team", metavar="T")
+@click.option("--owner", is_flag=True, help="The ticket's owner.")
+@click.option("--message", default="", help="The text (default: the ticket and stage).")
+@pass_session
+def add_notify(session: Session, pipeline_ref: str, stage_ref: str, user: str | None,
+               team: str | None, owner: bool, message: str) -> None:
+    """A4b: notify a user, a team, or the ticket's owner."""
+    if (user is not None) + (team is not None) + owner != 1:
+        raise click.UsageError("Give one of --user U, --team T or --owner.")
+    _added(session, pipeline_ref, stage_ref,
+           Notify(user=user, team=team, owner=owner, message=message))
+
+
+@automation_add.command("set")
+@_with_stage
+@click.argument("assignment", metavar="NAME=VALUE")
+@pass_session
+def add_set(session: Session, pipeline_ref: str, stage_ref: str, assignment: str) -> None:
+    """Set a property (an empty VALUE clears it; stage=S moves the ticket)."""
+    name, sep, value = assignment.partition("=")
+    if not sep or not name.strip():
+        raise click.UsageError(f"{assignment!r} is not NAME=VALUE.")
+    _added(session, pipeline_ref, stage_ref,
+           SetProperty(property=name.strip().casefold(), value=value.strip()))
+
+
+@automation_add.command("delay")
+@_with_stage
+@click.argument("duration")
+@pass_session
+def add_delay(session: Session, pipeline_ref: str, stage_ref: str, duration: str) -> None:
+    """Wait DURATION (30m, 2h, 1d 4h, 1w) before the actions after it."""
+    _added(session, pipeline_ref, stage_ref, _valid(lambda: Delay(duration=duration)))
+
+
+@automation_add.command("assign")
+@_with_stage
+@click.option("--user", metavar="U")
+@click.option("--team", metavar="T", help="Round-robin over the team's members.")
+@pass_session
+def add_assign(session: Session, pipeline_ref: str, stage_ref: str, user: str | None,
+               team: str | None) -> None:
+    """Assign an owner: a named user, or round-robin over a team."""
+    if (user is None) == (team is None):
+        raise click.UsageError("Give one of --user U or --team T.")
+    _added(session, pipeline_ref, stage_ref, AssignOwner(user=user, team=team))
+
+
+@automation_add.command("webhook")
+@_with_stage
+@click.argument("url")
+@pass_session
+def add_webhook(session: Session, pipeline_ref: str, stage_ref: str, url: str) -> None:
+    """POST the ticket as JSON to URL (retried with back-off)."""
+    _added(session, pipeline_ref, stage_ref, _valid(lambda: Webhook(url=url)))
+
+
+def _valid(make: Any) -> Action:
+    from pydantic import ValidationError
+
+    try:
+        action: Action = make()
+    except ValidationError as err:
+        first = err.errors()[0]
+        problem = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "string_pattern_mismatch":
+            problem = "give a URL that starts with http:// or https://"
+        raise DeskError(problem[0].upper() + problem[1:] + ".") from None
+    return action
+
+
+def _path(text: str) -> Path:
+    try:
+        return parse_path(text)
+    except ValueError:
+        raise click.UsageError(f"{text!r} is not an action's position (3, or 3.then.1 "
+                               "inside a branch).") from None
+
+
+@automation.command("remove")
+@_with_stage
+@click.argument("position", metavar="POSITION")
+@click.option("--and-after", is_flag=True, help="Also every action after it (A4d).")
+@pass_session
+def automation_remove(session: Session, pipeline_ref: str, stage_ref: str, position: str,
+                      and_after: bool) -> None:
+    """Delete only this action, or this one and all after it."""
+    removed = session.desk.remove_action(pipeline_ref, stage_ref, _path(position), ACTOR,
+                                         and_after)
+    for action in removed:
+        click.echo(f"Removed: {describe(action)}.")
+
+
+@automation.command("comment")
+@_with_stage
+@click.argument("position", metavar="POSITION")
+@click.argument("text")
+@pass_session
+def automation_comment(session: Session, pipeline_ref: str, stage_ref: str, position: str,
+                       text: str) -> None:
+    """A4d: leave a comment on an action for other users."""
+    session.desk.comment_action(pipeline_ref, stage_ref, _path(position), text, ACTOR)
+    click.echo(f"Commented on action {position}.")
+
+
+SWITCHES = {"close-date": Desk.set_close_date_rule, "chat": Desk.set_chat_rule}
+
+
+@automation.command("set")
+@click.argument("pipeline_ref", metavar="P")
+@click.argument("switch", type=click.Choice(list(SWITCHES)))
+@click.argument("value", type=click.Choice(["on", "off"]))
+@pass_session
+def automation_set(session: Session, pipeline_ref: str, switch: str, value: str) -> None:
+    """Switch the close date (T3, A2) or chat tickets (A5) on or off."""
+    p = SWITCHES[switch](session.desk, pipeline_ref, value == "on", ACTOR)
+    click.echo(f"{p.label}: {switch} {value}.")
+
+
+@automation.command("log")
+@click.option("--pipeline", "pipeline_ref", metavar="P")
+@click.option("--ticket", "ticket_id", metavar="ID")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@json_option
+@pass_session
+def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | None,
+                   limit: int, as_json: bool) -> None:
+    """A6: every action run, newest first: ticket, action, result, error."""
+    items = session.desk.automation_log(ACTOR, pipeline_ref, ticket_id)[:limit]
+    if as_json:
+        emit_json([i.as_dict() for i in items])
+        return
+    table(["WHEN", "TICKET", "STAGE", "ACTION", "RESULT", "DETAIL"],
+          [[when(i.at), f"#{i.ticket}", i.stage, f"{i.action} {i.kind}", i.result, i.detail]
+           for i in items])
+
+
+@automation.command("templates")
+@json_option
+@pass_session
+def automation_templates(session: Session, as_json: bool) -> None:
+    """The email templates (A4a)."""
+    templates = session.desk.config.templates
+    if as_json:
+        emit_json([t.model_dump(mode="json") for t in templates])
+        return
+    table(["NAME", "TRANSACTIONAL", "SUBJECT"],
+          [[t.name, "yes" if t.transactional else "no", t.subject] for t in templates])
+
+
+@cli.command()
+@json_option
+@click.option("--mark-read", is_flag=True, help="Mark them all as read.")
+@pass_session
+def notifications(session: Session, as_json: bool, mark_read: bool) -> None:
+    """Your internal notifications (A4b), newest first."""
+    desk = session.desk
+    found = desk.notifications(ACTOR)
+    rows = [{"id": n.id, "at": n.at.isoformat(), "ticket": n.ticket, "text": n.text,
+             "unread": desk.is_unread(n, ACTOR)} for n in found]
+    if mark_read:
+        desk.mark_notifications_read(ACTOR)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["", "WHEN", "TICKET", "TEXT"],
+          [["\u2022" if r["unread"] else "", when(n.at), f"#{n.ticket}" if n.ticket else "",
+            n.text] for r, n in zip(rows, found, strict=True)])
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@click.option("--interval", type=click.FloatRange(0.1), default=1.0, show_default=True,
+              help="Seconds between rounds.")
+@pass_session
+def worker(session: Session, once: bool, interval: float) -> None:
+    """Run delayed steps when due and deliver mail and webhooks, for hosts
+    where no terminal stays open. Several may run on one data dir."""
+    desk = session.desk
+    if not once:
+        click.echo(f"pipedesk worker on {desk.data_dir}; Ctrl+C stops.", err=True)
+    while True:
+        done = work_round(desk)
+        for line in done:
+            click.echo(line)
+        if once:
+            return
+        time.sleep(interval)

@@ -1,0 +1,234 @@
+"""The action editor (A4, A4c): pick a kind, fill in its fields, save.
+
+One dialog for adding and editing; the fields shown follow the kind. Saving
+hands the action to `act` (the Automate tab's call into `Desk`), so a
+refusal — a template that does not exist, a value the property does not
+take, a user who is not an administrator — shows here as the desk words it,
+and the dialog stays open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, Select, Static
+
+from core import DeskError
+from core.automation.actions import (
+    OPERATORS,
+    Action,
+    AssignOwner,
+    Branch,
+    Delay,
+    Notify,
+    SendEmail,
+    SetProperty,
+    Webhook,
+)
+from core.model import DeskConfig
+from tui.screens.dialogs import DeskDialog
+
+KINDS: list[tuple[str, str]] = [
+    ("Send email", "send-email"),
+    ("Notify", "notify"),
+    ("Delay", "delay"),
+    ("Branch (if … then … else)", "branch"),
+    ("Set a property", "set-property"),
+    ("Assign an owner", "assign-owner"),
+    ("Call a webhook", "webhook"),
+]
+
+# The fields each kind shows, by id.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "send-email": ("template",),
+    "notify": ("who", "name", "message"),
+    "delay": ("duration",),
+    "branch": ("property", "op", "value"),
+    "set-property": ("property", "value"),
+    "assign-owner": ("owner-who", "name"),
+    "webhook": ("url",),
+}
+
+
+class ActionDialog(DeskDialog[Action | None]):
+    """`ActionDialog(title, config, act, action=None)`; dismisses with the
+    saved action, or None (Escape)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="action.cancel"),
+        Binding("ctrl+s", "save", "Save", id="action.save"),
+    ]
+    DEFAULT_CSS = """
+    ActionDialog > .dialog { width: 70; }
+    ActionDialog .field { height: auto; }
+    ActionDialog .field Static { margin-top: 1; }
+    ActionDialog .-hidden { display: none; }
+    """
+
+    def __init__(self, title: str, config: DeskConfig, act: Callable[[Action], Any],
+                 action: Action | None = None) -> None:
+        super().__init__()
+        self.dialog_title = title
+        self.config = config
+        self.act = act
+        self.action_ = action
+
+    def compose(self) -> ComposeResult:
+        a = self.action_
+        kind = a.kind if a is not None else "send-email"
+        templates = [(t.name, t.name) for t in self.config.templates]
+        with Vertical(classes="dialog"):
+            yield self.title_line(self.dialog_title)
+            yield Static("Kind")
+            yield Select(KINDS, value=kind, allow_blank=False, id="kind", compact=True)
+            with Vertical(classes="field", id="field-template"):
+                yield Static("Template")
+                yield Select(templates, value=a.template if isinstance(a, SendEmail)
+                             else templates[0][1], allow_blank=False, id="template",
+                             compact=True)
+            with Vertical(classes="field", id="field-who"):
+                yield Static("To")
+                yield Select([("The ticket's owner", "owner"), ("A user", "user"),
+                              ("A team", "team")], value=_notify_who(a), allow_blank=False,
+                             id="who", compact=True)
+            with Vertical(classes="field", id="field-owner-who"):
+                yield Static("Owner")
+                yield Select([("A user", "user"), ("Round-robin over a team", "team")],
+                             value="team" if isinstance(a, AssignOwner) and a.team
+                             else "user", allow_blank=False, id="owner-who", compact=True)
+            yield from _field("name", "User or team (id or name)", _name_of(a))
+            yield from _field("message", "Message (empty: the ticket and the stage)",
+                              a.message if isinstance(a, Notify) else "")
+            yield from _field("duration", "Wait for (30m, 2h, 1d 4h, 1w)",
+                              a.duration if isinstance(a, Delay) else "")
+            yield from _field("property", "Property (its name, e.g. priority; stage moves)",
+                              a.property if isinstance(a, Branch | SetProperty) else "")
+            with Vertical(classes="field", id="field-op"):
+                yield Static("Condition")
+                yield Select([(op, op) for op in OPERATORS],
+                             value=a.op if isinstance(a, Branch) else "equals",
+                             allow_blank=False, id="op", compact=True)
+            yield from _field("value", "Value",
+                              a.value if isinstance(a, Branch | SetProperty) else "")
+            yield from _field("url", "URL (the ticket is POSTed as JSON)",
+                              a.url if isinstance(a, Webhook) else "")
+            yield self.error_line()
+            yield self.hint_line("Tab next field · ↑ ↓ in a list · Ctrl+S or Save saves · "
+                                 "Esc cancels")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", id="action-save", compact=True)
+                yield Button("Cancel", id="action-cancel", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self._show_fields(str(self.query_one("#kind", Select).value))
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        self._show_fields(str(event.value))
+        self.clear_error()
+
+    def _show_fields(self, kind: str) -> None:
+        shown = FIELDS.get(kind, ())
+        for field in self.query(".field"):
+            field.set_class((field.id or "").removeprefix("field-") not in shown, "-hidden")
+
+    def _text(self, ident: str) -> str:
+        return self.query_one(f"#{ident}", Input).value.strip()
+
+    def _choice(self, ident: str) -> str:
+        return str(self.query_one(f"#{ident}", Select).value)
+
+    def built(self) -> Action:
+        """The action as the fields say it (a ValidationError if they don't)."""
+        kind = self._choice("kind")
+        comments = self.action_.comments if self.action_ is not None else []
+        common: dict[str, Any] = {"comments": comments}
+        match kind:
+            case "send-email":
+                return SendEmail(template=self._choice("template"), **common)
+            case "notify":
+                who, name = self._choice("who"), self._text("name")
+                return Notify(owner=who == "owner", user=name if who == "user" else None,
+                              team=name if who == "team" else None,
+                              message=self._text("message"), **common)
+            case "delay":
+                return Delay(duration=self._text("duration"), **common)
+            case "branch":
+                return Branch(property=self._text("property").casefold(),
+                              op=self._choice("op"),
+                              value=self._text("value"), **common)
+            case "set-property":
+                return SetProperty(property=self._text("property").casefold(),
+                                   value=self._text("value"), **common)
+            case "assign-owner":
+                name = self._text("name")
+                team = self._choice("owner-who") == "team"
+                return AssignOwner(user=None if team else name, team=name if team else None,
+                                   **common)
+        return Webhook(url=self._text("url"), **common)
+
+    def action_save(self) -> None:
+        try:
+            action = self.built()
+        except ValidationError as err:
+            self.show_error(_said(err))
+            return
+        try:
+            self.act(action)
+        except DeskError as err:
+            self.show_error(err.message)
+            return
+        self.dismiss(action)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#action-save")
+    def _save(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#action-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+
+def _field(ident: str, label: str, value: str) -> ComposeResult:
+    with Vertical(classes="field", id=f"field-{ident}"):
+        yield Static(label)
+        yield Input(value=value, id=ident, compact=True)
+
+
+def _notify_who(action: Action | None) -> str:
+    if isinstance(action, Notify):
+        return "user" if action.user else "team" if action.team else "owner"
+    return "owner"
+
+
+def _name_of(action: Action | None) -> str:
+    if isinstance(action, Notify | AssignOwner):
+        return action.user or action.team or ""
+    return ""
+
+
+def _said(err: ValidationError) -> str:
+    first = err.errors()[0]
+    if first["type"] == "string_pattern_mismatch":
+        return "Give a URL that starts with http:// or https://."
+    if first["type"] == "missing" or (first["type"] == "string_too_short"):
+        return f"Fill in {first['loc'][-1]}."
+    problem = str(first["msg"]).removeprefix("Value error, ")
+    return problem[0].upper() + problem[1:] + "."

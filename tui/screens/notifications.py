@@ -1,0 +1,95 @@
+"""Notifications (key `!` on every screen): what automation told this user
+(A4b), newest first. Opening the screen marks them read; the ones that were
+unread keep their dot until the screen closes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Static
+
+from core import Actor, Desk
+from core.events import Notice
+from core.present import when
+from tui.screens.table_screen import TableScreen
+from tui.widgets.unread_badge import UnreadBadge
+
+
+class NotificationsScreen(TableScreen[None]):
+    AUTO_FOCUS = "#notifications-table"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="notifications.back"),
+        Binding("enter", "open", "Open ticket", priority=True, id="notifications.open"),
+        Binding("j", "cursor(1)", "Next", show=False, id="notifications.next"),
+        Binding("k", "cursor(-1)", "Previous", show=False, id="notifications.previous"),
+        Binding("home,g", "cursor(-100000)", "First", show=False, priority=True,
+                id="notifications.first"),
+        Binding("end,G", "cursor(100000)", "Last", show=False, priority=True,
+                id="notifications.last"),
+    ]
+    DEFAULT_CSS = """
+    NotificationsScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
+    NotificationsScreen .screen-hint { height: 1; padding: 0 1; text-style: italic;
+                                       text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self, desk: Desk, actor: Actor) -> None:
+        super().__init__(desk, actor)
+        self.unread: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
+        yield Static("Notifications", classes="screen-title", id="notifications-title")
+        yield Static(Content("j k ↑ ↓ choose · Enter opens the ticket · • was unread · "
+                             "Esc back"), classes="screen-hint")
+        table = DataTable[Text](cursor_type="row", id="notifications-table",
+                                classes="desk-table")
+        table.add_columns("", "When", "Ticket", "Notification")
+        yield table
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        found = self.desk.notifications(self.actor)
+        self.unread = {n.id for n in found if self.desk.is_unread(n, self.actor)}
+        self._fill()
+        self.follow_desk(self._on_notice)
+        if self.unread:
+            self.desk.mark_notifications_read(self.actor)
+
+    def _on_notice(self, notice: Notice) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.table
+        kept = self.highlighted
+        table.clear()
+        found = self.desk.notifications(self.actor)
+        for n in found:
+            table.add_row(Text("•" if n.id in self.unread else ""), Text(when(n.at)),
+                          Text(f"#{n.ticket}" if n.ticket else ""), Text(n.text),
+                          key=str(n.id))
+        if not found:
+            table.add_row(Text(""), Text(""), Text(""),
+                          Text("No notifications yet: automation sends them (A4b)."),
+                          key="none")
+        self.query_one("#notifications-title", Static).update(
+            f"Notifications — {len(found)}, {len(self.unread)} new")
+        if kept is not None and kept in {str(n.id) for n in found}:
+            table.move_cursor(row=table.get_row_index(kept))
+
+    def action_open(self) -> None:
+        key = self.highlighted
+        found = next((n for n in self.desk.notifications(self.actor) if str(n.id) == key), None)
+        if found is None or found.ticket is None:
+            return
+        if found.ticket not in self.desk.state.tickets:
+            self.app.notify(f"Ticket #{found.ticket} has been deleted.", severity="warning")
+            return
+        from tui.screens.ticket_detail import TicketDetailScreen
+
+        self.app.push_screen(TicketDetailScreen(self.desk, self.actor, found.ticket))
+
+    def action_back(self) -> None:
+        self.dismiss(None)

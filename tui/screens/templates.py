@@ -1,0 +1,189 @@
+"""Email templates (A4a), from the Automate tab (`t`): the two built-in ones
+and the desk's own; administrators edit and add them."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Static, TextArea
+
+from core import Actor, Desk, DeskError
+from core.automation.templates import PLACEHOLDERS, Template
+from core.events import Notice
+from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
+from tui.screens.table_screen import TableScreen
+from tui.widgets.unread_badge import UnreadBadge
+
+
+class TemplatesScreen(TableScreen[None]):
+    AUTO_FOCUS = "#templates-table"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="templates.back"),
+        Binding("n", "create", "New", id="templates.create"),
+        Binding("e", "edit", "Edit", id="templates.edit"),
+        Binding("d", "delete", "Delete", id="templates.delete"),
+        Binding("enter", "edit", "Edit", show=False, priority=True, id="templates.open"),
+        Binding("j", "cursor(1)", "Next", show=False, id="templates.next"),
+        Binding("k", "cursor(-1)", "Previous", show=False, id="templates.previous"),
+    ]
+    DEFAULT_CSS = """
+    TemplatesScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
+    TemplatesScreen #template-preview { height: 1fr; padding: 0 1;
+                                        border-top: solid $primary; }
+    TemplatesScreen #templates-table { height: auto; max-height: 10; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
+        yield Static(Content("Email templates · transactional ones go to every contact, "
+                             "others only to marketing contacts"), classes="screen-title")
+        table = DataTable[Text](cursor_type="row", id="templates-table", classes="desk-table")
+        table.add_columns("Name", "Transactional", "Subject")
+        yield table
+        yield Static(id="template-preview")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.follow_desk(self._on_notice)
+        self._fill()
+
+    def _on_notice(self, notice: Notice) -> None:
+        if notice.settings and self.is_mounted:
+            self._fill(select=self.highlighted)
+
+    def _fill(self, select: str | None = None) -> None:
+        table = self.table
+        table.clear()
+        for t in self.desk.config.templates:
+            name = f"{t.name} (built-in)" if t.builtin else t.name
+            table.add_row(Text(name), Text("yes" if t.transactional else "no"),
+                          Text(t.subject), key=t.name)
+        names = [t.name for t in self.desk.config.templates]
+        if select in names:
+            table.move_cursor(row=names.index(select), animate=False)
+        self._preview()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._preview()
+
+    def _current(self) -> Template | None:
+        key = self.highlighted
+        return self.desk.config.template(key) if key is not None else None
+
+    def _preview(self) -> None:
+        t = self._current()
+        self.query_one("#template-preview", Static).update(
+            Content(f"Subject: {t.subject}\n\n{t.body}") if t else Content(""))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_create(self) -> None:
+        self.app.push_screen(TemplateDialog(self.desk, self.actor, None),
+                             lambda name: self._fill(select=name) if name else None)
+
+    def action_edit(self) -> None:
+        t = self._current()
+        if t is not None:
+            self.app.push_screen(TemplateDialog(self.desk, self.actor, t),
+                                 lambda name: self._fill(select=name) if name else None)
+
+    def action_delete(self) -> None:
+        t = self._current()
+        if t is None:
+            return
+
+        def delete(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.desk.delete_template(t.name, self.actor)
+            except DeskError as err:
+                self.app.push_screen(MessageDialog("Not deleted", err.message))
+
+        if t.builtin:
+            delete(True)  # refused, with the desk's reason
+            return
+        self.app.push_screen(ConfirmDialog("Delete template?", f"'{t.name}' will be gone."),
+                             delete)
+
+
+class TemplateDialog(DeskDialog[str | None]):
+    """Name, subject, body and the transactional switch; dismisses with the
+    saved template's name, or None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="template.cancel"),
+        Binding("ctrl+s", "save", "Save", id="template.save"),
+    ]
+    DEFAULT_CSS = """
+    TemplateDialog > .dialog { width: 76; }
+    TemplateDialog TextArea { height: 8; }
+    TemplateDialog .dialog-hint { margin-top: 0; }
+    """
+
+    def __init__(self, desk: Desk, actor: Actor, template: Template | None) -> None:
+        super().__init__()
+        self.desk = desk
+        self.actor = actor
+        self.template = template
+
+    def compose(self) -> ComposeResult:
+        t = self.template
+        title = f"Template '{t.name}'" if t else "New template"
+        with Vertical(classes="dialog"):
+            yield self.title_line(title)
+            yield Input(value=t.name if t else "", placeholder="Name", id="template-name",
+                        disabled=bool(t and t.builtin), compact=True)
+            yield Input(value=t.subject if t else "", placeholder="Subject",
+                        id="template-subject", compact=True)
+            yield TextArea(t.body if t else "", id="template-body", show_line_numbers=False)
+            yield Checkbox("Transactional (sent to every contact)",
+                           value=t.transactional if t else True, id="template-transactional",
+                           compact=True)
+            yield self.error_line()
+            yield self.hint_line("Placeholders: {{ " + " }}, {{ ".join(PLACEHOLDERS[:4])
+                                 + " }}, {{ contact.name }} … · Tab next · Ctrl+S or Save "
+                                 "saves · Esc cancels")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", id="template-save", compact=True)
+                yield Button("Cancel", id="template-cancel", compact=True)
+        yield Footer(compact=True)
+
+    def action_save(self) -> None:
+        from pydantic import ValidationError
+
+        try:
+            template = Template(
+                name=self.query_one("#template-name", Input).value.strip(),
+                subject=self.query_one("#template-subject", Input).value.strip(),
+                body=self.query_one("#template-body", TextArea).text,
+                transactional=self.query_one("#template-transactional", Checkbox).value)
+        except ValidationError:
+            self.show_error("A template needs a name.")
+            return
+        try:
+            saved = self.desk.save_template(template, self.actor,
+                                            replacing=self.template.name if self.template
+                                            else None)
+        except DeskError as err:
+            self.show_error(err.message)
+            return
+        self.dismiss(saved.name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#template-save")
+    def _save(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#template-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
