@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from core import LOCAL_ADMIN, Actor, Desk, DeskError
+from core.events import AutomationRan, Notice
 from tui.memory import last_pipeline
 from tui.screens.board import BoardScreen
 
@@ -53,6 +54,15 @@ class PipedeskApp(App[None]):
     def on_mount(self) -> None:
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
         self.set_interval(WORK_INTERVAL, self.do_work)
+        self.desk.subscribe(self._on_notice)
+
+    def _on_notice(self, notice: Notice) -> None:
+        # Mail or a webhook was just handed on here: deliver now rather than
+        # at the next tick, so a closing email reaches SMTP in well under a
+        # second.
+        if notice.local and any(isinstance(e.event, AutomationRan) and
+                                e.event.result == "queued" for e in notice.entries):
+            self.call_later(self.do_work)
 
     def do_work(self) -> None:
         """Run delayed steps that came due (quick, here), and start a

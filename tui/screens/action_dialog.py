@@ -66,8 +66,12 @@ class ActionDialog(DeskDialog[Action | None]):
     ]
     DEFAULT_CSS = """
     ActionDialog > .dialog { width: 70; }
-    ActionDialog .field { height: auto; }
-    ActionDialog .field Static { margin-top: 1; }
+    ActionDialog .field { height: 1; margin-top: 1; }
+    ActionDialog .field-label { width: 11; text-style: bold; }
+    ActionDialog .field Input, ActionDialog .field Select { width: 1fr; }
+    /* Fields stand out from their labels without colour: a reversed
+     * cursor line when focused, a muted background otherwise. */
+    ActionDialog .field Input { background: $boost; }
     ActionDialog .-hidden { display: none; }
     """
 
@@ -85,41 +89,44 @@ class ActionDialog(DeskDialog[Action | None]):
         templates = [(t.name, t.name) for t in self.config.templates]
         with Vertical(classes="dialog"):
             yield self.title_line(self.dialog_title)
-            yield Static("Kind")
-            yield Select(KINDS, value=kind, allow_blank=False, id="kind", compact=True)
-            with Vertical(classes="field", id="field-template"):
-                yield Static("Template")
+            with Horizontal(classes="field", id="field-kind"):
+                yield Static("Kind", classes="field-label")
+                yield Select(KINDS, value=kind, allow_blank=False, id="kind", compact=True)
+            with Horizontal(classes="field", id="field-template"):
+                yield Static("Template", classes="field-label")
                 yield Select(templates, value=a.template if isinstance(a, SendEmail)
                              else templates[0][1], allow_blank=False, id="template",
                              compact=True)
-            with Vertical(classes="field", id="field-who"):
-                yield Static("To")
+            with Horizontal(classes="field", id="field-who"):
+                yield Static("To", classes="field-label")
                 yield Select([("The ticket's owner", "owner"), ("A user", "user"),
                               ("A team", "team")], value=_notify_who(a), allow_blank=False,
                              id="who", compact=True)
-            with Vertical(classes="field", id="field-owner-who"):
-                yield Static("Owner")
+            with Horizontal(classes="field", id="field-owner-who"):
+                yield Static("Owner", classes="field-label")
                 yield Select([("A user", "user"), ("Round-robin over a team", "team")],
                              value="team" if isinstance(a, AssignOwner) and a.team
                              else "user", allow_blank=False, id="owner-who", compact=True)
-            yield from _field("name", "User or team (id or name)", _name_of(a))
-            yield from _field("message", "Message (empty: the ticket and the stage)",
-                              a.message if isinstance(a, Notify) else "")
-            yield from _field("duration", "Wait for (30m, 2h, 1d 4h, 1w)",
-                              a.duration if isinstance(a, Delay) else "")
-            yield from _field("property", "Property (its name, e.g. priority; stage moves)",
-                              a.property if isinstance(a, Branch | SetProperty) else "")
-            with Vertical(classes="field", id="field-op"):
-                yield Static("Condition")
+            yield from _field("name", "Name", _name_of(a), "a user's or team's id or name")
+            yield from _field("message", "Message", a.message if isinstance(a, Notify) else "",
+                              "empty: the ticket and the stage")
+            yield from _field("duration", "Wait for", a.duration if isinstance(a, Delay) else "",
+                              "30m, 2h, 1d 4h, 1w")
+            yield from _field("property", "Property",
+                              a.property if isinstance(a, Branch | SetProperty) else "",
+                              "a property's name: priority, owner … (stage moves)")
+            with Horizontal(classes="field", id="field-op"):
+                yield Static("Condition", classes="field-label")
                 yield Select([(op, op) for op in OPERATORS],
                              value=a.op if isinstance(a, Branch) else "equals",
                              allow_blank=False, id="op", compact=True)
             yield from _field("value", "Value",
-                              a.value if isinstance(a, Branch | SetProperty) else "")
-            yield from _field("url", "URL (the ticket is POSTed as JSON)",
-                              a.url if isinstance(a, Webhook) else "")
+                              a.value if isinstance(a, Branch | SetProperty) else "",
+                              "empty clears the property")
+            yield from _field("url", "URL", a.url if isinstance(a, Webhook) else "",
+                              "https://… (gets the ticket as JSON)")
             yield self.error_line()
-            yield self.hint_line("Tab next field · ↑ ↓ in a list · Ctrl+S or Save saves · "
+            yield self.hint_line("Tab next field · Enter opens a list · Ctrl+S saves · "
                                  "Esc cancels")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="action-save", compact=True)
@@ -137,7 +144,8 @@ class ActionDialog(DeskDialog[Action | None]):
     def _show_fields(self, kind: str) -> None:
         shown = FIELDS.get(kind, ())
         for field in self.query(".field"):
-            field.set_class((field.id or "").removeprefix("field-") not in shown, "-hidden")
+            name = (field.id or "").removeprefix("field-")
+            field.set_class(name != "kind" and name not in shown, "-hidden")
 
     def _text(self, ident: str) -> str:
         return self.query_one(f"#{ident}", Input).value.strip()
@@ -206,10 +214,10 @@ class ActionDialog(DeskDialog[Action | None]):
         self.action_save()
 
 
-def _field(ident: str, label: str, value: str) -> ComposeResult:
-    with Vertical(classes="field", id=f"field-{ident}"):
-        yield Static(label)
-        yield Input(value=value, id=ident, compact=True)
+def _field(ident: str, label: str, value: str, placeholder: str) -> ComposeResult:
+    with Horizontal(classes="field", id=f"field-{ident}"):
+        yield Static(label, classes="field-label")
+        yield Input(value=value, placeholder=placeholder, id=ident, compact=True)
 
 
 def _notify_who(action: Action | None) -> str:

@@ -168,7 +168,7 @@ class AutomateScreen(TableScreen[None]):
         key = self.highlighted
         if key is None:
             return None
-        kind, stage_id, path = key.split(":", 2)
+        kind, stage_id, path = (*key.split(":", 2), "")[:3]
         return kind, stage_id, path
 
     def _action(self) -> tuple[Stage, Path, Action] | None:
@@ -344,7 +344,8 @@ class DeleteActionDialog(DeskDialog[bool | None]):
     def compose(self) -> ComposeResult:
         from textual.containers import Vertical
 
-        more = (f"{self.after} action{'s' if self.after != 1 else ''} follow it."
+        more = (("1 action follows it." if self.after == 1 else
+                 f"{self.after} actions follow it.")
                 if self.after else "It is the last of its sequence.")
         with Vertical(classes="dialog"):
             yield self.title_line("Delete action?")

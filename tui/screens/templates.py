@@ -29,6 +29,10 @@ class TemplatesScreen(TableScreen[None]):
         Binding("enter", "edit", "Edit", show=False, priority=True, id="templates.open"),
         Binding("j", "cursor(1)", "Next", show=False, id="templates.next"),
         Binding("k", "cursor(-1)", "Previous", show=False, id="templates.previous"),
+        Binding("home,g", "cursor(-1000)", "First", show=False, priority=True,
+                id="templates.first"),
+        Binding("end,G", "cursor(1000)", "Last", show=False, priority=True,
+                id="templates.last"),
     ]
     DEFAULT_CSS = """
     TemplatesScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
