@@ -192,23 +192,28 @@ class Desk:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        outer = self._depth == 0
+        if self._depth:
+            # Already inside a command (automation acting): the lock is
+            # held, and taking it again costs more than the change itself.
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
         self._depth += 1
         try:
             with self._store.locked():
-                if outer:
-                    caught = self._store.catch_up(self.state)
-                    self._absorb(caught.entries, caught.settings)
-                    self._fresh = []
+                caught = self._store.catch_up(self.state)
+                self._absorb(caught.entries, caught.settings)
+                self._fresh = []
                 try:
                     yield
                 finally:
-                    if outer:
-                        self._automate()
+                    self._automate()
         finally:
             self._depth -= 1
-            if outer:
-                self._publish()
+            self._publish()
 
     def _record(self, actor: Actor, events: Sequence[Event]) -> list[Entry]:
         at = self._now()

@@ -55,22 +55,28 @@ class ContactAdded(msgspec.Struct, tag="contact.added"):
     contact: Contact
 
 
-class AutomationRan(msgspec.Struct, tag="automation.ran"):
-    """A6: one action run for one ticket, and how it went.
+class StepRun(msgspec.Struct):
+    """One action run: `action` is its path in the stage's sequence
+    ("3.then.1"), `kind` its kind, `result` one of done, skipped, failed,
+    waiting (a delay), queued (mail or a webhook handed on), delivered,
+    stopped (the depth limit). `rotation` is the team whose round-robin
+    turn it took."""
 
-    `action` is the action's path in its stage's sequence ("3.then.1"),
-    `kind` its kind, `result` one of done, skipped, failed, waiting (a
-    delay), queued (mail or a webhook handed on), delivered, stopped (the
-    depth limit). `rotation` is the team whose round-robin turn this took."""
-
-    ticket: str
-    pipeline: str
-    stage: str
     action: str
     kind: str
     result: str
     detail: str = ""
     rotation: str | None = None
+
+
+class AutomationRan(msgspec.Struct, tag="automation.ran"):
+    """A6: the actions a stage ran for one ticket, in order, and how each
+    went (one entry per run keeps the journal lean on big desks)."""
+
+    ticket: str
+    pipeline: str
+    stage: str
+    steps: list[StepRun]
 
 
 class NotificationSent(msgspec.Struct, tag="notification.sent"):

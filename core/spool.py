@@ -124,7 +124,7 @@ class Spool:
     def failed(self, claim: Claim, error: str, now: datetime) -> datetime:
         """Put the job back to be tried again later; returns when."""
         attempts = claim.attempts + 1
-        next_try = now + min(FIRST_RETRY * 2 ** min(attempts - 1, 7), LAST_RETRY)
+        next_try = now + min(FIRST_RETRY * (1 << min(attempts - 1, 7)), LAST_RETRY)
         record = {"attempts": attempts, "next_try": next_try.isoformat(), "error": error}
         # The record first: a crash before the rename leaves a stale claim,
         # which comes back with the record in place.

@@ -72,8 +72,10 @@ class DeskState:
                 self.delayed[entry.seq] = Delayed(id=entry.seq, step=step)
             case StepResumed(step=step_id):
                 self.delayed.pop(step_id, None)
-            case AutomationRan(rotation=team) if team is not None:
-                self.rotations[team] = self.rotations.get(team, 0) + 1
+            case AutomationRan(steps=steps):
+                for ran in steps:
+                    if ran.rotation is not None:
+                        self.rotations[ran.rotation] = self.rotations.get(ran.rotation, 0) + 1
         self.seq = entry.seq
 
     def unread(self, user: str) -> list[Notification]:

@@ -61,7 +61,8 @@ class PipedeskApp(App[None]):
         # at the next tick, so a closing email reaches SMTP in well under a
         # second.
         if notice.local and any(isinstance(e.event, AutomationRan) and
-                                e.event.result == "queued" for e in notice.entries):
+                                any(step.result == "queued" for step in e.event.steps)
+                                for e in notice.entries):
             self.call_later(self.do_work)
 
     def do_work(self) -> None:
@@ -93,9 +94,9 @@ class PipedeskApp(App[None]):
             self.desk.record_deliveries(logged)
         except DeskError as err:
             self.notify(err.message, title="Cannot log the delivery", severity="error")
-        failed = [run for run in logged if run.result == "failed"]
+        failed = [step for run in logged for step in run.steps if step.result == "failed"]
         if failed:
-            self.notify(f"{failed[0].detail}", title="Mail or webhook not delivered",
+            self.notify(failed[0].detail, title="Mail or webhook not delivered",
                         severity="warning", timeout=10)
 
     def action_notifications(self) -> None:

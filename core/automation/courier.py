@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import DeskError
-from core.events import AutomationRan
+from core.events import AutomationRan, StepRun
 from core.mail.message import compose
 from core.mail.outbox import Outbox
 from core.model import MailSettings
@@ -119,8 +119,9 @@ class Courier:
 
 def _logged(trace: Mapping[str, str], kind: str, result: str, detail: str) -> AutomationRan:
     return AutomationRan(ticket=trace.get("ticket", ""), pipeline=trace.get("pipeline", ""),
-                         stage=trace.get("stage", ""), action=trace.get("action", ""),
-                         kind=kind, result=result, detail=detail)
+                         stage=trace.get("stage", ""),
+                         steps=[StepRun(action=trace.get("action", ""), kind=kind,
+                                        result=result, detail=detail)])
 
 
 def _http_reason(err: Exception) -> str:

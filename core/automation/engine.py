@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ from core.events import (
     NotificationSent,
     StagesEdited,
     StepDelayed,
+    StepRun,
     TicketChanged,
     TicketCreated,
 )
@@ -103,12 +104,14 @@ class Engine:
             pipeline, stage = found
             if ticket.source in CHAT_SOURCES and not pipeline.automation.include_chat:
                 continue
+            run = Run(self, ticket, pipeline, stage, depth)
             if depth >= MAX_DEPTH:
-                self._log(ticket, pipeline, stage, (0,), "stage", "stopped",
-                          f"automations moved this ticket {depth} times in a row; "
-                          f"stopped at the limit of {MAX_DEPTH} so it cannot loop")
-                continue
-            Run(self, ticket, pipeline, stage, depth).sequence(stage.actions, ())
+                run.log((), "stage", "stopped",
+                        f"automations moved this ticket {depth} times in a row; "
+                        f"stopped at the limit of {MAX_DEPTH} so it cannot loop")
+            else:
+                run.sequence(stage.actions, ())
+            run.record()
 
     def resume(self, step: StepDelayed) -> None:
         """A delay came due: run what followed it, if the ticket still waits
@@ -116,28 +119,20 @@ class Engine:
         desk = self.desk
         ticket = desk.state.tickets.get(step.ticket)
         found = _stage_of(desk.config.pipelines, step.stage)
-        label = f"{step.path} (after the delay)"
         if ticket is None or found is None:
             return
         pipeline, stage = found
+        run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path)
         if ticket.stage != step.stage:
-            self._log(ticket, pipeline, stage, (), "delay", "skipped",
-                      "the ticket left the stage before the delay ended", label)
-            return
-        try:
-            actions = ACTIONS.validate_python(step.actions)
-        except ValueError as err:
-            self._log(ticket, pipeline, stage, (), "delay", "failed", str(err), label)
-            return
-        Run(self, ticket, pipeline, stage, step.depth, resumed=step.path).sequence(actions, ())
-
-    def _log(self, ticket: Ticket, pipeline: Pipeline, stage: Stage, path: Path, kind: str,
-             result: str, detail: str = "", label: str | None = None,
-             rotation: str | None = None) -> None:
-        self.desk.record_automation(AutomationRan(
-            ticket=ticket.id, pipeline=pipeline.id, stage=stage.id,
-            action=label if label is not None else path_text(path), kind=kind, result=result,
-            detail=detail, rotation=rotation))
+            run.log((), "delay", "skipped", "the ticket left the stage before the delay ended")
+        else:
+            try:
+                actions = ACTIONS.validate_python(step.actions)
+            except ValueError as err:
+                run.log((), "delay", "failed", str(err))
+            else:
+                run.sequence(actions, ())
+        run.record()
 
 
 @dataclass
@@ -151,6 +146,15 @@ class Run:
     depth: int
     resumed: str | None = None
     _path: Path = ()
+    steps: list[StepRun] = field(default_factory=list)
+
+    def record(self) -> None:
+        """A6: one log entry for the run, each action in it."""
+        if self.steps:
+            self.engine.desk.record_automation(AutomationRan(
+                ticket=self.ticket.id, pipeline=self.pipeline.id, stage=self.stage.id,
+                steps=self.steps))
+            self.steps = []
 
     def sequence(self, actions: list[Action], base: Path,
                  after: Sequence[Action] = ()) -> bool:
@@ -166,9 +170,9 @@ class Run:
             if isinstance(action, Branch):
                 holds = _holds(self.engine.desk, self.ticket, action)
                 side = "then" if holds else "else"
-                self._log(path, action.kind, "done",
-                          f"{action.property} {action.op} {action.value!r}: "
-                          f"{'yes' if holds else 'no'}, ran {side}")
+                self.log(path, action.kind, "done",
+                         f"{action.property} {action.op} {action.value!r}: "
+                         f"{'yes' if holds else 'no'}, ran {side}")
                 arm = action.then if holds else action.otherwise
                 if not self.sequence(arm, (*path, side), rest):
                     return False
@@ -187,7 +191,7 @@ class Run:
             result, detail, rotation = self._perform(action, ticket)
         except DeskError as err:
             result, detail, rotation = "failed", err.message, None
-        self._log(path, action.kind, result, detail, rotation)
+        self.log(path, action.kind, result, detail, rotation)
 
     def _perform(self, action: Action, ticket: Ticket) -> tuple[str, str, str | None]:
         desk = self.engine.desk
@@ -235,20 +239,22 @@ class Run:
             path=label, actions=ACTIONS.dump_python(rest, mode="json", by_alias=True,
                                                       exclude_none=True),
             due=due, depth=self.depth))
-        self._log(path, action.kind, "waiting", f"until {due.isoformat(timespec='minutes')}")
+        self.log(path, action.kind, "waiting", f"until {due.isoformat(timespec='minutes')}")
 
     def _trace(self) -> dict[str, str]:
         return {"ticket": self.ticket.id, "pipeline": self.pipeline.id, "stage": self.stage.id,
                 "action": self._label(self._path)}
 
     def _label(self, path: Path) -> str:
-        text = path_text(path)
-        return f"{self.resumed} +{text}" if self.resumed else text
+        text = path_text(path) if path else ""
+        if self.resumed:
+            return f"{self.resumed} +{text}" if text else f"{self.resumed} (after the delay)"
+        return text or "-"
 
-    def _log(self, path: Path, kind: str, result: str, detail: str = "",
-             rotation: str | None = None) -> None:
-        self.engine._log(self.ticket, self.pipeline, self.stage, path, kind, result, detail,
-                         self._label(path), rotation)
+    def log(self, path: Path, kind: str, result: str, detail: str = "",
+            rotation: str | None = None) -> None:
+        self.steps.append(StepRun(action=self._label(path), kind=kind, result=result,
+                                  detail=detail, rotation=rotation))
 
 
 # -- conditions -----------------------------------------------------------------

@@ -45,10 +45,11 @@ def automation_log(config: DeskConfig, journal: Journal, pipelines: set[str],
         if (pipeline is not None and run.pipeline != pipeline) or \
                 (ticket is not None and run.ticket != ticket):
             continue
-        items.append(LogItem(
-            at=entry.at, ticket=run.ticket,
-            pipeline=labels.get(run.pipeline, f"deleted pipeline {run.pipeline}"),
-            stage=say_value(config, "stage", run.stage), action=run.action, kind=run.kind,
-            result=run.result, detail=run.detail))
+        pipeline_label = labels.get(run.pipeline, f"deleted pipeline {run.pipeline}")
+        stage_label = say_value(config, "stage", run.stage)
+        items.extend(LogItem(at=entry.at, ticket=run.ticket, pipeline=pipeline_label,
+                             stage=stage_label, action=step.action, kind=step.kind,
+                             result=step.result, detail=step.detail)
+                     for step in run.steps)
     items.reverse()
     return items

@@ -41,4 +41,5 @@ def has_work(desk: Desk) -> bool:
 
 
 def said(run: AutomationRan) -> str:
-    return f"Ticket #{run.ticket}: {run.kind} {run.result}: {run.detail}"
+    return "; ".join(f"Ticket #{run.ticket}: {step.kind} {step.result}: {step.detail}"
+                     for step in run.steps)

@@ -1,13 +1,15 @@
 """Composing an email that any server and mail tool takes as well-formed.
 
-Header values may come from ticket data (a subject, a contact's name): a CR
-or LF in one would let that data write headers of its own, so it is refused
-and the message is not made."""
+Header values may come from ticket data (a subject, a contact's name): a line
+break in one would let that data write headers of its own (a Bcc, say), so it
+is refused and no message is made.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from email import policy
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
@@ -25,15 +27,17 @@ class MailError(DeskError):
 
 def compose(*, sender: str, to: str, subject: str, body: str, now: datetime,
             automated: bool = True) -> EmailMessage:
-    for header, value in (("From", sender), ("To", to), ("Subject", subject)):
-        if "\r" in value or "\n" in value:
-            raise HeaderInjection(f"The email's {header} holds a line break (from ticket "
-                                  "data); it was not sent.")
-    recipients = [address for _, address in getaddresses([to]) if "@" in address]
-    if not recipients:
-        raise DeskError(f"The email has no address to go to (To: {to!r}).")
+    for header, value, origin in (("From", sender, "[mail] from in desk.toml"),
+                                  ("To", to, "ticket data"), ("Subject", subject, "ticket data")):
+        # splitlines, not just CR and LF: the email package also breaks
+        # lines at U+2028 and the like.
+        if value.splitlines() not in ([], [value]):
+            raise HeaderInjection(f"The email's {header} holds a line break (from {origin}); "
+                                  "it was not sent.")
+    from_address = _addresses(sender, "From")[0]
+    _addresses(to, "To")
     message = EmailMessage(policy=policy.SMTP)
-    message["Message-ID"] = make_msgid(domain=_domain(sender))
+    message["Message-ID"] = make_msgid(domain=from_address.domain)
     message["Date"] = format_datetime(now)
     message["From"] = sender
     message["To"] = to
@@ -41,14 +45,24 @@ def compose(*, sender: str, to: str, subject: str, body: str, now: datetime,
     if automated:
         # RFC 3834: auto-responders and vacation replies leave this alone.
         message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body if body.endswith("\n") else body + "\n")
+    message.set_content(body if body.endswith("\n") else body + "\n", charset="utf-8")
     return message
 
 
-def _domain(address: str) -> str:
-    parsed = getaddresses([address])
-    found = parsed[0][1] if parsed else ""
+def _addresses(text: str, header: str) -> list[Address]:
+    """Every address in `text`: at least one, each well-formed."""
+    if not text.strip():
+        raise DeskError(f"The email has no address in {header}; it was not sent.")
+    addresses = [_address(name, addr) for name, addr in getaddresses([text]) if name or addr]
+    if not addresses or None in addresses:
+        raise DeskError(f"The email's {header} {text!r} is not a valid email address; "
+                        "it was not sent.")
+    return [address for address in addresses if address]
+
+
+def _address(name: str, addr: str) -> Address | None:
     try:
-        return Address(addr_spec=found).domain or "localhost"
-    except (ValueError, IndexError):
-        return "localhost"
+        address = Address(name, addr_spec=addr)
+    except (ValueError, IndexError, MessageError):
+        return None  # the email package's reasons read as parser jargon
+    return address if address.username and address.domain else None

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
 from core.mail.message import MailError
-from core.spool import Spool
+from core.spool import Claim, Spool
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Delivery:
     ok: bool
     error: str
     next_try: datetime | None
-    headers: dict[str, str]
+    headers: dict[str, str]  # every header, for logs that trace where mail came from
 
 
 class Outbox:
@@ -43,39 +43,56 @@ class Outbox:
         self.spool = Spool(root, pending="new", tmp="tmp")
 
     def put(self, message: EmailMessage) -> str:
-        (self.root / "cur").mkdir(parents=True, exist_ok=True)  # Maildir has all three
-        return self.spool.put(message.as_bytes(policy=policy.SMTP))
+        """Queue `message`; it is on disk, whole, when this returns."""
+        (self.root / "cur").mkdir(parents=True, exist_ok=True)  # a Maildir has all three
+        # LF line ends, as mail tools expect in a Maildir; smtplib sends CRLF.
+        return self.spool.put(message.as_bytes(policy=policy.default))
 
     def pending(self) -> list[OutboxItem]:
         items = []
         for job in self.spool.pending():
             try:
-                message = read_message(job.path.read_bytes())
+                with open(job.path, "rb") as f:
+                    headers = BytesHeaderParser(policy=policy.default).parse(f)
             except FileNotFoundError:
-                continue
-            items.append(OutboxItem(job.key, str(message["To"]), str(message["Subject"]),
-                                    job.attempts, job.next_try, job.last_error))
+                continue  # sent meanwhile
+            items.append(OutboxItem(job.key, str(headers.get("To", "")),
+                                    str(headers.get("Subject", "")), job.attempts,
+                                    job.next_try, job.last_error))
         return items
 
     def deliver_due(self, send: Callable[[EmailMessage], None],
                     now: datetime) -> list[Delivery]:
-        done = []
-        for claim in self.spool.claim_due(now):
-            message = read_message(claim.data)
-            headers = {k: str(v) for k, v in message.items()}
-            to, subject = headers.get("To", ""), headers.get("Subject", "")
-            try:
-                send(message)
-            except MailError as err:
-                retry = self.spool.failed(claim, err.message, now)
-                done.append(Delivery(claim.key, to, subject, False, err.message, retry,
-                                     headers))
-                continue
-            self.spool.done(claim)
-            done.append(Delivery(claim.key, to, subject, True, "", None, headers))
-        return done
+        """Send every due message; a refused one stays, with a back-off."""
+        waiting = self.spool.claim_due(now)
+        deliveries = []
+        try:
+            while waiting:
+                if self.spool.hold(waiting[0]):
+                    deliveries.append(self._deliver(waiting[0], send, now))
+                waiting.pop(0)
+        finally:
+            # Interrupted (Ctrl-C, or a bug in `send`): what was not tried
+            # goes back now rather than after the stale-claim wait.
+            for claim in waiting:
+                self.spool.release(claim)
+        return deliveries
+
+    def _deliver(self, claim: Claim, send: Callable[[EmailMessage], None],
+                 now: datetime) -> Delivery:
+        message = read_message(claim.data)
+        headers = {name: str(value) for name, value in message.items()}
+        to, subject = headers.get("To", ""), headers.get("Subject", "")
+        try:
+            send(message)
+        except MailError as err:
+            retry = self.spool.failed(claim, err.message, now)
+            return Delivery(claim.key, to, subject, False, err.message, retry, headers)
+        self.spool.done(claim)
+        return Delivery(claim.key, to, subject, True, "", None, headers)
 
 
 def read_message(data: bytes) -> EmailMessage:
-    parsed: EmailMessage = BytesParser(policy=policy.default).parsebytes(data)
+    parsed = BytesParser(policy=policy.default).parsebytes(data)
+    assert isinstance(parsed, EmailMessage)  # policy.default makes one
     return parsed
