@@ -35,6 +35,7 @@ from core.automation.actions import Path as ActionPath
 from core.automation.engine import fill_values
 from core.automation.log import LogItem, automation_log
 from core.automation.templates import Template, check_template, render
+from core.bulk import gc_paused
 from core.clock import Clock, default_clock
 from core.errors import DeskError
 from core.events import (
@@ -131,6 +132,10 @@ class Desk:
         self._buffer: list[Entry] | None = None
         self._engine: Engine | None = None
         self._courier: Courier | None = None
+        self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
+        self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
+        # While automation runs, its entries share one time (one clock read).
+        self._batch_at: datetime | None = None
         self.config, self.state = store.load()
         self._roll_forward(store.replayed)
         if store.wants_compaction(self.state):
@@ -216,11 +221,10 @@ class Desk:
             self._publish()
 
     def _record(self, actor: Actor, events: Sequence[Event]) -> list[Entry]:
-        at = self._now()
-        entries = [
-            Entry(seq=self.state.seq + n, at=at, actor=str(actor), event=event)
-            for n, event in enumerate(events, start=1)
-        ]
+        at = self._batch_at or self._now()
+        who = str(actor)
+        seq = self.state.seq
+        entries = [Entry(seq + n, at, who, event) for n, event in enumerate(events, start=1)]
         if self._buffer is not None:
             self._buffer.extend(entries)
         else:
@@ -241,6 +245,14 @@ class Desk:
             return
         engine = self._automation_engine()
         self._buffer = []
+        self._batch_at = self._now()
+        # A bulk import sets off thousands of runs, each making entries
+        # that hold no cycles: the cycle collector waits (core/bulk.py).
+        with gc_paused():
+            self._run_automation(engine, start, depth)
+
+    def _run_automation(self, engine: Engine, start: Callable[[Engine], None] | None,
+                        depth: int) -> None:
         try:
             if start is not None:
                 self._fresh = []
@@ -251,8 +263,10 @@ class Desk:
                 engine.react(fresh, depth)
                 depth += 1
         finally:
-            written, self._buffer = self._buffer, None
+            written, self._buffer, self._batch_at = self._buffer, None, None
             self._fresh = []
+            if self._courier is not None:
+                self._courier.commit()  # on disk before the log says "queued"
             if written:
                 self._store.append(written)
                 self._pending.append(Notice(entries=written))
@@ -313,11 +327,11 @@ class Desk:
         return find_stage(config, ref, scope)
 
     def _stage_or_none(self, stage_id: str) -> Stage | None:
-        for p in self.config.pipelines:
-            s = p.stage(stage_id)
-            if s is not None:
-                return s
-        return None
+        config = self.config
+        if self._stages[0] is not config:
+            # As with `property`: the settings' identity keeps the index true.
+            self._stages = (config, {s.id: s for p in config.pipelines for s in p.stages})
+        return self._stages[1].get(stage_id)
 
     def _visible_config(self, actor: Actor) -> DeskConfig:
         pipelines = access.visible_pipelines(self.config, actor)
@@ -374,10 +388,16 @@ class Desk:
         return [*BUILTIN_PROPERTIES, *custom]
 
     def property(self, name: str) -> PropertyDef:
-        key = name.strip().casefold()
-        for prop in (*BUILTIN_PROPERTIES, *self.config.properties):
-            if prop.name == key and not prop.archived:
-                return prop
+        config = self.config
+        if self._properties[0] is not config:
+            # Settings are replaced whole on change, so their identity says
+            # whether this index is still right (automation asks per action).
+            self._properties = (config, {p.name: p for p in (*BUILTIN_PROPERTIES,
+                                                             *config.properties)
+                                         if not p.archived})
+        found = self._properties[1].get(name.strip().casefold())
+        if found is not None:
+            return found
         known = ", ".join(p.name for p in self.properties(access.AUTOMATION) if not p.read_only)
         raise DeskError(f"No property {name!r}. Properties you can set: {known}.")
 
@@ -829,6 +849,8 @@ class Desk:
             return [ticket.owner] if ticket.owner else []
         if action.team is not None:
             return self.team_members(action.team)
+        if any(u.id == action.user for u in self.config.users):
+            return [str(action.user)]
         return [str(coerce(self.property("owner"), action.user, self.config))]
 
     def queue_email(self, ticket: Ticket, template_name: str,
@@ -1034,7 +1056,7 @@ class Desk:
             if "subject" in changes and not changes["subject"][1]:
                 raise DeskError("A ticket needs a subject; it cannot be emptied.")
             stage = self._stage_or_none(ticket.stage)
-            if stage is not None:
+            if stage is not None and stage.properties:
                 probe = with_changes(ticket, changes)
                 for sp in stage.properties:
                     if sp.required and sp.name in changes and _value(probe, sp.name) is None:
@@ -1064,6 +1086,12 @@ class Desk:
         return find_pipeline(self._editable_config(actor), ref)
 
     def _editable_ticket(self, ticket_id: str, actor: Actor) -> Ticket:
+        if actor.kind == "automation":
+            # Automation acts on every pipeline; it names tickets by id.
+            found = self.state.tickets.get(ticket_id)
+            if found is None:
+                raise DeskError(f"No ticket #{ticket_id}.")
+            return found
         ticket = self.ticket(ticket_id, actor)
         pipeline = find_pipeline(self.config, ticket.pipeline)
         if not access.may_edit_pipeline(self.config, actor, pipeline):

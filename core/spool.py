@@ -60,6 +60,41 @@ class Spool:
         self.tmp_dir = root / tmp
         self.sending_dir = root / ".sending"
         self.retry_dir = root / ".retry"
+        # Jobs written but not yet in the pending folder (`stage`).
+        self._staged: list[str] = []
+
+    def stage(self, data: bytes, suffix: str = "") -> str:
+        """Write a job without waiting for the disk; it joins the pending
+        jobs at `commit`. Automation stages many at once (a bulk import
+        that mails each contact) and commits them with one sync."""
+        key = _unique_key(suffix)
+        try:
+            self._folders()
+            with open(self.tmp_dir / key, "xb") as f:
+                f.write(data)
+        except OSError as err:
+            raise DeskError(f"Could not queue a job in {self.root}: "
+                            f"{err.strerror or err}.") from None
+        self._staged.append(key)
+        return key
+
+    def commit(self) -> None:
+        """Make the staged jobs durable, then pending, all together."""
+        staged, self._staged = self._staged, []
+        if not staged:
+            return
+        try:
+            if len(staged) == 1:
+                with open(self.tmp_dir / staged[0], "rb") as f:
+                    sync(f.fileno())
+            else:
+                os.sync()  # one flush for all of them, not one per file
+            for key in staged:
+                os.rename(self.tmp_dir / key, self.pending_dir / key)
+            sync_dir(self.pending_dir)
+        except OSError as err:
+            raise DeskError(f"Could not queue jobs in {self.root}: "
+                            f"{err.strerror or err}.") from None
 
     def put(self, data: bytes, suffix: str = "") -> str:
         """Add a job; it is on disk, whole, when this returns."""

@@ -55,6 +55,15 @@ class DeskState:
                 self.last_ticket_id = max(self.last_ticket_id, int(ticket.id))
             case TicketChanged(ticket=tid, changes=changes):
                 apply_changes(self.tickets[tid], changes, entry.at)
+            # Automation's entries next: on a busy desk they are most of them.
+            case AutomationRan(steps=steps):
+                for ran in steps:
+                    if ran.rotation is not None:
+                        self.rotations[ran.rotation] = self.rotations.get(ran.rotation, 0) + 1
+            case NotificationSent(users=users, text=text, ticket=tid):
+                self.notifications[entry.seq] = Notification(
+                    id=entry.seq, at=entry.at, actor=entry.actor, users=users, text=text,
+                    ticket=tid)
             case TicketDeleted(ticket=tid):
                 self.tickets.pop(tid, None)
             case StagesEdited(moved=moved):
@@ -62,20 +71,12 @@ class DeskState:
                     apply_changes(self.tickets[tid], changes, entry.at)
             case ContactAdded(contact=contact):
                 self.contacts[contact.email.casefold()] = contact
-            case NotificationSent(users=users, text=text, ticket=tid):
-                self.notifications[entry.seq] = Notification(
-                    id=entry.seq, at=entry.at, actor=entry.actor, users=users, text=text,
-                    ticket=tid)
             case NotificationsRead(user=user, upto=upto):
                 self.read_upto[user] = max(self.read_upto.get(user, 0), upto)
             case StepDelayed() as step:
                 self.delayed[entry.seq] = Delayed(id=entry.seq, step=step)
             case StepResumed(step=step_id):
                 self.delayed.pop(step_id, None)
-            case AutomationRan(steps=steps):
-                for ran in steps:
-                    if ran.rotation is not None:
-                        self.rotations[ran.rotation] = self.rotations.get(ran.rotation, 0) + 1
         self.seq = entry.seq
 
     def unread(self, user: str) -> list[Notification]:

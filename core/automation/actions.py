@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -158,6 +159,7 @@ def walk(actions: list[Action], base: Path = ()) -> list[tuple[Path, Action]]:
     return out
 
 
+@cache
 def path_text(path: Path) -> str:
     """`(2, "then", 0)` → "3.then.1": positions count from 1, as people do."""
     return ".".join(str(p + 1) if isinstance(p, int) else p for p in path)

@@ -14,12 +14,10 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from email.message import EmailMessage
 from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 
-from core.errors import DeskError
 from core.events import AutomationRan, StepRun
 from core.mail.message import compose
 from core.mail.outbox import Outbox
@@ -41,7 +39,7 @@ class Courier:
         self.outbox = Outbox(data_dir / "outbox")
         self.webhooks = Spool(data_dir / "webhooks")
 
-    # -- handing on (under the lock, fast) ---------------------------------------
+    # -- handing on (under the lock, fast; `commit` when the run is over) ----------
 
     def queue_email(self, mail: MailSettings, contact: Contact, subject: str, body: str,
                     now: datetime, trace: Mapping[str, str]) -> str:
@@ -50,11 +48,17 @@ class Courier:
         for key, header in _TRACE_HEADERS.items():
             if key in trace:
                 message[header] = trace[key]
-        return self.outbox.put(message)
+        return self.outbox.stage(message)
 
     def queue_webhook(self, url: str, payload: dict[str, Any], trace: Mapping[str, str]) -> str:
         job = {"url": url, "trace": dict(trace), "payload": payload}
-        return self.webhooks.put(json.dumps(job).encode("utf-8"), ".json")
+        return self.webhooks.stage(json.dumps(job).encode("utf-8"), ".json")
+
+    def commit(self) -> None:
+        """Make what automation handed on durable and visible: called before
+        the journal says it was queued."""
+        self.outbox.commit()
+        self.webhooks.commit()
 
     # -- delivering (outside the lock, slow) ---------------------------------------
 
@@ -132,14 +136,3 @@ def _http_reason(err: Exception) -> str:
     if isinstance(err, httpx.ConnectError):
         return "could not connect"
     return str(err) or type(err).__name__
-
-
-def outbox_message(path: Path) -> EmailMessage:
-    """A message of the outbox as Python's email package reads it."""
-    from email import policy
-    from email.parser import BytesParser
-
-    parsed = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
-    if not isinstance(parsed, EmailMessage):  # pragma: no cover - policy.default makes one
-        raise DeskError(f"{path.name} is not an email.")
-    return parsed

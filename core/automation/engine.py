@@ -163,11 +163,11 @@ class Run:
         follows the branch), which a delay must keep for later."""
         for n, action in enumerate(actions):
             path = (*base, n)
-            rest = [*actions[n + 1:], *after]
             if isinstance(action, Delay):
-                self._delay(action, path, rest)
+                self._delay(action, path, [*actions[n + 1:], *after])
                 return False
             if isinstance(action, Branch):
+                rest = [*actions[n + 1:], *after]
                 holds = _holds(self.engine.desk, self.ticket, action)
                 side = "then" if holds else "else"
                 self.log(path, action.kind, "done",

@@ -10,11 +10,35 @@ from __future__ import annotations
 from datetime import datetime
 from email import policy
 from email.errors import MessageError
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid
 
 from core.errors import DeskError
+
+
+class _HeaderClasses(HeaderRegistry):
+    """The email package builds a new header class on every header it
+    touches (`HeaderRegistry.__getitem__` calls `type()`): most of the time of
+    composing a message. The classes depend only on the header's name, so
+    they are kept."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+# `policy.default` and `policy.SMTP` with kept header classes: LF line ends
+# for the Maildir, CRLF for the wire.
+POLICY = policy.default.clone(header_factory=_HeaderClasses())
+SMTP_POLICY = policy.SMTP.clone(header_factory=POLICY.header_factory)
 
 
 class HeaderInjection(DeskError):
@@ -36,7 +60,7 @@ def compose(*, sender: str, to: str, subject: str, body: str, now: datetime,
                                   "it was not sent.")
     from_address = _addresses(sender, "From")[0]
     _addresses(to, "To")
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=SMTP_POLICY)
     message["Message-ID"] = make_msgid(domain=from_address.domain)
     message["Date"] = format_datetime(now)
     message["From"] = sender

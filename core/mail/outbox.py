@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
-from core.mail.message import MailError
+from core.mail.message import POLICY, MailError
 from core.spool import Claim, Spool
 
 
@@ -46,14 +45,22 @@ class Outbox:
         """Queue `message`; it is on disk, whole, when this returns."""
         (self.root / "cur").mkdir(parents=True, exist_ok=True)  # a Maildir has all three
         # LF line ends, as mail tools expect in a Maildir; smtplib sends CRLF.
-        return self.spool.put(message.as_bytes(policy=policy.default))
+        return self.spool.put(message.as_bytes(policy=POLICY))
+
+    def stage(self, message: EmailMessage) -> str:
+        """As `put`, durable only at `commit` (see Spool.stage)."""
+        (self.root / "cur").mkdir(parents=True, exist_ok=True)
+        return self.spool.stage(message.as_bytes(policy=POLICY))
+
+    def commit(self) -> None:
+        self.spool.commit()
 
     def pending(self) -> list[OutboxItem]:
         items = []
         for job in self.spool.pending():
             try:
                 with open(job.path, "rb") as f:
-                    headers = BytesHeaderParser(policy=policy.default).parse(f)
+                    headers = BytesHeaderParser(policy=POLICY).parse(f)
             except FileNotFoundError:
                 continue  # sent meanwhile
             items.append(OutboxItem(job.key, str(headers.get("To", "")),
@@ -93,6 +100,6 @@ class Outbox:
 
 
 def read_message(data: bytes) -> EmailMessage:
-    parsed = BytesParser(policy=policy.default).parsebytes(data)
+    parsed = BytesParser(policy=POLICY).parsebytes(data)
     assert isinstance(parsed, EmailMessage)  # policy.default makes one
     return parsed
