@@ -18,6 +18,7 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/board.py
+	$(BIN)/python bench/automation.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

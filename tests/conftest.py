@@ -28,6 +28,7 @@ pytest_textual_snapshot.SVGImageExtension = SnapshotsFolder
 
 # The `clock` (moved by hand) and `desk` (in a temporary dir) fixtures, for
 # every test file.
+from cli_fixtures import home, run  # noqa: E402, F401
 from core_fixtures import clock, desk  # noqa: E402, F401
 
 

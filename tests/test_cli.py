@@ -11,48 +11,13 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tui.cli import main
 
 NOW = "2026-11-23T09:00:00+00:00"
 PIPEDESK = Path(sys.executable).with_name("pipedesk")
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PIPEDESK_NOW", NOW)
-    monkeypatch.delenv("PIPEDESK_HOME", raising=False)
-    return tmp_path / "desk"
-
-
-@pytest.fixture
-def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Any:
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        try:
-            main(["--data-dir", str(home), *args])
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def files_of(directory: Path) -> dict[str, tuple[bytes, int]]:

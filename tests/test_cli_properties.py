@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_cli import home, run  # noqa: F401  (fixtures)
-
-__all__ = ["home", "run"]
-
 
 def test_property_create_list_archive(run: Any) -> None:
     assert run("property", "create", "seats", "--type", "number").code == 0

@@ -78,11 +78,17 @@ def _on(flag: bool) -> str:
 
 
 @automation.group("add")
-def automation_add() -> None:
-    """Add an action at the end of a stage's sequence (branches: desk.toml)."""
+@click.argument("pipeline_ref", metavar="P")
+@click.argument("stage_ref", metavar="S")
+@click.pass_context
+def automation_add(ctx: click.Context, pipeline_ref: str, stage_ref: str) -> None:
+    """Add an action at the end of stage S of pipeline P (branches: in
+    desk.toml, or the Automate tab)."""
+    ctx.meta["automation.stage"] = (pipeline_ref, stage_ref)
 
 
-def _added(session: Session, pipeline_ref: str, stage_ref: str, action: Action) -> None:
+def _added(session: Session, action: Action) -> None:
+    pipeline_ref, stage_ref = click.get_current_context().meta["automation.stage"]
     desk = session.desk
     path = desk.add_action(pipeline_ref, stage_ref, action, ACTOR)
     _, stage = desk.stage(stage_ref, ACTOR, within=pipeline_ref)
@@ -100,72 +106,64 @@ def _with_stage(f: Any) -> Any:
 
 
 @automation_add.command("send-email")
-@_with_stage
 @click.option("--template", required=True, metavar="NAME", help="A template's name.")
 @pass_session
-def add_send_email(session: Session, pipeline_ref: str, stage_ref: str, template: str) -> None:
+def add_send_email(session: Session, template: str) -> None:
     """A4a: email the ticket's contact from a template."""
-    _added(session, pipeline_ref, stage_ref, SendEmail(template=template))
+    _added(session, SendEmail(template=template))
 
 
 @automation_add.command("notify")
-@_with_stage
 @click.option("--user", metavar="U")
 @click.option("--team", metavar="T")
 @click.option("--owner", is_flag=True, help="The ticket's owner.")
 @click.option("--message", default="", help="The text (default: the ticket and stage).")
 @pass_session
-def add_notify(session: Session, pipeline_ref: str, stage_ref: str, user: str | None,
+def add_notify(session: Session, user: str | None,
                team: str | None, owner: bool, message: str) -> None:
     """A4b: notify a user, a team, or the ticket's owner."""
     if (user is not None) + (team is not None) + owner != 1:
         raise click.UsageError("Give one of --user U, --team T or --owner.")
-    _added(session, pipeline_ref, stage_ref,
-           Notify(user=user, team=team, owner=owner, message=message))
+    _added(session, Notify(user=user, team=team, owner=owner, message=message))
 
 
 @automation_add.command("set")
-@_with_stage
 @click.argument("assignment", metavar="NAME=VALUE")
 @pass_session
-def add_set(session: Session, pipeline_ref: str, stage_ref: str, assignment: str) -> None:
+def add_set(session: Session, assignment: str) -> None:
     """Set a property (an empty VALUE clears it; stage=S moves the ticket)."""
     name, sep, value = assignment.partition("=")
     if not sep or not name.strip():
         raise click.UsageError(f"{assignment!r} is not NAME=VALUE.")
-    _added(session, pipeline_ref, stage_ref,
-           SetProperty(property=name.strip().casefold(), value=value.strip()))
+    _added(session, SetProperty(property=name.strip().casefold(), value=value.strip()))
 
 
 @automation_add.command("delay")
-@_with_stage
 @click.argument("duration")
 @pass_session
-def add_delay(session: Session, pipeline_ref: str, stage_ref: str, duration: str) -> None:
+def add_delay(session: Session, duration: str) -> None:
     """Wait DURATION (30m, 2h, 1d 4h, 1w) before the actions after it."""
-    _added(session, pipeline_ref, stage_ref, _valid(lambda: Delay(duration=duration)))
+    _added(session, _valid(lambda: Delay(duration=duration)))
 
 
 @automation_add.command("assign")
-@_with_stage
 @click.option("--user", metavar="U")
 @click.option("--team", metavar="T", help="Round-robin over the team's members.")
 @pass_session
-def add_assign(session: Session, pipeline_ref: str, stage_ref: str, user: str | None,
+def add_assign(session: Session, user: str | None,
                team: str | None) -> None:
     """Assign an owner: a named user, or round-robin over a team."""
     if (user is None) == (team is None):
         raise click.UsageError("Give one of --user U or --team T.")
-    _added(session, pipeline_ref, stage_ref, AssignOwner(user=user, team=team))
+    _added(session, AssignOwner(user=user, team=team))
 
 
 @automation_add.command("webhook")
-@_with_stage
 @click.argument("url")
 @pass_session
-def add_webhook(session: Session, pipeline_ref: str, stage_ref: str, url: str) -> None:
+def add_webhook(session: Session, url: str) -> None:
     """POST the ticket as JSON to URL (retried with back-off)."""
-    _added(session, pipeline_ref, stage_ref, _valid(lambda: Webhook(url=url)))
+    _added(session, _valid(lambda: Webhook(url=url)))
 
 
 def _valid(make: Any) -> Action:

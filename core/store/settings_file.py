@@ -17,7 +17,8 @@ from core.rules import check_settings
 from core.store.files import atomic_write
 
 HEADER = (
-    "# pipedesk settings: pipelines, stages, properties, users.\n"
+    "# pipedesk settings: pipelines, stages and their automation, properties, templates,\n"
+    "# mail, users (docs/automation.md has the automation schema).\n"
     "# Edit with care; pipedesk checks this file on load and refuses a broken one.\n"
 )
 
