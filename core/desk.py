@@ -467,13 +467,7 @@ class Desk:
 
     def set_close_date_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
         """T3 / A2: the per-pipeline close-date switch."""
-
-        def change(config: DeskConfig) -> Pipeline:
-            pipeline = find_pipeline(config, ref)
-            pipeline.automation.close_date = on
-            return pipeline
-
-        return self._change_settings(actor, "change automation", change)
+        return self._switch_automation(ref, actor, close_date=on)
 
     # -- stages ---------------------------------------------------------------
 
@@ -674,10 +668,12 @@ class Desk:
 
     def set_chat_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
         """A5: whether chat and messenger tickets run stage automation."""
+        return self._switch_automation(ref, actor, include_chat=on)
 
+    def _switch_automation(self, ref: str, actor: Actor, **switch: bool) -> Pipeline:
         def change(config: DeskConfig) -> Pipeline:
             pipeline = find_pipeline(config, ref)
-            pipeline.automation.include_chat = on
+            pipeline.automation = pipeline.automation.model_copy(update=switch)
             return pipeline
 
         return self._change_settings(actor, "change automation", change)

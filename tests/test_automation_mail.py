@@ -7,65 +7,23 @@ from __future__ import annotations
 import email
 import json
 import mailbox
-import socket
-import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from core_fixtures import ADMIN, MutableClock, new_ticket, reopen
+from mail_fixtures import Inbox, free_port
 
 from core import Desk
 from core.automation.actions import SendEmail, Webhook
 from core.automation.rounds import work_round
 from core.automation.templates import Template
 from core.mail.message import HeaderInjection, compose
-from core.mail.smtp import smtp_sender
 from core.model import SmtpSettings
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepted; it answers `refuse`
-    (an SMTP reply) to the first `refusals` messages."""
-
-    def __init__(self, refusals: int = 0, refuse: str = "451 4.3.0 Try again later") -> None:
-        self.received: list[EmailMessage] = []
-        self.refusals = refusals
-        self.refuse = refuse
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refusals > 0:
-            self.refusals -= 1
-            return self.refuse
-        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(parsed)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def _closing_email(desk: Desk, template: str = "Ticket closed") -> None:
@@ -163,8 +121,9 @@ def test_templates_cannot_reach_python_internals(desk: Desk) -> None:
 
 
 def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
-                                             smtp_server: tuple[Inbox, int]) -> None:
-    inbox, port = smtp_server
+                                             smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
+    port = settings.port
     _closing_email(desk)
     _use_smtp(desk, port)
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
@@ -181,8 +140,9 @@ def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
 
 
 def test_a_refusing_server_keeps_the_mail_and_it_goes_out_on_a_later_try(
-        desk: Desk, clock: MutableClock, smtp_server: tuple[Inbox, int]) -> None:
-    inbox, port = smtp_server
+        desk: Desk, clock: MutableClock, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
+    port = settings.port
     inbox.refusals = 2
     _closing_email(desk)
     _use_smtp(desk, port)
@@ -206,7 +166,7 @@ def test_a_refusing_server_keeps_the_mail_and_it_goes_out_on_a_later_try(
 
 def test_an_unreachable_server_is_a_logged_failure(desk: Desk) -> None:
     _closing_email(desk)
-    _use_smtp(desk, _free_port())
+    _use_smtp(desk, free_port())
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
     lines = work_round(desk)
     assert len(lines) == 1 and "cannot deliver" in lines[0]
@@ -214,8 +174,9 @@ def test_an_unreachable_server_is_a_logged_failure(desk: Desk) -> None:
 
 
 def test_two_processes_deliver_one_message_once(desk: Desk,
-                                                smtp_server: tuple[Inbox, int]) -> None:
-    inbox, port = smtp_server
+                                                smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
+    port = settings.port
     _closing_email(desk)
     _use_smtp(desk, port)
     for n in range(10):
@@ -231,45 +192,6 @@ def test_two_processes_deliver_one_message_once(desk: Desk,
     subjects = sorted(m["Subject"] for m in inbox.received)
     assert len(subjects) == 10 == len(set(subjects))
     assert _outbox(desk) == []
-
-
-def test_starttls_and_login_with_the_password_from_the_environment(tmp_path: Path) -> None:
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
-
-    def check(server: Any, session: Any, envelope: Any, mechanism: str,
-              data: Any) -> AuthResult:
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            b"desk", b"s3cret")
-        return AuthResult(success=ok)
-
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls,
-                            require_starttls=True, authenticator=check,
-                            auth_require_tls=True, auth_exclude_mechanism=["LOGIN"])
-    controller.start()
-    try:
-        settings = SmtpSettings(host="127.0.0.1", port=port, security="starttls", user="desk",
-                                password_env="DESK_SMTP_PASSWORD", from_="s@pipedesk.example")
-        client_tls = ssl.create_default_context(cafile=str(cert))
-        message = compose(sender="s@pipedesk.example", to="ada@example.com", subject="Hi",
-                          body="Hello", now=MutableClock().now)
-        missing = smtp_sender(settings, environ={}, ssl_context=client_tls)
-        with pytest.raises(Exception, match="DESK_SMTP_PASSWORD"):
-            missing(message)
-        send = smtp_sender(settings, environ={"DESK_SMTP_PASSWORD": "s3cret"},
-                           ssl_context=client_tls)
-        send(message)
-        assert [m["Subject"] for m in inbox.received] == ["Hi"]
-    finally:
-        controller.stop()
 
 
 class Hooks(BaseHTTPRequestHandler):

@@ -3,7 +3,6 @@ against a real aiosmtpd server on loopback."""
 
 from __future__ import annotations
 
-import email
 import mailbox
 import os
 import socket
@@ -13,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import policy
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from mail_fixtures import Inbox, free_port
 
 from core.errors import DeskError
 from core.mail.message import HeaderInjection, MailError, compose
@@ -32,47 +31,6 @@ from core.spool import Spool
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SENDER = "Pipedesk Support <support@pipedesk.example>"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it accepted; it answers `refuse`
-    to the first `refusals` messages."""
-
-    def __init__(self, refusals: int = 0, refuse: str = "451 4.3.0 Try again later") -> None:
-        self.received: list[EmailMessage] = []
-        self.refusals = refusals
-        self.refuse = refuse
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.refusals > 0:
-            self.refusals -= 1
-            return self.refuse
-        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(parsed)
-        return "250 OK"
-
-    @property
-    def subjects(self) -> list[str]:
-        return sorted(str(m["Subject"]) for m in self.received)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def server() -> Iterator[tuple[Inbox, SmtpSettings]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, SmtpSettings(host="127.0.0.1", port=port, security="none")
-    finally:
-        controller.stop()
 
 
 def _mail(subject: str = "Your request is closed [#7]", to: str = "ada@example.com",
@@ -89,8 +47,8 @@ def _files(outbox: Outbox) -> list[Path]:
 
 
 def test_a_composed_message_arrives_with_all_its_headers(
-        tmp_path: Path, server: tuple[Inbox, SmtpSettings]) -> None:
-    inbox, settings = server
+        tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
     outbox = Outbox(tmp_path / "outbox")
     outbox.put(compose(sender="Zoë at Pipedesk <support@pipedesk.example>",
                        to="Zoë Ünal <zoe@example.com>", subject="Grüße — your café order",
@@ -163,8 +121,8 @@ def test_the_outbox_is_a_maildir_any_mail_tool_can_read(tmp_path: Path) -> None:
 
 
 def test_a_refused_message_stays_with_the_reason_and_goes_after_the_back_off(
-        tmp_path: Path, server: tuple[Inbox, SmtpSettings]) -> None:
-    inbox, settings = server
+        tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
     inbox.refusals = 2
     outbox = Outbox(tmp_path / "outbox")
     outbox.put(_mail("Printer on fire"))
@@ -190,8 +148,8 @@ def test_a_refused_message_stays_with_the_reason_and_goes_after_the_back_off(
 
 
 def test_two_processes_never_send_one_message_twice(
-        tmp_path: Path, server: tuple[Inbox, SmtpSettings]) -> None:
-    inbox, settings = server
+        tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
     subjects = [f"Ticket {n}" for n in range(30)]
     for subject in subjects:
         Outbox(tmp_path / "outbox").put(_mail(subject))
@@ -253,8 +211,8 @@ def test_the_back_off_doubles_up_to_an_hour_and_the_job_is_never_dropped(
 
 
 def test_a_missing_password_variable_is_named_and_the_message_stays(
-        tmp_path: Path, server: tuple[Inbox, SmtpSettings]) -> None:
-    inbox, settings = server
+        tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
     settings = settings.model_copy(update={"user": "desk",
                                            "password_env": "DESK_SMTP_PASSWORD"})
     outbox = Outbox(tmp_path / "outbox")
@@ -270,7 +228,7 @@ def test_a_missing_password_variable_is_named_and_the_message_stays(
 
 
 def test_no_server_listening_is_a_one_line_reason(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     send = smtp_sender(SmtpSettings(host="127.0.0.1", port=port, security="none"))
     with pytest.raises(MailError) as failed:
         send(_mail())
@@ -291,8 +249,8 @@ def test_a_server_that_does_not_answer_is_given_up_after_the_timeout() -> None:
 
 
 def test_a_server_without_starttls_is_not_sent_to_in_the_clear(
-        server: tuple[Inbox, SmtpSettings]) -> None:
-    inbox, settings = server
+        smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    inbox, settings = smtp_server
     send = smtp_sender(settings.model_copy(update={"security": "starttls"}))
     with pytest.raises(MailError) as failed:
         send(_mail())
@@ -317,7 +275,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[Inbox, SmtpSettings, Path]]:
                           and (data.login, data.password) == (b"desk", b"s3cret"),
                           handled=False)
 
-    inbox, port = Inbox(), _free_port()
+    inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=server_tls,
                             require_starttls=True, authenticator=check)
     controller.start()

@@ -35,7 +35,7 @@ from core.model import Pipeline, Stage
 from core.present import when
 from tui.screens.action_dialog import ActionDialog
 from tui.screens.dialogs import DeskDialog, LabelPrompt, MessageDialog
-from tui.screens.table_screen import TableScreen
+from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 
@@ -53,12 +53,7 @@ class AutomateScreen(TableScreen[None]):
         Binding("z", "switch_chat", "Chat", show=False, id="automate.chat"),
         Binding("K", "move(-1)", "Move up", show=False, id="automate.move_up"),
         Binding("J", "move(1)", "Move down", show=False, id="automate.move_down"),
-        Binding("j", "cursor(1)", "Next", show=False, id="automate.next"),
-        Binding("k", "cursor(-1)", "Previous", show=False, id="automate.previous"),
-        Binding("home,g", "cursor(-100000)", "First", show=False, priority=True,
-                id="automate.first"),
-        Binding("end,G", "cursor(100000)", "Last", show=False, priority=True,
-                id="automate.last"),
+        *cursor_bindings("automate"),
         Binding("enter", "edit", "Edit", show=False, priority=True, id="automate.open"),
     ]
     DEFAULT_CSS = """

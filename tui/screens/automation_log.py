@@ -13,7 +13,7 @@ from core import Actor, Desk
 from core.automation.log import LogItem
 from core.events import AutomationRan, Notice
 from core.present import when
-from tui.screens.table_screen import TableScreen
+from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 # A failure stands out without colour too: the word is in capitals.
@@ -26,11 +26,7 @@ class AutomationLogScreen(TableScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="log.back"),
         Binding("enter", "open", "Open ticket", priority=True, id="log.open"),
-        Binding("j", "cursor(1)", "Next", show=False, id="log.next"),
-        Binding("k", "cursor(-1)", "Previous", show=False, id="log.previous"),
-        Binding("home,g", "cursor(-100000)", "First", show=False, priority=True,
-                id="log.first"),
-        Binding("end,G", "cursor(100000)", "Last", show=False, priority=True, id="log.last"),
+        *cursor_bindings("log"),
     ]
     DEFAULT_CSS = """
     AutomationLogScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
@@ -90,14 +86,8 @@ class AutomationLogScreen(TableScreen[None]):
 
     def action_open(self) -> None:
         item = self._current()
-        if item is None:
-            return
-        if item.ticket not in self.desk.state.tickets:
-            self.app.notify(f"Ticket #{item.ticket} has been deleted.", severity="warning")
-            return
-        from tui.screens.ticket_detail import TicketDetailScreen
-
-        self.app.push_screen(TicketDetailScreen(self.desk, self.actor, item.ticket))
+        if item is not None:
+            self.open_ticket(item.ticket)
 
     def action_back(self) -> None:
         self.dismiss(None)

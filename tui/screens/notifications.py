@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Static
 from core import Actor, Desk
 from core.events import Notice
 from core.present import when
-from tui.screens.table_screen import TableScreen
+from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 
@@ -22,12 +22,7 @@ class NotificationsScreen(TableScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back", id="notifications.back"),
         Binding("enter", "open", "Open ticket", priority=True, id="notifications.open"),
-        Binding("j", "cursor(1)", "Next", show=False, id="notifications.next"),
-        Binding("k", "cursor(-1)", "Previous", show=False, id="notifications.previous"),
-        Binding("home,g", "cursor(-100000)", "First", show=False, priority=True,
-                id="notifications.first"),
-        Binding("end,G", "cursor(100000)", "Last", show=False, priority=True,
-                id="notifications.last"),
+        *cursor_bindings("notifications"),
     ]
     DEFAULT_CSS = """
     NotificationsScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
@@ -82,14 +77,8 @@ class NotificationsScreen(TableScreen[None]):
     def action_open(self) -> None:
         key = self.highlighted
         found = next((n for n in self.desk.notifications(self.actor) if str(n.id) == key), None)
-        if found is None or found.ticket is None:
-            return
-        if found.ticket not in self.desk.state.tickets:
-            self.app.notify(f"Ticket #{found.ticket} has been deleted.", severity="warning")
-            return
-        from tui.screens.ticket_detail import TicketDetailScreen
-
-        self.app.push_screen(TicketDetailScreen(self.desk, self.actor, found.ticket))
+        if found is not None and found.ticket is not None:
+            self.open_ticket(found.ticket)
 
     def action_back(self) -> None:
         self.dismiss(None)

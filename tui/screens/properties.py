@@ -22,7 +22,7 @@ from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import PropertyDef, PropertyType
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
-from tui.screens.table_screen import TableScreen
+from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 HEADERS = ("Name", "Label", "Type", "Kind", "Options")
@@ -49,13 +49,7 @@ class PropertiesScreen(TableScreen[None]):
         Binding("d", "archive", "Archive", id="properties.archive"),
         Binding("A", "toggle_archived", "Archived", id="properties.archived"),
         Binding("escape", "back", "Back", id="properties.back"),
-        Binding("j", "cursor(1)", "Next", show=False, id="properties.next"),
-        Binding("k", "cursor(-1)", "Previous", show=False, id="properties.previous"),
-        # priority: the table keeps Home / End for sideways scrolling.
-        Binding("home,g", "cursor(-1000)", "First", show=False, priority=True,
-                id="properties.first"),
-        Binding("end,G", "cursor(1000)", "Last", show=False, priority=True,
-                id="properties.last"),
+        *cursor_bindings("properties"),
         # priority: the table would take Enter for itself.
         Binding("enter", "edit", "Edit", show=False, priority=True, id="properties.open"),
     ]

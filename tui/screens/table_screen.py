@@ -12,13 +12,28 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable
 
-from core import Actor, Desk
+from core import Actor, Desk, DeskError
 from core.events import Notice
 
 ResultT = TypeVar("ResultT")
+
+
+def cursor_bindings(screen: str) -> list[Binding]:
+    """j k, and g G / Home End, over a table screen's rows; `screen` names
+    the binding ids ("properties.next" …). Home / End are priority bindings:
+    the table would keep them for scrolling sideways."""
+    return [
+        Binding("j", "cursor(1)", "Next", show=False, id=f"{screen}.next"),
+        Binding("k", "cursor(-1)", "Previous", show=False, id=f"{screen}.previous"),
+        Binding("home,g", "cursor(-1000000)", "First", show=False, priority=True,
+                id=f"{screen}.first"),
+        Binding("end,G", "cursor(1000000)", "Last", show=False, priority=True,
+                id=f"{screen}.last"),
+    ]
 
 
 class TableScreen(Screen[ResultT]):
@@ -67,6 +82,18 @@ class TableScreen(Screen[ResultT]):
         if table.row_count == 0:
             return None
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def open_ticket(self, ticket_id: str) -> None:
+        """The ticket's detail screen; a ticket deleted (or out of sight)
+        since the row was made is said so instead."""
+        try:
+            self.desk.ticket(ticket_id, self.actor)
+        except DeskError as err:
+            self.app.notify(err.message, severity="warning")
+            return
+        from tui.screens.ticket_detail import TicketDetailScreen
+
+        self.app.push_screen(TicketDetailScreen(self.desk, self.actor, ticket_id))
 
     def action_cursor(self, step: int) -> None:
         table = self.table

@@ -15,7 +15,7 @@ from core import Actor, Desk, DeskError
 from core.automation.templates import PLACEHOLDERS, Template
 from core.events import Notice
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
-from tui.screens.table_screen import TableScreen
+from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 
@@ -27,12 +27,7 @@ class TemplatesScreen(TableScreen[None]):
         Binding("e", "edit", "Edit", id="templates.edit"),
         Binding("d", "delete", "Delete", id="templates.delete"),
         Binding("enter", "edit", "Edit", show=False, priority=True, id="templates.open"),
-        Binding("j", "cursor(1)", "Next", show=False, id="templates.next"),
-        Binding("k", "cursor(-1)", "Previous", show=False, id="templates.previous"),
-        Binding("home,g", "cursor(-1000)", "First", show=False, priority=True,
-                id="templates.first"),
-        Binding("end,G", "cursor(1000)", "Last", show=False, priority=True,
-                id="templates.last"),
+        *cursor_bindings("templates"),
     ]
     DEFAULT_CSS = """
     TemplatesScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }

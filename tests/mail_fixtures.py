@@ -1,0 +1,58 @@
+"""A real SMTP server on loopback (aiosmtpd) for the mail tests: `Inbox`
+keeps what it accepted and can refuse first; the `smtp_server` fixture runs
+one on a free port and gives its inbox and the settings to reach it."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email import policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from core.model import SmtpSettings
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it accepted; it answers `refuse`
+    to the first `refusals` messages."""
+
+    def __init__(self, refusals: int = 0, refuse: str = "451 4.3.0 Try again later") -> None:
+        self.received: list[EmailMessage] = []
+        self.refusals = refusals
+        self.refuse = refuse
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.refusals > 0:
+            self.refusals -= 1
+            return self.refuse
+        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(parsed)
+        return "250 OK"
+
+    @property
+    def subjects(self) -> list[str]:
+        return sorted(str(m["Subject"]) for m in self.received)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, SmtpSettings]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, SmtpSettings(host="127.0.0.1", port=port, security="none")
+    finally:
+        controller.stop()
