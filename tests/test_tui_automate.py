@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mail_fixtures import Inbox
 from textual.app import App
 
 from core import LOCAL_ADMIN, Desk
 from core.access import Actor
 from core.automation.actions import Branch, Comment, Delay, Notify, SendEmail, SetProperty
 from core.clock import fixed_clock
-from core.model import User
+from core.model import SmtpSettings, User
 from tui.app import PipedeskApp
 from tui.screens.action_dialog import ActionDialog
 from tui.screens.automate import AutomateScreen, DeleteActionDialog
@@ -104,6 +105,44 @@ async def test_done_when_closing_a_ticket_on_the_board_emails_the_contact(desk: 
         for header in ("Message-ID", "Date", "From", "Auto-Submitted"):
             assert sent[header], header
         assert desk.ticket(ticket.id, A).stage == "4"
+
+
+@pytest.mark.anyio
+async def test_done_when_with_smtp_the_email_reaches_the_server_within_a_second(
+        desk: Desk, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    """The same with `[mail.smtp]` set: the app hands the message to a real
+    SMTP server on loopback, and the outbox is empty again."""
+    inbox, settings = smtp_server
+    config = desk.config.model_copy(deep=True)
+    config.mail.smtp = settings.model_copy(update={"from_": "support@pipedesk.example"})
+    with desk._writing():
+        desk._store.save_settings(config)
+        desk.config = config
+    desk.add_contact("ada@example.com", A, name="Ada Lovelace")
+    desk.add_action("0", "Closed", SendEmail(template="Ticket closed"), A)
+    ticket = desk.create_ticket(A, "0", "Waiting on us", "Printer on fire",
+                                contact="ada@example.com")
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l", "l")
+        await settle(pilot)
+        started = time.monotonic()
+        await pilot.press("greater_than_sign")
+        while not inbox.received and time.monotonic() - started < 1:
+            await pilot.pause(0.05)
+        assert desk.ticket(ticket.id, A).stage == "4"
+        assert time.monotonic() - started < 1
+        [got] = inbox.received
+        assert (got["To"], got["From"]) == ("Ada Lovelace <ada@example.com>",
+                                            "support@pipedesk.example")
+        assert got["Auto-Submitted"] == "auto-generated"
+        for _ in range(100):  # the log entry follows the delivery
+            if any(i.result == "delivered" for i in desk.automation_log(A)):
+                break
+            await pilot.pause(0.05)
+        assert [i.result for i in desk.automation_log(A)] == ["delivered", "queued"]
+        assert outbox(desk) == []
 
 
 @pytest.mark.anyio
