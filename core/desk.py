@@ -10,6 +10,7 @@ rule leaves nothing half-done.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
     from core.automation.engine import Engine
 
 R = TypeVar("R")
+_COURIER_MADE = threading.Lock()
 
 
 def _resume(step: StepDelayed, engine: Engine) -> None:
@@ -871,12 +873,15 @@ class Desk:
         self.courier().queue_webhook(url, payload, trace)
 
     def courier(self) -> Courier:
-        """Mail and webhooks on their way out of this data dir."""
-        if self._courier is None:
-            from core.automation.courier import Courier
+        """Mail and webhooks on their way out of this data dir. The TUI
+        delivers from a thread: one courier must serve both, since what
+        automation stages is committed on the object that staged it."""
+        with _COURIER_MADE:
+            if self._courier is None:
+                from core.automation.courier import Courier
 
-            self._courier = Courier(self.data_dir)
-        return self._courier
+                self._courier = Courier(self.data_dir)
+            return self._courier
 
     def run_due_steps(self) -> int:
         """Run the delayed steps (A4c) whose time has come: each once, in
