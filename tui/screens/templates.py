@@ -30,7 +30,8 @@ class TemplatesScreen(TableScreen[None]):
         *cursor_bindings("templates"),
     ]
     DEFAULT_CSS = """
-    TemplatesScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
+    TemplatesScreen .screen-title { height: 1; padding: 0 1; text-style: bold;
+                                    text-wrap: nowrap; text-overflow: ellipsis; }
     TemplatesScreen #template-preview { height: 1fr; padding: 0 1;
                                         border-top: solid $primary; }
     TemplatesScreen #templates-table { height: auto; max-height: 10; }
@@ -38,8 +39,8 @@ class TemplatesScreen(TableScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield UnreadBadge(self.desk, self.actor)
-        yield Static(Content("Email templates · transactional ones go to every contact, "
-                             "others only to marketing contacts"), classes="screen-title")
+        yield Static(Content("Email templates · transactional: to every contact; "
+                             "others: to marketing contacts only"), classes="screen-title")
         table = DataTable[Text](cursor_type="row", id="templates-table", classes="desk-table")
         table.add_columns("Name", "Transactional", "Subject")
         yield table
@@ -59,8 +60,11 @@ class TemplatesScreen(TableScreen[None]):
         table.clear()
         for t in self.desk.config.templates:
             name = f"{t.name} (built-in)" if t.builtin else t.name
-            table.add_row(Text(name), Text("yes" if t.transactional else "no"),
-                          Text(t.subject), key=t.name)
+            # The subject is cut to the screen: the preview below shows it whole.
+            subject = Text(t.subject)
+            subject.truncate(max(10, self.app.size.width - 46), overflow="ellipsis")
+            table.add_row(Text(name), Text("yes" if t.transactional else "no"), subject,
+                          key=t.name)
         names = [t.name for t in self.desk.config.templates]
         if select in names:
             table.move_cursor(row=names.index(select), animate=False)
@@ -121,6 +125,9 @@ class TemplateDialog(DeskDialog[str | None]):
     ]
     DEFAULT_CSS = """
     TemplateDialog > .dialog { width: 76; }
+    TemplateDialog .field { height: 1; margin-bottom: 1; }
+    TemplateDialog .field-label { width: 9; text-style: bold; }
+    TemplateDialog .field Input { width: 1fr; background: $boost; }
     TemplateDialog TextArea { height: 8; }
     TemplateDialog .dialog-hint { margin-top: 0; }
     """
@@ -136,18 +143,21 @@ class TemplateDialog(DeskDialog[str | None]):
         title = f"Template '{t.name}'" if t else "New template"
         with Vertical(classes="dialog"):
             yield self.title_line(title)
-            yield Input(value=t.name if t else "", placeholder="Name", id="template-name",
-                        disabled=bool(t and t.builtin), compact=True)
-            yield Input(value=t.subject if t else "", placeholder="Subject",
-                        id="template-subject", compact=True)
+            with Horizontal(classes="field"):
+                yield Static("Name", classes="field-label")
+                yield Input(value=t.name if t else "", placeholder="what actions call it",
+                            id="template-name", disabled=bool(t and t.builtin), compact=True)
+            with Horizontal(classes="field"):
+                yield Static("Subject", classes="field-label")
+                yield Input(value=t.subject if t else "", id="template-subject", compact=True)
             yield TextArea(t.body if t else "", id="template-body", show_line_numbers=False)
             yield Checkbox("Transactional (sent to every contact)",
                            value=t.transactional if t else True, id="template-transactional",
                            compact=True)
             yield self.error_line()
-            yield self.hint_line("Placeholders: {{ " + " }}, {{ ".join(PLACEHOLDERS[:4])
-                                 + " }}, {{ contact.name }} … · Tab next · Ctrl+S or Save "
-                                 "saves · Esc cancels")
+            yield self.hint_line("{{ ticket.subject }}, {{ contact.name }} … "
+                                 f"({len(PLACEHOLDERS)} placeholders: docs/automation.md) · "
+                                 "Tab next · Ctrl+S saves · Esc cancels")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="template-save", compact=True)
                 yield Button("Cancel", id="template-cancel", compact=True)
