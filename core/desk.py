@@ -686,12 +686,12 @@ class Desk:
 
         def change(config: DeskConfig) -> ActionPath:
             pipeline, stage = self._automated_stage(config, pipeline_ref, stage_ref)
-            self._check_action(pipeline, action)
+            checked = self._check_action(pipeline, action)
             if at is None:
-                stage.actions.append(action)
+                stage.actions.append(checked)
                 return (len(stage.actions) - 1,)
             holder, index = _action_slot(stage, at, insert=True)
-            holder.insert(index, action)
+            holder.insert(index, checked)
             return at
 
         return self._change_settings(actor, "change automation", change)
@@ -703,9 +703,9 @@ class Desk:
         def change(config: DeskConfig) -> Action:
             pipeline, stage = self._automated_stage(config, pipeline_ref, stage_ref)
             holder, index = _action_slot(stage, path)
-            self._check_action(pipeline, action)
+            checked = self._check_action(pipeline, action)
             old = holder[index]
-            kept = action.model_copy(update={"comments": old.comments})
+            kept = checked.model_copy(update={"comments": old.comments})
             if isinstance(old, Branch) and isinstance(kept, Branch) and not (
                     kept.then or kept.otherwise):
                 kept = kept.model_copy(update={"then": old.then, "otherwise": old.otherwise})
@@ -807,9 +807,15 @@ class Desk:
                          stage_ref: str) -> tuple[Pipeline, Stage]:
         return find_stage(config, stage_ref, find_pipeline(config, pipeline_ref))
 
-    def _check_action(self, pipeline: Pipeline, action: Action) -> None:
-        """Refuse an action that names what the desk does not have."""
+    def _check_action(self, pipeline: Pipeline, action: Action) -> Action:
+        """Refuse an action that names what the desk does not have; return it
+        with the stage it moves tickets to named by id, so that renaming
+        that stage (S3) keeps the action working."""
+        action = action.model_copy(deep=True)
         for _, one in walk([action]):
+            if isinstance(one, SetProperty) and one.property == "stage":
+                one.value = find_stage(self.config, one.value, pipeline)[1].id
+                continue
             match one:
                 case SendEmail(template=name) if self.config.template(name) is None:
                     known = ", ".join(t.name for t in self.config.templates)
@@ -819,8 +825,6 @@ class Desk:
                         coerce(self.property("owner"), user, self.config)
                     if team is not None:
                         coerce(self.property("team"), team, self.config)
-                case SetProperty(property="stage", value=value):
-                    find_stage(self.config, value, pipeline)
                 case SetProperty(property=name, value=value):
                     prop = self.property(name)
                     if prop.read_only:
@@ -828,6 +832,7 @@ class Desk:
                     coerce(prop, value, self.config)
                 case Branch(property=name):
                     self.property(name)
+        return action
 
     # -- automation at work (the engine calls these) --------------------------------
 

@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.automation.actions import (
+    Action,
+    AssignOwner,
+    Branch,
+    Delay,
+    Notify,
+    SendEmail,
+    SetProperty,
+    Webhook,
+)
 from core.clock import parse_instant
 from core.model import DeskConfig
 from core.properties import BUILTIN_PROPERTIES
@@ -94,3 +104,36 @@ def _user_name(config: DeskConfig, user_id: str | None) -> str:
     if user_id is None:
         return ""
     return next((u.name for u in config.users if u.id == user_id), user_id)
+
+
+# -- actions (A4) ----------------------------------------------------------------
+
+_OPS = {"equals": "is", "not-equals": "is not", "is-empty": "is empty",
+        "is-not-empty": "is not empty", "greater-than": ">", "less-than": "<",
+        "contains": "contains"}
+
+
+def say_action(config: DeskConfig, action: Action) -> str:
+    """An action in one line, as the Automate tab and `automation list`
+    show it."""
+    match action:
+        case SendEmail(template=name):
+            return f"Send email: {name}"
+        case Notify(user=user, team=team, message=message):
+            who = f"user {user}" if user else f"team {team}" if team else "the owner"
+            return f"Notify {who}" + (f": {message}" if message else "")
+        case Delay(duration=duration):
+            return f"Delay {duration}"
+        case Branch(property=name, op=op, value=value):
+            said = _OPS[op]
+            tail = "" if op in ("is-empty", "is-not-empty") else f" {value!r}"
+            return f"If {name} {said}{tail}"
+        case SetProperty(property=name, value=value):
+            if name == "stage":
+                return f"Move to stage {say_value(config, 'stage', value) or value}"
+            return f"Set {name} = {value}" if value else f"Clear {name}"
+        case AssignOwner(user=user, team=team):
+            return f"Assign owner {user}" if user else f"Assign owner: round-robin over {team}"
+        case Webhook(url=url):
+            return f"Call webhook {url}"
+    return action.kind

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from core.automation.actions import Path, SetProperty, path_text, walk
 from core.errors import DeskError
 from core.events import Changes
 from core.finding import find_stage
@@ -188,8 +189,13 @@ def _delete(draft: DeskConfig, result: StageEditResult, stage: Stage, move_to: s
         raise DeskError(f"Stage '{stage.label}' holds {len(held)} "
                         f"ticket{'' if len(held) == 1 else 's'}; pick a stage of "
                         f"'{pipeline.label}' to move them to.")
-    # S6 also refuses while an email trigger (A3) targets the stage;
-    # triggers arrive with the automation issue and are checked here.
+    # S6 also refuses while an email trigger (A3) targets the stage (the
+    # triggers arrive with the email-in work, and are checked here then);
+    # an action moving tickets into it (A4) is refused the same way, so no
+    # automation is left pointing nowhere.
+    for holder, path in actions_moving_into(draft, stage):
+        raise DeskError(f"Action {path_text(path)} of stage '{holder.label}' moves tickets "
+                        f"into '{stage.label}'; change or remove that action first.")
     if target is not None:
         for ticket in held:
             # T3 needs the state of the stage the ticket leaves, which the
@@ -258,3 +264,18 @@ def move_to_position(items: list[T], item: T, position: int, what: str) -> None:
                         f"(1 to {len(items)}).")
     items.remove(item)
     items.insert(position - 1, item)
+
+
+def actions_moving_into(config: DeskConfig, stage: Stage) -> list[tuple[Stage, Path]]:
+    """The stages whose actions move tickets into `stage`, and where. Actions
+    added through pipedesk name the stage by id; one written by hand in
+    desk.toml may name it by label."""
+    names = {stage.id, stage.label.casefold()}
+    found = []
+    for pipeline in config.pipelines:
+        for holder in pipeline.stages:
+            for path, action in walk(holder.actions):
+                if isinstance(action, SetProperty) and action.property == "stage" \
+                        and action.value.strip().casefold() in names:
+                    found.append((holder, path))
+    return found

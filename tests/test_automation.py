@@ -304,3 +304,32 @@ def test_automation_lives_in_desk_toml_as_readable_tables(desk: Desk) -> None:
                                               "duration": "1d 4h"}
     assert reopen(desk).config.pipelines[0].stages[2].actions == [branch]
     assert parse_path("1.else.1") == (0, "else", 0)
+
+
+def test_a_move_action_follows_its_stage_through_a_rename(desk: Desk) -> None:
+    """The action names the stage by id (given by label), so S3 keeps it working."""
+    desk.add_action("0", "Waiting on us", SetProperty(property="stage", value="closed"), ADMIN)
+    assert desk.config.pipelines[0].stages[2].actions[0] == SetProperty(property="stage",
+                                                                        value="4")
+    desk.rename_stage("4", "Done", ADMIN)
+    from core.present import say_action
+
+    assert say_action(desk.config, desk.config.pipelines[0].stages[2].actions[0]) == \
+        "Move to stage Done"
+    ticket = new_ticket(desk)
+    desk.move_ticket(ticket.id, "Waiting on us", ADMIN)
+    assert desk.ticket(ticket.id, ADMIN).stage == "4"
+
+
+def test_s6_refuses_deleting_a_stage_an_action_moves_tickets_into(desk: Desk) -> None:
+    desk.add_stage("0", "Escalated", "open", ADMIN)
+    desk.add_action("0", "Waiting on us", Delay(duration="1d"), ADMIN)
+    desk.add_action("0", "Waiting on us", SetProperty(property="stage", value="Escalated"),
+                    ADMIN)
+    with refusal("Action 2 of stage 'Waiting on us' moves tickets into 'Escalated'",
+                 "change or remove that action first"):
+        desk.delete_stage("Escalated", ADMIN)
+    assert [s.label for s in desk.config.pipelines[0].stages][-1] == "Escalated"
+    desk.remove_action("0", "Waiting on us", (1,), ADMIN)
+    desk.delete_stage("Escalated", ADMIN)
+    assert "Escalated" not in [s.label for s in desk.config.pipelines[0].stages]

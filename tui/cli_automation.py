@@ -18,14 +18,13 @@ from core.automation.actions import (
     SendEmail,
     SetProperty,
     Webhook,
-    describe,
     parse_path,
     path_text,
     walk,
 )
 from core.automation.rounds import work_round
 from core.model import Pipeline
-from core.present import when
+from core.present import say_action, when
 from tui.cli import ACTOR, Session, cli, emit_json, json_option, pass_session, table
 
 
@@ -55,7 +54,8 @@ def automation_data(p: Pipeline) -> dict[str, Any]:
 @pass_session
 def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
     """A pipeline's switches and each stage's actions, numbered."""
-    p = session.desk.pipeline(pipeline_ref, ACTOR)
+    desk = session.desk
+    p = desk.pipeline(pipeline_ref, ACTOR)
     if as_json:
         emit_json(automation_data(p))
         return
@@ -68,7 +68,7 @@ def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
         for path, action in walk(s.actions):
             indent = "  " * (len(path) // 2 + 1)
             arm = f"{path[-2]}: " if len(path) > 1 else ""
-            click.echo(f"{indent}{arm}{path_text(path)}. {describe(action)}")
+            click.echo(f"{indent}{arm}{path_text(path)}. {say_action(desk.config, action)}")
             for c in action.comments:
                 click.echo(f"{indent}    \u201c{c.text}\u201d \u2014 {c.author}, {when(c.at)}")
 
@@ -92,7 +92,8 @@ def _added(session: Session, action: Action) -> None:
     desk = session.desk
     path = desk.add_action(pipeline_ref, stage_ref, action, ACTOR)
     _, stage = desk.stage(stage_ref, ACTOR, within=pipeline_ref)
-    click.echo(f"Added to '{stage.label}' as action {path_text(path)}: {describe(action)}.")
+    said = say_action(desk.config, action)
+    click.echo(f"Added to '{stage.label}' as action {path_text(path)}: {said}.")
 
 
 _stage_args = [click.argument("pipeline_ref", metavar="P"),
@@ -199,7 +200,7 @@ def automation_remove(session: Session, pipeline_ref: str, stage_ref: str, posit
     removed = session.desk.remove_action(pipeline_ref, stage_ref, _path(position), ACTOR,
                                          and_after)
     for action in removed:
-        click.echo(f"Removed: {describe(action)}.")
+        click.echo(f"Removed: {say_action(session.desk.config, action)}.")
 
 
 @automation.command("comment")

@@ -197,35 +197,3 @@ def parse_duration(text: str) -> timedelta:
     if seconds <= 0:
         raise ValueError(f"a delay of {text!r} does not wait; give a duration above zero")
     return timedelta(seconds=seconds)
-
-
-# -- saying an action for people ------------------------------------------------
-
-_OPS = {"equals": "is", "not-equals": "is not", "is-empty": "is empty",
-        "is-not-empty": "is not empty", "greater-than": ">", "less-than": "<",
-        "contains": "contains"}
-
-
-def describe(action: Action) -> str:
-    """One line, as the Automate tab and `automation list` show an action."""
-    match action:
-        case SendEmail(template=name):
-            return f"Send email: {name}"
-        case Notify(user=user, team=team, message=message):
-            who = f"user {user}" if user else f"team {team}" if team else "the owner"
-            return f"Notify {who}" + (f": {message}" if message else "")
-        case Delay(duration=duration):
-            return f"Delay {duration}"
-        case Branch(property=name, op=op, value=value):
-            said = _OPS[op]
-            tail = "" if op in ("is-empty", "is-not-empty") else f" {value!r}"
-            return f"If {name} {said}{tail}"
-        case SetProperty(property=name, value=value):
-            if name == "stage":
-                return f"Move to stage {value}"
-            return f"Set {name} = {value}" if value else f"Clear {name}"
-        case AssignOwner(user=user, team=team):
-            return f"Assign owner {user}" if user else f"Assign owner: round-robin over {team}"
-        case Webhook(url=url):
-            return f"Call webhook {url}"
-    return action.kind

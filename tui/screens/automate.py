@@ -25,14 +25,13 @@ from core.automation.actions import (
     Branch,
     Path,
     arm_at,
-    describe,
     parse_path,
     path_text,
     sequence_at,
 )
 from core.events import Notice
 from core.model import Pipeline, Stage
-from core.present import when
+from core.present import say_action, when
 from tui.screens.action_dialog import ActionDialog
 from tui.screens.dialogs import DeskDialog, LabelPrompt, MessageDialog
 from tui.screens.table_screen import TableScreen, cursor_bindings
@@ -133,7 +132,8 @@ class AutomateScreen(TableScreen[None]):
         for n, action in enumerate(actions):
             path = (*base, n)
             comments = f"{len(action.comments)} \u270e" if action.comments else ""
-            table.add_row(Text(f"{indent}{n + 1}. {describe(action)}"), Text(comments),
+            said = say_action(self.desk.config, action)
+            table.add_row(Text(f"{indent}{n + 1}. {said}"), Text(comments),
                           key=f"action:{stage.id}:{path_text(path)}")
             if isinstance(action, Branch):
                 for side, arm in (("then", action.then), ("else", action.otherwise)):
@@ -261,7 +261,8 @@ class AutomateScreen(TableScreen[None]):
 
         holder, index = sequence_at(stage.actions, path)
         after = len(holder) - index - 1
-        self.app.push_screen(DeleteActionDialog(describe(action), after), chosen)
+        said = say_action(self.desk.config, action)
+        self.app.push_screen(DeleteActionDialog(said, after), chosen)
 
     def action_move(self, offset: int) -> None:
         found = self._action()
@@ -285,7 +286,8 @@ class AutomateScreen(TableScreen[None]):
             self.desk.comment_action(self.pipeline_id, stage.id, path, text, self.actor)
             return text
 
-        self.app.push_screen(LabelPrompt(f"Comment on: {describe(action)}", act))
+        said = say_action(self.desk.config, action)
+        self.app.push_screen(LabelPrompt(f"Comment on: {said}", act))
 
     def action_switch_close_date(self) -> None:
         self._switch(lambda on: self.desk.set_close_date_rule(self.pipeline_id, on,
