@@ -29,6 +29,7 @@ from core.automation.actions import (
     Notify,
     SendEmail,
     SetProperty,
+    path_text,
     sequence_at,
     walk,
 )
@@ -647,6 +648,11 @@ class Desk:
                     if any(sp.name == name for sp in stage.properties):
                         raise DeskError(f"Stage '{stage.label}' of '{pipeline.label}' asks for "
                                         f"'{name}'; remove it from the stage first.")
+                    for path, action in walk(stage.actions):
+                        if isinstance(action, Branch | SetProperty) and action.property == name:
+                            raise DeskError(
+                                f"Action {path_text(path)} of stage '{stage.label}' uses "
+                                f"'{name}'; change or remove that action first.")
             prop.archived = True
             return prop
 
@@ -1200,8 +1206,6 @@ def _action_slot(stage: Stage, path: ActionPath,
     try:
         return sequence_at(stage.actions, path, insert)
     except (IndexError, ValueError):
-        from core.automation.actions import path_text
-
         raise DeskError(f"Stage '{stage.label}' has no action {path_text(path)}.") from None
 
 

@@ -333,3 +333,11 @@ def test_s6_refuses_deleting_a_stage_an_action_moves_tickets_into(desk: Desk) ->
     desk.remove_action("0", "Waiting on us", (1,), ADMIN)
     desk.delete_stage("Escalated", ADMIN)
     assert "Escalated" not in [s.label for s in desk.config.pipelines[0].stages]
+
+
+def test_a_property_an_action_uses_cannot_be_archived(desk: Desk) -> None:
+    desk.create_property("plan", "choice", ADMIN, options=["Gold", "Free"])
+    desk.add_action("0", "New", Branch(property="plan", value="Gold",
+                                       then=[Notify(owner=True)]), ADMIN)
+    with refusal("Action 1 of stage 'New' uses 'plan'"):
+        desk.archive_property("plan", ADMIN)
