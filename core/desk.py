@@ -235,7 +235,9 @@ class Desk:
             self._pending.append(Notice(entries=entries))
         for entry in entries:
             self.state.apply(entry)
-        self._fresh.extend(entries)
+            # Only what can bring a ticket into a stage goes on to automation.
+            if isinstance(entry.event, TicketCreated | TicketChanged | StagesEdited):
+                self._fresh.append(entry)
         return entries
 
     def _automate(self, start: Callable[[Engine], None] | None = None, depth: int = 0) -> None:
