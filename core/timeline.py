@@ -60,12 +60,13 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
                 items.append(TimelineItem(entry.at, entry.actor,
                                           f"Moved: stage '{label}' was deleted",
                                           _said(config, changes, deleted)))
-            case AutomationRan(ticket=tid, steps=steps) if tid == ticket_id:
+            case AutomationRan(ticket=tid, steps=steps) as run if tid == ticket_id:
                 # A6: each action run, on the ticket's own timeline.
                 for step in steps:
-                    detail = f": {step.detail}" if step.detail else ""
+                    detail = f" — {step.detail}" if step.detail else ""
                     items.append(TimelineItem(entry.at, entry.actor,
-                                              f"Automation {step.action} {step.kind} "
+                                              f"Action {step.action} ({step.kind}) in "
+                                              f"{_stage(config, run.stage)}: "
                                               f"{step.result}{detail}"))
             case TicketDeleted(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Deleted"))

@@ -46,7 +46,8 @@ def test_set_property_runs_when_a_ticket_is_created_in_the_stage(desk: Desk) -> 
     edit = next(t for t in timeline if t.what == "Edited")
     assert edit.actor == "automation:engine"  # T7: who changed it
     assert edit.changes == (("Priority", "(empty)", "High"),)
-    assert any("Automation 1 set-property done" in t.what for t in timeline)
+    assert "Action 1 (set-property) in New: done — priority set to 'high'" in [
+        t.what for t in timeline]
     assert _log(desk) == [("set-property", "done", "priority set to 'high'")]
 
 
