@@ -937,7 +937,7 @@ class Desk:
 
     def unread_count(self, actor: Actor) -> int:
         user = access.user_of(self.config, actor)
-        return len(self.state.unread(user.id)) if user else 0
+        return self.state.unread_counts.get(user.id, 0) if user else 0
 
     def is_unread(self, notification: Notification, actor: Actor) -> bool:
         return notification.id > self.state.read_upto.get(actor.id, 0)

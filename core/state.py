@@ -43,6 +43,9 @@ class DeskState:
         # A4b: notifications by entry number, and how far each user has read.
         self.notifications: dict[int, Notification] = {}
         self.read_upto: dict[str, int] = {}
+        # Unread notifications per user, kept as entries come: the unread
+        # badge asks on every change, and a busy desk holds many.
+        self.unread_counts: dict[str, int] = {}
         # A4c: delays waiting for their time, by entry number.
         self.delayed: dict[int, Delayed] = {}
         # Round-robin owner assignment: how many turns each team has given.
@@ -64,6 +67,8 @@ class DeskState:
                 self.notifications[entry.seq] = Notification(
                     id=entry.seq, at=entry.at, actor=entry.actor, users=users, text=text,
                     ticket=tid)
+                for user in users:
+                    self.unread_counts[user] = self.unread_counts.get(user, 0) + 1
             case TicketDeleted(ticket=tid):
                 self.tickets.pop(tid, None)
             case StagesEdited(moved=moved):
@@ -73,11 +78,20 @@ class DeskState:
                 self.contacts[contact.email.casefold()] = contact
             case NotificationsRead(user=user, upto=upto):
                 self.read_upto[user] = max(self.read_upto.get(user, 0), upto)
+                self.unread_counts[user] = len(self.unread(user))
             case StepDelayed() as step:
                 self.delayed[entry.seq] = Delayed(id=entry.seq, step=step)
             case StepResumed(step=step_id):
                 self.delayed.pop(step_id, None)
         self.seq = entry.seq
+
+    def count_unread(self) -> None:
+        """Work out every user's unread count afresh (after loading a snapshot)."""
+        self.unread_counts = {}
+        for n in self.notifications.values():
+            for user in n.users:
+                if n.id > self.read_upto.get(user, 0):
+                    self.unread_counts[user] = self.unread_counts.get(user, 0) + 1
 
     def unread(self, user: str) -> list[Notification]:
         seen = self.read_upto.get(user, 0)

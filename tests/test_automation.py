@@ -128,6 +128,10 @@ def test_notifications_reach_a_user_a_team_and_the_owner(desk: Desk) -> None:
     assert desk.unread_count(bo) == 2
     assert desk.mark_notifications_read(bo) == 2
     assert reopen(desk).unread_count(bo) == 0 and desk.unread_count(ada) == 1
+    desk.compact()  # the snapshot keeps notifications and read marks
+    again = reopen(desk)
+    assert (again.unread_count(ada), again.unread_count(bo)) == (1, 0)
+    assert [n.text for n in again.notifications(ada)] == ["Look at this"]
     unowned = new_ticket(desk, "Nobody's")
     desk.move_ticket(unowned.id, "Waiting on us", ADMIN)
     assert ("notify", "skipped", "the ticket has no owner to notify") in _log(desk)

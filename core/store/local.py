@@ -96,6 +96,7 @@ class LocalStore:
                 state.read_upto = dict(snap.read_upto)
                 state.delayed = {d.id: d for d in snap.delayed}
                 state.rotations = dict(snap.rotations)
+                state.count_unread()
                 self._offset = snap.journal_offset
                 self._snapshot_seq = snap.seq
             entries, self._offset = self.journal.read(self._offset, state.seq + 1)
