@@ -49,7 +49,6 @@ from core.events import (
     Notice,
     NotificationsRead,
     StagesEdited,
-    StepDelayed,
     StepResumed,
     TicketChanged,
     TicketCreated,
@@ -83,7 +82,7 @@ from core.stage_edits import (
     label_of,
     move_to_position,
 )
-from core.state import Notification, with_changes
+from core.state import Delayed, Notification, with_changes
 from core.store import LocalStore
 from core.timeline import TimelineItem, timeline_items
 
@@ -95,8 +94,8 @@ R = TypeVar("R")
 _COURIER_MADE = threading.Lock()
 
 
-def _resume(step: StepDelayed, engine: Engine) -> None:
-    engine.resume(step)
+def _resume(delayed: Delayed, engine: Engine) -> None:
+    engine.resume(delayed.step, delayed.id)
 
 
 def _engine(desk: Desk) -> Engine:
@@ -911,7 +910,7 @@ class Desk:
                 if delayed.step.due > now or delayed.id not in self.state.delayed:
                     continue
                 self._record(access.AUTOMATION, [StepResumed(step=delayed.id)])
-                self._automate(partial(_resume, delayed.step), delayed.step.depth)
+                self._automate(partial(_resume, delayed), delayed.step.depth)
                 ran += 1
         return ran
 

@@ -348,3 +348,20 @@ def test_a_property_an_action_uses_cannot_be_archived(desk: Desk) -> None:
                                        then=[Notify(owner=True)]), ADMIN)
     with refusal("Action 1 of stage 'New' uses 'plan'"):
         desk.archive_property("plan", ADMIN)
+
+
+def test_a_ticket_that_left_and_came_back_gets_one_reminder(desk: Desk,
+                                                           clock: MutableClock) -> None:
+    desk.add_action("0", "Waiting on contact", Delay(duration="1d"), ADMIN)
+    desk.add_action("0", "Waiting on contact", Notify(user="admin"), ADMIN)
+    ticket = new_ticket(desk)
+    desk.move_ticket(ticket.id, "Waiting on contact", ADMIN)
+    clock.advance(hours=2)
+    desk.move_ticket(ticket.id, "Waiting on us", ADMIN)
+    desk.move_ticket(ticket.id, "Waiting on contact", ADMIN)  # back: a new day starts
+    clock.advance(hours=22)
+    assert desk.run_due_steps() == 1  # the first wait ends, superseded
+    assert desk.notifications(ADMIN) == []
+    clock.advance(hours=2)
+    assert desk.run_due_steps() == 1
+    assert len(desk.notifications(ADMIN)) == 1

@@ -113,9 +113,10 @@ class Engine:
                 run.sequence(stage.actions, ())
             run.record()
 
-    def resume(self, step: StepDelayed) -> None:
+    def resume(self, step: StepDelayed, step_id: int) -> None:
         """A delay came due: run what followed it, if the ticket still waits
-        in that stage (a ticket that moved on has left the sequence)."""
+        in that stage (a ticket that moved on has left the sequence; one
+        that left and came back waits in a newer step of its own)."""
         desk = self.desk
         ticket = desk.state.tickets.get(step.ticket)
         found = _stage_of(desk.config.pipelines, step.stage)
@@ -123,7 +124,9 @@ class Engine:
             return
         pipeline, stage = found
         run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path)
-        if ticket.stage != step.stage:
+        newer = any(d.id > step_id and (d.step.ticket, d.step.stage, d.step.path) ==
+                    (step.ticket, step.stage, step.path) for d in desk.state.delayed.values())
+        if ticket.stage != step.stage or newer:
             run.log((), "delay", "skipped", "the ticket left the stage before the delay ended")
         else:
             try:
