@@ -29,6 +29,7 @@ from core.automation.actions import (
     Notify,
     SendEmail,
     SetProperty,
+    every_action,
     path_text,
     sequence_at,
     walk,
@@ -96,12 +97,6 @@ _COURIER_MADE = threading.Lock()
 
 def _resume(delayed: Delayed, engine: Engine) -> None:
     engine.resume(delayed.step, delayed.id)
-
-
-def _engine(desk: Desk) -> Engine:
-    from core.automation.engine import Engine
-
-    return Engine(desk)
 
 
 Subscriber = Callable[[Notice], None]
@@ -275,11 +270,16 @@ class Desk:
                 self._store.append(written)
                 self._pending.append(Notice(entries=written))
 
-    def _change_settings(self, actor: Actor, doing: str, change: Callable[[DeskConfig], R]) -> R:
+    def _change_settings(self, actor: Actor, doing: str, change: Callable[[DeskConfig], R],
+                         admin_only: bool = True) -> R:
         """Apply `change` to a copy of the settings; save it only if every
-        rule still holds."""
+        rule still holds. Only administrators change settings, except where
+        `admin_only` is False (a comment on an action, A4d)."""
         with self._writing():
-            access.require_admin(self.config, actor, doing)
+            if admin_only:
+                access.require_admin(self.config, actor, doing)
+            else:
+                access.user_of(self.config, actor)
             draft = self.config.model_copy(deep=True)
             result = change(draft)
             problem = check_settings(draft)
@@ -649,11 +649,10 @@ class Desk:
                     if any(sp.name == name for sp in stage.properties):
                         raise DeskError(f"Stage '{stage.label}' of '{pipeline.label}' asks for "
                                         f"'{name}'; remove it from the stage first.")
-                    for path, action in walk(stage.actions):
-                        if isinstance(action, Branch | SetProperty) and action.property == name:
-                            raise DeskError(
-                                f"Action {path_text(path)} of stage '{stage.label}' uses "
-                                f"'{name}'; change or remove that action first.")
+            for _, stage, path, action in every_action(config):
+                if isinstance(action, Branch | SetProperty) and action.property == name:
+                    raise DeskError(f"Action {path_text(path)} of stage '{stage.label}' uses "
+                                    f"'{name}'; change or remove that action first.")
             prop.archived = True
             return prop
 
@@ -757,18 +756,22 @@ class Desk:
         words = text.strip()
         if not words:
             raise DeskError("A comment needs some text.")
-        with self._writing():
-            user = access.user_of(self.config, actor)
+
+        def change(config: DeskConfig) -> Comment:
+            user = access.user_of(config, actor)
             comment = Comment(author=user.name if user else str(actor), at=self._now(),
                               text=words)
-            draft = self.config.model_copy(deep=True)
-            _, stage = self._automated_stage(draft, pipeline_ref, stage_ref)
+            _, stage = self._automated_stage(config, pipeline_ref, stage_ref)
             holder, index = _action_slot(stage, path)
             holder[index].comments.append(comment)
-            self._store.save_settings(draft)
-            self.config = draft
-            self._pending.append(Notice(settings=True))
             return comment
+
+        return self._change_settings(actor, "comment on actions", change, admin_only=False)
+
+    def templates(self, actor: Actor) -> list[Template]:
+        """A4a: the email templates, the built-in ones first."""
+        access.user_of(self.config, actor)
+        return list(self.config.templates)
 
     def save_template(self, template: Template, actor: Actor,
                       replacing: str | None = None) -> Template:
@@ -802,7 +805,7 @@ class Desk:
                 raise DeskError(f"No template {name!r}.")
             if template.builtin:
                 raise DeskError(f"'{template.name}' is a built-in template; edit it instead.")
-            for pipeline, stage, _ in _email_actions(config, template.name):
+            for pipeline, stage, _ in _sending(config, template.name):
                 raise DeskError(f"Stage '{stage.label}' of '{pipeline.label}' sends "
                                 f"'{template.name}'; remove that action first.")
             config.templates.remove(template)
@@ -859,8 +862,6 @@ class Desk:
             return [ticket.owner] if ticket.owner else []
         if action.team is not None:
             return self.team_members(action.team)
-        if any(u.id == action.user for u in self.config.users):
-            return [str(action.user)]
         return [str(coerce(self.property("owner"), action.user, self.config))]
 
     def queue_email(self, ticket: Ticket, template_name: str,
@@ -898,12 +899,13 @@ class Desk:
     def run_due_steps(self) -> int:
         """Run the delayed steps (A4c) whose time has come: each once, in
         whichever process gets here first (the writer lock and the journal
-        see to that). Returns how many ran."""
+        see to that). Returns how many ran. Steps other processes stored are
+        known after `refresh` (the TUI's timer, a worker's round)."""
         now = self._now()
+        # What this process knows is enough to decide: under the lock below
+        # the desk catches up, and steps another process took are gone.
         if not any(d.step.due <= now for d in self.state.delayed.values()):
-            self.refresh()
-            if not any(d.step.due <= now for d in self.state.delayed.values()):
-                return 0
+            return 0
         ran = 0
         with self._writing():
             for delayed in sorted(self.state.delayed.values(), key=lambda d: d.step.due):
@@ -921,7 +923,10 @@ class Desk:
                 self._record(access.AUTOMATION, deliveries)
 
     def _automation_engine(self) -> Engine:
-        self._engine = self._engine or _engine(self)
+        if self._engine is None:
+            from core.automation.engine import Engine
+
+            self._engine = Engine(self)
         return self._engine
 
     # -- notifications (A4b) and the automation log (A6) ---------------------------
@@ -1210,18 +1215,15 @@ def _action_slot(stage: Stage, path: ActionPath,
         raise DeskError(f"Stage '{stage.label}' has no action {path_text(path)}.") from None
 
 
-def _email_actions(config: DeskConfig,
-                   template: str) -> Iterator[tuple[Pipeline, Stage, SendEmail]]:
-    for pipeline in config.pipelines:
-        for stage in pipeline.stages:
-            for _, action in walk(stage.actions):
-                if isinstance(action, SendEmail) and \
-                        action.template.casefold() == template.casefold():
-                    yield pipeline, stage, action
+def _sending(config: DeskConfig, template: str) -> list[tuple[Pipeline, Stage, SendEmail]]:
+    """The send-email actions of `template`, with where they are."""
+    return [(pipeline, stage, action) for pipeline, stage, _, action in every_action(config)
+            if isinstance(action, SendEmail)
+            and action.template.casefold() == template.casefold()]
 
 
 def _rename_template_uses(config: DeskConfig, old: str, new: str) -> None:
-    for _, _, action in list(_email_actions(config, old)):
+    for _, _, action in _sending(config, old):
         action.template = new
 
 

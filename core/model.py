@@ -105,7 +105,7 @@ class Team(Model):
 
 
 class SmtpSettings(Model):
-    """`[mail.smtp]`: deliver the outbox to this server (docs/desk-toml.md)."""
+    """`[mail.smtp]`: deliver the outbox to this server (docs/automation.md)."""
 
     host: str
     port: int = Field(587, ge=1, le=65535)

@@ -45,8 +45,9 @@ BUILTIN_NAMES = frozenset(p.name for p in BUILTIN_PROPERTIES)
 # the program keeps, or the stage, which only a move changes).
 EDITABLE_FIELDS = frozenset({"subject", "content", "priority", "owner", "team", "contact"})
 
-_YES = {"yes", "y", "true", "1", "on"}
-_NO = {"no", "n", "false", "0", "off"}
+# What a yes/no property takes as yes and as no (and a branch compares with).
+YES_WORDS = frozenset({"yes", "y", "true", "1", "on"})
+NO_WORDS = frozenset({"no", "n", "false", "0", "off"})
 
 
 def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
@@ -94,9 +95,9 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             if isinstance(text, bool):
                 return text
             word = str(text).casefold()
-            if word in _YES:
+            if word in YES_WORDS:
                 return True
-            if word in _NO:
+            if word in NO_WORDS:
                 return False
             raise DeskError(f"{label} takes yes or no; got {text!r}.")
         case T.USER:

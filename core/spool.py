@@ -114,6 +114,14 @@ class Spool:
                             f"{err.strerror or err}.") from None
         return key
 
+    def has_jobs(self) -> bool:
+        """Anything waiting (due or backing off)? One look at a folder."""
+        try:
+            with os.scandir(self.pending_dir) as found:
+                return any(not entry.name.startswith(".") for entry in found)
+        except FileNotFoundError:
+            return False
+
     def pending(self) -> list[Job]:
         """Every job not delivered yet (being sent included), oldest first."""
         paths = [*_files(self.pending_dir), *_files(self.sending_dir)]

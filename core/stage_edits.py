@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from core.automation.actions import Path, SetProperty, path_text, walk
+from core.automation.actions import Path, SetProperty, every_action, path_text
 from core.errors import DeskError
 from core.events import Changes
 from core.finding import find_stage
@@ -271,11 +271,6 @@ def actions_moving_into(config: DeskConfig, stage: Stage) -> list[tuple[Stage, P
     added through pipedesk name the stage by id; one written by hand in
     desk.toml may name it by label."""
     names = {stage.id, stage.label.casefold()}
-    found = []
-    for pipeline in config.pipelines:
-        for holder in pipeline.stages:
-            for path, action in walk(holder.actions):
-                if isinstance(action, SetProperty) and action.property == "stage" \
-                        and action.value.strip().casefold() in names:
-                    found.append((holder, path))
-    return found
+    return [(holder, path) for _, holder, path, action in every_action(config)
+            if isinstance(action, SetProperty) and action.property == "stage"
+            and action.value.strip().casefold() in names]

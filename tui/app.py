@@ -88,7 +88,7 @@ class PipedeskApp(App[None]):
             logged = []
         self.call_from_thread(self._delivered, logged)
 
-    def _delivered(self, logged: list[Any]) -> None:
+    def _delivered(self, logged: list[AutomationRan]) -> None:
         self._delivering = False
         try:
             self.desk.record_deliveries(logged)

@@ -8,16 +8,15 @@ from typing import Any
 
 import click
 
-from core import Desk, DeskError
+from core import Desk
 from core.automation.actions import (
     Action,
     AssignOwner,
-    Delay,
     Notify,
     Path,
     SendEmail,
     SetProperty,
-    Webhook,
+    make_action,
     parse_path,
     path_text,
     walk,
@@ -144,7 +143,7 @@ def add_set(session: Session, assignment: str) -> None:
 @pass_session
 def add_delay(session: Session, duration: str) -> None:
     """Wait DURATION (30m, 2h, 1d 4h, 1w) before the actions after it."""
-    _added(session, _valid(lambda: Delay(duration=duration)))
+    _added(session, make_action({"kind": "delay", "duration": duration}))
 
 
 @automation_add.command("assign")
@@ -164,21 +163,7 @@ def add_assign(session: Session, user: str | None,
 @pass_session
 def add_webhook(session: Session, url: str) -> None:
     """POST the ticket as JSON to URL (retried with back-off)."""
-    _added(session, _valid(lambda: Webhook(url=url)))
-
-
-def _valid(make: Any) -> Action:
-    from pydantic import ValidationError
-
-    try:
-        action: Action = make()
-    except ValidationError as err:
-        first = err.errors()[0]
-        problem = str(first["msg"]).removeprefix("Value error, ")
-        if first["type"] == "string_pattern_mismatch":
-            problem = "give a URL that starts with http:// or https://"
-        raise DeskError(problem[0].upper() + problem[1:] + ".") from None
-    return action
+    _added(session, make_action({"kind": "webhook", "url": url}))
 
 
 def _path(text: str) -> Path:
@@ -252,7 +237,7 @@ def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | 
 @pass_session
 def automation_templates(session: Session, as_json: bool) -> None:
     """The email templates (A4a)."""
-    templates = session.desk.config.templates
+    templates = session.desk.templates(ACTOR)
     if as_json:
         emit_json([t.model_dump(mode="json") for t in templates])
         return

@@ -1,5 +1,5 @@
 """The actions a stage runs when a ticket enters it (A4), as desk.toml holds
-them: `[[pipelines.stages.actions]]` tables with a `kind` (docs/desk-toml.md).
+them: `[[pipelines.stages.actions]]` tables with a `kind` (docs/automation.md).
 
 A branch holds two sequences of its own, so a sequence is a tree; an action
 is named by its path in that tree (`(2,)` the third action, `(2, "then", 0)`
@@ -8,13 +8,18 @@ the first of its *then* sequence)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
+from core.errors import DeskError
 from core.model_base import Model
+
+if TYPE_CHECKING:
+    from core.model import DeskConfig, Pipeline, Stage
 
 
 class Comment(Model):
@@ -117,6 +122,24 @@ ACTION_KINDS = ("send-email", "notify", "delay", "branch", "set-property",
 
 Branch.model_rebuild()
 
+ACTIONS = TypeAdapter(list[Action])
+_ONE_ACTION: TypeAdapter[Action] = TypeAdapter(Action)
+
+
+def make_action(fields: Mapping[str, Any]) -> Action:
+    """An action from its fields (`kind` and the rest), as a screen or the
+    command line gathered them; a DeskError says what is wrong."""
+    try:
+        return _ONE_ACTION.validate_python(dict(fields))
+    except ValidationError as err:
+        first = err.errors()[0]
+        if first["type"] == "string_pattern_mismatch":
+            raise DeskError("Give a URL that starts with http:// or https://.") from None
+        if first["type"] in ("missing", "string_too_short"):
+            raise DeskError(f"Fill in {first['loc'][-1]}.") from None
+        problem = str(first["msg"]).removeprefix("Value error, ")
+        raise DeskError(problem[0].upper() + problem[1:] + ".") from None
+
 # -- paths ----------------------------------------------------------------------
 
 Path = tuple[int | str, ...]
@@ -157,6 +180,16 @@ def walk(actions: list[Action], base: Path = ()) -> list[tuple[Path, Action]]:
             out += walk(action.then, (*path, "then"))
             out += walk(action.otherwise, (*path, "else"))
     return out
+
+
+def every_action(config: DeskConfig) -> Iterator[tuple[Pipeline, Stage, Path, Action]]:
+    """Every action of the desk, with its pipeline, stage and path: for the
+    rules that ask what the automation names (a template, a property, a
+    stage) before that thing goes."""
+    for pipeline in config.pipelines:
+        for stage in pipeline.stages:
+            for path, action in walk(stage.actions):
+                yield pipeline, stage, path, action
 
 
 @cache

@@ -16,14 +16,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from email.utils import formataddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.events import AutomationRan, StepRun
-from core.mail.message import compose
-from core.mail.outbox import Outbox
 from core.model import MailSettings
 from core.records import Contact
 from core.spool import Spool
+
+if TYPE_CHECKING:
+    from core.mail.outbox import Outbox
 
 # A webhook that has failed this many times is given up (and logged so).
 WEBHOOK_ATTEMPTS = 5
@@ -36,13 +37,32 @@ _TRACE_HEADERS = {"ticket": "X-Pipedesk-Ticket", "pipeline": "X-Pipedesk-Pipelin
 
 class Courier:
     def __init__(self, data_dir: Path) -> None:
-        self.outbox = Outbox(data_dir / "outbox")
+        self.data_dir = data_dir
         self.webhooks = Spool(data_dir / "webhooks")
+        self._outbox: Outbox | None = None
+
+    @property
+    def outbox(self) -> Outbox:
+        # The mail code loads when mail is made or sent: the command line
+        # asks `has_work` after every command.
+        if self._outbox is None:
+            from core.mail.outbox import Outbox
+
+            self._outbox = Outbox(self.data_dir / "outbox")
+        return self._outbox
+
+    def has_work(self, mail: MailSettings) -> bool:
+        """Anything to deliver: webhooks, or mail when SMTP is set (without
+        it the outbox is where mail stays)."""
+        return self.webhooks.has_jobs() or (mail.smtp is not None
+                                            and self.outbox.spool.has_jobs())
 
     # -- handing on (under the lock, fast; `commit` when the run is over) ----------
 
     def queue_email(self, mail: MailSettings, contact: Contact, subject: str, body: str,
                     now: datetime, trace: Mapping[str, str]) -> str:
+        from core.mail.message import compose
+
         message = compose(sender=mail.sender, to=formataddr((contact.name, contact.email)),
                           subject=subject, body=body, now=now, automated=True)
         for key, header in _TRACE_HEADERS.items():
@@ -57,7 +77,8 @@ class Courier:
     def commit(self) -> None:
         """Make what automation handed on durable and visible: called before
         the journal says it was queued."""
-        self.outbox.commit()
+        if self._outbox is not None:
+            self._outbox.commit()
         self.webhooks.commit()
 
     # -- delivering (outside the lock, slow) ---------------------------------------
@@ -81,9 +102,8 @@ class Courier:
             if done.ok:
                 result, detail = "delivered", f"'{done.subject}' to {done.to}"
             else:
-                retry = done.next_try.isoformat(timespec="minutes") if done.next_try else "later"
                 result, detail = "failed", f"'{done.subject}' to {done.to}: {done.error}; " \
-                                           f"trying again at {retry}"
+                                           f"{_again(done.next_try)}"
             logged.append(_logged(trace, "send-email", result, detail))
         return logged
 
@@ -116,8 +136,7 @@ class Courier:
                 else:
                     retry = self.webhooks.failed(claim, error, now)
                     logged.append(_logged(trace, "webhook", "failed",
-                                          f"{error}; trying again at "
-                                          f"{retry.isoformat(timespec='minutes')}"))
+                                          f"{error}; {_again(retry)}"))
         return logged
 
 
@@ -126,6 +145,11 @@ def _logged(trace: Mapping[str, str], kind: str, result: str, detail: str) -> Au
                          stage=trace.get("stage", ""),
                          steps=[StepRun(action=trace.get("action", ""), kind=kind,
                                         result=result, detail=detail)])
+
+
+def _again(next_try: datetime | None) -> str:
+    when = next_try.isoformat(timespec="minutes") if next_try else "later"
+    return f"trying again at {when}"
 
 
 def _http_reason(err: Exception) -> str:

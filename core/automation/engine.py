@@ -14,16 +14,16 @@ webhook into its spool, and `core.automation.courier` delivers them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import TypeAdapter
+import msgspec
 
 from core.access import AUTOMATION
 from core.automation.actions import (
+    ACTIONS,
     Action,
     AssignOwner,
     Branch,
@@ -36,7 +36,6 @@ from core.automation.actions import (
     parse_duration,
     path_text,
 )
-from core.automation.templates import render
 from core.errors import DeskError
 from core.events import (
     AutomationRan,
@@ -48,8 +47,10 @@ from core.events import (
     TicketChanged,
     TicketCreated,
 )
+from core.finding import find_stage
 from core.model import Pipeline, Stage
 from core.present import say
+from core.properties import NO_WORDS, YES_WORDS
 from core.records import Ticket
 
 if TYPE_CHECKING:
@@ -60,9 +61,6 @@ MAX_DEPTH = 8
 
 # A5: tickets from these sources are left out unless the pipeline says so.
 CHAT_SOURCES = frozenset({"chat", "messenger"})
-
-ACTIONS = TypeAdapter(list[Action])
-
 
 @dataclass(frozen=True)
 class Entered:
@@ -119,10 +117,12 @@ class Engine:
         that left and came back waits in a newer step of its own)."""
         desk = self.desk
         ticket = desk.state.tickets.get(step.ticket)
-        found = _stage_of(desk.config.pipelines, step.stage)
-        if ticket is None or found is None:
+        if ticket is None:
             return
-        pipeline, stage = found
+        try:
+            pipeline, stage = find_stage(desk.config, step.stage)
+        except DeskError:
+            return  # the stage was deleted meanwhile
         run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path)
         newer = any(d.id > step_id and (d.step.ticket, d.step.stage, d.step.path) ==
                     (step.ticket, step.stage, step.path) for d in desk.state.delayed.values())
@@ -293,7 +293,7 @@ def _same(value: Any, wanted: str) -> bool:
     if value is None:
         return wanted == ""
     if isinstance(value, bool):
-        return wanted.casefold() in (("yes", "true", "1") if value else ("no", "false", "0"))
+        return wanted.casefold() in (YES_WORDS if value else NO_WORDS)
     if isinstance(value, int | float):
         left, right = _comparable(value), _comparable(wanted)
         return left == right
@@ -308,18 +308,8 @@ def _comparable(value: Any) -> float | str:
         return str(value)
 
 
-def _stage_of(pipelines: list[Pipeline], stage_id: str) -> tuple[Pipeline, Stage] | None:
-    for p in pipelines:
-        s = p.stage(stage_id)
-        if s is not None:
-            return p, s
-    return None
-
-
 def _ticket_json(ticket: Ticket) -> dict[str, Any]:
-    import msgspec
-
-    data: dict[str, Any] = json.loads(msgspec.json.encode(ticket))
+    data: dict[str, Any] = msgspec.to_builtins(ticket)
     return data
 
 
@@ -338,5 +328,3 @@ def fill_values(desk: Desk, ticket: Ticket, now: datetime) -> dict[str, Any]:
                     "email": contact.email if contact else ""},
     }
 
-
-__all__ = ["MAX_DEPTH", "Engine", "Entered", "entered", "fill_values", "render"]

@@ -5,8 +5,6 @@ two halves on a timer (the delivery in a thread)."""
 
 from __future__ import annotations
 
-import os
-
 from core.desk import Desk
 from core.events import AutomationRan
 
@@ -14,6 +12,7 @@ from core.events import AutomationRan
 def work_round(desk: Desk) -> list[str]:
     """Do what is due; one line for a person about each thing done."""
     lines = []
+    desk.refresh()  # delays and mail other processes left
     ran = desk.run_due_steps()
     if ran:
         lines.append(f"Ran {ran} delayed step{'s' if ran != 1 else ''}.")
@@ -25,19 +24,7 @@ def work_round(desk: Desk) -> list[str]:
 
 
 def has_work(desk: Desk) -> bool:
-    """Anything to deliver? A look at two folders, without loading the mail
-    code: the command line asks this after every command."""
-    folders = [desk.data_dir / "webhooks" / "new"]
-    if desk.config.mail.smtp is not None:
-        folders.append(desk.data_dir / "outbox" / "new")
-    for folder in folders:
-        try:
-            with os.scandir(folder) as found:
-                if any(True for _ in found):
-                    return True
-        except FileNotFoundError:
-            continue
-    return False
+    return desk.courier().has_work(desk.config.mail)
 
 
 def said(run: AutomationRan) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -30,6 +29,7 @@ from core.automation.actions import (
     SendEmail,
     SetProperty,
     Webhook,
+    make_action,
 )
 from core.model import DeskConfig
 from tui.screens.dialogs import DeskDialog
@@ -153,42 +153,38 @@ class ActionDialog(DeskDialog[Action | None]):
     def _choice(self, ident: str) -> str:
         return str(self.query_one(f"#{ident}", Select).value)
 
-    def built(self) -> Action:
-        """The action as the fields say it (a ValidationError if they don't)."""
+    def fields(self) -> dict[str, Any]:
+        """The action's fields as the dialog shows them; `make_action`
+        checks them."""
         kind = self._choice("kind")
         comments = self.action_.comments if self.action_ is not None else []
-        common: dict[str, Any] = {"comments": comments}
+        fields: dict[str, Any] = {"kind": kind, "comments": comments}
         match kind:
             case "send-email":
-                return SendEmail(template=self._choice("template"), **common)
+                fields["template"] = self._choice("template")
             case "notify":
                 who, name = self._choice("who"), self._text("name")
-                return Notify(owner=who == "owner", user=name if who == "user" else None,
+                fields.update(owner=who == "owner", user=name if who == "user" else None,
                               team=name if who == "team" else None,
-                              message=self._text("message"), **common)
+                              message=self._text("message"))
             case "delay":
-                return Delay(duration=self._text("duration"), **common)
+                fields["duration"] = self._text("duration")
             case "branch":
-                return Branch(property=self._text("property").casefold(),
-                              op=self._choice("op"),
-                              value=self._text("value"), **common)
+                fields.update(property=self._text("property").casefold(),
+                              op=self._choice("op"), value=self._text("value"))
             case "set-property":
-                return SetProperty(property=self._text("property").casefold(),
-                                   value=self._text("value"), **common)
+                fields.update(property=self._text("property").casefold(),
+                              value=self._text("value"))
             case "assign-owner":
-                name = self._text("name")
-                team = self._choice("owner-who") == "team"
-                return AssignOwner(user=None if team else name, team=name if team else None,
-                                   **common)
-        return Webhook(url=self._text("url"), **common)
+                name, team = self._text("name"), self._choice("owner-who") == "team"
+                fields.update(user=None if team else name, team=name if team else None)
+            case "webhook":
+                fields["url"] = self._text("url")
+        return fields
 
     def action_save(self) -> None:
         try:
-            action = self.built()
-        except ValidationError as err:
-            self.show_error(_said(err))
-            return
-        try:
+            action = make_action(self.fields())
             self.act(action)
         except DeskError as err:
             self.show_error(err.message)
@@ -230,13 +226,3 @@ def _name_of(action: Action | None) -> str:
     if isinstance(action, Notify | AssignOwner):
         return action.user or action.team or ""
     return ""
-
-
-def _said(err: ValidationError) -> str:
-    first = err.errors()[0]
-    if first["type"] == "string_pattern_mismatch":
-        return "Give a URL that starts with http:// or https://."
-    if first["type"] == "missing" or (first["type"] == "string_too_short"):
-        return f"Fill in {first['loc'][-1]}."
-    problem = str(first["msg"]).removeprefix("Value error, ")
-    return problem[0].upper() + problem[1:] + "."

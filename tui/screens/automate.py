@@ -200,6 +200,15 @@ class AutomateScreen(TableScreen[None]):
 
     # -- keys -----------------------------------------------------------------
 
+    def _may_change_or_say(self) -> bool:
+        """A4e before a dialog opens: the desk's own refusal, in its words."""
+        try:
+            access.require_admin(self.desk.config, self.actor, "change automation")
+        except DeskError as err:
+            self._refused(err)
+            return False
+        return True
+
     def _refused(self, err: DeskError) -> None:
         self.app.push_screen(MessageDialog("Not changed", err.message))
 
@@ -211,8 +220,7 @@ class AutomateScreen(TableScreen[None]):
         if spot is None:
             return
         stage_id, at = spot
-        if not self.may_change:
-            self._refused(DeskError("Only administrators may change automation."))
+        if not self._may_change_or_say():
             return
         stage = self.pipeline.stage(stage_id)
         label = stage.label if stage else stage_id
@@ -233,8 +241,7 @@ class AutomateScreen(TableScreen[None]):
                 self.action_add()
             return
         stage, path, action = found
-        if not self.may_change:
-            self._refused(DeskError("Only administrators may change automation."))
+        if not self._may_change_or_say():
             return
 
         def act(changed: Action) -> None:

@@ -58,14 +58,15 @@ class TemplatesScreen(TableScreen[None]):
     def _fill(self, select: str | None = None) -> None:
         table = self.table
         table.clear()
-        for t in self.desk.config.templates:
+        templates = self.desk.templates(self.actor)
+        for t in templates:
             name = f"{t.name} (built-in)" if t.builtin else t.name
             # The subject is cut to the screen: the preview below shows it whole.
             subject = Text(t.subject)
             subject.truncate(max(10, self.app.size.width - 46), overflow="ellipsis")
             table.add_row(Text(name), Text("yes" if t.transactional else "no"), subject,
                           key=t.name)
-        names = [t.name for t in self.desk.config.templates]
+        names = [t.name for t in templates]
         if select in names:
             table.move_cursor(row=names.index(select), animate=False)
         self._preview()
@@ -75,7 +76,7 @@ class TemplatesScreen(TableScreen[None]):
 
     def _current(self) -> Template | None:
         key = self.highlighted
-        return self.desk.config.template(key) if key is not None else None
+        return next((t for t in self.desk.templates(self.actor) if t.name == key), None)
 
     def _preview(self) -> None:
         t = self._current()
