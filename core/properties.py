@@ -101,6 +101,9 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
                 return False
             raise DeskError(f"{label} takes yes or no; got {text!r}.")
         case T.USER:
+            # Stored values and automation name users by id: try that first.
+            if any(user.id == text for user in config.users):
+                return str(text)
             for user in config.users:
                 if str(text).casefold() in (user.id.casefold(), user.name.casefold()):
                     return user.id
