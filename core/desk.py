@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -42,6 +42,7 @@ from core.bulk import gc_paused
 from core.clock import Clock, default_clock
 from core.errors import DeskError
 from core.events import (
+    Arrival,
     AutomationRan,
     Changes,
     ContactAdded,
@@ -54,6 +55,7 @@ from core.events import (
     TicketChanged,
     TicketCreated,
     TicketDeleted,
+    arrivals,
 )
 from core.finding import find_pipeline, find_stage
 from core.model import (
@@ -123,9 +125,10 @@ class Desk:
         self._subscribers: list[Subscriber] = []
         self._depth = 0
         self._pending: list[Notice] = []
-        # Entries this command made that automation has not seen yet, and
-        # while automation runs, the entries it made, written in one go.
-        self._fresh: list[Entry] = []
+        # Tickets this command brought into a stage that automation has not
+        # seen yet, and while automation runs, the entries it made, written
+        # in one go.
+        self._arrivals: list[Arrival] = []
         self._buffer: list[Entry] | None = None
         self._engine: Engine | None = None
         self._courier: Courier | None = None
@@ -133,6 +136,7 @@ class Desk:
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
         # While automation runs, its entries share one time (one clock read).
         self._batch_at: datetime | None = None
+        self._nested = _Nested(self)
         self.config, self.state = store.load()
         self._roll_forward(store.replayed)
         if store.wants_compaction(self.state):
@@ -192,23 +196,21 @@ class Desk:
             for subscriber in list(self._subscribers):
                 subscriber(notice)
 
+    def _writing(self) -> AbstractContextManager[None]:
+        """The writer lock around a command, and automation after it.
+        Inside a command (automation acting) the lock is held already, and
+        taking it again, even through a generator, costs more than the
+        change itself: a plain counter does."""
+        return self._nested if self._depth else self._command()
+
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        if self._depth:
-            # Already inside a command (automation acting): the lock is
-            # held, and taking it again costs more than the change itself.
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
+    def _command(self) -> Iterator[None]:
         self._depth += 1
         try:
             with self._store.locked():
                 caught = self._store.catch_up(self.state)
                 self._absorb(caught.entries, caught.settings)
-                self._fresh = []
+                self._arrivals = []
                 try:
                     yield
                 finally:
@@ -229,9 +231,7 @@ class Desk:
             self._pending.append(Notice(entries=entries))
         for entry in entries:
             self.state.apply(entry)
-            # Only what can bring a ticket into a stage goes on to automation.
-            if isinstance(entry.event, TicketCreated | TicketChanged | StagesEdited):
-                self._fresh.append(entry)
+            self._arrivals += arrivals(entry.event)
         return entries
 
     def _automate(self, start: Callable[[Engine], None] | None = None, depth: int = 0) -> None:
@@ -240,7 +240,7 @@ class Desk:
         entries are written together at the end, after the command's own,
         which are durable already. `start` begins elsewhere (a delayed
         step, `depth` levels down)."""
-        if self._buffer is not None or not (self._fresh or start):
+        if self._buffer is not None or not (self._arrivals or start):
             return
         engine = self._automation_engine()
         self._buffer = []
@@ -254,16 +254,16 @@ class Desk:
                         depth: int) -> None:
         try:
             if start is not None:
-                self._fresh = []
+                self._arrivals = []
                 start(engine)
                 depth += 1
-            while self._fresh:
-                fresh, self._fresh = self._fresh, []
-                engine.react(fresh, depth)
+            while self._arrivals:
+                level, self._arrivals = self._arrivals, []
+                engine.react(level, depth)
                 depth += 1
         finally:
             written, self._buffer, self._batch_at = self._buffer, None, None
-            self._fresh = []
+            self._arrivals = []
             if self._courier is not None:
                 self._courier.commit()  # on disk before the log says "queued"
             if written:
@@ -1152,6 +1152,21 @@ class Desk:
         if missing:
             raise DeskError(f"Stage '{stage.label}' requires {_and(missing)}; "
                             "give a value to go on.")
+
+
+class _Nested:
+    """A command called from inside another (see `Desk._writing`)."""
+
+    __slots__ = ("desk",)
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def __enter__(self) -> None:
+        self.desk._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.desk._depth -= 1
 
 
 # -- module helpers: one rule each -----------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -141,6 +141,28 @@ def ticket_ids(event: Event) -> list[str]:
             return [tid]
         case _:
             return []
+
+
+class Arrival(NamedTuple):
+    """A ticket entered a stage: what sets off a stage's automation (A4)."""
+
+    ticket: str
+    stage: str
+
+
+def arrivals(event: Event) -> list[Arrival]:
+    """The tickets `event` brings into a stage: created in it, moved there
+    (by anyone), or moved by a stage's deletion. Asked of every entry a
+    command makes, most of which bring none: hence the plain checks."""
+    if type(event) is TicketChanged:
+        if "stage" in event.changes:
+            return [Arrival(event.ticket, event.changes["stage"][1])]
+    elif type(event) is TicketCreated:
+        return [Arrival(event.ticket.id, event.ticket.stage)]
+    elif type(event) is StagesEdited:
+        return [Arrival(tid, changes["stage"][1])
+                for tid, changes in event.moved.items() if "stage" in changes]
+    return []
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,19 @@ def test_actions_run_when_a_ticket_is_moved_in_and_not_when_it_is_edited(desk: D
     assert desk.ticket(ticket.id, ADMIN).priority == "LOW"  # no second run
 
 
+def test_tickets_a_stage_deletion_moves_in_set_off_the_target_stage(desk: Desk) -> None:
+    """A4: entering a stage is entering it, whoever moves the ticket; S6's
+    move of a deleted stage's tickets counts too."""
+    desk.add_action("0", "Waiting on us", Notify(user="admin", message="moved in"), ADMIN)
+    tickets = [new_ticket(desk) for _ in range(3)]
+    _, target = desk.stage("Waiting on us", ADMIN)
+    desk.delete_stage("New", ADMIN, move_to="Waiting on us")
+    assert [desk.ticket(t.id, ADMIN).stage for t in tickets] == [target.id] * 3
+    texts = [n.text for n in desk.notifications(ADMIN)]
+    assert texts == ["moved in"] * 3
+    assert [(kind, result) for kind, result, _ in _log(desk)] == [("notify", "done")] * 3
+
+
 def test_branch_runs_one_arm_on_the_condition(desk: Desk) -> None:
     branch = Branch(property="priority", op="equals", value="High",
                     then=[SetProperty(property="content", value="escalate")],

@@ -14,7 +14,7 @@ webhook into its spool, and `core.automation.courier` delivers them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -38,14 +38,11 @@ from core.automation.actions import (
 )
 from core.errors import DeskError
 from core.events import (
+    Arrival,
     AutomationRan,
-    Entry,
     NotificationSent,
-    StagesEdited,
     StepDelayed,
     StepRun,
-    TicketChanged,
-    TicketCreated,
 )
 from core.finding import find_stage
 from core.model import Pipeline, Stage
@@ -62,39 +59,32 @@ MAX_DEPTH = 8
 # A5: tickets from these sources are left out unless the pipeline says so.
 CHAT_SOURCES = frozenset({"chat", "messenger"})
 
-@dataclass(frozen=True)
-class Entered:
-    """A ticket entered a stage."""
-
-    ticket: str
-    stage: str
-
-
-def entered(entries: Sequence[Entry]) -> Iterator[Entered]:
-    for entry in entries:
-        match entry.event:
-            case TicketCreated(ticket=t):
-                yield Entered(t.id, t.stage)
-            case TicketChanged(ticket=tid, changes=changes) if "stage" in changes:
-                yield Entered(tid, changes["stage"][1])
-            case StagesEdited(moved=moved):
-                for tid, changes in moved.items():
-                    if "stage" in changes:
-                        yield Entered(tid, changes["stage"][1])
-
-
 class Engine:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        # Who a notification to a named user or team reaches, by action:
+        # the same for every ticket while the settings hold still (they do
+        # for one level of reactions), and asked for thousands in a bulk.
+        self._named: dict[int, list[str]] = {}
+
+    def recipients(self, action: Notify, ticket: Ticket) -> list[str]:
+        """A4b: the users a notification goes to."""
+        if action.owner:
+            return self.desk.notification_recipients(action, ticket)
+        found = self._named.get(id(action))
+        if found is None:
+            found = self._named[id(action)] = self.desk.notification_recipients(action, ticket)
+        return list(found)
 
     # -- reacting to entries ---------------------------------------------------
 
-    def react(self, entries: Sequence[Entry], depth: int) -> None:
+    def react(self, arrivals: Sequence[Arrival], depth: int) -> None:
         config = self.desk.config
         stages = {s.id: (p, s) for p in config.pipelines for s in p.stages if s.actions}
         if not stages:
             return
-        for move in entered(entries):
+        self._named = {}
+        for move in arrivals:
             found = stages.get(move.stage)
             ticket = self.desk.state.tickets.get(move.ticket)
             if found is None or ticket is None or ticket.stage != move.stage:
@@ -123,6 +113,7 @@ class Engine:
             pipeline, stage = find_stage(desk.config, step.stage)
         except DeskError:
             return  # the stage was deleted meanwhile
+        self._named = {}
         run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path)
         newer = any(d.id > step_id and (d.step.ticket, d.step.stage, d.step.path) ==
                     (step.ticket, step.stage, step.path) for d in desk.state.delayed.values())
@@ -217,7 +208,7 @@ class Run:
                 desk.edit_ticket(ticket.id, {"owner": owner}, AUTOMATION)
                 return "done", f"owner set to {owner} (round-robin over {team})", team
             case Notify():
-                users = desk.notification_recipients(action, ticket)
+                users = self.engine.recipients(action, ticket)
                 if not users:
                     return "skipped", "the ticket has no owner to notify", None
                 stage = self.stage.label

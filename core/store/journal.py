@@ -111,7 +111,7 @@ class Journal:
 
     def append(self, entries: list[Entry]) -> int:
         """Append whole lines in one write, sync, and return the new size."""
-        data = b"".join(encode(e) for e in entries)
+        data = _encoder.encode_lines(entries)
         new = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
