@@ -15,6 +15,7 @@ from core_fixtures import data_files as snapshot_of_files
 from core_fixtures import reopen
 
 from core import LOCAL_ADMIN, DataFileError, Desk
+from core.desk import TicketDraft
 from core.events import Notice
 from core.store import local
 
@@ -38,6 +39,16 @@ def test_reopen_gives_the_same_desk(desk: Desk) -> None:
     again = reopen(desk)
     assert again.state.tickets == desk.state.tickets
     assert again.state.seq == desk.state.seq == 8
+
+
+def test_a_batch_bigger_than_one_write_is_whole_and_in_order(desk: Desk) -> None:
+    """A bulk import (and the automation after it) appends in slices; every
+    line is there once, in order, and reads back as the same desk."""
+    desk.create_tickets([TicketDraft("0", "New", f"Ticket {i}") for i in range(10_000)], A)
+    assert journal_seqs(desk.data_dir) == list(range(1, 10_001))
+    again = reopen(desk)
+    assert again.state.tickets == desk.state.tickets
+    assert again.ticket("10000", A).subject == "Ticket 9999"
 
 
 def test_snapshot_then_journal_tail(desk: Desk) -> None:

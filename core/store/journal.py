@@ -23,6 +23,10 @@ _decode = msgspec.json.Decoder(Entry).decode
 _encoder = msgspec.json.Encoder()
 
 
+# Entries encoded per write in `Journal.append`.
+_SLICE = 4096
+
+
 def encode(entry: Entry) -> bytes:
     return _encoder.encode(entry) + b"\n"
 
@@ -110,14 +114,16 @@ class Journal:
         return len(torn)
 
     def append(self, entries: list[Entry]) -> int:
-        """Append whole lines in one write, sync, and return the new size."""
-        data = _encoder.encode_lines(entries)
+        """Append whole lines, sync once, and return the new size.
+
+        A big batch (automation after a bulk import) goes in slices of
+        whole lines: one 100 MB buffer costs more in fresh memory than its
+        encoding does, and a reader takes whole lines only anyway."""
         new = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            written = os.write(fd, data)
-            while written < len(data):  # a short write: go on where it stopped
-                written += os.write(fd, data[written:])
+            for start in range(0, len(entries), _SLICE):
+                _write_all(fd, _encoder.encode_lines(entries[start:start + _SLICE]))
             sync(fd)
             size = os.fstat(fd).st_size
         finally:
@@ -138,3 +144,9 @@ class Journal:
                         yield _decode(line)
                     except msgspec.DecodeError:
                         continue
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    while written < len(data):  # a short write: go on where it stopped
+        written += os.write(fd, data[written:])
