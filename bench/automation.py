@@ -10,8 +10,9 @@
   on a fresh desk. Target: 20,000 events/s.
 - emails: --emails tickets with a contact enter a stage whose action sends
   *Ticket received*: the time to render them (Jinja2 sandbox), compose the
-  messages and write each into the Maildir outbox (each file fsynced and
-  renamed, as a mail tool expects), i.e. the same `_automate` share.
+  messages and write each into the Maildir outbox (written to `tmp/` and
+  renamed into `new/`, as a mail tool expects, with one sync for the lot),
+  i.e. the same `_automate` share.
 
 Progress goes to stderr; every desk lives in a temporary directory.
 
