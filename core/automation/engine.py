@@ -76,7 +76,7 @@ class Engine:
             found = self._named[id(action)] = self.desk.notification_recipients(action, ticket)
         return list(found)
 
-    # -- reacting to entries ---------------------------------------------------
+    # -- reacting to arrivals --------------------------------------------------
 
     def react(self, arrivals: Sequence[Arrival], depth: int) -> None:
         config = self.desk.config
