@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static, TextArea
 
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
@@ -25,6 +26,7 @@ from tui.app import PipedeskApp
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
 from tui.screens.keys_help import KeysHelpScreen, keys_of
 from tui.screens.move_dialog import MoveTicketDialog
+from tui.screens.templates import TemplateDialog
 from tui.screens.ticket_form import CreateTicketDialog
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -96,6 +98,32 @@ async def test_create_makes_the_ticket_with_its_subject_and_priority(desk: Desk)
         assert (ticket.subject, ticket.priority) == ("Printer on fire", "HIGH")
         assert (ticket.pipeline, ticket.stage) == (SUPPORT, NEW)
         assert app.screen is not app.dialog
+
+
+def burst(app: App[Any], keys: list[str]) -> None:
+    """Keys arriving all at once, as a paste without bracketed paste or a
+    burst over a slow SSH link brings them: none waits for the one before
+    to be handled (`pilot.press` waits after each key)."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        char = {"tab": "\t", "space": " "}.get(key, key if len(key) == 1 else None)
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+@pytest.mark.anyio
+async def test_keys_typed_ahead_land_in_the_field_they_were_typed_for(desk: Desk) -> None:
+    """A Tab in a burst moves on before the keys after it are handed out."""
+    app = Host(TemplateDialog(desk, A, None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        burst(app, [*"Welcome", "tab", *"Hello", "space", *"there", "tab",
+                    *"Dear", "space", *"you"])
+        await pilot.pause()
+        values = [app.screen.query_one(f"#template-{f}", Input).value for f in ("name", "subject")]
+        assert values == ["Welcome", "Hello there"]
+        assert app.screen.query_one("#template-body", TextArea).text == "Dear you"
 
 
 @pytest.mark.anyio

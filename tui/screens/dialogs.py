@@ -35,6 +35,18 @@ class DeskDialog(ModalScreen[ResultT]):
     `Vertical(classes="dialog")` from these parts, and call `show_error`
     with a DeskError's message."""
 
+    # Tab moves between fields before the focused field sees the key: keys
+    # typed ahead (a paste without bracketed paste, a burst over a slow SSH
+    # link) then land in the field they were typed for. Without priority,
+    # Tab bubbles up from the field first, and the keys after it are handed
+    # to the field being left.
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True,
+                id="dialog.next_field"),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False,
+                priority=True, id="dialog.previous_field"),
+    ]
+
     DEFAULT_CSS = """
     DeskDialog { align: center middle; }
     DeskDialog > .dialog {
