@@ -19,6 +19,7 @@ from core import LOCAL_ADMIN, Desk
 from core.access import Actor
 from core.automation.actions import Branch, Comment, Delay, Notify, SendEmail, SetProperty
 from core.clock import fixed_clock
+from core.desk import TicketDraft
 from core.model import SmtpSettings, User
 from tui.app import PipedeskApp
 from tui.screens.action_dialog import ActionDialog
@@ -27,6 +28,7 @@ from tui.screens.automation_log import AutomationLogScreen
 from tui.screens.board import BoardScreen
 from tui.screens.dialogs import MessageDialog
 from tui.screens.notifications import NotificationsScreen
+from tui.screens.table_screen import NEWEST_SHOWN
 from tui.screens.templates import TemplateDialog, TemplatesScreen
 
 A = LOCAL_ADMIN
@@ -286,6 +288,36 @@ async def test_notifications_screen_and_the_unread_badge(desk: Desk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)
         assert "unread" not in screen_text(app)
+
+
+@pytest.mark.anyio
+async def test_a_long_inbox_shows_its_newest_and_follows_new_ones(desk: Desk) -> None:
+    """A busy desk's inbox runs to thousands: the screen lists the newest
+    NEWEST_SHOWN and says how many there are; one sent while it is open
+    comes in at the top, read, as the ones it opened with."""
+    desk.add_action("0", "Waiting on us", Notify(user="admin"), A)
+    many = NEWEST_SHOWN + 5
+    desk.create_tickets([TicketDraft("0", "Waiting on us", f"Ticket {n}")
+                         for n in range(many)], A)
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, NotificationsScreen)
+        assert f"Notifications — {many:,}, {many:,} new (newest {NEWEST_SHOWN:,} shown)" \
+            in screen_text(app)
+        assert screen.table.row_count == NEWEST_SHOWN
+        assert f"#{many} " in screen_text(app)  # the newest at the top
+        desk.create_ticket(A, "0", "Waiting on us", "Arrived while reading")
+        await settle(pilot)
+        text = screen_text(app)
+        # At the top with its dot; the screen is open, so it is read.
+        assert " •  2026-11-23 09:00  #1006   Ticket #1006 “Arrived while reading”" in text
+        assert f"Notifications — {many + 1:,}, {many + 1:,} new" in text
+        assert "! 1 unread" not in text and desk.unread_count(A) == 0
+        assert screen.table.row_count == NEWEST_SHOWN
 
 
 @pytest.mark.anyio

@@ -13,12 +13,11 @@ from core import Actor, Desk
 from core.automation.log import LogItem
 from core.events import AutomationRan, Notice
 from core.present import when
-from tui.screens.table_screen import TableScreen, cursor_bindings
+from tui.screens.table_screen import NEWEST_SHOWN, TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 # A failure stands out without colour too: the word is in capitals.
 _SHOUTED = {"failed": "FAILED", "stopped": "STOPPED"}
-SHOWN = 1000
 
 
 class AutomationLogScreen(TableScreen[None]):
@@ -57,7 +56,8 @@ class AutomationLogScreen(TableScreen[None]):
             self._fill()
 
     def _fill(self) -> None:
-        self.items = self.desk.automation_log(self.actor, self.pipeline_id)[:SHOWN]
+        runs = self.desk.automation_log(self.actor, self.pipeline_id)
+        self.items = runs[:NEWEST_SHOWN]
         table = self.table
         table.clear()
         for n, item in enumerate(self.items):
@@ -65,10 +65,10 @@ class AutomationLogScreen(TableScreen[None]):
                           Text(f"{item.action} {item.kind}"),
                           Text(_SHOUTED.get(item.result, item.result)), key=str(n))
         label = self.desk.pipeline(self.pipeline_id, self.actor).label
-        total = len(self.items)
-        more = f" (newest {SHOWN})" if total == SHOWN else ""
+        total = len(runs)
+        more = f" (newest {NEWEST_SHOWN:,} shown)" if total > NEWEST_SHOWN else ""
         self.query_one("#log-title", Static).update(Content(
-            f"Automation log — {label} · {total} run{'s' if total != 1 else ''}{more}"))
+            f"Automation log — {label} · {total:,} run{'s' if total != 1 else ''}{more}"))
         self._show_detail()
 
     def on_data_table_row_highlighted(self) -> None:

@@ -11,9 +11,10 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from core import Actor, Desk
-from core.events import Notice
+from core.access import user_of
+from core.events import Notice, NotificationSent
 from core.present import when
-from tui.screens.table_screen import TableScreen, cursor_bindings
+from tui.screens.table_screen import NEWEST_SHOWN, TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 
@@ -46,22 +47,27 @@ class NotificationsScreen(TableScreen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        found = self.desk.notifications(self.actor)
-        self.unread = {n.id for n in found if self.desk.is_unread(n, self.actor)}
         self._fill()
         self.follow_desk(self._on_notice)
-        if self.unread:
-            self.desk.mark_notifications_read(self.actor)
 
     def _on_notice(self, notice: Notice) -> None:
-        self._fill()
+        # Only a notification to this user changes the list; others' moves
+        # (the desk's timer brings them) would rebuild it for nothing.
+        me = user_of(self.desk.config, self.actor)
+        if me is not None and any(isinstance(e.event, NotificationSent) and me.id in e.event.users
+                                  for e in notice.entries):
+            self._fill()
 
     def _fill(self) -> None:
         table = self.table
         kept = self.highlighted
         table.clear()
         found = self.desk.notifications(self.actor)
-        for n in found:
+        # What is listed has been read: one that arrives while the screen is
+        # open too. Each keeps its dot until the screen closes.
+        fresh = {n.id for n in found if self.desk.is_unread(n, self.actor)}
+        self.unread |= fresh
+        for n in found[:NEWEST_SHOWN]:
             table.add_row(Text("•" if n.id in self.unread else ""), Text(when(n.at)),
                           Text(f"#{n.ticket}" if n.ticket else ""), Text(n.text),
                           key=str(n.id))
@@ -69,10 +75,13 @@ class NotificationsScreen(TableScreen[None]):
             table.add_row(Text(""), Text(""), Text(""),
                           Text("No notifications yet: automation sends them (A4b)."),
                           key="none")
+        more = f" (newest {NEWEST_SHOWN:,} shown)" if len(found) > NEWEST_SHOWN else ""
         self.query_one("#notifications-title", Static).update(
-            f"Notifications — {len(found)}, {len(self.unread)} new")
-        if kept is not None and kept in {str(n.id) for n in found}:
+            f"Notifications — {len(found):,}, {len(self.unread):,} new{more}")
+        if kept is not None and kept in table.rows:
             table.move_cursor(row=table.get_row_index(kept))
+        if fresh:
+            self.desk.mark_notifications_read(self.actor)
 
     def action_open(self) -> None:
         key = self.highlighted
