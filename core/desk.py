@@ -960,12 +960,13 @@ class Desk:
             return len(unread)
 
     def automation_log(self, actor: Actor, pipeline: str | None = None,
-                       ticket: str | None = None) -> list[LogItem]:
-        """A6: every action run, newest first, of the tickets the actor may see."""
+                       ticket: str | None = None, limit: int | None = None) -> list[LogItem]:
+        """A6: every action run (or the newest `limit`), newest first, of the
+        tickets the actor may see."""
         scope = self.pipeline(pipeline, actor).id if pipeline is not None else None
         wanted = self.ticket(ticket, actor).id if ticket is not None else None
         visible = {p.id for p in self.pipelines(actor)}
-        return automation_log(self.config, self._store.journal, visible, scope, wanted)
+        return automation_log(self.config, self._store.journal, visible, scope, wanted, limit)
 
     # -- users ----------------------------------------------------------------
 

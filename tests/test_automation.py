@@ -75,6 +75,17 @@ def test_tickets_a_stage_deletion_moves_in_set_off_the_target_stage(desk: Desk) 
     assert [(kind, result) for kind, result, _ in _log(desk)] == [("notify", "done")] * 3
 
 
+def test_the_log_gives_the_newest_actions_first_as_many_as_asked(desk: Desk) -> None:
+    desk.add_action("0", "New", SetProperty(property="priority", value="high"), ADMIN)
+    desk.add_action("0", "New", Notify(user="admin"), ADMIN)
+    tickets = [new_ticket(desk) for _ in range(3)]
+    every = desk.automation_log(ADMIN)
+    assert [(i.ticket, i.kind) for i in every] == [
+        (t.id, kind) for t in reversed(tickets) for kind in ("notify", "set-property")]
+    assert desk.automation_log(ADMIN, limit=3) == every[:3]
+    assert desk.automation_log(ADMIN, ticket=tickets[0].id, limit=1) == every[-2:-1]
+
+
 def test_branch_runs_one_arm_on_the_condition(desk: Desk) -> None:
     branch = Branch(property="priority", op="equals", value="High",
                     then=[SetProperty(property="content", value="escalate")],

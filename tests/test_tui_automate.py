@@ -331,7 +331,7 @@ async def test_the_log_screen_lists_runs_newest_first(desk: Desk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, AutomationLogScreen)
         text = screen_text(app)
-        assert "1 run" in text and "skipped" in text
+        assert "1 action run" in text and "skipped" in text
         assert "the ticket has no contact to email" in text
 
 

@@ -223,7 +223,7 @@ def automation_set(session: Session, pipeline_ref: str, switch: str, value: str)
 def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | None,
                    limit: int, as_json: bool) -> None:
     """A6: every action run, newest first: ticket, action, result, error."""
-    items = session.desk.automation_log(ACTOR, pipeline_ref, ticket_id)[:limit]
+    items = session.desk.automation_log(ACTOR, pipeline_ref, ticket_id, limit)
     if as_json:
         emit_json([i.as_dict() for i in items])
         return

@@ -33,12 +33,16 @@ class LogItem:
 
 
 def automation_log(config: DeskConfig, journal: Journal, pipelines: set[str],
-                   pipeline: str | None = None, ticket: str | None = None) -> list[LogItem]:
-    """Runs of the `pipelines` given, newest first; narrowed to one
-    pipeline or ticket."""
+                   pipeline: str | None = None, ticket: str | None = None,
+                   limit: int | None = None) -> list[LogItem]:
+    """Actions run in the `pipelines` given, newest first, at most `limit`
+    of them; narrowed to one pipeline or ticket. The journal is read from
+    its end, so the newest few cost little however long it is."""
     items: list[LogItem] = []
     labels = {p.id: p.label for p in config.pipelines}
-    for entry in journal.lines_with(b'"automation.ran"'):
+    for entry in journal.newest_lines_with(b'"automation.ran"'):
+        if limit is not None and len(items) >= limit:
+            break
         run = entry.event
         if not isinstance(run, AutomationRan) or run.pipeline not in pipelines:
             continue
@@ -50,6 +54,5 @@ def automation_log(config: DeskConfig, journal: Journal, pipelines: set[str],
         items.extend(LogItem(at=entry.at, ticket=run.ticket, pipeline=pipeline_label,
                              stage=stage_label, action=step.action, kind=step.kind,
                              result=step.result, detail=step.detail)
-                     for step in run.steps)
-    items.reverse()
-    return items
+                     for step in reversed(run.steps))
+    return items[:limit]

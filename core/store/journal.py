@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import msgspec
 
@@ -25,6 +26,8 @@ _encoder = msgspec.json.Encoder()
 
 # Entries encoded per write in `Journal.append`.
 _SLICE = 4096
+# Bytes read at a time when reading the journal from its end.
+_BLOCK = 1 << 20
 
 
 def encode(entry: Entry) -> bytes:
@@ -132,6 +135,19 @@ class Journal:
             sync_dir(self.path.parent)
         return size
 
+    def newest_lines_with(self, needle: bytes) -> Iterator[Entry]:
+        """As `lines_with`, newest first: read from the end, so taking the
+        newest few of a long journal reads little of it."""
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as f:
+            for line in _newest_first(f, _whole_end(f, os.fstat(f.fileno()).st_size)):
+                if needle in line:
+                    try:
+                        yield _decode(line)
+                    except msgspec.DecodeError:
+                        continue
+
     def lines_with(self, needle: bytes) -> Iterator[Entry]:
         """Entries whose line contains `needle` (a cheap pre-filter for
         timelines: only those lines are decoded)."""
@@ -144,6 +160,34 @@ class Journal:
                         yield _decode(line)
                     except msgspec.DecodeError:
                         continue
+
+
+def _newest_first(f: BinaryIO, end: int) -> Iterator[bytes]:
+    """The lines of `f` before byte `end` (a line's end), last first, read
+    in blocks from the end."""
+    pos, rest = end - 1, b""  # the last line without its newline
+    while pos > 0:
+        start = max(0, pos - _BLOCK)
+        f.seek(start)
+        lines = (f.read(pos - start) + rest).split(b"\n")
+        pos = start
+        # A block's first piece may be the end of a line begun further back.
+        rest = lines.pop(0) if start > 0 else b""
+        yield from reversed(lines)
+
+
+def _whole_end(f: BinaryIO, size: int) -> int:
+    """Where the whole lines end: a last line without its newline is one
+    being written (or cut short), and is not read."""
+    pos = size
+    while pos > 0:
+        start = max(0, pos - _BLOCK)
+        f.seek(start)
+        found = f.read(pos - start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        pos = start
+    return 0
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -56,8 +56,9 @@ class AutomationLogScreen(TableScreen[None]):
             self._fill()
 
     def _fill(self) -> None:
-        runs = self.desk.automation_log(self.actor, self.pipeline_id)
-        self.items = runs[:NEWEST_SHOWN]
+        # One more than is shown: to know whether there are more.
+        ran = self.desk.automation_log(self.actor, self.pipeline_id, limit=NEWEST_SHOWN + 1)
+        self.items = ran[:NEWEST_SHOWN]
         table = self.table
         table.clear()
         for n, item in enumerate(self.items):
@@ -65,10 +66,12 @@ class AutomationLogScreen(TableScreen[None]):
                           Text(f"{item.action} {item.kind}"),
                           Text(_SHOUTED.get(item.result, item.result)), key=str(n))
         label = self.desk.pipeline(self.pipeline_id, self.actor).label
-        total = len(runs)
-        more = f" (newest {NEWEST_SHOWN:,} shown)" if total > NEWEST_SHOWN else ""
+        if len(ran) > NEWEST_SHOWN:
+            count = f"the newest {NEWEST_SHOWN:,} actions run"
+        else:
+            count = f"{len(ran)} action{'s' if len(ran) != 1 else ''} run"
         self.query_one("#log-title", Static).update(Content(
-            f"Automation log — {label} · {total:,} run{'s' if total != 1 else ''}{more}"))
+            f"Automation log — {label} · {count}"))
         self._show_detail()
 
     def on_data_table_row_highlighted(self) -> None:
