@@ -7,7 +7,14 @@ BIN := $(VENV)/bin
 
 .PHONY: run test check bench clean
 
+# Our modules are byte-compiled before the app starts, as pip does for an
+# installed package: where writing them at import is off
+# (PYTHONDONTWRITEBYTECODE, as many container images set) every start
+# would compile them again, about 0.1 s of it. Up to date, this takes 0.05 s.
+COMPILE := $(BIN)/python -m compileall -q core tui
+
 run: $(VENV)/.installed
+	$(COMPILE)
 	$(BIN)/pipedesk
 
 test: $(VENV)/.installed-dev
@@ -16,6 +23,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed
+	$(COMPILE)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/board.py
 	$(BIN)/python bench/automation.py
