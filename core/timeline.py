@@ -42,14 +42,20 @@ class TimelineItem:
 
 
 def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list[TimelineItem]:
+    """Oldest first. The journal is read from its end back to the ticket's
+    creation: nothing before it can concern the ticket, and the tickets an
+    agent opens are mostly recent ones."""
     needle = f'"{ticket_id}"'.encode()
-    items: list[TimelineItem] = []
-    for entry in journal.lines_with(needle):
+    newest_first: list[list[TimelineItem]] = []
+    for entry in journal.newest_lines_with(needle):
+        items: list[TimelineItem] = []
+        newest_first.append(items)
         event = entry.event
         match event:
             case TicketCreated(ticket=t) if t.id == ticket_id:
                 where = f"{_pipeline(config, t.pipeline)} / {_stage(config, t.stage)}"
                 items.append(TimelineItem(entry.at, entry.actor, f"Created in {where}"))
+                break
             case TicketChanged(ticket=tid, changes=changes) if tid == ticket_id:
                 what = "Moved" if "stage" in changes else "Edited"
                 items.append(TimelineItem(entry.at, entry.actor, what, _said(config, changes)))
@@ -70,7 +76,7 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
                                               f"{step.result}{detail}"))
             case TicketDeleted(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Deleted"))
-    return items
+    return [item for items in reversed(newest_first) for item in items]
 
 
 def _said(config: DeskConfig, changes: Changes,

@@ -136,26 +136,14 @@ class Journal:
         return size
 
     def newest_lines_with(self, needle: bytes) -> Iterator[Entry]:
-        """As `lines_with`, newest first: read from the end, so taking the
-        newest few of a long journal reads little of it."""
+        """Entries whose line contains `needle` (a cheap pre-filter for
+        timelines and the log: only those lines are decoded), newest first:
+        read from the end, so the newest few of a long journal cost little."""
         if not self.path.exists():
             return
         with open(self.path, "rb") as f:
             for line in _newest_first(f, _whole_end(f, os.fstat(f.fileno()).st_size)):
                 if needle in line:
-                    try:
-                        yield _decode(line)
-                    except msgspec.DecodeError:
-                        continue
-
-    def lines_with(self, needle: bytes) -> Iterator[Entry]:
-        """Entries whose line contains `needle` (a cheap pre-filter for
-        timelines: only those lines are decoded)."""
-        if not self.path.exists():
-            return
-        with open(self.path, "rb") as f:
-            for line in f:
-                if needle in line and line.endswith(b"\n"):
                     try:
                         yield _decode(line)
                     except msgspec.DecodeError:
