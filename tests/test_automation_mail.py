@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import json
 import mailbox
+import os
 import threading
 from collections.abc import Iterator
 from email import policy
@@ -137,6 +138,31 @@ def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
     assert _outbox(desk) == []
     assert _results(desk) == [("send-email", "queued"), ("send-email", "delivered")]
     assert desk.automation_log(ADMIN, ticket=ticket.id)[0].ticket == ticket.id
+
+
+def test_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
+        desk: Desk, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    """The outbox is a Maildir any mail tool can show, and showing a message
+    moves it to cur/ as read. With SMTP on it is still to be sent; one the
+    reader threw away (flag T) is not."""
+    inbox, settings = smtp_server
+    _closing_email(desk)
+    _use_smtp(desk, settings.port)
+    for subject in ("Printer on fire", "Spam I deleted"):
+        ticket = new_ticket(desk, subject, contact="ada@example.com")
+        desk.move_ticket(ticket.id, "Closed", ADMIN)
+    box = mailbox.Maildir(desk.data_dir / "outbox", create=False)
+    for key, message in list(box.items()):  # as a mail tool shows them
+        message.set_subdir("cur")
+        message.add_flag("ST" if "Spam" in str(message["Subject"]) else "S")
+        box[key] = message
+    assert os.listdir(desk.data_dir / "outbox" / "new") == []
+    assert desk.courier().has_work(desk.config.mail)
+    work_round(desk)
+    assert inbox.subjects == ["Your request is closed: Printer on fire [#1]"]
+    [left] = _outbox(desk)
+    assert left["Subject"] == "Your request is closed: Spam I deleted [#2]"
+    assert not desk.courier().has_work(desk.config.mail)
 
 
 def test_a_refusing_server_keeps_the_mail_and_it_goes_out_on_a_later_try(

@@ -54,8 +54,7 @@ class Courier:
     def has_work(self, mail: MailSettings) -> bool:
         """Anything to deliver: webhooks, or mail when SMTP is set (without
         it the outbox is where mail stays)."""
-        return self.webhooks.has_jobs() or (mail.smtp is not None
-                                            and self.outbox.spool.has_jobs())
+        return self.webhooks.has_jobs() or (mail.smtp is not None and self.outbox.has_mail())
 
     # -- handing on (under the lock, fast; `commit` when the run is over) ----------
 

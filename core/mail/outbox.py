@@ -4,6 +4,7 @@ leaves only once the server has accepted it (`deliver_due`)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,9 +69,14 @@ class Outbox:
                                     job.next_try, job.last_error))
         return items
 
+    def has_mail(self) -> bool:
+        """Anything waiting to be sent (with SMTP on): queued, or read."""
+        return self.spool.has_jobs() or bool(self._read())
+
     def deliver_due(self, send: Callable[[EmailMessage], None],
                     now: datetime) -> list[Delivery]:
         """Send every due message; a refused one stays, with a back-off."""
+        self._take_back_read()
         waiting = self.spool.claim_due(now)
         deliveries = []
         try:
@@ -84,6 +90,31 @@ class Outbox:
             for claim in waiting:
                 self.spool.release(claim)
         return deliveries
+
+    def _read(self) -> list[tuple[Path, str]]:
+        """Messages a mail tool moved to cur/ on showing them, as (file,
+        key): Maildir names such a file KEY:2,FLAGS. One flagged T (trashed)
+        was thrown away by whoever read it."""
+        try:
+            names = os.listdir(self.root / "cur")
+        except FileNotFoundError:
+            return []
+        found = []
+        for name in names:
+            key, _, flags = name.partition(":")
+            if key and not name.startswith(".") and "T" not in flags.partition(",")[2]:
+                found.append((self.root / "cur" / name, key))
+        return found
+
+    def _take_back_read(self) -> None:
+        """With SMTP on, the outbox is a queue: a message read in a mail tool
+        is not sent yet, so it goes back to new/ under its key, retry record
+        and all, to be sent like any other."""
+        for path, key in self._read():
+            try:
+                os.rename(path, self.spool.pending_dir / key)
+            except FileNotFoundError:
+                continue  # another process took it back first
 
     def _deliver(self, claim: Claim, send: Callable[[EmailMessage], None],
                  now: datetime) -> Delivery:
