@@ -76,7 +76,7 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
                                               f"{step.result}{detail}"))
             case TicketDeleted(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Deleted"))
-    return [item for items in reversed(newest_first) for item in items]
+    return [item for said in reversed(newest_first) for item in said]
 
 
 def _said(config: DeskConfig, changes: Changes,

@@ -11,8 +11,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from core import Actor, Desk
-from core.access import user_of
-from core.events import Notice, NotificationSent
+from core.events import Notice
 from core.present import when
 from tui.screens.table_screen import NEWEST_SHOWN, TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
@@ -51,11 +50,10 @@ class NotificationsScreen(TableScreen[None]):
         self.follow_desk(self._on_notice)
 
     def _on_notice(self, notice: Notice) -> None:
-        # Only a notification to this user changes the list; others' moves
-        # (the desk's timer brings them) would rebuild it for nothing.
-        me = user_of(self.desk.config, self.actor)
-        if me is not None and any(isinstance(e.event, NotificationSent) and me.id in e.event.users
-                                  for e in notice.entries):
+        # What is listed is marked read, so only a new notification to this
+        # user leaves one unread; others' moves (the desk's timer brings
+        # them) would rebuild the list for nothing.
+        if self.desk.unread_count(self.actor):
             self._fill()
 
     def _fill(self) -> None:
