@@ -120,7 +120,8 @@ def say_action(config: DeskConfig, action: Action) -> str:
         case SendEmail(template=name):
             return f"Send email: {name}"
         case Notify(user=user, team=team, message=message):
-            who = f"user {user}" if user else f"team {team}" if team else "the owner"
+            who = (f"user {say_value(config, 'owner', user)}" if user else
+                   f"team {say_value(config, 'team', team)}" if team else "the owner")
             return f"Notify {who}" + (f": {message}" if message else "")
         case Delay(duration=duration):
             return f"Delay {duration}"
@@ -133,7 +134,9 @@ def say_action(config: DeskConfig, action: Action) -> str:
                 return f"Move to stage {say_value(config, 'stage', value) or value}"
             return f"Set {name} = {value}" if value else f"Clear {name}"
         case AssignOwner(user=user, team=team):
-            return f"Assign owner {user}" if user else f"Assign owner: round-robin over {team}"
+            if user:
+                return f"Assign owner {say_value(config, 'owner', user)}"
+            return f"Assign owner: round-robin over team {say_value(config, 'team', team)}"
         case Webhook(url=url):
             return f"Call webhook {url}"
     return action.kind

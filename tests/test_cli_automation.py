@@ -27,7 +27,7 @@ def test_add_list_and_remove_actions(run: Any, home: Path) -> None:
     _ok(run("automation", "add", "0", "New", "assign", "--user", "admin"))
     listed = _ok(run("automation", "list", "0")).out
     assert "1. Send email: Ticket closed" in listed
-    assert "3. Notify user admin: Closed one" in listed
+    assert "3. Notify user Administrator: Closed one" in listed  # named as people read it
     assert "2. Call webhook https://hooks.example.com/desk" in listed
     data = _ok(run("automation", "list", "0", "--json")).json()
     closed = data["stages"][3]
@@ -39,7 +39,7 @@ def test_add_list_and_remove_actions(run: Any, home: Path) -> None:
         "comments": [], "kind": "delay", "duration": "2h"}
     removed = _ok(run("automation", "remove", "0", "Closed", "2", "--and-after")).out
     assert removed.splitlines() == ["Removed: Notify the owner.",
-                                    "Removed: Notify user admin: Closed one.",
+                                    "Removed: Notify user Administrator: Closed one.",
                                     "Removed: Set priority = low."]
     _ok(run("automation", "remove", "0", "New", "1"))
     after = _ok(run("automation", "list", "0", "--json")).json()
