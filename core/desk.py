@@ -819,8 +819,9 @@ class Desk:
 
     def _check_action(self, pipeline: Pipeline, action: Action) -> Action:
         """Refuse an action that names what the desk does not have; return it
-        with the stage it moves tickets to named by id, so that renaming
-        that stage (S3) keeps the action working."""
+        with the stage it moves tickets to, and the users and teams it
+        names, named by id, so that renaming them (S3, a user's new name)
+        keeps the action working."""
         action = action.model_copy(deep=True)
         for _, one in walk([action]):
             if isinstance(one, SetProperty) and one.property == "stage":
@@ -832,9 +833,9 @@ class Desk:
                     raise DeskError(f"No template {name!r}. Templates: {known}.")
                 case Notify(user=user, team=team) | AssignOwner(user=user, team=team):
                     if user is not None:
-                        coerce(self.property("owner"), user, self.config)
+                        one.user = str(coerce(self.property("owner"), user, self.config))
                     if team is not None:
-                        coerce(self.property("team"), team, self.config)
+                        one.team = str(coerce(self.property("team"), team, self.config))
                 case SetProperty(property=name, value=value):
                     prop = self.property(name)
                     if prop.read_only:

@@ -20,7 +20,7 @@ from core.automation.actions import (
     parse_path,
 )
 from core.automation.engine import MAX_DEPTH
-from core.model import Team
+from core.model import DeskConfig, Team
 
 
 def _team(desk: Desk, *members: str) -> None:
@@ -350,6 +350,30 @@ def test_a_move_action_follows_its_stage_through_a_rename(desk: Desk) -> None:
     ticket = new_ticket(desk)
     desk.move_ticket(ticket.id, "Waiting on us", ADMIN)
     assert desk.ticket(ticket.id, ADMIN).stage == "4"
+
+
+def test_actions_name_users_and_teams_by_id_so_a_new_name_keeps_them_working(
+        desk: Desk) -> None:
+    """Given by name, kept by id: a user's new name reaches the action."""
+    _team(desk, "ingrid", "sven")
+    desk.add_action("0", "New", Notify(user="Ingrid"), ADMIN)
+    desk.add_action("0", "New", AssignOwner(team="Support"), ADMIN)
+    stage = desk.config.pipelines[0].stages[0]
+    assert stage.actions == [Notify(user="ingrid"), AssignOwner(team="support")]
+
+    def rename(config: DeskConfig) -> None:
+        next(u for u in config.users if u.id == "ingrid").name = "Ingrid Lund"
+        config.teams[0].name = "First line"
+
+    desk._change_settings(ADMIN, "rename a user", rename)
+    from core.present import say_action
+
+    said = [say_action(desk.config, a) for a in desk.config.pipelines[0].stages[0].actions]
+    assert said == ["Notify user Ingrid Lund",
+                    "Assign owner: round-robin over team First line"]
+    ticket = new_ticket(desk)
+    assert desk.ticket(ticket.id, ADMIN).owner == "ingrid"
+    assert [n.users for n in desk.notifications(Actor.user("ingrid"))] == [["ingrid"]]
 
 
 def test_s6_refuses_deleting_a_stage_an_action_moves_tickets_into(desk: Desk) -> None:
