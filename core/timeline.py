@@ -21,7 +21,7 @@ from core.events import (
 )
 from core.model import DeskConfig
 from core.present import property_label, say_value
-from core.store.journal import Journal
+from core.store.journal import Journal, mentioning
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,8 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
     """Oldest first. The journal is read from its end back to the ticket's
     creation: nothing before it can concern the ticket, and the tickets an
     agent opens are mostly recent ones."""
-    needle = f'"{ticket_id}"'.encode()
     newest_first: list[list[TimelineItem]] = []
-    for entry in journal.newest_lines_with(needle):
+    for entry in journal.newest_lines_with(mentioning(ticket_id)):
         items: list[TimelineItem] = []
         newest_first.append(items)
         event = entry.event

@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from core.events import AutomationRan
+from core.events import AutomationRan, TicketCreated
 from core.model import DeskConfig
 from core.present import say_value
-from core.store.journal import Journal
+from core.store.journal import Journal, mentioning
 
 RESULTS = ("done", "queued", "delivered", "waiting", "skipped", "failed", "stopped")
 
@@ -37,13 +37,17 @@ def automation_log(config: DeskConfig, journal: Journal, pipelines: set[str],
                    limit: int | None = None) -> list[LogItem]:
     """Actions run in the `pipelines` given, newest first, at most `limit`
     of them; narrowed to one pipeline or ticket. The journal is read from
-    its end, so the newest few cost little however long it is."""
+    its end, so the newest few cost little however long it is; for one
+    ticket, back to its creation only."""
     items: list[LogItem] = []
     labels = {p.id: p.label for p in config.pipelines}
-    for entry in journal.newest_lines_with(b'"automation.ran"'):
+    needle = mentioning(ticket) if ticket is not None else b'"automation.ran"'
+    for entry in journal.newest_lines_with(needle):
         if limit is not None and len(items) >= limit:
             break
         run = entry.event
+        if isinstance(run, TicketCreated) and run.ticket.id == ticket:
+            break  # nothing before concerns the ticket
         if not isinstance(run, AutomationRan) or run.pipeline not in pipelines:
             continue
         if (pipeline is not None and run.pipeline != pipeline) or \

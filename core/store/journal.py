@@ -9,10 +9,10 @@ cannot be read stops the load with its line number.
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import msgspec
 
@@ -26,8 +26,12 @@ _encoder = msgspec.json.Encoder()
 
 # Entries encoded per write in `Journal.append`.
 _SLICE = 4096
-# Bytes read at a time when reading the journal from its end.
-_BLOCK = 1 << 20
+
+
+def mentioning(ticket_id: str) -> bytes:
+    """What every line about ticket `ticket_id` holds (ids are JSON text):
+    the needle for `Journal.newest_lines_with`."""
+    return f'"{ticket_id}"'.encode()
 
 
 def encode(entry: Entry) -> bytes:
@@ -139,43 +143,25 @@ class Journal:
         """Entries whose line contains `needle` (a cheap pre-filter for
         timelines and the log: only those lines are decoded), newest first:
         read from the end, so the newest few of a long journal cost little."""
-        if not self.path.exists():
+        try:
+            f = open(self.path, "rb")  # noqa: SIM115 - closed below, with the map
+        except FileNotFoundError:
             return
-        with open(self.path, "rb") as f:
-            for line in _newest_first(f, _whole_end(f, os.fstat(f.fileno()).st_size)):
-                if needle in line:
+        with f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                # Whole lines only: a last one without its newline is being
+                # written (or was cut short) and is not read.
+                pos = data.rfind(b"\n") + 1
+                # Jump from match to match (a search in C) rather than
+                # looking at every line: most lines hold no match.
+                while (hit := data.rfind(needle, 0, pos)) >= 0:
+                    pos = data.rfind(b"\n", 0, hit) + 1
                     try:
-                        yield _decode(line)
+                        yield _decode(data[pos:data.find(b"\n", hit)])
                     except msgspec.DecodeError:
                         continue
-
-
-def _newest_first(f: BinaryIO, end: int) -> Iterator[bytes]:
-    """The lines of `f` before byte `end` (a line's end), last first, read
-    in blocks from the end."""
-    pos, rest = end - 1, b""  # the last line without its newline
-    while pos > 0:
-        start = max(0, pos - _BLOCK)
-        f.seek(start)
-        lines = (f.read(pos - start) + rest).split(b"\n")
-        pos = start
-        # A block's first piece may be the end of a line begun further back.
-        rest = lines.pop(0) if start > 0 else b""
-        yield from reversed(lines)
-
-
-def _whole_end(f: BinaryIO, size: int) -> int:
-    """Where the whole lines end: a last line without its newline is one
-    being written (or cut short), and is not read."""
-    pos = size
-    while pos > 0:
-        start = max(0, pos - _BLOCK)
-        f.seek(start)
-        found = f.read(pos - start).rfind(b"\n")
-        if found >= 0:
-            return start + found + 1
-        pos = start
-    return 0
 
 
 def _write_all(fd: int, data: bytes) -> None:
