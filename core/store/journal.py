@@ -9,10 +9,10 @@ cannot be read stops the load with its line number.
 
 from __future__ import annotations
 
-import mmap
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import msgspec
 
@@ -26,6 +26,8 @@ _encoder = msgspec.json.Encoder()
 
 # Entries encoded per write in `Journal.append`.
 _SLICE = 4096
+# Bytes read at a time when reading the journal from its end.
+_BLOCK = 1 << 20
 
 
 def mentioning(ticket_id: str) -> bytes:
@@ -142,26 +144,56 @@ class Journal:
     def newest_lines_with(self, needle: bytes) -> Iterator[Entry]:
         """Entries whose line contains `needle` (a cheap pre-filter for
         timelines and the log: only those lines are decoded), newest first:
-        read from the end, so the newest few of a long journal cost little."""
+        read from the end, so the newest few of a long journal cost little,
+        jumping from match to match within each block read (a search in C)
+        rather than looking at every line."""
         try:
-            f = open(self.path, "rb")  # noqa: SIM115 - closed below, with the map
+            f = open(self.path, "rb")  # noqa: SIM115 - a generator: closed by `with` below
         except FileNotFoundError:
             return
         with f:
-            if os.fstat(f.fileno()).st_size == 0:
-                return
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                # Whole lines only: a last one without its newline is being
-                # written (or was cut short) and is not read.
-                pos = data.rfind(b"\n") + 1
-                # Jump from match to match (a search in C) rather than
-                # looking at every line: most lines hold no match.
-                while (hit := data.rfind(needle, 0, pos)) >= 0:
-                    pos = data.rfind(b"\n", 0, hit) + 1
+            pos = _whole_end(f, os.fstat(f.fileno()).st_size)
+            while pos > 0:
+                start, lines = _whole_lines_before(f, pos)
+                end = len(lines)
+                while (hit := lines.rfind(needle, 0, end)) >= 0:
+                    end = lines.rfind(b"\n", 0, hit) + 1
                     try:
-                        yield _decode(data[pos:data.find(b"\n", hit)])
+                        yield _decode(lines[end:lines.find(b"\n", hit)])
                     except msgspec.DecodeError:
                         continue
+                pos = start
+
+
+def _whole_end(f: BinaryIO, size: int) -> int:
+    """Where the whole lines end: a last line without its newline is one
+    being written (or cut short), and is not read."""
+    pos = size
+    while pos > 0:
+        start = max(0, pos - _BLOCK)
+        f.seek(start)
+        found = f.read(pos - start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        pos = start
+    return 0
+
+
+def _whole_lines_before(f: BinaryIO, pos: int) -> tuple[int, bytes]:
+    """The whole lines in about a block before `pos` (a line's start), and
+    where they start. A line cut by the block's start is left for the next
+    block; a line longer than a block makes the block bigger."""
+    size = _BLOCK
+    while True:
+        start = max(0, pos - size)
+        f.seek(start)
+        data = f.read(pos - start)
+        if start == 0:
+            return 0, data
+        cut = data.find(b"\n") + 1
+        if cut:
+            return start + cut, data[cut:]
+        size *= 2
 
 
 def _write_all(fd: int, data: bytes) -> None:
