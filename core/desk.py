@@ -46,6 +46,8 @@ from core.events import (
     AutomationRan,
     Changes,
     ContactAdded,
+    ContactChanged,
+    ContactChanges,
     Entry,
     Event,
     Notice,
@@ -997,11 +999,51 @@ class Desk:
                 if email.casefold() in self.state.contacts or email.casefold() in seen:
                     raise DeskError(f"A contact with email {email!r} exists already.")
                 seen.add(email.casefold())
-                if "\n" in c.name or "\r" in c.name:
-                    raise DeskError("A contact's name is one line of text.")
-                added.append(Contact(email=email, name=c.name.strip(), marketing=c.marketing))
+                added.append(Contact(email=email, name=_contact_name(c.name),
+                                     marketing=c.marketing))
             self._record(actor, [ContactAdded(contact=c) for c in added])
             return added
+
+    def edit_contact(self, email: str, actor: Actor, name: str | None = None,
+                     marketing: bool | None = None) -> Contact:
+        """Change a contact's name and/or marketing flag (None leaves it as
+        it is), checked as `add_contact` checks them. The email stays: it
+        is the contact's identity, and tickets name their contact by it.
+        Recorded as `contact.changed`, with who, when and from what."""
+        with self._writing():
+            contact = self.contact(email, actor)
+            if name is None and marketing is None:
+                raise DeskError("Give a new name or marketing flag; nothing changed.")
+            changes = ContactChanges()
+            if name is not None and _contact_name(name) != contact.name:
+                changes.name = (contact.name, _contact_name(name))
+            if marketing is not None and marketing != contact.marketing:
+                changes.marketing = (contact.marketing, marketing)
+            if changes.name is None and changes.marketing is None:
+                return contact
+            self._record(actor, [ContactChanged(contact=contact.email, changes=changes)])
+            return self.state.contacts[contact.email.casefold()]
+
+    def tickets_per_contact(self, actor: Actor) -> dict[str, int]:
+        """How many of the tickets `actor` may see name each contact, by
+        the contact's email folded to lower case (contacts with none are
+        left out)."""
+        counts: dict[str, int] = {}
+        for t in access.visible_tickets(self.config, actor, self.state.tickets.values()):
+            if t.contact:
+                key = t.contact.casefold()
+                counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def find_contacts(self, text: str, actor: Actor) -> list[Contact]:
+        """Contacts whose name or email holds `text` (any case), those
+        whose name or email starts with it first, then by email: what a
+        picker offers as a person types."""
+        needle = text.strip().casefold()
+        found = [c for c in self.contacts(actor)
+                 if needle in c.email.casefold() or needle in c.name.casefold()]
+        return sorted(found, key=lambda c: not (c.email.casefold().startswith(needle)
+                                                or c.name.casefold().startswith(needle)))
 
     # -- tickets ------------------------------------------------------------
 
@@ -1172,6 +1214,13 @@ class _Nested:
 
 
 # -- module helpers: one rule each -----------------------------------------------
+
+
+def _contact_name(name: str) -> str:
+    """A contact's name as kept: one line of text, trimmed."""
+    if "\n" in name or "\r" in name:
+        raise DeskError("A contact's name is one line of text.")
+    return name.strip()
 
 
 def normalise_email(email: str) -> str:

@@ -55,6 +55,24 @@ class ContactAdded(msgspec.Struct, tag="contact.added"):
     contact: Contact
 
 
+class ContactChanges(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """What changed on a contact, from what to what, in the shape of a
+    ticket's `Changes` ({"name": ["Kari", "Kari Hansen"]}) but typed, so a
+    line naming anything else is refused when the journal is read."""
+
+    name: tuple[str, str] | None = None
+    marketing: tuple[bool, bool] | None = None
+
+
+class ContactChanged(msgspec.Struct, tag="contact.changed"):
+    """A contact's name or marketing flag changed. `contact` is its email
+    as stored: the contact's identity, which never changes (tickets name
+    their contact by it)."""
+
+    contact: str
+    changes: ContactChanges
+
+
 class StepRun(msgspec.Struct):
     """One action run: `action` is its path in the stage's sequence
     ("3.then.1"), `kind` its kind, `result` one of done, skipped, failed,
@@ -116,7 +134,8 @@ class StepResumed(msgspec.Struct, tag="automation.resumed"):
 
 
 Event = (TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactAdded
-         | AutomationRan | NotificationSent | NotificationsRead | StepDelayed | StepResumed)
+         | ContactChanged | AutomationRan | NotificationSent | NotificationsRead | StepDelayed
+         | StepResumed)
 
 
 class Entry(msgspec.Struct):

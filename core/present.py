@@ -21,7 +21,7 @@ from core.automation.actions import (
 from core.clock import parse_instant
 from core.model import DeskConfig
 from core.properties import BUILTIN_PROPERTIES
-from core.records import Ticket, Value
+from core.records import Contact, Ticket, Value
 
 _BUILTIN_LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
 
@@ -140,3 +140,27 @@ def say_action(config: DeskConfig, action: Action) -> str:
         case Webhook(url=url):
             return f"Call webhook {url}"
     return action.kind
+
+
+def say_contact_change(before: Contact, after: Contact) -> str:
+    """What an edit did to a contact, for the person who made it:
+    "Kari Hansen <kari@example.no>: name 'Kari' → 'Kari Hansen', marketing
+    contact no → yes", or that nothing changed."""
+    changed = []
+    if before.name != after.name:
+        changed.append(f"name '{before.name}' → '{after.name}'")
+    if before.marketing != after.marketing:
+        changed.append(f"marketing contact {_yes_no(before.marketing)} → "
+                       f"{_yes_no(after.marketing)}")
+    if not changed:
+        return f"{contact_line(after)}: nothing changed."
+    return f"{contact_line(after)}: {', '.join(changed)}."
+
+
+def contact_line(contact: Contact) -> str:
+    """"Kari Hansen <kari@example.no>", or the address alone without a name."""
+    return f"{contact.name} <{contact.email}>" if contact.name else contact.email
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"

@@ -16,6 +16,7 @@ from core.events import (
     AutomationRan,
     Changes,
     ContactAdded,
+    ContactChanged,
     Entry,
     NotificationSent,
     NotificationsRead,
@@ -76,6 +77,16 @@ class DeskState:
                     apply_changes(self.tickets[tid], changes, entry.at)
             case ContactAdded(contact=contact):
                 self.contacts[contact.email.casefold()] = contact
+            case ContactChanged(contact=email, changes=changes):
+                # Replaced, not changed in place: a screen holding the
+                # contact as it was keeps what it read.
+                key = email.casefold()
+                contact = self.contacts[key]
+                self.contacts[key] = Contact(
+                    email=contact.email,
+                    name=contact.name if changes.name is None else changes.name[1],
+                    marketing=(contact.marketing if changes.marketing is None
+                               else changes.marketing[1]))
             case NotificationsRead(user=user, upto=upto):
                 self.read_upto[user] = max(self.read_upto.get(user, 0), upto)
                 self.unread_counts[user] = len(self.unread(user))

@@ -122,13 +122,60 @@ def test_contacts(run: Any) -> None:
                "--marketing").code == 0
     contacts = run("contact", "list", "--json").json()
     assert contacts == [{"email": "kari@example.no", "name": "Kari Nordmann",
-                         "marketing": True}]
+                         "marketing": True, "tickets": 0}]
     dup = run("contact", "add", "KARI@example.no")
     assert dup.code == 1 and "exists already" in dup.err
     for bad in ("no-at-sign", "two@@example.com", "a b@example.com", "a@b.com\r\nBcc: x@y.com"):
         refused = run("contact", "add", bad)
         assert refused.code == 1 and "not an email address" in refused.err, bad
     assert len(run("contact", "list", "--json").json()) == 1
+
+
+def test_contact_list_says_how_many_tickets_name_each(run: Any) -> None:
+    run("contact", "add", "kari@example.no", "--name", "Kari Nordmann", "--marketing")
+    run("contact", "add", "ola@example.no")
+    for subject in ("Printer on fire", "Invoice twice"):
+        run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", subject,
+            "--contact", "KARI@example.no")
+    listed = run("contact", "list")
+    assert listed.code == 0
+    assert listed.out.splitlines() == [
+        "EMAIL            NAME           MARKETING  TICKETS",
+        "kari@example.no  Kari Nordmann  yes        2",
+        "ola@example.no                  no         0",
+    ]
+    assert [c["tickets"] for c in run("contact", "list", "--json").json()] == [2, 0]
+
+
+def test_contact_edit_changes_the_name_and_marketing_flag_and_says_so(run: Any) -> None:
+    run("contact", "add", "kari@example.no", "--name", "Kari")
+    edited = run("contact", "edit", "KARI@example.no", "--name", "Kari Nordmann",
+                 "--marketing")
+    assert edited.code == 0, edited.err
+    assert edited.out == ("Kari Nordmann <kari@example.no>: name 'Kari' → 'Kari Nordmann', "
+                          "marketing contact no → yes.\n")
+    assert run("contact", "list", "--json").json() == [
+        {"email": "kari@example.no", "name": "Kari Nordmann", "marketing": True, "tickets": 0}]
+    flag = run("contact", "edit", "kari@example.no", "--no-marketing")
+    assert flag.out == "Kari Nordmann <kari@example.no>: marketing contact yes → no.\n"
+    same = run("contact", "edit", "kari@example.no", "--name", "Kari Nordmann")
+    assert (same.code, same.out) == (0, "Kari Nordmann <kari@example.no>: nothing changed.\n")
+    assert run("contact", "list", "--json").json()[0]["name"] == "Kari Nordmann"
+
+
+def test_contact_edit_refusals_change_nothing(run: Any, home: Path) -> None:
+    run("contact", "add", "kari@example.no", "--name", "Kari")
+    before = files_of(home)
+    for args, message in [
+        (["nobody@example.no", "--name", "X"], "No contact 'nobody@example.no'"),
+        (["kari@example.no"], "Give a new name or marketing flag"),
+        (["kari@example.no", "--name", "Kari\nBcc: x@y.com"], "one line of text"),
+    ]:
+        refused = run("contact", "edit", *args)
+        assert refused.code == 1 and message in refused.err, (args, refused.err)
+        assert "Traceback" not in refused.err
+    assert files_of(home) == before
+    assert run("contact", "edit", "kari@example.no", "--email", "new@example.no").code == 2
 
 
 def test_ticket_lifecycle(run: Any) -> None:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from core_fixtures import ADMIN, data_files, new_ticket, refusal, reopen
+from core_fixtures import (
+    ADMIN,
+    MutableClock,
+    data_files,
+    journal_lines,
+    new_ticket,
+    refusal,
+    reopen,
+)
 
 from core import Actor, Desk
 from core.records import Contact
@@ -119,3 +127,106 @@ def test_contacts_survive_compaction(desk: Desk) -> None:
     assert [c.email for c in reopen(desk).contacts(ADMIN)] == ["kari@example.no",
                                                               "ola@example.no"]
     assert reopen(desk).contact("kari@example.no", ADMIN).marketing is True
+
+
+# -- editing a contact ---------------------------------------------------------------
+
+
+def test_edit_a_contact_s_name_and_marketing_flag(desk: Desk, clock: MutableClock) -> None:
+    desk.add_contact("kari@example.no", ADMIN, name="Kari")
+    clock.advance(minutes=5)
+    edited = desk.edit_contact("KARI@example.no", ADMIN, name=" Kari Hansen ", marketing=True)
+    assert (edited.email, edited.name, edited.marketing) == ("kari@example.no", "Kari Hansen",
+                                                             True)
+    assert reopen(desk).contact("kari@example.no", ADMIN) == edited
+    # Who, when, and what from what, as a ticket's change is recorded (T7).
+    line = journal_lines(desk.data_dir)[-1]
+    assert line["actor"] == str(ADMIN)
+    assert line["at"] == "2026-11-23T09:05:00Z"
+    assert line["event"] == {"type": "contact.changed", "contact": "kari@example.no",
+                             "changes": {"name": ["Kari", "Kari Hansen"],
+                                         "marketing": [False, True]}}
+
+
+def test_editing_only_the_flag_keeps_the_name(desk: Desk) -> None:
+    desk.add_contact("kari@example.no", ADMIN, name="Kari", marketing=True)
+    edited = desk.edit_contact("kari@example.no", ADMIN, marketing=False)
+    assert (edited.name, edited.marketing) == ("Kari", False)
+    assert journal_lines(desk.data_dir)[-1]["event"]["changes"] == {"marketing": [True, False]}
+    cleared = desk.edit_contact("kari@example.no", ADMIN, name="")
+    assert (cleared.name, cleared.marketing) == ("", False)
+
+
+def test_an_edit_that_changes_nothing_writes_nothing(desk: Desk) -> None:
+    desk.add_contact("kari@example.no", ADMIN, name="Kari")
+    before = data_files(desk.data_dir)
+    assert desk.edit_contact("kari@example.no", ADMIN, name="Kari ", marketing=False).name == (
+        "Kari")
+    with refusal("Give a new name or marketing flag"):
+        desk.edit_contact("kari@example.no", ADMIN)
+    assert data_files(desk.data_dir) == before
+
+
+@pytest.mark.parametrize("name", ["Kari\nBcc: x@y.com", "Kari\rHansen"])
+def test_an_edited_name_is_one_line_too(desk: Desk, name: str) -> None:
+    desk.add_contact("kari@example.no", ADMIN, name="Kari")
+    before = data_files(desk.data_dir)
+    with refusal("A contact's name is one line of text"):
+        desk.edit_contact("kari@example.no", ADMIN, name=name, marketing=True)
+    assert desk.contact("kari@example.no", ADMIN).name == "Kari"
+    assert data_files(desk.data_dir) == before
+
+
+def test_editing_an_unknown_contact_is_refused(desk: Desk) -> None:
+    with refusal("No contact 'nobody@example.no'; add the contact first"):
+        desk.edit_contact("nobody@example.no", ADMIN, name="Nobody")
+    with refusal("No user 'ghost'"):
+        desk.edit_contact("kari@example.no", Actor.user("ghost"), name="Kari")
+
+
+def test_an_edit_survives_compaction_and_is_seen_by_another_process(desk: Desk) -> None:
+    desk.add_contact("kari@example.no", ADMIN, name="Kari")
+    other = reopen(desk)
+    desk.edit_contact("kari@example.no", ADMIN, name="Kari Hansen")
+    other.refresh()
+    assert other.contact("kari@example.no", ADMIN).name == "Kari Hansen"
+    desk.compact()
+    desk.edit_contact("kari@example.no", ADMIN, marketing=True)
+    again = reopen(desk)
+    assert (again.contact("kari@example.no", ADMIN).name,
+            again.contact("kari@example.no", ADMIN).marketing) == ("Kari Hansen", True)
+
+
+def test_a_contact_changed_line_naming_anything_else_is_refused_with_its_line(
+        desk: Desk) -> None:
+    desk.add_contact("kari@example.no", ADMIN, name="Kari")
+    desk.edit_contact("kari@example.no", ADMIN, name="Kari Hansen")
+    path = desk.data_dir / "tickets.jsonl"
+    path.write_text(path.read_text().replace('"name":["Kari","Kari Hansen"]',
+                                             '"email":["kari@example.no","x@evil.example"]'))
+    with refusal("tickets.jsonl, line 2", "cannot read entry"):
+        reopen(desk)
+
+
+# -- finding contacts, and their tickets -----------------------------------------------
+
+
+def test_find_contacts_by_name_or_email_beginnings_first(desk: Desk) -> None:
+    desk.add_contact("ada@example.com", ADMIN, name="Ada Lovelace")
+    desk.add_contact("kari@example.no", ADMIN, name="Kari Hansen")
+    desk.add_contact("hans@example.de", ADMIN, name="Hans Berg")
+    assert [c.email for c in desk.find_contacts("HANS", ADMIN)] == ["hans@example.de",
+                                                                    "kari@example.no"]
+    assert [c.email for c in desk.find_contacts("example.no", ADMIN)] == ["kari@example.no"]
+    assert [c.email for c in desk.find_contacts("", ADMIN)] == [
+        "ada@example.com", "hans@example.de", "kari@example.no"]
+    assert desk.find_contacts("nobody", ADMIN) == []
+
+
+def test_tickets_per_contact(desk: Desk) -> None:
+    desk.add_contact("Kari@example.no", ADMIN)
+    desk.add_contact("ola@example.no", ADMIN)
+    for _ in range(3):
+        new_ticket(desk, contact="kari@example.no")
+    new_ticket(desk)
+    assert desk.tickets_per_contact(ADMIN) == {"kari@example.no": 3}

@@ -19,7 +19,7 @@ import msgspec
 
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.model import Pipeline, StageState
-from core.present import say, when
+from core.present import say, say_contact_change, when
 from core.records import Ticket
 
 ACTOR = LOCAL_ADMIN  # one local administrator until users arrive (U1)
@@ -399,13 +399,16 @@ def contact() -> None:
 @json_option
 @pass_session
 def contact_list(session: Session, as_json: bool) -> None:
-    """All contacts, by email."""
+    """All contacts, by email, with how many tickets name each."""
     contacts = session.desk.contacts(ACTOR)
+    counts = session.desk.tickets_per_contact(ACTOR)
     if as_json:
-        emit_json(msgspec.to_builtins(contacts))
+        emit_json([{**msgspec.to_builtins(c), "tickets": counts.get(c.email.casefold(), 0)}
+                   for c in contacts])
         return
-    table(["EMAIL", "NAME", "MARKETING"],
-          [[c.email, c.name, "yes" if c.marketing else "no"] for c in contacts])
+    table(["EMAIL", "NAME", "MARKETING", "TICKETS"],
+          [[c.email, c.name, "yes" if c.marketing else "no",
+            f"{counts.get(c.email.casefold(), 0):,}"] for c in contacts])
 
 
 @contact.command("add")
@@ -417,6 +420,22 @@ def contact_add(session: Session, email: str, name: str, marketing: bool) -> Non
     """Add a contact."""
     c = session.desk.add_contact(email, ACTOR, name=name, marketing=marketing)
     click.echo(f"Added contact {c.email}.")
+
+
+@contact.command("edit")
+@click.argument("email")
+@click.option("--name", default=None, help="The contact's new name (\"\" clears it).")
+@click.option("--marketing/--no-marketing", default=None,
+              help="Mark or unmark as a marketing contact (A4a).")
+@pass_session
+def contact_edit(session: Session, email: str, name: str | None,
+                 marketing: bool | None) -> None:
+    """Change a contact's name or marketing flag (the email stays: it is
+    the contact's identity)."""
+    desk = session.desk
+    before = desk.contact(email, ACTOR)
+    after = desk.edit_contact(email, ACTOR, name=name, marketing=marketing)
+    click.echo(say_contact_change(before, after))
 
 
 # -- tickets -------------------------------------------------------------------
