@@ -1,8 +1,8 @@
 """The terminal client: `run(desk)` opens the board of the last pipeline used.
 
-Only this module and tui/screens, tui/widgets import Textual, and nothing
-imports them until the board opens, so `pipedesk --help` and the other
-commands start fast.
+Only this module, tui/commands.py and tui/screens, tui/widgets import
+Textual, and nothing imports them until the board opens, so `pipedesk --help`
+and the other commands start fast.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from textual.timer import Timer
 
 from core import LOCAL_ADMIN, Actor, Desk, DeskError
 from core.events import AutomationRan, Notice
+from tui.commands import DeskCommands
 from tui.memory import last_pipeline
 from tui.screens.board import BoardScreen
 
@@ -30,15 +31,23 @@ WORK_INTERVAL = 1.0
 class PipedeskApp(App[None]):
     TITLE = "pipedesk"
     CSS_PATH = "pipedesk.tcss"
-    # Textual's command palette offers none of the desk's actions, and its
-    # footer entry would take the room of ours at 80 columns.
-    ENABLE_COMMAND_PALETTE = False
+    # The command palette offers pipedesk's own commands (tui/commands.py),
+    # not Textual's (themes, screenshots). Its footer entry is hidden
+    # (pipedesk.tcss): at 80 columns it would take the room of the screen's
+    # keys; `?` lists it.
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {DeskCommands}
     # Every binding has an id, so that a keymap can rebind it later.
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("r", "refresh", "Refresh", id="app.refresh"),
         Binding("exclamation_mark", "notifications", "Notifications", show=False,
                 id="app.notifications"),
+        # Terminals and tmux may keep Ctrl+P for themselves: `:` reaches
+        # every terminal. Not a priority key, so a dialog's fields and the
+        # filters take `:` as typed text.
+        Binding("colon,ctrl+p", "command_palette", "Commands", show=False,
+                id="app.command_palette"),
     ]
 
     def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN) -> None:
@@ -98,6 +107,12 @@ class PipedeskApp(App[None]):
         if failed:
             self.notify(failed[0].detail, title="Mail or webhook not delivered",
                         severity="warning", timeout=10)
+
+    def action_contacts(self) -> None:
+        from tui.screens.contacts import ContactsScreen
+
+        if not isinstance(self.screen, ContactsScreen):
+            self.push_screen(ContactsScreen(self.desk, self.actor))
 
     def action_notifications(self) -> None:
         from tui.screens.notifications import NotificationsScreen

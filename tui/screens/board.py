@@ -68,6 +68,7 @@ class BoardScreen(Screen[None]):
         Binding("e", "stages", "Stages", id="board.stages"),
         Binding("c", "cards", "Cards", show=False, id="board.cards"),
         Binding("P", "properties", "Properties", show=False, id="board.properties"),
+        Binding("C", "app.contacts", "Contacts", show=False, id="board.contacts"),
         Binding("a", "automate", "Automate", show=False, id="board.automate"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     ]

@@ -30,8 +30,10 @@ from core import Actor, Desk, DeskError
 from core.events import Notice, TicketDeleted, ticket_ids
 from core.model import PropertyDef, PropertyType
 from core.present import say, say_value
-from core.records import Ticket
+from core.records import Contact, Ticket
 from core.timeline import TimelineItem
+from tui.screens.contacts import ContactDialog
+from tui.widgets.contact_picker import ContactPicker
 from tui.widgets.property_form import choices, placeholder, typed_value
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -455,6 +457,10 @@ class _PropertyEditor(ModalScreen[bool]):
                 yield _ValueSelect(options, prompt=f"(no {self.prop.label.lower()})",
                                    value=self.initial if self.initial in legal else Select.NULL,
                                    id="editor-value")
+            elif self.prop.name == "contact":
+                yield ContactPicker(self.initial, self._find_contacts, input_id="editor-value",
+                                    placeholder=placeholder(self.prop, picker=True),
+                                    compact=False)
             elif self.long_text:
                 yield TextArea(self.initial, id="editor-value", soft_wrap=True)
             else:
@@ -474,7 +480,33 @@ class _PropertyEditor(ModalScreen[bool]):
                     "Escape cancels")
         if self.long_text:
             return "Ctrl+S or the Save button saves · Escape cancels"
+        if self.prop.name == "contact":
+            return "↓ lists contacts · Enter saves · empty clears · Escape cancels"
         return "Enter saves · empty clears · Escape cancels"
+
+    def _find_contacts(self, text: str) -> list[Contact]:
+        return self.desk.find_contacts(text, self.actor)
+
+    @on(ContactPicker.Picked)
+    def _contact_picked(self, event: ContactPicker.Picked) -> None:
+        event.stop()
+        self.save(event.email)
+
+    @on(ContactPicker.AddContact)
+    def _add_contact(self, event: ContactPicker.AddContact) -> None:
+        """ "Add contact …": the contact dialog, started with what was
+        typed; the new contact is then the ticket's."""
+        event.stop()
+        picker = event.picker
+
+        def added(email: str | None) -> None:
+            if email is None:
+                picker.field.focus()
+                return
+            picker.fill(email)
+            self.save(email)
+
+        self.app.push_screen(ContactDialog(self.desk, self.actor, typed=event.typed), added)
 
     def on_mount(self) -> None:
         field = self.query_one("#editor-value")

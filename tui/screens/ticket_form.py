@@ -4,7 +4,9 @@ stage asks for (S7).
 The dialog collects text and hands it to `Desk.create_ticket`; the desk
 decides. A refusal (no subject, a required stage property left empty, a
 contact the desk does not know) is shown inside the dialog in the desk's
-words, and the dialog stays open with everything typed so far.
+words, and the dialog stays open with everything typed so far. The contact
+is picked from the desk's contacts as one types, and one that is not there
+yet is added on the spot (`ContactPicker`, `ContactDialog`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from textual.widgets import Button, Footer, Input, Static
 
 from core import Actor, Desk, DeskError
 from core.model import Pipeline, PropertyDef, Stage
+from core.records import Contact
+from tui.screens.contacts import ContactDialog
 from tui.screens.dialogs import DeskDialog
+from tui.widgets.contact_picker import ContactPicker
 from tui.widgets.property_form import FormField, PropertyForm
 
 # Asked of every new ticket, in this order; the stage's own properties
@@ -80,7 +85,8 @@ class CreateTicketDialog(DeskDialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield self.title_line(f"New ticket in {self.pipeline.label} / {self.stage.label}")
-            yield PropertyForm(self.basics, self.desk.config, id="ticket-basics")
+            yield PropertyForm(self.basics, self.desk.config, id="ticket-basics",
+                               find_contacts=self._find_contacts)
             if self.stage_fields:
                 yield Static(Content(f"Stage '{self.stage.label}' asks for:"),
                              classes="dialog-section")
@@ -96,6 +102,24 @@ class CreateTicketDialog(DeskDialog[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#ticket-basics", PropertyForm).focus_first()
+
+    def _find_contacts(self, text: str) -> list[Contact]:
+        return self.desk.find_contacts(text, self.actor)
+
+    @on(ContactPicker.AddContact)
+    def _add_contact(self, event: ContactPicker.AddContact) -> None:
+        """ "Add contact …" in the picker: the contact dialog, started with
+        what was typed; the new contact fills the field."""
+        event.stop()
+        picker = event.picker
+
+        def added(email: str | None) -> None:
+            if email is not None:
+                picker.fill(email)
+                self.clear_error()
+            picker.field.focus()
+
+        self.app.push_screen(ContactDialog(self.desk, self.actor, typed=event.typed), added)
 
     @property
     def forms(self) -> list[PropertyForm]:

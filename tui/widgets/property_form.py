@@ -14,7 +14,7 @@ text) so that a form with several properties still fits 80x24 (C3).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -27,7 +27,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, TextArea
 
 from core.model import DeskConfig, PropertyDef, PropertyType
-from core.records import Ticket
+from core.records import Contact, Ticket
+from tui.widgets.contact_picker import ContactPicker
 
 # A property to ask for, and whether the stage requires it (S7).
 FormField = tuple[PropertyDef, bool]
@@ -39,7 +40,9 @@ class PropertyForm(Widget):
     """`PropertyForm(fields, config, initial=None)`: one row per
     `(PropertyDef, required)`; required ones are marked with `*`. `initial`
     holds values as a person would type them (see `typed_value`).
-    `values()` gives back the raw text per property name, None for empty."""
+    `values()` gives back the raw text per property name, None for empty.
+    With `find_contacts` (text -> the contacts that fit), the contact is
+    asked for with a `ContactPicker`."""
 
     DEFAULT_CSS = """
     PropertyForm { height: auto; }
@@ -75,12 +78,14 @@ class PropertyForm(Widget):
     """
 
     def __init__(self, fields: Sequence[FormField], config: DeskConfig,
-                 initial: Mapping[str, str] | None = None, *, id: str | None = None,
-                 classes: str | None = None) -> None:
+                 initial: Mapping[str, str] | None = None, *,
+                 find_contacts: Callable[[str], list[Contact]] | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.fields = list(fields)
         self.config = config
         self.initial = dict(initial or {})
+        self.find_contacts = find_contacts
 
     def compose(self) -> ComposeResult:
         for prop, required in self.fields:
@@ -105,6 +110,9 @@ class PropertyForm(Widget):
         if prop.type is PropertyType.LONG_TEXT:
             return TextArea(initial, id=name, soft_wrap=True, compact=True,
                             placeholder=placeholder(prop))
+        if prop.name == "contact" and self.find_contacts is not None:
+            return ContactPicker(initial, self.find_contacts, input_id=name,
+                                 placeholder=placeholder(prop, picker=True))
         # select_on_focus off: Tab into a filled field must not arm the next
         # key to wipe it.
         return Input(initial, placeholder=placeholder(prop), id=name, compact=True,
@@ -183,8 +191,9 @@ def choices(config: DeskConfig, prop: PropertyDef) -> list[tuple[str, str]] | No
     return None
 
 
-def placeholder(prop: PropertyDef) -> str:
-    """A word on what to type (the format only; the desk checks it)."""
+def placeholder(prop: PropertyDef, picker: bool = False) -> str:
+    """A word on what to type (the format only; the desk checks it);
+    `picker`: the contact is asked for with a `ContactPicker`."""
     match prop.type:
         case PropertyType.NUMBER:
             return "a number, e.g. 12 or 4.5"
@@ -195,7 +204,8 @@ def placeholder(prop: PropertyDef) -> str:
         case PropertyType.LONG_TEXT:
             return "several lines; Tab leaves the field"
     if prop.name == "contact":
-        return "the contact's email address"
+        return "type a name or email; ↓ lists contacts" if picker else (
+            "the contact's email address")
     return ""
 
 
