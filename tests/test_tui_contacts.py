@@ -457,6 +457,19 @@ async def test_a_colon_typed_in_a_field_is_text(tmp_path: Path) -> None:
         assert app.screen.query_one("#board-filter", Input).value == "a:b"
 
 
+@pytest.mark.anyio
+async def test_shift_tab_back_into_a_filled_field_keeps_its_text(tmp_path: Path) -> None:
+    """The next key adds to the field rather than replacing all of it."""
+    desk = open_desk(tmp_path)
+    app = Host(ContactDialog(desk, A))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"bo@example.se", "tab", *"Bo", "shift+tab", "x")
+        await pilot.pause()
+        assert app.screen.query_one("#contact-email", Input).value == "bo@example.sex"
+        await pilot.press("tab", "y")
+        assert app.screen.query_one("#contact-name", Input).value == "Boy"
+
+
 def test_every_binding_has_an_id() -> None:
     """So that a keymap can rebind any of them later."""
     for cls in (ContactsScreen, ContactDialog, _ContactField, FlagBox, PipedeskApp):
