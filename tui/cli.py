@@ -4,15 +4,20 @@ onto the same `Desk` for scripts and quick changes.
 Exit codes: 0 done, 1 a rule refused or a file could not be read (the
 message on stderr, never a traceback), 2 the command was not written right.
 Textual is imported only when the TUI opens, so commands start fast.
+
+Text from data never drives the terminal (core/text.py): everything written
+to stdout and stderr is shown through `show_text`, a table cell or a row of
+`ticket show` through `show_line`, and JSON escapes what a terminal obeys.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 import click
 import msgspec
@@ -21,6 +26,7 @@ from core import LOCAL_ADMIN, Desk, DeskError
 from core.model import Pipeline, StageState
 from core.present import say, when
 from core.records import Ticket
+from core.text import json_safe, show_line, show_text
 
 ACTOR = LOCAL_ADMIN  # one local administrator until users arrive (U1)
 
@@ -63,7 +69,7 @@ def json_option(f: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
@@ -485,7 +491,7 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
         emit_json({"ticket": ticket_data(desk, t), "timeline": [i.as_dict() for i in timeline]})
         return
     data = ticket_data(desk, t)
-    click.echo(f"#{t.id} {t.subject}")
+    click.echo(f"#{t.id} {show_line(t.subject)}")
     now = desk.now()
     shown = [("Pipeline", data["pipeline_label"]),
              ("Stage", f"{data['stage_label']} ({data['stage_state']})")]
@@ -493,14 +499,14 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
               if p.name not in ("subject", "content", "pipeline", "stage")]
     width = max(len(k) for k, _ in shown)
     for key, value in shown:
-        click.echo(f"  {key:<{width}}  {value}")
+        click.echo(f"  {show_line(key):<{width}}  {show_line(value)}")
     if t.content:
         click.echo("\n" + t.content)
     click.echo("\nTimeline")
     for item in timeline:
-        click.echo(f"  {when(item.at)}  {item.actor}  {item.what}")
+        click.echo(show_line(f"  {when(item.at)}  {item.actor}  {item.what}"))
         for prop, before, after in item.changes:
-            click.echo(f"      {prop}: {before} -> {after}")
+            click.echo(show_line(f"      {prop}: {before} -> {after}"))
 
 
 @ticket.command("move")
@@ -541,7 +547,7 @@ def ticket_delete(session: Session, ticket_id: str, yes: bool) -> None:
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError("Deleting asks for confirmation: add --yes.")
-        click.confirm(f"Delete ticket #{t.id} '{t.subject}'?", abort=True)
+        click.confirm(f"Delete ticket #{t.id} '{show_line(t.subject)}'?", abort=True)
     desk.delete_ticket(t.id, ACTOR)
     click.echo(f"Deleted ticket #{t.id}.")
 
@@ -554,14 +560,61 @@ def table(headers: list[str], rows: list[list[Any]]) -> None:
     if not rows:
         click.echo("(none)")
         return
-    cells = [[str(c) for c in row] for row in rows]
+    # One row per line, whatever a cell holds.
+    cells = [[show_line(str(c)) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     for row in [headers, *cells]:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
+class ShownStream:
+    """stdout or stderr, writing what it is given through `show_text`: a
+    subject, a label or a message quoting one reaches the terminal as text,
+    never as a control sequence (core/text.py). It has no `buffer`, so
+    click writes text here, never bytes around it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.encoding = stream.encoding
+        self.errors = stream.errors
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError("ShownStream takes text")
+        self._stream.write(show_text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+
+@contextmanager
+def shown_output() -> Iterator[None]:
+    """While a command runs, stdout and stderr are `ShownStream`s."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = cast(TextIO, ShownStream(out)), cast(TextIO, ShownStream(err))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: map every refusal to exit 1 with its message."""
+    with shown_output():
+        _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="pipedesk", standalone_mode=False)
     except click.exceptions.Abort:
