@@ -307,7 +307,7 @@ class BoardScreen(Screen[None]):
         try:
             self.desk.move_ticket(ticket.id, stage.id, self.actor)
         except DeskError as err:
-            self.notify(err.message, title="Not moved", severity="error")
+            self.notify(err.message, title="Not moved", severity="error", markup=False)
             return
         self._put_cursor_on(ticket.id)
 

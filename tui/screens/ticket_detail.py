@@ -452,7 +452,11 @@ class _PropertyEditor(ModalScreen[bool]):
                 # Text, not str: a Select reads a str option as markup, and a
                 # user's or an option's name may hold a "[".
                 options = [(Text(shown), value) for shown, value in self.choices]
-                yield _ValueSelect(options, prompt=f"(no {self.prop.label.lower()})",
+                # The prompt is read as markup where the Select shows it: a
+                # label that could be markup is left out of it.
+                label = self.prop.label.lower()
+                yield _ValueSelect(options, prompt=f"(no {label})" if "[" not in label
+                                   else "(none)",
                                    value=self.initial if self.initial in legal else Select.NULL,
                                    id="editor-value")
             elif self.long_text:
@@ -461,7 +465,7 @@ class _PropertyEditor(ModalScreen[bool]):
                 yield _ValueInput(self.initial, placeholder=placeholder(self.prop),
                                   id="editor-value", select_on_focus=False)
             yield Static(id="editor-error")
-            yield Static(self._hint(), id="editor-hint")
+            yield Static(Content(self._hint()), id="editor-hint")
             if self.long_text:
                 with Horizontal(id="editor-buttons"):
                     yield Button("Save", id="editor-save", variant="primary", compact=True)
