@@ -86,7 +86,54 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="NAME=V
                           help="Set a property (repeatable).")
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# -- arguments are text -----------------------------------------------------------
+
+
+def refuse_arguments_not_utf8(ctx: click.Context) -> None:
+    """Python hands over bytes that are not UTF-8 (`--subject $'bad \\xff'`)
+    as lone surrogates, which no file and no terminal can take: refuse such
+    an argument before the command runs, naming it, with the bytes shown."""
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        for given in value if isinstance(value, tuple | list) else (value,):
+            if not isinstance(given, str | Path):
+                continue
+            text = str(given)
+            bad = next((n for n, c in enumerate(text) if 0xD800 <= ord(c) <= 0xDFFF), None)
+            if bad is None:
+                continue
+            name = param.opts[-1] if isinstance(param, click.Option) else \
+                param.human_readable_name
+            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            byte = f"byte 0x{ord(text[bad]) - 0xDC00:02X}" if ord(text[bad]) >= 0xDC80 else \
+                "a broken character"
+            raise DeskError(f"{name} is not UTF-8 text: '{show_line(shown)}' has {byte} at "
+                            f"position {bad + 1}; give it in UTF-8.")
+
+
+class TextCommand(click.Command):
+    """A command whose arguments are checked to be text (above)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        refuse_arguments_not_utf8(ctx)
+        return rest
+
+
+class TextGroup(click.Group):
+    """A group like `TextCommand`; its commands and sub-groups are too."""
+
+    command_class = TextCommand
+    group_class = type
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        refuse_arguments_not_utf8(ctx)
+        return rest
+
+
+@click.group(cls=TextGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the desk keeps its files (default: $PIPEDESK_HOME, "
                    "else the user data dir).")
