@@ -118,6 +118,20 @@ async def test_the_detail_of_a_hostile_ticket_draws_it_as_text(tmp_path: Path) -
 
 
 @pytest.mark.anyio
+async def test_a_subject_with_a_line_break_keeps_to_one_line_in_titles(tmp_path: Path) -> None:
+    app = PipedeskApp(hostile_desk(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j", "j", "d")  # #5 "a\nb": delete asks about it
+        await pilot.pause()
+        assert "#5 a␤b" in screen_text(app)
+        await pilot.press("escape", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketDetailScreen)
+        assert screen_text(app).splitlines()[0].strip() == "#5 a␤b"
+        assert_harmless(app)
+
+
+@pytest.mark.anyio
 async def test_names_that_look_like_markup_are_shown_as_they_are(tmp_path: Path) -> None:
     """A Select or a Static reads a str as markup: "[/]" alone would stop
     the app, "[bold]" would style it."""

@@ -31,6 +31,7 @@ from core.events import Notice, TicketDeleted, ticket_ids
 from core.model import PropertyDef, PropertyType
 from core.present import say, say_value
 from core.records import Ticket
+from core.text import show_line
 from core.timeline import TimelineItem
 from tui.widgets.property_form import choices, placeholder, typed_value
 from tui.widgets.unread_badge import UnreadBadge
@@ -189,7 +190,7 @@ class TicketDetailScreen(Screen[None]):
         self.ticket = self.desk.ticket(self.ticket_id, self.actor)
         self._timeline = self.desk.timeline(self.ticket_id, self.actor)
         self.query_one("#detail-title", Static).update(
-            Content(f"#{self.ticket.id} {self.ticket.subject}"))
+            Content(f"#{self.ticket.id} {show_line(self.ticket.subject)}"))
         self.query_one("#detail-where", Static).update(self._where())
         self._fill_properties()
         self._fill_timeline()
@@ -445,7 +446,7 @@ class _PropertyEditor(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
             yield Static(Content.assemble(("Edit " + self.prop.label, "bold"),
-                                          f"  #{self.ticket_id} {self.subject}"),
+                                          f"  #{self.ticket_id} {show_line(self.subject)}"),
                          id="editor-title")
             if self.choices is not None:
                 legal = {value for _, value in self.choices}
