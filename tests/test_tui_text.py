@@ -128,6 +128,7 @@ async def test_a_subject_with_a_line_break_keeps_to_one_line_in_titles(tmp_path:
         await pilot.pause()
         assert isinstance(app.screen, TicketDetailScreen)
         assert screen_text(app).splitlines()[0].strip() == "#5 a␤b"
+        assert "Subject        a␤b" in screen_text(app)  # its row, not "a …"
         assert_harmless(app)
 
 

@@ -258,6 +258,8 @@ class TicketDetailScreen(Screen[None]):
             text = say(config, ticket, prop.name, now)
         else:
             text = say_value(self.desk.config, prop.name, ticket.props.get(prop.name))
+        if prop.type is not PropertyType.LONG_TEXT:
+            return show_line(text)  # one line, however it is stored (a desk from before)
         lines = text.splitlines()
         # A long text shows its first line; the editor shows it whole.
         return lines[0] + " …" if len(lines) > 1 else text
