@@ -157,7 +157,14 @@ def _shown_char(text: str, at: int, one_row: bool) -> str:
 
 
 def _shown(text: str, pattern: re.Pattern[str], one_row: bool) -> str:
-    if pattern.search(text) is None:  # nearly always: leave it as it is
+    # Nearly always: leave it as it is. Printable ASCII (with new lines and
+    # tabs where they stay) is found so at C speed: a list of 50,000
+    # tickets shows 250,000 cells.
+    if text.isascii():
+        plain = text if one_row else text.replace("\n", "").replace("\t", "")
+        if plain.isprintable():
+            return text
+    if pattern.search(text) is None:
         return text
     parts: list[str] = []
     last = 0

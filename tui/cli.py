@@ -607,11 +607,13 @@ def table(headers: list[str], rows: list[list[Any]]) -> None:
     if not rows:
         click.echo("(none)")
         return
-    # One row per line, whatever a cell holds.
-    cells = [[show_line(str(c)) for c in row] for row in rows]
+    cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     for row in [headers, *cells]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        # One row per line, whatever a cell holds: the line is shown as one
+        # (show_line keeps its length, so the columns stay aligned).
+        line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+        click.echo(show_line(line).rstrip())
 
 
 class ShownStream:
