@@ -588,7 +588,7 @@ class Desk:
             if prop_type is PropertyType.CHOICE else list(options)
         if chosen and prop_type is not PropertyType.CHOICE:
             raise DeskError(f"Only a choice property has options; this one is {prop_type.value}.")
-        new_label = label_of(label, "property") if label is not None else \
+        new_label = label_of(label, "property") if label else \
             name.replace("_", " ").capitalize()
 
         def change(config: DeskConfig) -> PropertyDef:
