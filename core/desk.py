@@ -29,6 +29,7 @@ from core.automation.actions import (
     Notify,
     SendEmail,
     SetProperty,
+    Webhook,
     every_action,
     path_text,
     sequence_at,
@@ -89,6 +90,7 @@ from core.stage_edits import (
 )
 from core.state import Delayed, Notification, with_changes
 from core.store import LocalStore
+from core.text import check_line, check_text
 from core.timeline import TimelineItem, timeline_items
 
 if TYPE_CHECKING:
@@ -588,13 +590,14 @@ class Desk:
             if prop_type is PropertyType.CHOICE else list(options)
         if chosen and prop_type is not PropertyType.CHOICE:
             raise DeskError(f"Only a choice property has options; this one is {prop_type.value}.")
+        new_label = label_of(label, "property") if label else \
+            name.replace("_", " ").capitalize()
 
         def change(config: DeskConfig) -> PropertyDef:
             if any(p.name == name for p in (*BUILTIN_PROPERTIES, *config.properties)):
                 raise DeskError(f"A property named '{name}' exists already.")
             try:
-                prop = PropertyDef(name=name, label=label or name.replace("_", " ").capitalize(),
-                                   type=prop_type, options=chosen)
+                prop = PropertyDef(name=name, label=new_label, type=prop_type, options=chosen)
             except ValueError:
                 raise DeskError(f"Property name {name!r} must start with a letter and hold only "
                                 "lower-case letters, digits and _.") from None
@@ -755,7 +758,7 @@ class Desk:
                        actor: Actor) -> Comment:
         """A4d: any user may comment on an action (a note to colleagues; it
         changes nothing the action does, so A4e does not apply)."""
-        words = text.strip()
+        words = check_text(text.strip(), "A comment")
         if not words:
             raise DeskError("A comment needs some text.")
 
@@ -829,6 +832,8 @@ class Desk:
             if isinstance(one, SetProperty) and one.property == "stage":
                 one.value = find_stage(self.config, one.value, pipeline)[1].id
                 continue
+            for what, text in _action_texts(one):
+                check_line(text, what)
             match one:
                 case SendEmail(template=name) if self.config.template(name) is None:
                     known = ", ".join(t.name for t in self.config.templates)
@@ -976,6 +981,9 @@ class Desk:
     def add_users(self, users: Sequence[User], actor: Actor) -> list[User]:
         """U1 (the settings screen for users comes later; demo data uses it)."""
 
+        for user in users:
+            check_line(user.name, "A user's name")
+
         def change(config: DeskConfig) -> list[User]:
             config.users.extend(u.model_copy() for u in users)
             return list(users)
@@ -1064,7 +1072,7 @@ class Desk:
             for draft in drafts:
                 pipeline, stage = find_stage(self._editable_config(actor), draft.stage,
                                              self._editable_pipeline(draft.pipeline, actor))
-                subject = draft.subject.strip()
+                subject = check_line(draft.subject.strip(), "Subject")
                 if not subject:
                     raise DeskError("A ticket needs a subject.")
                 next_id += 1
@@ -1217,10 +1225,8 @@ class _Nested:
 
 
 def _contact_name(name: str) -> str:
-    """A contact's name as kept: one line of text, trimmed."""
-    if "\n" in name or "\r" in name:
-        raise DeskError("A contact's name is one line of text.")
-    return name.strip()
+    """A contact's name as kept: one line of text (core/text.py), trimmed."""
+    return check_line(name.strip(), "A contact's name")
 
 
 def normalise_email(email: str) -> str:
@@ -1293,6 +1299,21 @@ def _rename_template_uses(config: DeskConfig, old: str, new: str) -> None:
         action.template = new
 
 
+def _action_texts(action: Action) -> list[tuple[str, str]]:
+    """The text an action keeps that people wrote, with what to call it
+    in a refusal: each is one line (core/text.py)."""
+    match action:
+        case Notify(message=message):
+            return [("The notification's message", message)]
+        case Branch(value=value):
+            return [("The value to compare with", value)]
+        case SetProperty(value=value):
+            return [("The value to set", value)]
+        case Webhook(url=url):
+            return [("The webhook's URL", url)]
+    return []
+
+
 def _take_id(config: DeskConfig) -> str:
     ident = config.next_id
     config.next_id += 1
@@ -1303,7 +1324,7 @@ def _take_id(config: DeskConfig) -> str:
 
 def _options(options: list[str]) -> list[str]:
     """A choice property's options: at least one, none empty, none twice."""
-    kept = [o for o in options if o]
+    kept = [check_line(o, f"Option '{o}'") for o in options if o]
     if not kept:
         raise DeskError("A choice property needs at least one option.")
     folded = [o.casefold() for o in kept]

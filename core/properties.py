@@ -14,6 +14,7 @@ from core.clock import parse_instant
 from core.errors import DeskError
 from core.model import DeskConfig, PropertyDef, PropertyType
 from core.records import PRIORITIES, Value
+from core.text import check_line, check_text
 
 T = PropertyType
 
@@ -63,13 +64,10 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
 
     match prop.type:
         case T.TEXT:
-            value = str(text)
-            if "\n" in value or "\r" in value:
-                raise DeskError(f"{label} is one line of text; use a long-text property "
-                                "for several lines.")
-            return value
+            return check_line(str(text), label,
+                              hint="use a long-text property for several lines")
         case T.LONG_TEXT:
-            return str(raw)
+            return check_text(str(raw), label)
         case T.NUMBER:
             return _number(label, text)
         case T.CHOICE:

@@ -25,6 +25,7 @@ from core.model import DeskConfig, Pipeline, PropertyDef, Stage, StageProperty, 
 from core.records import Ticket
 from core.rules import stage_states_problem
 from core.state import with_changes
+from core.text import check_line
 
 T = TypeVar("T")
 
@@ -237,10 +238,12 @@ def stage_label(text: str) -> str:
 
 
 def label_of(text: str, what: str) -> str:
+    """A label as kept: spaces, tabs and new lines run together into one
+    space; anything else a line may not hold is refused (core/text.py)."""
     label = " ".join(text.split())
     if not label:
         raise DeskError(f"A {what} needs a label.")
-    return label
+    return check_line(label, f"The {what} label")
 
 
 def stage_state(state: StageState | str) -> StageState:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from text_fixtures import put_on_disk
 
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
@@ -245,11 +246,12 @@ async def test_crowded_pipelines_scroll_sideways_with_the_cursor(tmp_path: Path)
 
 @pytest.mark.anyio
 async def test_a_subject_with_line_breaks_takes_one_row(tmp_path: Path) -> None:
-    desk = open_desk(tmp_path)
-    desk.create_ticket(A, "0", "New", "Printer\non  fire")
-    app = PipedeskApp(desk)
+    """Refused on input now (core/text.py), but a desk from before may hold one."""
+    open_desk(tmp_path).create_ticket(A, "0", "New", "SUBJECT")
+    put_on_disk(tmp_path, {"SUBJECT": "Printer\non  fire"})
+    app = PipedeskApp(open_desk(tmp_path))
     async with app.run_test(size=(80, 24)):
-        assert "#1 Printer on fire" in screen_text(app)
+        assert "#1 Printer␤on  fi" in screen_text(app)  # one row, cut to the column
 
 
 # -- snapshots: look at them as pictures before accepting a change ------------

@@ -93,7 +93,8 @@ class PipedeskApp(App[None]):
         try:
             logged = desk.courier().deliver(desk.config.mail, desk.now())
         except Exception as err:  # noqa: BLE001 - a thread must report, not vanish
-            self.call_from_thread(self.notify, f"Delivery stopped: {err}", severity="error")
+            self.call_from_thread(self.notify, f"Delivery stopped: {err}", severity="error",
+                                  markup=False)
             logged = []
         self.call_from_thread(self._delivered, logged)
 
@@ -102,11 +103,12 @@ class PipedeskApp(App[None]):
         try:
             self.desk.record_deliveries(logged)
         except DeskError as err:
-            self.notify(err.message, title="Cannot log the delivery", severity="error")
+            self.notify(err.message, title="Cannot log the delivery", severity="error",
+                        markup=False)
         failed = [step for run in logged for step in run.steps if step.result == "failed"]
         if failed:
             self.notify(failed[0].detail, title="Mail or webhook not delivered",
-                        severity="warning", timeout=10)
+                        severity="warning", timeout=10, markup=False)
 
     def action_contacts(self) -> None:
         from tui.screens.contacts import ContactsScreen
@@ -132,7 +134,8 @@ class PipedeskApp(App[None]):
             if self._follow_timer is not None:
                 self._follow_timer.pause()
             self.notify(f"{err.message}\nPress r to try again.",
-                        title="Cannot read the desk", severity="error", timeout=30)
+                        title="Cannot read the desk", severity="error", timeout=30,
+                        markup=False)
             return False
         return True
 

@@ -4,15 +4,20 @@ onto the same `Desk` for scripts and quick changes.
 Exit codes: 0 done, 1 a rule refused or a file could not be read (the
 message on stderr, never a traceback), 2 the command was not written right.
 Textual is imported only when the TUI opens, so commands start fast.
+
+Text from data never drives the terminal (core/text.py): everything written
+to stdout and stderr is shown through `show_text`, a table cell or a row of
+`ticket show` through `show_line`, and JSON escapes what a terminal obeys.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 import click
 import msgspec
@@ -21,6 +26,7 @@ from core import LOCAL_ADMIN, Desk, DeskError
 from core.model import Pipeline, StageState
 from core.present import say, say_contact_change, when
 from core.records import Ticket
+from core.text import json_safe, show_line, show_text
 
 ACTOR = LOCAL_ADMIN  # one local administrator until users arrive (U1)
 
@@ -63,7 +69,7 @@ def json_option(f: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
@@ -80,7 +86,54 @@ set_option = click.option("--set", "assignments", multiple=True, metavar="NAME=V
                           help="Set a property (repeatable).")
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# -- arguments are text -----------------------------------------------------------
+
+
+def refuse_arguments_not_utf8(ctx: click.Context) -> None:
+    """Python hands over bytes that are not UTF-8 (`--subject $'bad \\xff'`)
+    as lone surrogates, which no file and no terminal can take: refuse such
+    an argument before the command runs, naming it, with the bytes shown."""
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        for given in value if isinstance(value, tuple | list) else (value,):
+            if not isinstance(given, str | Path):
+                continue
+            text = str(given)
+            bad = next((n for n, c in enumerate(text) if 0xD800 <= ord(c) <= 0xDFFF), None)
+            if bad is None:
+                continue
+            name = param.opts[-1] if isinstance(param, click.Option) else \
+                param.human_readable_name
+            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            byte = f"byte 0x{ord(text[bad]) - 0xDC00:02X}" if ord(text[bad]) >= 0xDC80 else \
+                "a broken character"
+            raise DeskError(f"{name} is not UTF-8 text: '{show_line(shown)}' has {byte} at "
+                            f"position {bad + 1}; give it in UTF-8.")
+
+
+class TextCommand(click.Command):
+    """A command whose arguments are checked to be text (above)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        refuse_arguments_not_utf8(ctx)
+        return rest
+
+
+class TextGroup(click.Group):
+    """A group like `TextCommand`; its commands and sub-groups are too."""
+
+    command_class = TextCommand
+    group_class = type
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        refuse_arguments_not_utf8(ctx)
+        return rest
+
+
+@click.group(cls=TextGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the desk keeps its files (default: $PIPEDESK_HOME, "
                    "else the user data dir).")
@@ -504,7 +557,7 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
         emit_json({"ticket": ticket_data(desk, t), "timeline": [i.as_dict() for i in timeline]})
         return
     data = ticket_data(desk, t)
-    click.echo(f"#{t.id} {t.subject}")
+    click.echo(f"#{t.id} {show_line(t.subject)}")
     now = desk.now()
     shown = [("Pipeline", data["pipeline_label"]),
              ("Stage", f"{data['stage_label']} ({data['stage_state']})")]
@@ -512,14 +565,14 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
               if p.name not in ("subject", "content", "pipeline", "stage")]
     width = max(len(k) for k, _ in shown)
     for key, value in shown:
-        click.echo(f"  {key:<{width}}  {value}")
+        click.echo(f"  {show_line(key):<{width}}  {show_line(value)}")
     if t.content:
         click.echo("\n" + t.content)
     click.echo("\nTimeline")
     for item in timeline:
-        click.echo(f"  {when(item.at)}  {item.actor}  {item.what}")
+        click.echo(show_line(f"  {when(item.at)}  {item.actor}  {item.what}"))
         for prop, before, after in item.changes:
-            click.echo(f"      {prop}: {before} -> {after}")
+            click.echo(show_line(f"      {prop}: {before} -> {after}"))
 
 
 @ticket.command("move")
@@ -560,7 +613,7 @@ def ticket_delete(session: Session, ticket_id: str, yes: bool) -> None:
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError("Deleting asks for confirmation: add --yes.")
-        click.confirm(f"Delete ticket #{t.id} '{t.subject}'?", abort=True)
+        click.confirm(f"Delete ticket #{t.id} '{show_line(t.subject)}'?", abort=True)
     desk.delete_ticket(t.id, ACTOR)
     click.echo(f"Deleted ticket #{t.id}.")
 
@@ -576,11 +629,60 @@ def table(headers: list[str], rows: list[list[Any]]) -> None:
     cells = [[str(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     for row in [headers, *cells]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        # One row per line, whatever a cell holds: the line is shown as one
+        # (show_line keeps its length, so the columns stay aligned).
+        line = "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True))
+        click.echo(show_line(line).rstrip())
+
+
+class ShownStream:
+    """stdout or stderr, writing what it is given through `show_text`: a
+    subject, a label or a message quoting one reaches the terminal as text,
+    never as a control sequence (core/text.py). It has no `buffer`, so
+    click writes text here, never bytes around it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.encoding = stream.encoding
+        self.errors = stream.errors
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError("ShownStream takes text")
+        self._stream.write(show_text(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+
+@contextmanager
+def shown_output() -> Iterator[None]:
+    """While a command runs, stdout and stderr are `ShownStream`s."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = cast(TextIO, ShownStream(out)), cast(TextIO, ShownStream(err))
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = out, err
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: map every refusal to exit 1 with its message."""
+    with shown_output():
+        _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> None:
     try:
         code = cli.main(args=argv, prog_name="pipedesk", standalone_mode=False)
     except click.exceptions.Abort:

@@ -24,6 +24,7 @@ from core.automation.actions import (
 from core.automation.rounds import work_round
 from core.model import Pipeline
 from core.present import say_action, when
+from core.text import show_line
 from tui.cli import ACTOR, Session, cli, emit_json, json_option, pass_session, table
 
 
@@ -58,18 +59,20 @@ def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
     if as_json:
         emit_json(automation_data(p))
         return
-    click.echo(f"{p.label}: close date {_on(p.automation.close_date)}, "
-               f"chat tickets {_on(p.automation.include_chat)}")
+    click.echo(show_line(f"{p.label}: close date {_on(p.automation.close_date)}, "
+                         f"chat tickets {_on(p.automation.include_chat)}"))
     for s in p.stages:
-        click.echo(f"\n{s.label} ({s.state.value})")
+        click.echo(f"\n{show_line(s.label)} ({s.state.value})")
         if not s.actions:
             click.echo("  (no actions)")
         for path, action in walk(s.actions):
             indent = "  " * (len(path) // 2 + 1)
             arm = f"{path[-2]}: " if len(path) > 1 else ""
-            click.echo(f"{indent}{arm}{path_text(path)}. {say_action(desk.config, action)}")
+            said = show_line(say_action(desk.config, action))
+            click.echo(f"{indent}{arm}{path_text(path)}. {said}")
             for c in action.comments:
-                click.echo(f"{indent}    \u201c{c.text}\u201d \u2014 {c.author}, {when(c.at)}")
+                click.echo(show_line(f"{indent}    \u201c{c.text}\u201d \u2014 {c.author}, "
+                                     f"{when(c.at)}"))
 
 
 def _on(flag: bool) -> str:

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from core.errors import DeskError
 from core.model_base import Model
+from core.text import check_line, check_text, show_text
 
 if TYPE_CHECKING:
     from jinja2 import Template as JinjaTemplate
@@ -85,9 +86,14 @@ def _compiled(text: str) -> JinjaTemplate:
 
 
 def check_template(template: Template) -> None:
-    """Refuse a template whose subject or body does not parse."""
+    """Refuse a template whose name or subject is not one line of printable
+    text, whose body holds more than text and new lines (core/text.py), or
+    whose subject or body does not parse."""
     from jinja2 import TemplateSyntaxError
 
+    check_line(template.name, "A template's name")
+    check_line(template.subject, f"The subject of template '{template.name}'")
+    check_text(template.body, f"The body of template '{template.name}'")
     for part, text in (("subject", template.subject), ("body", template.body)):
         try:
             _environment().parse(text)
@@ -110,4 +116,8 @@ def render(template: Template, values: dict[str, Any]) -> tuple[str, str]:
     except TemplateError as err:
         raise DeskError(f"Template '{template.name}' could not be filled in: "
                         f"{err.message}.") from None
-    return subject.strip(), body
+    # What the template filled in came from tickets and contacts, and is
+    # read on terminals too: shown as text (core/text.py). A line break
+    # left in the subject is refused when the message is composed (a header
+    # is one line).
+    return show_text(subject.strip()), show_text(body)

@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Footer, Input, Select, Static
 
 from core import DeskError
@@ -86,7 +87,9 @@ class ActionDialog(DeskDialog[Action | None]):
     def compose(self) -> ComposeResult:
         a = self.action_
         kind = a.kind if a is not None else "send-email"
-        templates = [(t.name, t.name) for t in self.config.templates]
+        # Content, not str: a Select reads a str option as markup, and a
+        # template's name may hold a "[".
+        templates = [(Content(t.name), t.name) for t in self.config.templates]
         with Vertical(classes="dialog"):
             yield self.title_line(self.dialog_title)
             with Horizontal(classes="field", id="field-kind"):

@@ -24,6 +24,7 @@ from core.events import Notice
 from core.model import Pipeline
 from core.present import say
 from core.records import Ticket
+from core.text import show_line
 from tui.board_index import BoardIndex
 from tui.memory import remember_pipeline
 from tui.widgets.stage_column import StageColumn
@@ -308,7 +309,7 @@ class BoardScreen(Screen[None]):
         try:
             self.desk.move_ticket(ticket.id, stage.id, self.actor)
         except DeskError as err:
-            self.notify(err.message, title="Not moved", severity="error")
+            self.notify(err.message, title="Not moved", severity="error", markup=False)
             return
         self._put_cursor_on(ticket.id)
 
@@ -326,8 +327,9 @@ class BoardScreen(Screen[None]):
             except DeskError as err:
                 self.app.push_screen(MessageDialog("Not deleted", err.message))
 
+        subject = show_line(ticket.subject)
         self.app.push_screen(ConfirmDialog("Delete ticket?",
-                                           f"#{ticket.id} {ticket.subject}\n\nThis cannot "
+                                           f"#{ticket.id} {subject}\n\nThis cannot "
                                            "be undone.", "Delete"), confirmed)
 
     # -- pipelines, keys ----------------------------------------------------------------

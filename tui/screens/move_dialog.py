@@ -32,6 +32,7 @@ from textual.widgets.option_list import Option
 
 from core import Actor, Desk, DeskError
 from core.model import Pipeline, Stage
+from core.text import show_line
 from tui.screens.dialogs import DeskDialog
 from tui.widgets.property_form import FormField, PropertyForm, typed_value
 
@@ -97,7 +98,8 @@ class MoveTicketDialog(DeskDialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield self.title_line(Content(f"Move #{self.ticket.id} {self.ticket.subject}"))
+            subject = show_line(self.ticket.subject)  # one line, however it is stored
+            yield self.title_line(Content(f"Move #{self.ticket.id} {subject}"))
             yield Static(self._now_in(), id="move-from")
             yield Static(id="move-heading")
             yield _PickList(id="move-stages")

@@ -94,7 +94,7 @@ class TableScreen(Screen[ResultT]):
         try:
             self.desk.ticket(ticket_id, self.actor)
         except DeskError as err:
-            self.app.notify(err.message, severity="warning")
+            self.app.notify(err.message, severity="warning", markup=False)
             return
         from tui.screens.ticket_detail import TicketDetailScreen
 

@@ -31,6 +31,7 @@ from core.events import Notice, TicketDeleted, ticket_ids
 from core.model import PropertyDef, PropertyType
 from core.present import say, say_value
 from core.records import Contact, Ticket
+from core.text import show_line
 from core.timeline import TimelineItem
 from tui.screens.contacts import ContactDialog
 from tui.widgets.contact_picker import ContactPicker
@@ -191,7 +192,7 @@ class TicketDetailScreen(Screen[None]):
         self.ticket = self.desk.ticket(self.ticket_id, self.actor)
         self._timeline = self.desk.timeline(self.ticket_id, self.actor)
         self.query_one("#detail-title", Static).update(
-            Content(f"#{self.ticket.id} {self.ticket.subject}"))
+            Content(f"#{self.ticket.id} {show_line(self.ticket.subject)}"))
         self.query_one("#detail-where", Static).update(self._where())
         self._fill_properties()
         self._fill_timeline()
@@ -259,6 +260,8 @@ class TicketDetailScreen(Screen[None]):
             text = say(config, ticket, prop.name, now)
         else:
             text = say_value(self.desk.config, prop.name, ticket.props.get(prop.name))
+        if prop.type is not PropertyType.LONG_TEXT:
+            return show_line(text)  # one line, however it is stored (a desk from before)
         lines = text.splitlines()
         # A long text shows its first line; the editor shows it whole.
         return lines[0] + " …" if len(lines) > 1 else text
@@ -447,14 +450,18 @@ class _PropertyEditor(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
             yield Static(Content.assemble(("Edit " + self.prop.label, "bold"),
-                                          f"  #{self.ticket_id} {self.subject}"),
+                                          f"  #{self.ticket_id} {show_line(self.subject)}"),
                          id="editor-title")
             if self.choices is not None:
                 legal = {value for _, value in self.choices}
                 # Text, not str: a Select reads a str option as markup, and a
                 # user's or an option's name may hold a "[".
                 options = [(Text(shown), value) for shown, value in self.choices]
-                yield _ValueSelect(options, prompt=f"(no {self.prop.label.lower()})",
+                # The prompt is read as markup where the Select shows it: a
+                # label that could be markup is left out of it.
+                label = self.prop.label.lower()
+                yield _ValueSelect(options, prompt=f"(no {label})" if "[" not in label
+                                   else "(none)",
                                    value=self.initial if self.initial in legal else Select.NULL,
                                    id="editor-value")
             elif self.prop.name == "contact":
@@ -467,7 +474,7 @@ class _PropertyEditor(ModalScreen[bool]):
                 yield _ValueInput(self.initial, placeholder=placeholder(self.prop),
                                   id="editor-value", select_on_focus=False)
             yield Static(id="editor-error")
-            yield Static(self._hint(), id="editor-hint")
+            yield Static(Content(self._hint()), id="editor-hint")
             if self.long_text:
                 with Horizontal(id="editor-buttons"):
                     yield Button("Save", id="editor-save", variant="primary", compact=True)

@@ -20,6 +20,7 @@ from textual.widget import Widget
 
 from core.model import Stage
 from core.records import Ticket
+from core.text import show_line
 
 HEADER_HEIGHT = 3  # label, "Open · 12", a rule
 CARD_HEIGHT = 3  # "#id subject", the card's properties, a blank line
@@ -142,17 +143,19 @@ class StageColumn(Widget):
         cursor = self.active and index == self.cursor
         base = self._style("cursor") if cursor else Style()
         if part == 0:
-            subject = " ".join(ticket.subject.split())  # customer text, one row
+            # Customer text, drawn past Textual's own filter: one row, and
+            # nothing in it reaches the terminal as a control (core/text.py).
+            subject = show_line(ticket.subject)
             return self._line([(f"#{ticket.id} ", self._style("id") + base),
                                (subject, base)], width, fill=base)
         if part == 1:
-            return self._line([(self.details(ticket), self._style("details") + base)],
+            return self._line([(show_line(self.details(ticket)), self._style("details") + base)],
                               width, fill=base)
         return Strip.blank(width, self.rich_style)
 
     def _header_line(self, y: int, width: int) -> Strip:
         if y == 0:
-            return self._line([(self.stage.label, self._style("label"))], width)
+            return self._line([(show_line(self.stage.label), self._style("label"))], width)
         if y == 1:
             shown = len(self.tickets)
             count = f"{shown}" if shown == self.total else f"{shown} of {self.total}"
