@@ -71,7 +71,7 @@ from core.model import (
 )
 from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
 from core.records import Contact, Ticket, Value
-from core.rules import check_settings
+from core.rules import check_settings, clashes_of, label_taken_problem, property_label_taken
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -282,7 +282,7 @@ class Desk:
                 access.user_of(self.config, actor)
             draft = self.config.model_copy(deep=True)
             result = change(draft)
-            problem = check_settings(draft)
+            problem = check_settings(draft, tolerated=clashes_of(self.config))
             if problem:
                 raise DeskError(problem[0].upper() + problem[1:] + ".")
             self._store.save_settings(draft)
@@ -515,7 +515,7 @@ class Desk:
         pipeline = find_pipeline(draft, pipeline_ref)
         result = apply_stage_edits(draft, pipeline, edits, self.state.tickets, self.property,
                                    _move_changes, self._now(), _take_id)
-        problem = check_settings(draft)
+        problem = check_settings(draft, tolerated=clashes_of(self.config))
         if problem:
             raise DeskError(problem[0].upper() + problem[1:] + ".")
         return draft, result
@@ -587,12 +587,16 @@ class Desk:
         if chosen and prop_type is not PropertyType.CHOICE:
             raise DeskError(f"Only a choice property has options; this one is {prop_type.value}.")
 
+        chosen_label = (label_of(label, "property") if label and label.strip()
+                        else name.replace("_", " ").capitalize())
+
         def change(config: DeskConfig) -> PropertyDef:
             if any(p.name == name for p in (*BUILTIN_PROPERTIES, *config.properties)):
                 raise DeskError(f"A property named '{name}' exists already.")
+            _check_property_label_free(config, chosen_label)
             try:
-                prop = PropertyDef(name=name, label=label or name.replace("_", " ").capitalize(),
-                                   type=prop_type, options=chosen)
+                prop = PropertyDef(name=name, label=chosen_label, type=prop_type,
+                                   options=chosen)
             except ValueError:
                 raise DeskError(f"Property name {name!r} must start with a letter and hold only "
                                 "lower-case letters, digits and _.") from None
@@ -619,6 +623,7 @@ class Desk:
             if prop is None:
                 raise DeskError(f"No custom property '{name}' to change.")
             if new_label is not None:
+                _check_property_label_free(config, new_label, but=prop.name)
                 prop.label = new_label
             if chosen is not None:
                 if prop.type is not PropertyType.CHOICE:
@@ -1274,6 +1279,13 @@ def _check_pipeline_label_free(config: DeskConfig, label: str, but: Pipeline | N
 
 
 
+
+
+def _check_property_label_free(config: DeskConfig, label: str, but: str | None = None) -> None:
+    taken = property_label_taken(config, label, but=but)
+    if taken is not None:
+        problem = label_taken_problem(taken)
+        raise DeskError(problem[0].upper() + problem[1:] + ".")
 
 
 def _count(n: int, noun: str) -> str:

@@ -91,3 +91,23 @@ def test_pipeline_cards_p7(run: Any) -> None:
     assert twice.code == 1 and "only once" in twice.err
     on_cards = run("property", "archive", "tier")
     assert on_cards.code == 1 and "take it off the cards first" in on_cards.err
+
+
+def test_a_property_label_is_taken_once(run: Any) -> None:
+    """Issue 11: `--label Priority` was accepted, and `ticket show` then
+    showed two Priority rows."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Hi",
+        "--set", "priority=high")
+    for name, label, taken in [("prio", "Priority", "priority, built-in"),
+                               ("urgency", "priority", "priority, built-in")]:
+        refused = run("property", "create", name, "--type", "text", "--label", label)
+        assert refused.code == 1, refused.out
+        assert f"A property labelled 'Priority' exists already ({taken})" in refused.err
+    assert run("property", "create", "tier", "--type", "text", "--label", "Tier").code == 0
+    again = run("property", "create", "level", "--type", "text", "--label", "TIER")
+    assert again.code == 1 and "'Tier' exists already (tier, custom)" in again.err
+    relabel = run("property", "edit", "tier", "--label", "Priority")
+    assert relabel.code == 1 and "exists already (priority, built-in)" in relabel.err
+    shown = run("ticket", "show", "1").out.splitlines()
+    assert [line.split()[0] for line in shown if line.strip().startswith("Priority")] == [
+        "Priority"]

@@ -77,7 +77,7 @@ class LocalStore:
                     "missing, but this data dir holds tickets; restore desk.toml from a backup",
                 )
             write_settings(self.settings_path, new_desk_config())
-        config = read_settings(self.settings_path)
+        config = read_settings(self.settings_path, self.warnings)
         self._signature = self._settings_signature()
         return config
 
