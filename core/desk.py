@@ -552,15 +552,21 @@ class Desk:
         return stage
 
     def set_stage_property(self, stage_ref: str, name: str, actor: Actor,
-                           required: bool = False) -> Stage:
-        """S7: the stage asks for `name` (added at the end, or its required
-        flag changed). Read-only and calculated properties are refused."""
+                           required: bool | None = None) -> Stage:
+        """S7: the stage asks for `name` (added at the end, optional unless
+        `required`), or its required flag changes to `required`; None keeps
+        the flag of a property the stage asks for already, so adding it again
+        never quietly makes a required one optional. Nothing is written when
+        nothing changes. Read-only and calculated properties are refused."""
         prop = self.property(name)
         _, stage = find_stage(self.config, stage_ref)
         chosen = [sp.model_copy() for sp in stage.properties]
         found = next((sp for sp in chosen if sp.name == prop.name), None)
         if found is None:
-            chosen.append(StageProperty(name=prop.name, required=required))
+            chosen.append(StageProperty(name=prop.name, required=bool(required)))
+        elif required is None or found.required == required:
+            access.require_admin(self.config, actor, "change stages")
+            return stage
         else:
             found.required = required
         return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, tuple(chosen)),

@@ -3,6 +3,7 @@ properties (S7), card properties (P7)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -111,3 +112,25 @@ def test_a_property_label_is_taken_once(run: Any) -> None:
     shown = run("ticket", "show", "1").out.splitlines()
     assert [line.split()[0] for line in shown if line.strip().startswith("Priority")] == [
         "Priority"]
+
+
+def test_stage_props_add_keeps_a_required_property_required(run: Any, home: Path) -> None:
+    """Issue 11: `--add NAME` on a property the stage requires made it
+    optional without a word. It is kept unless --optional says so, and the
+    command says what changed."""
+    added = run("stage", "props", "Closed", "--add", "priority", "--required")
+    assert added.code == 0 and "Stage 'Closed' now asks for Priority (required)." in added.out
+    settings = (home / "desk.toml").read_bytes()
+    again = run("stage", "props", "Closed", "--add", "priority")
+    assert again.code == 0
+    assert "Priority is already required in 'Closed'; nothing changed." in again.out
+    assert (home / "desk.toml").read_bytes() == settings
+    listed = run("stage", "props", "Closed", "--json").json()
+    assert listed == [{"name": "priority", "label": "Priority", "required": True}]
+    optional = run("stage", "props", "Closed", "--add", "priority", "--optional", "--json")
+    assert "Priority is now optional in 'Closed'." in optional.err
+    assert optional.json() == [{"name": "priority", "label": "Priority", "required": False}]
+    required = run("stage", "props", "Closed", "--add", "Priority", "--required")
+    assert "Priority is now required in 'Closed'." in required.out
+    alone = run("stage", "props", "Closed", "--optional")
+    assert alone.code == 2 and "--optional goes with --add NAME" in alone.err

@@ -296,18 +296,23 @@ def stage_delete(session: Session, stage_ref: str, move_to: str | None) -> None:
 @stage.command("props")
 @click.argument("stage_ref", metavar="S")
 @click.option("--add", "add", metavar="NAME", help="Ask for this property on entering.")
-@click.option("--required", is_flag=True, help="With --add: a value is needed to enter.")
+@click.option("--required/--optional", "required", default=None,
+              help="With --add: a value is needed to enter, or not (default: optional "
+                   "when added, unchanged when the stage asks for it already).")
 @click.option("--remove", "remove", metavar="NAME", help="Stop asking for this property.")
 @json_option
 @pass_session
-def stage_props(session: Session, stage_ref: str, add: str | None, required: bool,
+def stage_props(session: Session, stage_ref: str, add: str | None, required: bool | None,
                 remove: str | None, as_json: bool) -> None:
     """A stage's conditional properties (S7): list, add, remove."""
     desk = session.desk
-    if required and not add:
-        raise click.UsageError("--required goes with --add NAME.")
+    if required is not None and not add:
+        flag = "--required" if required else "--optional"
+        raise click.UsageError(f"{flag} goes with --add NAME.")
     if add:
-        desk.set_stage_property(stage_ref, add, ACTOR, required=required)
+        said = stage_property_change(desk, stage_ref, add, required)
+        # On stderr, so that --json output stays JSON alone.
+        click.echo(said, err=as_json)
     if remove:
         desk.remove_stage_property(stage_ref, remove, ACTOR)
     pipe, s = desk.stage(stage_ref, ACTOR)
@@ -319,6 +324,23 @@ def stage_props(session: Session, stage_ref: str, add: str | None, required: boo
     click.echo(f"{s.label} ({s.id}) in {pipe.label}")
     table(["NAME", "LABEL", "REQUIRED"],
           [[r["name"], r["label"], "yes" if r["required"] else "no"] for r in rows])
+
+
+def stage_property_change(desk: Desk, stage_ref: str, name: str,
+                          required: bool | None) -> str:
+    """Add or mark a conditional property; what changed, in a sentence."""
+    _, before = desk.stage(stage_ref, ACTOR)
+    had = next((sp.required for sp in before.properties
+                if sp.name == desk.property(name).name), None)
+    s = desk.set_stage_property(stage_ref, name, ACTOR, required=required)
+    sp = next(sp for sp in s.properties if sp.name == desk.property(name).name)
+    label = desk.property(sp.name).label
+    flag = "required" if sp.required else "optional"
+    if had is None:
+        return f"Stage '{s.label}' now asks for {label} ({flag})."
+    if had == sp.required:
+        return f"{label} is already {flag} in '{s.label}'; nothing changed."
+    return f"{label} is now {flag} in '{s.label}'."
 
 
 # -- properties ----------------------------------------------------------------
