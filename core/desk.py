@@ -143,12 +143,21 @@ class Desk:
             store.compact(self.state)
 
     @classmethod
-    def open(cls, data_dir: Path, clock: Clock | None = None) -> Desk:
-        return cls(LocalStore(data_dir), clock)
+    def open(cls, data_dir: Path, clock: Clock | None = None, create: bool = True) -> Desk:
+        """The desk in `data_dir`. Where there is none, a new one is made
+        (P1, and C4 on first start), or with `create=False` NoDesk is
+        raised and nothing is written: a command that only reads does not
+        turn a mistyped path into a new desk."""
+        return cls(LocalStore(data_dir, create=create), clock)
 
     @property
     def data_dir(self) -> Path:
         return self._store.root
+
+    @property
+    def created(self) -> bool:
+        """Whether opening made this desk new, in a dir that held none."""
+        return self._store.created
 
     @property
     def warnings(self) -> list[str]:

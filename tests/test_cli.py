@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+from cli_fixtures import new_desk
+
 from tui.cli import main
 
 NOW = "2026-11-23T09:00:00+00:00"
@@ -28,8 +31,9 @@ def files_of(directory: Path) -> dict[str, tuple[bytes, int]]:
 # -- pipelines -------------------------------------------------------------------
 
 
-def test_a_new_desk_lists_support_pipeline_with_its_four_stages(run: Any) -> None:
+def test_a_new_desk_lists_support_pipeline_with_its_four_stages(run: Any, home: Path) -> None:
     """P1"""
+    new_desk(home)
     pipelines = run("pipeline", "list", "--json").json()
     assert [p["label"] for p in pipelines] == ["Support pipeline"]
     stages = run("stage", "list", "Support pipeline", "--json").json()
@@ -269,9 +273,49 @@ def test_malformed_desk_toml_names_file_and_line_and_writes_nothing(tmp_path: Pa
     assert files_of(home) == before
 
 
+READING = [("pipeline", "list"), ("stage", "list", "0"), ("property", "list"),
+           ("contact", "list"), ("ticket", "list", "--json"), ("ticket", "show", "1"),
+           ("stage", "props", "1"), ("automation", "list", "0"), ("automation", "log"),
+           ("automation", "templates"), ("notifications",)]
+
+
+@pytest.mark.parametrize("args", READING, ids=" ".join)
+def test_a_command_that_only_reads_does_not_create_a_desk(run: Any, home: Path,
+                                                          args: tuple[str, ...]) -> None:
+    """Issue 11: a mistyped `--data-dir /nonexistent/x/y pipeline list`
+    silently made a new desk there."""
+    done = run(*args)
+    assert done.code == 1 and done.out == ""
+    assert done.err == (
+        f"pipedesk: No desk in {home}: there is no desk.toml there; nothing was created. "
+        f"Check --data-dir; to start a new desk there, open the app once "
+        f"(pipedesk --data-dir {home}) or run a command that changes something.\n")
+    assert not home.exists()
+
+
+def test_a_command_that_writes_creates_a_desk_and_says_so(run: Any, home: Path) -> None:
+    created = run("pipeline", "create", "Sales")
+    assert created.code == 0
+    assert created.err == f"pipedesk: Created a new desk in {home}.\n"
+    assert "Created pipeline" in created.out
+    listed = run("pipeline", "list")
+    assert listed.code == 0 and "Sales" in listed.out and listed.err == ""
+    again = run("pipeline", "create", "Billing")
+    assert again.code == 0 and again.err == ""
+
+
+def test_no_desk_under_pipedesk_home_points_there(tmp_path: Path) -> None:
+    home = tmp_path / "nonexistent" / "x" / "y"
+    done = pipedesk(home, "ticket", "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"No desk in {home}" in done.stderr
+    assert "Check $PIPEDESK_HOME; to start a new desk there, open the app once (pipedesk)" \
+        in done.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
 def test_wrong_value_in_desk_toml_is_named(tmp_path: Path) -> None:
-    home = tmp_path / "desk"
-    assert pipedesk(home, "pipeline", "list").returncode == 0
+    home = new_desk(tmp_path / "desk")
     settings = home / "desk.toml"
     text = settings.read_text()
     settings.write_text(text.replace('state = "closed"', 'state = "shut"'))

@@ -15,7 +15,7 @@ import pytest
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
-from tui.app import FOLLOW_INTERVAL, PipedeskApp
+from tui.app import FOLLOW_INTERVAL, PipedeskApp, opening_news
 from tui.board_index import board_order
 from tui.screens.board import EMPTY_DESK_HINT, BoardScreen
 
@@ -62,6 +62,23 @@ async def test_a_new_desk_opens_on_support_pipeline_and_says_what_to_do(tmp_path
         for label in STAGES:
             assert label in text
         assert "Open · 0" in text and "Closed · 0" in text
+
+
+@pytest.mark.anyio
+async def test_the_first_start_says_it_made_a_new_desk_and_where(tmp_path: Path) -> None:
+    """C4 and issue 11: the app makes a desk where there was none, and says
+    so (a mistyped --data-dir shows at once); on the next start it does not."""
+    made = open_desk(tmp_path / "desk")
+    app = PipedeskApp(made, news=opening_news(made))
+    # Textual's test harness leaves toasts out unless asked.
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        await pilot.pause()
+        # The toast at the right; a long path wraps across its lines.
+        toast = "".join(line.partition("▌")[2] for line in screen_text(app).splitlines())
+        said = f"pipedesk Created a new desk in {tmp_path / 'desk'}."
+        assert "".join(said.split()) in "".join(toast.split())
+    again = open_desk(tmp_path / "desk")
+    assert opening_news(again) == []
 
 
 @pytest.mark.anyio

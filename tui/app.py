@@ -7,6 +7,7 @@ commands start fast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual.app import App
@@ -41,10 +42,13 @@ class PipedeskApp(App[None]):
                 id="app.notifications"),
     ]
 
-    def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN) -> None:
+    def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN,
+                 news: Sequence[str] = ()) -> None:
+        """`news`: what to tell the user on opening (`opening_news`)."""
         super().__init__()
         self.desk = desk
         self.actor = actor
+        self.news = list(news)
         self._follow_timer: Timer | None = None
         self._delivering = False
 
@@ -55,6 +59,13 @@ class PipedeskApp(App[None]):
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
         self.set_interval(WORK_INTERVAL, self.do_work)
         self.desk.subscribe(self._on_notice)
+        # Once the board is up: a toast raised before its screen is
+        # composed is kept but not shown.
+        self.call_after_refresh(self._tell_news)
+
+    def _tell_news(self) -> None:
+        for line in self.news:
+            self.notify(line, title="pipedesk", timeout=15)
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
@@ -126,5 +137,14 @@ class PipedeskApp(App[None]):
             self._follow_timer.resume()
 
 
+def opening_news(desk: Desk) -> list[str]:
+    """What the app says when it opens: that it made a new desk, and where
+    (C4: the first start needs no set-up, but should not look as if it
+    found one), so a mistyped --data-dir shows at once."""
+    if desk.created:
+        return [f"Created a new desk in {desk.data_dir}."]
+    return []
+
+
 def run(desk: Desk) -> None:
-    PipedeskApp(desk).run()
+    PipedeskApp(desk, news=opening_news(desk)).run()

@@ -9,6 +9,7 @@ Textual is imported only when the TUI opens, so commands start fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import click
 import msgspec
 
-from core import LOCAL_ADMIN, Desk, DeskError
+from core import LOCAL_ADMIN, Desk, DeskError, NoDesk
 from core.model import Pipeline, StageState
 from core.present import say, when
 from core.records import Ticket
@@ -34,13 +35,39 @@ class Session:
 
     @property
     def desk(self) -> Desk:
+        """The desk, for a command that changes it, or the app: where there
+        is none, a new one is made, and that is said."""
+        return self._open(create=True)
+
+    @property
+    def reading(self) -> Desk:
+        """The desk, for a command that only reads: where there is none (a
+        mistyped --data-dir), that is an error and nothing is created."""
+        return self._open(create=False)
+
+    def _open(self, create: bool) -> Desk:
         if self._desk is None:
             from core.store.location import data_dir_for
 
-            self._desk = Desk.open(data_dir_for(self.data_dir))
+            try:
+                self._desk = Desk.open(data_dir_for(self.data_dir), create=create)
+            except NoDesk as err:
+                raise DeskError(f"{err.message} {self._how_to_create(err.path)}") from None
+            if self._desk.created:
+                click.echo(f"pipedesk: Created a new desk in {self._desk.data_dir}.", err=True)
             for warning in self._desk.warnings:
                 click.echo(f"pipedesk: warning: {warning}", err=True)
         return self._desk
+
+    def _how_to_create(self, path: str) -> str:
+        if self.data_dir is not None:
+            where, app = "--data-dir", f"pipedesk --data-dir {path}"
+        elif os.environ.get("PIPEDESK_HOME"):
+            where, app = "$PIPEDESK_HOME", "pipedesk"
+        else:
+            where, app = "the path", "pipedesk"
+        return (f"Check {where}; to start a new desk there, open the app once ({app}) "
+                "or run a command that changes something.")
 
 
     def hand_on(self) -> None:
@@ -149,7 +176,7 @@ def stage_data(s: Any, position: int, tickets: int) -> dict[str, Any]:
 @pass_session
 def pipeline_list(session: Session, as_json: bool) -> None:
     """Pipelines in their order, with open and closed ticket counts."""
-    desk = session.desk
+    desk = session.reading
     rows = [pipeline_data(desk, p, n) for n, p in enumerate(desk.pipelines(ACTOR), start=1)]
     if as_json:
         emit_json(rows)
@@ -225,7 +252,7 @@ STATE = click.Choice([s.value for s in StageState], case_sensitive=False)
 @pass_session
 def stage_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
     """A pipeline's stages in order, with ids (S5) and ticket counts."""
-    desk = session.desk
+    desk = session.reading
     p = desk.pipeline(pipeline_ref, ACTOR)
     counts = desk.stage_counts(p.id, ACTOR)
     rows = [stage_data(s, n, counts[s.id]) for n, s in enumerate(p.stages, start=1)]
@@ -305,7 +332,7 @@ def stage_delete(session: Session, stage_ref: str, move_to: str | None) -> None:
 def stage_props(session: Session, stage_ref: str, add: str | None, required: bool | None,
                 remove: str | None, as_json: bool) -> None:
     """A stage's conditional properties (S7): list, add, remove."""
-    desk = session.desk
+    desk = session.desk if add or remove else session.reading
     if required is not None and not add:
         flag = "--required" if required else "--optional"
         raise click.UsageError(f"{flag} goes with --add NAME.")
@@ -357,7 +384,7 @@ def property_group() -> None:
 @pass_session
 def property_list(session: Session, archived: bool, as_json: bool) -> None:
     """Built-in and custom properties with their types."""
-    props = session.desk.properties(ACTOR, archived=archived)
+    props = session.reading.properties(ACTOR, archived=archived)
     rows = [p.model_dump(mode="json") for p in props]
     if as_json:
         emit_json(rows)
@@ -422,7 +449,7 @@ def contact() -> None:
 @pass_session
 def contact_list(session: Session, as_json: bool) -> None:
     """All contacts, by email."""
-    contacts = session.desk.contacts(ACTOR)
+    contacts = session.reading.contacts(ACTOR)
     if as_json:
         emit_json(msgspec.to_builtins(contacts))
         return
@@ -483,7 +510,7 @@ def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: 
 def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | None,
                 as_json: bool) -> None:
     """Tickets, oldest first; narrowed to a pipeline and/or a stage."""
-    desk = session.desk
+    desk = session.reading
     tickets = desk.tickets(ACTOR, pipeline=pipeline_ref, stage=stage_ref)
     if as_json:
         emit_json([ticket_data(desk, t) for t in tickets])
@@ -500,7 +527,7 @@ def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | Non
 @pass_session
 def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
     """A ticket's properties and its timeline (T7)."""
-    desk = session.desk
+    desk = session.reading
     t = desk.ticket(ticket_id, ACTOR)
     timeline = desk.timeline(t.id, ACTOR)
     if as_json:
