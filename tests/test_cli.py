@@ -78,6 +78,16 @@ def test_pipeline_refusals_exit_1_with_a_message(run: Any) -> None:
     assert last.code == 1 and "last pipeline" in last.err
 
 
+def test_pipeline_list_says_its_counts_are_tickets(run: Any) -> None:
+    """Issue 11: OPEN / CLOSED beside STAGES looked like stage counts."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Hi")
+    run("ticket", "create", "--pipeline", "0", "--stage", "Closed", "--subject", "Done")
+    header, row = run("pipeline", "list").out.splitlines()
+    assert header.split() == ["#", "ID", "LABEL", "STAGES", "OPEN", "TICKETS", "CLOSED",
+                              "TICKETS"]
+    assert row.split() == ["1", "0", "Support", "pipeline", "4", "1", "1"]
+
+
 # -- stages ------------------------------------------------------------------------
 
 
@@ -173,6 +183,24 @@ def test_ticket_move_to_another_pipeline(run: Any) -> None:
     moved = run("ticket", "move", "1", "Waiting on us", "--pipeline", "Sales")
     assert moved.code == 0 and "Sales / Waiting on us" in moved.out
     assert run("ticket", "list", "--pipeline", "Sales", "--json").json()[0]["id"] == "1"
+
+
+def test_ticket_list_across_pipelines_says_each_ticket_s_pipeline(run: Any) -> None:
+    """Issue 11: two pipelines both have a stage 'New'; the list said only
+    'New'. Narrowed to one pipeline (or a stage), the column would only
+    repeat itself, and a desk of one pipeline has no need of it."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Printer")
+    assert run("ticket", "list").out.splitlines()[0].split() == [
+        "ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"]
+    run("pipeline", "create", "Sales")
+    run("ticket", "create", "--pipeline", "Sales", "--stage", "New", "--subject", "Quote")
+    header, *rows = run("ticket", "list").out.splitlines()
+    assert header.split() == ["ID", "PIPELINE", "STAGE", "PRIORITY", "OWNER", "SUBJECT"]
+    assert [r.split() for r in rows] == [["#1", "Support", "pipeline", "New", "Printer"],
+                                        ["#2", "Sales", "New", "Quote"]]
+    for narrowed in (("--pipeline", "Sales"), ("--stage", "1")):
+        done = run("ticket", "list", *narrowed)
+        assert done.code == 0 and "PIPELINE" not in done.out.splitlines()[0], narrowed
 
 
 def test_ticket_refusals(run: Any) -> None:

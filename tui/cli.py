@@ -181,7 +181,7 @@ def pipeline_list(session: Session, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["#", "ID", "LABEL", "STAGES", "OPEN", "CLOSED"],
+    table(["#", "ID", "LABEL", "STAGES", "OPEN TICKETS", "CLOSED TICKETS"],
           [[r["position"], r["id"], r["label"], len(r["stages"]), r["open_tickets"],
             r["closed_tickets"]] for r in rows])
 
@@ -515,10 +515,18 @@ def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | Non
     if as_json:
         emit_json([ticket_data(desk, t) for t in tickets])
         return
-    labels = {s.id: s.label for p in desk.pipelines(ACTOR) for s in p.stages}
-    table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"],
-          [[f"#{t.id}", labels.get(t.stage, t.stage), (t.priority or "").capitalize(),
-            t.owner or "", t.subject] for t in tickets])
+    pipelines = desk.pipelines(ACTOR)
+    labels = {s.id: s.label for p in pipelines for s in p.stages}
+    rows = [[f"#{t.id}", labels.get(t.stage, t.stage), (t.priority or "").capitalize(),
+             t.owner or "", t.subject] for t in tickets]
+    # Across pipelines, a stage label ("New") does not say which one.
+    if pipeline_ref is None and stage_ref is None and len(pipelines) > 1:
+        names = {p.id: p.label for p in pipelines}
+        table(["ID", "PIPELINE", "STAGE", "PRIORITY", "OWNER", "SUBJECT"],
+              [[row[0], names.get(t.pipeline, t.pipeline), *row[1:]]
+               for row, t in zip(rows, tickets, strict=True)])
+        return
+    table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"], rows)
 
 
 @ticket.command("show")

@@ -31,8 +31,10 @@ from tui.screens.dialogs import DeskDialog, LabelPrompt, ResultT
 from tui.screens.table_screen import TableScreen
 from tui.widgets.unread_badge import UnreadBadge
 
-# The columns after the label, with the narrowest width each may have.
-NUMBER_COLUMNS = (("Stages", 6), ("Open", 6), ("Closed", 6))
+# The columns after the label, with the narrowest width each may have (at
+# least its header's). The counts say "tickets": "Open" alone beside
+# "Stages" reads as a count of open stages.
+NUMBER_COLUMNS = (("Stages", 6), ("Open tickets", 6), ("Closed tickets", 6))
 # DataTable pads every cell by one on each side.
 CELL_PADDING = 2
 # Room kept free at the right for the table's vertical scrollbar.
@@ -143,8 +145,8 @@ class PipelineSelectScreen(TableScreen[str | None]):
         """Column widths: the numbers as wide as they need, the label the
         rest of the screen (cut with … beyond that)."""
         number = max([1, *(len(str(r[0])) for r in rows)])
-        counts = [max([least, *(len(str(r[i])) for r in rows)])
-                  for i, (_, least) in enumerate(NUMBER_COLUMNS, start=2)]
+        counts = [max([least, len(header), *(len(str(r[i])) for r in rows)])
+                  for i, (header, least) in enumerate(NUMBER_COLUMNS, start=2)]
         taken = number + sum(counts) + CELL_PADDING * (2 + len(counts)) + SCROLLBAR
         room = max(MIN_LABEL_WIDTH, self.app.size.width - taken)
         label = min(room, max([len("Label"), *(len(r[1]) for r in rows)]))
