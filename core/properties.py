@@ -7,6 +7,8 @@ everywhere and every refusal reads the same.
 
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -82,6 +84,9 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             try:
                 return date.fromisoformat(str(text)).isoformat()
             except ValueError:
+                missing = no_such_day(str(text))
+                if missing:
+                    raise DeskError(f"{label}: {text} is not a date: {missing}.") from None
                 raise DeskError(f"{label} takes a date as YYYY-MM-DD; got {text!r}.") from None
         case T.DATETIME:
             if isinstance(text, datetime):
@@ -89,6 +94,10 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             try:
                 return parse_instant(str(text)).isoformat()
             except ValueError:
+                missing = no_such_day(str(text), with_time=True)
+                if missing:
+                    raise DeskError(f"{label}: {text} is not a date and time: "
+                                    f"{missing}.") from None
                 raise DeskError(f"{label} takes a date and time as YYYY-MM-DDTHH:MM; "
                                 f"got {text!r}.") from None
         case T.YES_NO:
@@ -116,6 +125,35 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             known = ", ".join(t.id for t in config.teams) or "none yet"
             raise DeskError(f"{label}: no team {text!r}. Teams: {known}.")
     raise AssertionError(f"unhandled property type {prop.type}")  # pragma: no cover
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def no_such_day(text: str, with_time: bool = False) -> str | None:
+    """Why `text`, written as YYYY-MM-DD (and HH:MM[:SS] when `with_time`),
+    names no day or time ("February has 28 days in 2026", "there is no
+    month 13"); None when it is not written that way at all, so that the
+    caller says which form it takes instead."""
+    shape = _DAY.match(text.strip())
+    if shape is None:
+        return None
+    year, month, day = (int(part) for part in shape.group(1, 2, 3))
+    if year < 1:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{_MONTHS[month - 1]} has {days} days in {year}"
+    if with_time and shape.group(4) is not None:
+        for unit, part, top in (("hour", 4, 23), ("minute", 5, 59), ("second", 6, 59)):
+            value = shape.group(part)
+            if value is not None and int(value) > top:
+                return f"there is no {unit} {int(value)}"
+    return None
 
 
 def _number(label: str, text: Any) -> int | float:

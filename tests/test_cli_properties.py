@@ -134,3 +134,16 @@ def test_stage_props_add_keeps_a_required_property_required(run: Any, home: Path
     assert "Priority is now required in 'Closed'." in required.out
     alone = run("stage", "props", "Closed", "--optional")
     assert alone.code == 2 and "--optional goes with --add NAME" in alone.err
+
+
+def test_a_day_that_does_not_exist_is_said_as_that(run: Any, home: Path) -> None:
+    """Issue 11: 2026-02-30 was told 'takes a date as YYYY-MM-DD'."""
+    run("property", "create", "renewal", "--type", "date")
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Hi")
+    journal = (home / "tickets.jsonl").read_bytes()
+    for value, why in [("2026-02-30", "February has 28 days in 2026"),
+                       ("2026-13-45", "there is no month 13")]:
+        done = run("ticket", "set", "1", f"renewal={value}")
+        assert done.code == 1
+        assert done.err == f"pipedesk: Renewal: {value} is not a date: {why}.\n"
+    assert (home / "tickets.jsonl").read_bytes() == journal

@@ -169,7 +169,20 @@ def test_t4_a_value_of_the_right_type_is_stored_typed(typed_desk: Desk, name: st
     ("seats", "inf", "Seats takes a finite number"),
     ("seats", True, "Seats takes a number"),
     ("renewal", "31/01/2027", "Renewal date takes a date as YYYY-MM-DD; got '31/01/2027'"),
-    ("renewal", "2027-02-30", "Renewal date takes a date as YYYY-MM-DD"),
+    # Issue 11: the right form, but no such day, is said as that.
+    ("renewal", "2026-02-30", "Renewal date: 2026-02-30 is not a date: February has 28 days "
+                              "in 2026."),
+    ("renewal", "2028-02-30", "2028-02-30 is not a date: February has 29 days in 2028."),
+    ("renewal", "2026-04-31", "2026-04-31 is not a date: April has 30 days in 2026."),
+    ("renewal", "2026-13-45", "Renewal date: 2026-13-45 is not a date: there is no month 13."),
+    ("renewal", "2026-00-10", "2026-00-10 is not a date: there is no month 0."),
+    ("renewal", "2026-01-00", "2026-01-00 is not a date: January has 31 days in 2026."),
+    ("callback", "2026-02-30T10:00", "Call back at: 2026-02-30T10:00 is not a date and time: "
+                                     "February has 28 days in 2026."),
+    ("callback", "2026-11-24T25:00", "2026-11-24T25:00 is not a date and time: there is no "
+                                     "hour 25."),
+    ("callback", "2026-11-24 14:61", "there is no minute 61."),
+    ("callback", "2026-11-24T14:30:60", "there is no second 60."),
     ("renewal", "tomorrow", "Renewal date takes a date"),
     ("callback", "half past two", "Call back at takes a date and time"),
     ("vip", "maybe", "VIP takes yes or no; got 'maybe'"),
