@@ -20,7 +20,7 @@ from core.automation.actions import (
 )
 from core.clock import parse_instant
 from core.model import DeskConfig
-from core.properties import BUILTIN_PROPERTIES
+from core.properties import BUILTIN_PROPERTIES, say_option
 from core.records import Ticket, Value
 
 _BUILTIN_LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
@@ -64,7 +64,7 @@ def say_value(config: DeskConfig, name: str, value: Value | datetime) -> str:
     prop_type = _type_of(config, name)
     match name, prop_type:
         case "priority", _:
-            return str(value).capitalize()
+            return say_option("priority", str(value))
         case "stage", _:
             return next((s.label for p in config.pipelines for s in p.stages if s.id == value),
                         f"deleted stage {value}")
@@ -127,12 +127,12 @@ def say_action(config: DeskConfig, action: Action) -> str:
             return f"Delay {duration}"
         case Branch(property=name, op=op, value=value):
             said = _OPS[op]
-            tail = "" if op in ("is-empty", "is-not-empty") else f" {value!r}"
+            tail = "" if op in ("is-empty", "is-not-empty") else f" {say_option(name, value)!r}"
             return f"If {name} {said}{tail}"
         case SetProperty(property=name, value=value):
             if name == "stage":
                 return f"Move to stage {say_value(config, 'stage', value) or value}"
-            return f"Set {name} = {value}" if value else f"Clear {name}"
+            return f"Set {name} = {say_option(name, value)}" if value else f"Clear {name}"
         case AssignOwner(user=user, team=team):
             if user:
                 return f"Assign owner {say_value(config, 'owner', user)}"

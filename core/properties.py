@@ -47,9 +47,22 @@ BUILTIN_NAMES = frozenset(p.name for p in BUILTIN_PROPERTIES)
 # the program keeps, or the stage, which only a move changes).
 EDITABLE_FIELDS = frozenset({"subject", "content", "priority", "owner", "team", "contact"})
 
+# T4: priorities are stored in capitals (the JSON and webhook value) and
+# said as people write them, wherever a person reads one.
+PRIORITY_WORDS = {"LOW": "Low", "MEDIUM": "Medium", "HIGH": "High", "URGENT": "Urgent"}
+
 # What a yes/no property takes as yes and as no (and a branch compares with).
 YES_WORDS = frozenset({"yes", "y", "true", "1", "on"})
 NO_WORDS = frozenset({"no", "n", "false", "0", "off"})
+
+
+def say_option(name: str, option: str) -> str:
+    """An option of choice property `name` as a person reads it: a priority
+    in any case as Low, Medium, High, Urgent; a custom choice's option is
+    kept as it was written."""
+    if name == "priority":
+        return PRIORITY_WORDS.get(option.strip().upper(), option)
+    return option
 
 
 def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
@@ -78,7 +91,8 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             for option in prop.options:
                 if str(text).casefold() == option.casefold():
                     return option
-            choices = ", ".join(prop.options) or "(no options defined)"
+            choices = ", ".join(say_option(prop.name, o) for o in prop.options) \
+                or "(no options defined)"
             raise DeskError(f"{label} must be one of {choices}; got {text!r}.")
         case T.DATE:
             try:

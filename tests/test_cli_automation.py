@@ -40,7 +40,7 @@ def test_add_list_and_remove_actions(run: Any, home: Path) -> None:
     removed = _ok(run("automation", "remove", "0", "Closed", "2", "--and-after")).out
     assert removed.splitlines() == ["Removed: Notify the owner.",
                                     "Removed: Notify user Administrator: Closed one.",
-                                    "Removed: Set priority = low."]
+                                    "Removed: Set priority = Low."]
     _ok(run("automation", "remove", "0", "New", "1"))
     after = _ok(run("automation", "list", "0", "--json")).json()
     assert [a["kind"] for a in after["stages"][0]["actions"]] == ["webhook", "assign-owner"]

@@ -147,3 +147,23 @@ def test_a_day_that_does_not_exist_is_said_as_that(run: Any, home: Path) -> None
         assert done.code == 1
         assert done.err == f"pipedesk: Renewal: {value} is not a date: {why}.\n"
     assert (home / "tickets.jsonl").read_bytes() == journal
+
+
+def test_priorities_read_as_people_write_them(run: Any) -> None:
+    """T4, issue 11: LOW / MEDIUM showed in messages and the property list;
+    the stored and JSON value stays in capitals."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Hi",
+        "--set", "priority=high")
+    refused = run("ticket", "set", "1", "priority=asap")
+    assert refused.err == ("pipedesk: Priority must be one of Low, Medium, High, Urgent; "
+                           "got 'asap'.\n")
+    [priority] = [line for line in run("property", "list").out.splitlines()
+                  if line.startswith("priority")]
+    assert priority.endswith("Low, Medium, High, Urgent")
+    assert "High" in run("ticket", "list").out.splitlines()[1].split()
+    run("automation", "add", "0", "Closed", "set", "priority=URGENT")
+    assert "1. Set priority = Urgent" in run("automation", "list", "0").out
+    # What scripts read is unchanged.
+    [listed] = [p for p in run("property", "list", "--json").json() if p["name"] == "priority"]
+    assert listed["options"] == ["LOW", "MEDIUM", "HIGH", "URGENT"]
+    assert run("ticket", "show", "1", "--json").json()["ticket"]["priority"] == "HIGH"

@@ -57,7 +57,7 @@ def test_t4_priority_is_one_of_four_in_any_case(desk: Desk, given: str, stored: 
 @pytest.mark.parametrize("given", ["critical", "hi", "5"])
 def test_t4_another_priority_is_refused_listing_the_four(desk: Desk, given: str) -> None:
     new_ticket(desk, priority="low")
-    with refusal(f"Priority must be one of LOW, MEDIUM, HIGH, URGENT; got '{given}'"):
+    with refusal(f"Priority must be one of Low, Medium, High, Urgent; got '{given}'"):
         desk.edit_ticket("1", {"priority": given}, ADMIN)
     assert desk.ticket("1", ADMIN).priority == "LOW"
 

@@ -63,7 +63,7 @@ def test_t1_unknown_pipeline_or_stage_is_refused(desk: Desk) -> None:
 def test_t1_values_given_at_creation_are_checked_and_kept(desk: Desk) -> None:
     ticket = new_ticket(desk, priority="high", owner="Administrator", content="Line 1\nLine 2")
     assert (ticket.priority, ticket.owner, ticket.content) == ("HIGH", "admin", "Line 1\nLine 2")
-    with refusal("Priority must be one of LOW, MEDIUM, HIGH, URGENT"):
+    with refusal("Priority must be one of Low, Medium, High, Urgent"):
         new_ticket(desk, priority="whenever")
     assert len(desk.tickets(ADMIN)) == 1
 

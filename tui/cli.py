@@ -20,7 +20,8 @@ import msgspec
 
 from core import LOCAL_ADMIN, Desk, DeskError, NoDesk
 from core.model import Pipeline, StageState
-from core.present import say, when
+from core.present import say, say_value, when
+from core.properties import say_option
 from core.records import Ticket
 
 ACTOR = LOCAL_ADMIN  # one local administrator until users arrive (U1)
@@ -393,7 +394,7 @@ def property_list(session: Session, archived: bool, as_json: bool) -> None:
           [[p.name, p.label, p.type.value,
             "built-in" + (", read-only" if p.read_only else "") if p.builtin
             else ("archived" if p.archived else "custom"),
-            ", ".join(p.options)] for p in props])
+            ", ".join(say_option(p.name, o) for o in p.options)] for p in props])
 
 
 @property_group.command("create")
@@ -517,8 +518,9 @@ def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | Non
         return
     pipelines = desk.pipelines(ACTOR)
     labels = {s.id: s.label for p in pipelines for s in p.stages}
-    rows = [[f"#{t.id}", labels.get(t.stage, t.stage), (t.priority or "").capitalize(),
-             t.owner or "", t.subject] for t in tickets]
+    rows = [[f"#{t.id}", labels.get(t.stage, t.stage),
+             say_value(desk.config, "priority", t.priority), t.owner or "", t.subject]
+            for t in tickets]
     # Across pipelines, a stage label ("New") does not say which one.
     if pipeline_ref is None and stage_ref is None and len(pipelines) > 1:
         names = {p.id: p.label for p in pipelines}

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import PropertyDef, PropertyType
+from core.properties import say_option
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
 from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
@@ -91,7 +92,8 @@ class PropertiesScreen(TableScreen[None]):
         table = self.table
         row_before = table.cursor_row
         props = self.properties()
-        rows = [[p.name, p.label, p.type.value, kind_of(p), ", ".join(p.options)]
+        rows = [[p.name, p.label, p.type.value, kind_of(p),
+                 ", ".join(say_option(p.name, o) for o in p.options)]
                 for p in props]
         widths = self._widths(rows)
         table.clear(columns=True)
