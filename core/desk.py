@@ -69,6 +69,7 @@ from core.model import (
     User,
     new_desk_config,
 )
+from core.present import counted
 from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
 from core.records import Contact, Ticket, Value
 from core.rules import check_settings, clashes_of, label_taken_problem, property_label_taken
@@ -467,7 +468,7 @@ class Desk:
             held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
             if held:
                 raise DeskError(
-                    f"Pipeline '{pipeline.label}' holds {_count(held, 'ticket')}; move "
+                    f"Pipeline '{pipeline.label}' holds {counted(held, 'ticket')}; move "
                     f"{_them(held)} to another pipeline or delete {_them(held)} first."
                 )
             if len(config.pipelines) == 1:
@@ -1301,10 +1302,6 @@ def _check_property_label_free(config: DeskConfig, label: str, but: str | None =
     if taken is not None:
         problem = label_taken_problem(taken)
         raise DeskError(problem[0].upper() + problem[1:] + ".")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _them(n: int) -> str:

@@ -1,4 +1,5 @@
-"""Saying property values for people: "High", "Ingrid Berg", "3 d".
+"""Saying property values for people: "High", "Ingrid Berg", "3 d", and
+counts: "50,000 tickets".
 
 One place for it, so the board, the detail screen, the timeline and the
 command line say a value the same way. No UI here: words only.
@@ -24,6 +25,17 @@ from core.properties import BUILTIN_PROPERTIES, say_option
 from core.records import Ticket, Value
 
 _BUILTIN_LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
+
+
+def count(n: int) -> str:
+    """A count as a person reads it, with thousands separators: "17,622".
+    Ids (#17622) and --json keep their plain digits."""
+    return f"{n:,}"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun: "1 ticket", "50,000 tickets"."""
+    return f"{count(n)} {noun if n == 1 else plural or noun + 's'}"
 
 
 def duration(delta: timedelta) -> str:

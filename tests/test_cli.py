@@ -88,6 +88,18 @@ def test_pipeline_list_says_its_counts_are_tickets(run: Any) -> None:
     assert row.split() == ["1", "0", "Support", "pipeline", "4", "1", "1"]
 
 
+def test_counts_read_with_thousands_separators_and_json_keeps_digits(run: Any) -> None:
+    """Issue 11: counts printed 17622 in one place and 50,000 in another."""
+    assert run("demo", "--tickets", "2600").out == "Added 2,600 sample tickets.\n"
+    [row] = run("pipeline", "list").out.splitlines()[1:]
+    opened, closed = (int(n.replace(",", "")) for n in row.split()[-2:])
+    assert opened + closed == 2600 and "," in row.split()[-2]
+    [data] = run("pipeline", "list", "--json").json()
+    assert (data["open_tickets"], data["closed_tickets"]) == (opened, closed)
+    held = run("pipeline", "delete", "0")
+    assert held.code == 1 and "holds 2,600 tickets" in held.err
+
+
 # -- stages ------------------------------------------------------------------------
 
 

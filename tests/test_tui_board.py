@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
 from tui.app import FOLLOW_INTERVAL, PipedeskApp, opening_news
@@ -79,6 +79,19 @@ async def test_the_first_start_says_it_made_a_new_desk_and_where(tmp_path: Path)
         assert "".join(said.split()) in "".join(toast.split())
     again = open_desk(tmp_path / "desk")
     assert opening_news(again) == []
+
+
+@pytest.mark.anyio
+async def test_a_column_counts_its_tickets_as_the_title_does(tmp_path: Path) -> None:
+    """Issue 11: the title said "1,200 tickets" and the column "1200"."""
+    desk = open_desk(tmp_path)
+    desk.create_tickets([TicketDraft("0", "New", f"Ticket {n}") for n in range(1_200)], A)
+    app = PipedeskApp(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Support pipeline · 1,200 tickets" in text
+        assert "Open · 1,200" in text  # ids stay #1200: an id is not a count
 
 
 @pytest.mark.anyio

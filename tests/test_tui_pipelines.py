@@ -16,7 +16,7 @@ import pytest
 from textual.app import App
 from textual.widgets import DataTable
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
 from tui.screens.dialogs import LabelPrompt
 from tui.screens.pipelines import PipelineSelectScreen, _Confirm, _Refusal
@@ -100,6 +100,16 @@ async def test_lists_pipelines_in_order_with_open_and_closed_counts(desk: Desk) 
         assert "Billing [EU]" in text  # a label is text, not markup
         for key in ("Open", "New", "Rename", "Move up", "Move down", "Delete", "Back"):
             assert key in text.splitlines()[-1], key  # the footer says the keys
+
+
+@pytest.mark.anyio
+async def test_counts_have_thousands_separators(desk: Desk) -> None:
+    """Issue 11: one way of printing counts, 1,200 as on the board."""
+    desk.create_tickets([TicketDraft("0", "Closed", f"Old {n}") for n in range(1_200)], A)
+    app = Host(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert rows(app) == [["1", "Support pipeline", "4", "0", "1,200"]]
 
 
 @pytest.mark.anyio

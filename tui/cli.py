@@ -20,7 +20,7 @@ import msgspec
 
 from core import LOCAL_ADMIN, Desk, DeskError, NoDesk
 from core.model import Pipeline, StageState
-from core.present import say, say_value, when
+from core.present import count, counted, say, say_value, when
 from core.properties import say_option
 from core.records import Ticket
 
@@ -129,18 +129,18 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--tickets", "count", type=click.IntRange(1, 1_000_000), default=200,
+@click.option("--tickets", "tickets", type=click.IntRange(1, 1_000_000), default=200,
               show_default=True, help="How many sample tickets.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="The same seed gives the same tickets.")
 @click.option("--pipeline", help="Pipeline to fill (default: the first).")
 @pass_session
-def demo(session: Session, count: int, seed: int, pipeline: str | None) -> None:
+def demo(session: Session, tickets: int, seed: int, pipeline: str | None) -> None:
     """Add sample tickets, contacts and agents."""
     from core.demo import add_demo_tickets
 
-    add_demo_tickets(session.desk, ACTOR, count, seed, pipeline)
-    click.echo(f"Added {count} sample tickets.")
+    add_demo_tickets(session.desk, ACTOR, tickets, seed, pipeline)
+    click.echo(f"Added {counted(tickets, 'sample ticket')}.")
 
 
 # -- pipelines -----------------------------------------------------------------
@@ -183,8 +183,8 @@ def pipeline_list(session: Session, as_json: bool) -> None:
         emit_json(rows)
         return
     table(["#", "ID", "LABEL", "STAGES", "OPEN TICKETS", "CLOSED TICKETS"],
-          [[r["position"], r["id"], r["label"], len(r["stages"]), r["open_tickets"],
-            r["closed_tickets"]] for r in rows])
+          [[r["position"], r["id"], r["label"], len(r["stages"]), count(r["open_tickets"]),
+            count(r["closed_tickets"])] for r in rows])
 
 
 @pipeline.command("create")
@@ -262,7 +262,7 @@ def stage_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
         return
     click.echo(f"{p.label} ({p.id})")
     table(["#", "ID", "LABEL", "STATE", "TICKETS"],
-          [[r["position"], r["id"], r["label"], r["state"].capitalize(), r["tickets"]]
+          [[r["position"], r["id"], r["label"], r["state"].capitalize(), count(r["tickets"])]
            for r in rows])
 
 
@@ -317,7 +317,7 @@ def stage_delete(session: Session, stage_ref: str, move_to: str | None) -> None:
     desk = session.desk
     held = len(desk.tickets(ACTOR, stage=stage_ref)) if move_to else 0
     s = desk.delete_stage(stage_ref, ACTOR, move_to=move_to)
-    moved = f"; {held} ticket{'s' if held != 1 else ''} moved" if held else ""
+    moved = f"; {counted(held, 'ticket')} moved" if held else ""
     click.echo(f"Deleted stage {s.id} '{s.label}'{moved}.")
 
 

@@ -27,6 +27,7 @@ from textual.widgets import Button, DataTable, Footer, Static
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Pipeline
+from core.present import count
 from tui.screens.dialogs import DeskDialog, LabelPrompt, ResultT
 from tui.screens.table_screen import TableScreen
 from tui.widgets.unread_badge import UnreadBadge
@@ -135,13 +136,14 @@ class PipelineSelectScreen(TableScreen[str | None]):
         self.call_after_refresh(table.scroll_to, y=scrolled, animate=False)
         table.move_cursor(row=max(0, target), animate=False)
 
-    def _row(self, n: int, pipeline: Pipeline) -> tuple[int, str, int, int, int]:
+    def _row(self, n: int, pipeline: Pipeline) -> tuple[str, str, str, str, str]:
         counts = self.desk.stage_counts(pipeline.id, self.actor)
         opened = sum(counts.get(s.id, 0) for s in pipeline.stages if s.is_open)
         closed = sum(counts.get(s.id, 0) for s in pipeline.stages if not s.is_open)
-        return n, pipeline.label, len(pipeline.stages), opened, closed
+        return (str(n), pipeline.label, count(len(pipeline.stages)), count(opened),
+                count(closed))
 
-    def _widths(self, rows: list[tuple[int, str, int, int, int]]) -> list[int]:
+    def _widths(self, rows: list[tuple[str, str, str, str, str]]) -> list[int]:
         """Column widths: the numbers as wide as they need, the label the
         rest of the screen (cut with … beyond that)."""
         number = max([1, *(len(str(r[0])) for r in rows)])
@@ -152,9 +154,9 @@ class PipelineSelectScreen(TableScreen[str | None]):
         label = min(room, max([len("Label"), *(len(r[1]) for r in rows)]))
         return [number, label, *counts]
 
-    def _update_title(self, count: int) -> None:
-        if count:
-            title = Content(f"Pipelines ({count})")
+    def _update_title(self, shown: int) -> None:
+        if shown:
+            title = Content(f"Pipelines ({count(shown)})")
         else:
             # P6: someone may be allowed to see none.
             title = Content("Pipelines · none you may view")

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import PropertyDef, PropertyType
+from core.present import count
 from core.properties import say_option
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
 from tui.screens.table_screen import TableScreen, cursor_bindings
@@ -107,7 +108,8 @@ class PropertiesScreen(TableScreen[None]):
                 cells.append(text)
             table.add_row(*cells, key=p.name)
         custom = sum(1 for p in props if not p.builtin)
-        title = f"Ticket properties · {len(props) - custom} built-in, {custom} custom"
+        title = (f"Ticket properties · {count(len(props) - custom)} built-in, "
+                 f"{count(custom)} custom")
         if self.show_archived:
             title += " (archived ones shown)"
         self.query_one("#properties-title", Static).update(Content(title))
