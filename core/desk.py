@@ -464,20 +464,31 @@ class Desk:
         """P5: refused while it holds tickets, and for the last pipeline."""
 
         def change(config: DeskConfig) -> Pipeline:
-            pipeline = find_pipeline(config, ref)
-            held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
-            if held:
-                raise DeskError(
-                    f"Pipeline '{pipeline.label}' holds {counted(held, 'ticket')}; move "
-                    f"{_them(held)} to another pipeline or delete {_them(held)} first."
-                )
-            if len(config.pipelines) == 1:
-                raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
-                                "a desk needs at least one.")
+            pipeline = self._deletable_pipeline(config, ref)
             config.pipelines.remove(pipeline)
             return pipeline
 
         return self._change_settings(actor, "delete pipelines", change)
+
+    def check_delete_pipeline(self, ref: str, actor: Actor) -> Pipeline:
+        """What `delete_pipeline` would refuse now (P5, who may), raised the
+        same way, deleting nothing: a screen asks before it asks the user
+        to confirm, so a pipeline that cannot go is refused first."""
+        access.require_admin(self.config, actor, "delete pipelines")
+        return self._deletable_pipeline(self.config, ref)
+
+    def _deletable_pipeline(self, config: DeskConfig, ref: str) -> Pipeline:
+        pipeline = find_pipeline(config, ref)
+        held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
+        if held:
+            raise DeskError(
+                f"Pipeline '{pipeline.label}' holds {counted(held, 'ticket')}; move "
+                f"{_them(held)} to another pipeline or delete {_them(held)} first."
+            )
+        if len(config.pipelines) == 1:
+            raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
+                            "a desk needs at least one.")
+        return pipeline
 
     def set_close_date_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
         """T3 / A2: the per-pipeline close-date switch."""

@@ -314,13 +314,16 @@ async def test_delete_cancelled_with_n_escape_or_enter_on_cancel_changes_nothing
 @pytest.mark.anyio
 async def test_a_pipeline_with_tickets_is_not_deleted_and_the_refusal_says_why(
         desk: Desk) -> None:
+    """P5, refused before asking: "cannot be undone?" came first, and the
+    refusal only after the user said yes (issue 11)."""
     support, _, _ = three_pipelines(desk)
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("d", "y")
+        await pilot.press("d")
         await pilot.pause()
         refusal = app.screen
         assert isinstance(refusal, _Refusal)
+        assert "cannot be undone" not in screen_text(app)
         # The desk's words, as they are (the dialog wraps them).
         assert refusal.message == ("Pipeline 'Support pipeline' holds 5 tickets; move them "
                                    "to another pipeline or delete them first.")
@@ -335,10 +338,27 @@ async def test_a_pipeline_with_tickets_is_not_deleted_and_the_refusal_says_why(
 
 
 @pytest.mark.anyio
+async def test_a_ticket_come_in_while_confirming_is_still_refused(desk: Desk) -> None:
+    """Between the check and the user's yes, another terminal may fill it."""
+    _, _, billing = three_pipelines(desk)
+    app = Host(desk, current=billing)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, _Confirm)
+        desk.create_ticket(A, billing, "New", "Late arrival")
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, _Refusal)
+        assert "Pipeline 'Billing [EU]' holds 1 ticket" in screen_text(app)
+        assert labels(desk) == ["Support pipeline", "Sales", "Billing [EU]"]
+
+
+@pytest.mark.anyio
 async def test_the_last_pipeline_is_not_deleted(desk: Desk) -> None:
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("d", "y")
+        await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, _Refusal)
         assert "'Support pipeline' is the last pipeline" in screen_text(app)
@@ -376,6 +396,6 @@ def test_snapshot_refused_delete(tmp_path: Path, snap_compare: Any) -> None:
     three_pipelines(desk)
 
     async def refuse(pilot: Any) -> None:
-        await pilot.press("d", "y")
+        await pilot.press("d")
 
     assert snap_compare(Host(desk), run_before=refuse, terminal_size=SIZE)

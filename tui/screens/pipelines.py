@@ -259,6 +259,13 @@ class PipelineSelectScreen(TableScreen[str | None]):
         label = self._label_of(pipeline_id)
         if pipeline_id is None or label is None:
             return
+        try:
+            # P5 first: asking "cannot be undone?" about a pipeline the desk
+            # then refuses to delete wastes a key and reads as a promise.
+            self.desk.check_delete_pipeline(pipeline_id, self.actor)
+        except DeskError as err:
+            self.app.push_screen(_Refusal("Pipeline not deleted", err.message))
+            return
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -266,7 +273,8 @@ class PipelineSelectScreen(TableScreen[str | None]):
             try:
                 self.desk.delete_pipeline(pipeline_id, self.actor)
             except DeskError as err:
-                # P5: the desk says how many tickets, and what to do.
+                # P5: the desk says how many tickets, and what to do (a
+                # ticket may have come in from elsewhere since the check).
                 self.app.push_screen(_Refusal("Pipeline not deleted", err.message))
                 return
             self.show_pipelines(select=self.highlighted)
