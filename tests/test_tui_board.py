@@ -82,6 +82,25 @@ async def test_the_first_start_says_it_made_a_new_desk_and_where(tmp_path: Path)
 
 
 @pytest.mark.anyio
+async def test_what_loading_found_odd_is_told_when_the_app_opens(tmp_path: Path) -> None:
+    """The command line prints the desk's load warnings on stderr; the app,
+    which covers the terminal, shows them as toasts."""
+    desk = open_desk(tmp_path / "desk")
+    desk.create_property("region", "text", A)
+    settings = tmp_path / "desk" / "desk.toml"
+    settings.write_text(settings.read_text() + '\n[[properties]]\nname = "area"\n'
+                        'label = "Region"\ntype = "text"\n')
+    again = open_desk(tmp_path / "desk")
+    [(said, severity)] = opening_news(again)
+    assert severity == "warning" and "are both labelled 'Region'" in said
+    app = PipedeskApp(again, news=opening_news(again))
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        await pilot.pause()
+        toast = "".join(line.partition("▌")[2] for line in screen_text(app).splitlines())
+        assert "arebothlabelled'Region'" in "".join(toast.split())
+
+
+@pytest.mark.anyio
 async def test_a_column_counts_its_tickets_as_the_title_does(tmp_path: Path) -> None:
     """Issue 11: the title said "1,200 tickets" and the column "1200"."""
     desk = open_desk(tmp_path)

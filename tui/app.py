@@ -12,6 +12,7 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -19,6 +20,9 @@ from core import LOCAL_ADMIN, Actor, Desk, DeskError
 from core.events import AutomationRan, Notice
 from tui.memory import last_pipeline
 from tui.screens.board import BoardScreen
+
+# Something to tell the user when the app opens, and how loud.
+News = tuple[str, SeverityLevel]
 
 # How often the desk looks for what other processes wrote. A look costs a
 # stat and a short read when nothing changed.
@@ -43,7 +47,7 @@ class PipedeskApp(App[None]):
     ]
 
     def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN,
-                 news: Sequence[str] = ()) -> None:
+                 news: Sequence[News] = ()) -> None:
         """`news`: what to tell the user on opening (`opening_news`)."""
         super().__init__()
         self.desk = desk
@@ -64,8 +68,8 @@ class PipedeskApp(App[None]):
         self.call_after_refresh(self._tell_news)
 
     def _tell_news(self) -> None:
-        for line in self.news:
-            self.notify(line, title="pipedesk", timeout=15)
+        for line, severity in self.news:
+            self.notify(line, title="pipedesk", severity=severity, timeout=15)
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
@@ -137,13 +141,17 @@ class PipedeskApp(App[None]):
             self._follow_timer.resume()
 
 
-def opening_news(desk: Desk) -> list[str]:
+def opening_news(desk: Desk) -> list[News]:
     """What the app says when it opens: that it made a new desk, and where
     (C4: the first start needs no set-up, but should not look as if it
-    found one), so a mistyped --data-dir shows at once."""
+    found one, so a mistyped --data-dir shows at once), and what loading
+    set right or found odd (desk.warnings), which the command line prints
+    on stderr."""
+    news: list[News] = []
     if desk.created:
-        return [f"Created a new desk in {desk.data_dir}."]
-    return []
+        news.append((f"Created a new desk in {desk.data_dir}.", "information"))
+    news += [(warning, "warning") for warning in desk.warnings]
+    return news
 
 
 def run(desk: Desk) -> None:
