@@ -333,10 +333,10 @@ def stage_delete(session: Session, stage_ref: str, move_to: str | None) -> None:
 def stage_props(session: Session, stage_ref: str, add: str | None, required: bool | None,
                 remove: str | None, as_json: bool) -> None:
     """A stage's conditional properties (S7): list, add, remove."""
-    desk = session.desk if add or remove else session.reading
     if required is not None and not add:
         flag = "--required" if required else "--optional"
         raise click.UsageError(f"{flag} goes with --add NAME.")
+    desk = session.desk if add or remove else session.reading
     if add:
         said = stage_property_change(desk, stage_ref, add, required)
         # On stderr, so that --json output stays JSON alone.
