@@ -13,6 +13,16 @@ BIN := $(VENV)/bin
 # would compile them again, about 0.1 s of it. Up to date, this takes 0.05 s.
 COMPILE := $(BIN)/python -m compileall -q core tui
 
+# setuptools announces every editable install with a boxed "Editable
+# installation" warning, information only by its own account, which a new
+# user reads as something gone wrong. This filter (after any of the user's
+# own, so it wins for that one message) drops it in pip and in the build
+# backend pip starts; pip's errors are not warnings, and other warnings
+# still show.
+comma := ,
+QUIET_EDITABLE := $(if $(PYTHONWARNINGS),$(PYTHONWARNINGS)$(comma))ignore:Editable installation
+$(VENV)/.installed $(VENV)/.installed-dev: export PYTHONWARNINGS = $(QUIET_EDITABLE)
+
 run: $(VENV)/.installed
 	$(COMPILE)
 	$(BIN)/pipedesk

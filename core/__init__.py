@@ -5,7 +5,7 @@ Imports neither Textual nor a web framework.
 
 from core.access import AUTOMATION, LOCAL_ADMIN, Actor
 from core.desk import Desk, TicketDraft
-from core.errors import DataFileError, DeskError
+from core.errors import DataFileError, DeskError, NoDesk
 
 __all__ = ["AUTOMATION", "LOCAL_ADMIN", "Actor", "DataFileError", "Desk", "DeskError",
-           "TicketDraft"]
+           "NoDesk", "TicketDraft"]

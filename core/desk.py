@@ -72,9 +72,10 @@ from core.model import (
     User,
     new_desk_config,
 )
+from core.present import counted
 from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
 from core.records import Contact, Ticket, Value
-from core.rules import check_settings
+from core.rules import check_settings, clashes_of, label_taken_problem, property_label_taken
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -147,12 +148,21 @@ class Desk:
             store.compact(self.state)
 
     @classmethod
-    def open(cls, data_dir: Path, clock: Clock | None = None) -> Desk:
-        return cls(LocalStore(data_dir), clock)
+    def open(cls, data_dir: Path, clock: Clock | None = None, create: bool = True) -> Desk:
+        """The desk in `data_dir`. Where there is none, a new one is made
+        (P1, and C4 on first start), or with `create=False` NoDesk is
+        raised and nothing is written: a command that only reads does not
+        turn a mistyped path into a new desk."""
+        return cls(LocalStore(data_dir, create=create), clock)
 
     @property
     def data_dir(self) -> Path:
         return self._store.root
+
+    @property
+    def created(self) -> bool:
+        """Whether opening made this desk new, in a dir that held none."""
+        return self._store.created
 
     @property
     def warnings(self) -> list[str]:
@@ -286,7 +296,7 @@ class Desk:
                 access.user_of(self.config, actor)
             draft = self.config.model_copy(deep=True)
             result = change(draft)
-            problem = check_settings(draft)
+            problem = check_settings(draft, tolerated=clashes_of(self.config))
             if problem:
                 raise DeskError(problem[0].upper() + problem[1:] + ".")
             self._store.save_settings(draft)
@@ -458,20 +468,31 @@ class Desk:
         """P5: refused while it holds tickets, and for the last pipeline."""
 
         def change(config: DeskConfig) -> Pipeline:
-            pipeline = find_pipeline(config, ref)
-            held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
-            if held:
-                raise DeskError(
-                    f"Pipeline '{pipeline.label}' holds {_count(held, 'ticket')}; move "
-                    f"{_them(held)} to another pipeline or delete {_them(held)} first."
-                )
-            if len(config.pipelines) == 1:
-                raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
-                                "a desk needs at least one.")
+            pipeline = self._deletable_pipeline(config, ref)
             config.pipelines.remove(pipeline)
             return pipeline
 
         return self._change_settings(actor, "delete pipelines", change)
+
+    def check_delete_pipeline(self, ref: str, actor: Actor) -> Pipeline:
+        """What `delete_pipeline` would refuse now (P5, who may), raised the
+        same way, deleting nothing: a screen asks before it asks the user
+        to confirm, so a pipeline that cannot go is refused first."""
+        access.require_admin(self.config, actor, "delete pipelines")
+        return self._deletable_pipeline(self.config, ref)
+
+    def _deletable_pipeline(self, config: DeskConfig, ref: str) -> Pipeline:
+        pipeline = find_pipeline(config, ref)
+        held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
+        if held:
+            raise DeskError(
+                f"Pipeline '{pipeline.label}' holds {counted(held, 'ticket')}; move "
+                f"{_them(held)} to another pipeline or delete {_them(held)} first."
+            )
+        if len(config.pipelines) == 1:
+            raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
+                            "a desk needs at least one.")
+        return pipeline
 
     def set_close_date_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
         """T3 / A2: the per-pipeline close-date switch."""
@@ -519,7 +540,7 @@ class Desk:
         pipeline = find_pipeline(draft, pipeline_ref)
         result = apply_stage_edits(draft, pipeline, edits, self.state.tickets, self.property,
                                    _move_changes, self._now(), _take_id)
-        problem = check_settings(draft)
+        problem = check_settings(draft, tolerated=clashes_of(self.config))
         if problem:
             raise DeskError(problem[0].upper() + problem[1:] + ".")
         return draft, result
@@ -556,15 +577,21 @@ class Desk:
         return stage
 
     def set_stage_property(self, stage_ref: str, name: str, actor: Actor,
-                           required: bool = False) -> Stage:
-        """S7: the stage asks for `name` (added at the end, or its required
-        flag changed). Read-only and calculated properties are refused."""
+                           required: bool | None = None) -> Stage:
+        """S7: the stage asks for `name` (added at the end, optional unless
+        `required`), or its required flag changes to `required`; None keeps
+        the flag of a property the stage asks for already, so adding it again
+        never quietly makes a required one optional. Nothing is written when
+        nothing changes. Read-only and calculated properties are refused."""
         prop = self.property(name)
         _, stage = find_stage(self.config, stage_ref)
         chosen = [sp.model_copy() for sp in stage.properties]
         found = next((sp for sp in chosen if sp.name == prop.name), None)
         if found is None:
-            chosen.append(StageProperty(name=prop.name, required=required))
+            chosen.append(StageProperty(name=prop.name, required=bool(required)))
+        elif required is None or found.required == required:
+            access.require_admin(self.config, actor, "change stages")
+            return stage
         else:
             found.required = required
         return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, tuple(chosen)),
@@ -590,14 +617,16 @@ class Desk:
             if prop_type is PropertyType.CHOICE else list(options)
         if chosen and prop_type is not PropertyType.CHOICE:
             raise DeskError(f"Only a choice property has options; this one is {prop_type.value}.")
-        new_label = label_of(label, "property") if label else \
-            name.replace("_", " ").capitalize()
+        chosen_label = (label_of(label, "property") if label and label.strip()
+                        else name.replace("_", " ").capitalize())
 
         def change(config: DeskConfig) -> PropertyDef:
             if any(p.name == name for p in (*BUILTIN_PROPERTIES, *config.properties)):
                 raise DeskError(f"A property named '{name}' exists already.")
+            _check_property_label_free(config, chosen_label)
             try:
-                prop = PropertyDef(name=name, label=new_label, type=prop_type, options=chosen)
+                prop = PropertyDef(name=name, label=chosen_label, type=prop_type,
+                                   options=chosen)
             except ValueError:
                 raise DeskError(f"Property name {name!r} must start with a letter and hold only "
                                 "lower-case letters, digits and _.") from None
@@ -624,6 +653,7 @@ class Desk:
             if prop is None:
                 raise DeskError(f"No custom property '{name}' to change.")
             if new_label is not None:
+                _check_property_label_free(config, new_label, but=prop.name)
                 prop.label = new_label
             if chosen is not None:
                 if prop.type is not PropertyType.CHOICE:
@@ -1346,8 +1376,11 @@ def _check_pipeline_label_free(config: DeskConfig, label: str, but: Pipeline | N
 
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _check_property_label_free(config: DeskConfig, label: str, but: str | None = None) -> None:
+    taken = property_label_taken(config, label, but=but)
+    if taken is not None:
+        problem = label_taken_problem(taken)
+        raise DeskError(problem[0].upper() + problem[1:] + ".")
 
 
 def _them(n: int) -> str:

@@ -25,3 +25,13 @@ class DataFileError(DeskError):
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class NoDesk(DeskError):
+    """A command that only reads found no desk where it looked (a mistyped
+    --data-dir, say); nothing has been created."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"No desk in {path}: there is no desk.toml there; nothing was "
+                         "created.")
+        self.path = path

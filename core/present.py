@@ -1,4 +1,5 @@
-"""Saying property values for people: "High", "Ingrid Berg", "3 d".
+"""Saying property values for people: "High", "Ingrid Berg", "3 d", and
+counts: "50,000 tickets".
 
 One place for it, so the board, the detail screen, the timeline and the
 command line say a value the same way. No UI here: words only.
@@ -20,10 +21,21 @@ from core.automation.actions import (
 )
 from core.clock import parse_instant
 from core.model import DeskConfig
-from core.properties import BUILTIN_PROPERTIES
+from core.properties import BUILTIN_PROPERTIES, say_option
 from core.records import Contact, Ticket, Value
 
 _BUILTIN_LABELS = {p.name: p.label for p in BUILTIN_PROPERTIES}
+
+
+def count(n: int) -> str:
+    """A count as a person reads it, with thousands separators: "17,622".
+    Ids (#17622) and --json keep their plain digits."""
+    return f"{n:,}"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun: "1 ticket", "50,000 tickets"."""
+    return f"{count(n)} {noun if n == 1 else plural or noun + 's'}"
 
 
 def duration(delta: timedelta) -> str:
@@ -64,7 +76,7 @@ def say_value(config: DeskConfig, name: str, value: Value | datetime) -> str:
     prop_type = _type_of(config, name)
     match name, prop_type:
         case "priority", _:
-            return str(value).capitalize()
+            return say_option("priority", str(value))
         case "stage", _:
             return next((s.label for p in config.pipelines for s in p.stages if s.id == value),
                         f"deleted stage {value}")
@@ -127,12 +139,12 @@ def say_action(config: DeskConfig, action: Action) -> str:
             return f"Delay {duration}"
         case Branch(property=name, op=op, value=value):
             said = _OPS[op]
-            tail = "" if op in ("is-empty", "is-not-empty") else f" {value!r}"
+            tail = "" if op in ("is-empty", "is-not-empty") else f" {say_option(name, value)!r}"
             return f"If {name} {said}{tail}"
         case SetProperty(property=name, value=value):
             if name == "stage":
                 return f"Move to stage {say_value(config, 'stage', value) or value}"
-            return f"Set {name} = {value}" if value else f"Clear {name}"
+            return f"Set {name} = {say_option(name, value)}" if value else f"Clear {name}"
         case AssignOwner(user=user, team=team):
             if user:
                 return f"Assign owner {say_value(config, 'owner', user)}"

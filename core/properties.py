@@ -7,6 +7,8 @@ everywhere and every refusal reads the same.
 
 from __future__ import annotations
 
+import calendar
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -46,9 +48,22 @@ BUILTIN_NAMES = frozenset(p.name for p in BUILTIN_PROPERTIES)
 # the program keeps, or the stage, which only a move changes).
 EDITABLE_FIELDS = frozenset({"subject", "content", "priority", "owner", "team", "contact"})
 
+# T4: priorities are stored in capitals (the JSON and webhook value) and
+# said as people write them, wherever a person reads one.
+PRIORITY_WORDS = {"LOW": "Low", "MEDIUM": "Medium", "HIGH": "High", "URGENT": "Urgent"}
+
 # What a yes/no property takes as yes and as no (and a branch compares with).
 YES_WORDS = frozenset({"yes", "y", "true", "1", "on"})
 NO_WORDS = frozenset({"no", "n", "false", "0", "off"})
+
+
+def say_option(name: str, option: str) -> str:
+    """An option of choice property `name` as a person reads it: a priority
+    in any case as Low, Medium, High, Urgent; a custom choice's option is
+    kept as it was written."""
+    if name == "priority":
+        return PRIORITY_WORDS.get(option.strip().upper(), option)
+    return option
 
 
 def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
@@ -74,12 +89,16 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             for option in prop.options:
                 if str(text).casefold() == option.casefold():
                     return option
-            choices = ", ".join(prop.options) or "(no options defined)"
+            choices = ", ".join(say_option(prop.name, o) for o in prop.options) \
+                or "(no options defined)"
             raise DeskError(f"{label} must be one of {choices}; got {text!r}.")
         case T.DATE:
             try:
                 return date.fromisoformat(str(text)).isoformat()
             except ValueError:
+                missing = no_such_day(str(text))
+                if missing:
+                    raise DeskError(f"{label}: {text} is not a date: {missing}.") from None
                 raise DeskError(f"{label} takes a date as YYYY-MM-DD; got {text!r}.") from None
         case T.DATETIME:
             if isinstance(text, datetime):
@@ -87,6 +106,10 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             try:
                 return parse_instant(str(text)).isoformat()
             except ValueError:
+                missing = no_such_day(str(text), with_time=True)
+                if missing:
+                    raise DeskError(f"{label}: {text} is not a date and time: "
+                                    f"{missing}.") from None
                 raise DeskError(f"{label} takes a date and time as YYYY-MM-DDTHH:MM; "
                                 f"got {text!r}.") from None
         case T.YES_NO:
@@ -114,6 +137,35 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             known = ", ".join(t.id for t in config.teams) or "none yet"
             raise DeskError(f"{label}: no team {text!r}. Teams: {known}.")
     raise AssertionError(f"unhandled property type {prop.type}")  # pragma: no cover
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def no_such_day(text: str, with_time: bool = False) -> str | None:
+    """Why `text`, written as YYYY-MM-DD (and HH:MM[:SS] when `with_time`),
+    names no day or time ("February has 28 days in 2026", "there is no
+    month 13"); None when it is not written that way at all, so that the
+    caller says which form it takes instead."""
+    shape = _DAY.match(text.strip())
+    if shape is None:
+        return None
+    year, month, day = (int(part) for part in shape.group(1, 2, 3))
+    if year < 1:
+        return "there is no year 0"
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{_MONTHS[month - 1]} has {days} days in {year}"
+    if with_time and shape.group(4) is not None:
+        for unit, part, top in (("hour", 4, 23), ("minute", 5, 59), ("second", 6, 59)):
+            value = shape.group(part)
+            if value is not None and int(value) > top:
+                return f"there is no {unit} {int(value)}"
+    return None
 
 
 def _number(label: str, text: Any) -> int | float:

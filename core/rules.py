@@ -3,12 +3,22 @@
 `Desk` checks every settings change against these before it is saved, and
 loading desk.toml checks a hand-edited file against the same rules, so the
 file and the commands can never disagree about what a valid desk is.
+
+One rule is softer on load: two properties labelled alike (`label_clashes`)
+only make a list ambiguous, so a desk.toml holding them opens with a warning
+that says how to fix it, rather than shutting a desk made before the rule
+out of its own tickets; no command makes a new clash.
 """
 
 from __future__ import annotations
 
-from core.model import DeskConfig, Pipeline, StageState
+from collections.abc import Collection
+
+from core.model import DeskConfig, Pipeline, PropertyDef, StageState
 from core.properties import BUILTIN_NAMES, BUILTIN_PROPERTIES
+
+# Two properties whose labels read the same, by name (see `label_clashes`).
+LabelClash = frozenset[str]
 
 
 def stage_states_problem(pipeline: Pipeline) -> str | None:
@@ -21,8 +31,46 @@ def stage_states_problem(pipeline: Pipeline) -> str | None:
     return None
 
 
-def check_settings(config: DeskConfig) -> str | None:
-    """The first broken rule in `config`, said for a person, or None."""
+def labelled(config: DeskConfig) -> list[PropertyDef]:
+    """The properties whose labels people read in lists and on tickets: the
+    built-in ones, then the custom ones not archived (an archived one is no
+    longer offered, so its label is free for a new property)."""
+    return [*BUILTIN_PROPERTIES, *(p for p in config.properties if not p.archived)]
+
+
+def property_label_taken(config: DeskConfig, label: str,
+                         but: str | None = None) -> PropertyDef | None:
+    """The property other than `but` (a name) already labelled `label`, in
+    any case, as pipeline and stage labels are (P2)."""
+    key = _label_key(label)
+    return next((p for p in labelled(config)
+                 if p.name != but and _label_key(p.label) == key), None)
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def label_clashes(config: DeskConfig) -> list[tuple[PropertyDef, PropertyDef]]:
+    """Pairs (earlier, later) of properties labelled alike: `ticket show`
+    would show two "Priority" rows. The commands refuse making one; a
+    desk.toml that already holds one (from before the rule, or edited by
+    hand) still opens, with a warning, since nothing is hidden or lost."""
+    first: dict[str, PropertyDef] = {}
+    clashes = []
+    for prop in labelled(config):
+        key = _label_key(prop.label)
+        if key in first:
+            clashes.append((first[key], prop))
+        else:
+            first[key] = prop
+    return clashes
+
+
+def check_settings(config: DeskConfig, tolerated: Collection[LabelClash] = ()) -> str | None:
+    """The first broken rule in `config`, said for a person, or None.
+    `tolerated`: label clashes (by the two names) the desk had already,
+    which a change that does not touch them may leave as they are."""
     if not config.pipelines:
         return "the desk needs at least one pipeline"
     ids: set[str] = set()
@@ -70,9 +118,23 @@ def check_settings(config: DeskConfig) -> str | None:
         if prop.name in BUILTIN_NAMES or prop.name in names:
             return f"property '{prop.name}' is defined twice (or is a built-in property)"
         names.add(prop.name)
+    for earlier, later in label_clashes(config):
+        if frozenset((earlier.name, later.name)) not in tolerated:
+            return label_taken_problem(earlier)
     user_ids = [u.id for u in config.users]
     if len(set(user_ids)) != len(user_ids):
         return "two users share an id"
     if not any(u.role == "administrator" for u in config.users):
         return "the desk needs at least one user with role = \"administrator\""
     return None
+
+
+def label_taken_problem(taken: PropertyDef) -> str:
+    kind = "built-in" if taken.builtin else "custom"
+    return (f"a property labelled '{taken.label}' exists already ({taken.name}, {kind}); "
+            "labels are unique, whatever the case")
+
+
+def clashes_of(config: DeskConfig) -> frozenset[LabelClash]:
+    """The label clashes `config` holds, to tolerate in a change of it."""
+    return frozenset(frozenset((a.name, b.name)) for a, b in label_clashes(config))

@@ -22,6 +22,7 @@ from core.errors import DeskError
 from core.events import Changes
 from core.finding import find_stage
 from core.model import DeskConfig, Pipeline, PropertyDef, Stage, StageProperty, StageState
+from core.present import count, counted
 from core.records import Ticket
 from core.rules import stage_states_problem
 from core.state import with_changes
@@ -187,9 +188,8 @@ def _delete(draft: DeskConfig, result: StageEditResult, stage: Stage, move_to: s
     held = [moving.get(t.id, t) for t in tickets.values()
             if moving.get(t.id, t).stage == stage.id]
     if held and target is None:
-        raise DeskError(f"Stage '{stage.label}' holds {len(held)} "
-                        f"ticket{'' if len(held) == 1 else 's'}; pick a stage of "
-                        f"'{pipeline.label}' to move them to.")
+        raise DeskError(f"Stage '{stage.label}' holds {counted(len(held), 'ticket')}; pick "
+                        f"a stage of '{pipeline.label}' to move them to.")
     # S6 also refuses while an email trigger (A3) targets the stage (the
     # triggers arrive with the email-in work, and are checked here then);
     # an action moving tickets into it (A4) is refused the same way, so no
@@ -263,8 +263,8 @@ def check_stage_label_free(pipeline: Pipeline, label: str, but: Stage | None = N
 def move_to_position(items: list[T], item: T, position: int, what: str) -> None:
     """S4 and P4: `item` to `position` (1 is first)."""
     if not 1 <= position <= len(items):
-        raise DeskError(f"Position {position} is out of range: there are {len(items)} {what} "
-                        f"(1 to {len(items)}).")
+        raise DeskError(f"Position {position} is out of range: there are {count(len(items))} "
+                        f"{what} (1 to {count(len(items))}).")
     items.remove(item)
     items.insert(position - 1, item)
 

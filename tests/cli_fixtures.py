@@ -1,6 +1,6 @@
 """The command line's fixtures: `home` (a data dir not made yet, the clock
 fixed by PIPEDESK_NOW) and `run` (`pipedesk ARGS…` in-process, its exit code
-and output)."""
+and output); `new_desk(home)` makes the desk there."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from core import Desk
 from tui.cli import main
 
 NOW = "2026-11-23T09:00:00+00:00"
@@ -31,6 +32,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PIPEDESK_NOW", NOW)
     monkeypatch.delenv("PIPEDESK_HOME", raising=False)
     return tmp_path / "desk"
+
+
+def new_desk(home: Path) -> Path:
+    """A new desk in `home`, as the app's first start makes one (C4): the
+    commands that only read need a desk to be there."""
+    Desk.open(home)
+    return home
 
 
 @pytest.fixture

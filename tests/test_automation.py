@@ -46,9 +46,9 @@ def test_set_property_runs_when_a_ticket_is_created_in_the_stage(desk: Desk) -> 
     edit = next(t for t in timeline if t.what == "Edited")
     assert edit.actor == "automation:engine"  # T7: who changed it
     assert edit.changes == (("Priority", "(empty)", "High"),)
-    assert "Action 1 (set-property) in New: done — priority set to 'high'" in [
+    assert "Action 1 (set-property) in New: done — priority set to 'High'" in [
         t.what for t in timeline]
-    assert _log(desk) == [("set-property", "done", "priority set to 'high'")]
+    assert _log(desk) == [("set-property", "done", "priority set to 'High'")]
 
 
 def test_actions_run_when_a_ticket_is_moved_in_and_not_when_it_is_edited(desk: Desk) -> None:

@@ -14,6 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+from cli_fixtures import new_desk
+
 from tui.cli import main
 
 NOW = "2026-11-23T09:00:00+00:00"
@@ -28,8 +31,9 @@ def files_of(directory: Path) -> dict[str, tuple[bytes, int]]:
 # -- pipelines -------------------------------------------------------------------
 
 
-def test_a_new_desk_lists_support_pipeline_with_its_four_stages(run: Any) -> None:
+def test_a_new_desk_lists_support_pipeline_with_its_four_stages(run: Any, home: Path) -> None:
     """P1"""
+    new_desk(home)
     pipelines = run("pipeline", "list", "--json").json()
     assert [p["label"] for p in pipelines] == ["Support pipeline"]
     stages = run("stage", "list", "Support pipeline", "--json").json()
@@ -72,6 +76,28 @@ def test_pipeline_refusals_exit_1_with_a_message(run: Any) -> None:
     assert run("pipeline", "delete", "Sales").code == 0
     last = run("pipeline", "delete", "Support pipeline")
     assert last.code == 1 and "last pipeline" in last.err
+
+
+def test_pipeline_list_says_its_counts_are_tickets(run: Any) -> None:
+    """Issue 11: OPEN / CLOSED beside STAGES looked like stage counts."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Hi")
+    run("ticket", "create", "--pipeline", "0", "--stage", "Closed", "--subject", "Done")
+    header, row = run("pipeline", "list").out.splitlines()
+    assert header.split() == ["#", "ID", "LABEL", "STAGES", "OPEN", "TICKETS", "CLOSED",
+                              "TICKETS"]
+    assert row.split() == ["1", "0", "Support", "pipeline", "4", "1", "1"]
+
+
+def test_counts_read_with_thousands_separators_and_json_keeps_digits(run: Any) -> None:
+    """Issue 11: counts printed 17622 in one place and 50,000 in another."""
+    assert run("demo", "--tickets", "2600").out == "Added 2,600 sample tickets.\n"
+    [row] = run("pipeline", "list").out.splitlines()[1:]
+    opened, closed = (int(n.replace(",", "")) for n in row.split()[-2:])
+    assert opened + closed == 2600 and "," in row.split()[-2]
+    [data] = run("pipeline", "list", "--json").json()
+    assert (data["open_tickets"], data["closed_tickets"]) == (opened, closed)
+    held = run("pipeline", "delete", "0")
+    assert held.code == 1 and "holds 2,600 tickets" in held.err
 
 
 # -- stages ------------------------------------------------------------------------
@@ -218,6 +244,24 @@ def test_ticket_move_to_another_pipeline(run: Any) -> None:
     assert run("ticket", "list", "--pipeline", "Sales", "--json").json()[0]["id"] == "1"
 
 
+def test_ticket_list_across_pipelines_says_each_ticket_s_pipeline(run: Any) -> None:
+    """Issue 11: two pipelines both have a stage 'New'; the list said only
+    'New'. Narrowed to one pipeline (or a stage), the column would only
+    repeat itself, and a desk of one pipeline has no need of it."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Printer")
+    assert run("ticket", "list").out.splitlines()[0].split() == [
+        "ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"]
+    run("pipeline", "create", "Sales")
+    run("ticket", "create", "--pipeline", "Sales", "--stage", "New", "--subject", "Quote")
+    header, *rows = run("ticket", "list").out.splitlines()
+    assert header.split() == ["ID", "PIPELINE", "STAGE", "PRIORITY", "OWNER", "SUBJECT"]
+    assert [r.split() for r in rows] == [["#1", "Support", "pipeline", "New", "Printer"],
+                                        ["#2", "Sales", "New", "Quote"]]
+    for narrowed in (("--pipeline", "Sales"), ("--stage", "1")):
+        done = run("ticket", "list", *narrowed)
+        assert done.code == 0 and "PIPELINE" not in done.out.splitlines()[0], narrowed
+
+
 def test_ticket_refusals(run: Any) -> None:
     """Unknown property, wrong type, unknown stage, read-only, unknown contact."""
     run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Hi")
@@ -316,9 +360,49 @@ def test_malformed_desk_toml_names_file_and_line_and_writes_nothing(tmp_path: Pa
     assert files_of(home) == before
 
 
+READING = [("pipeline", "list"), ("stage", "list", "0"), ("property", "list"),
+           ("contact", "list"), ("ticket", "list", "--json"), ("ticket", "show", "1"),
+           ("stage", "props", "1"), ("automation", "list", "0"), ("automation", "log"),
+           ("automation", "templates"), ("notifications",)]
+
+
+@pytest.mark.parametrize("args", READING, ids=" ".join)
+def test_a_command_that_only_reads_does_not_create_a_desk(run: Any, home: Path,
+                                                          args: tuple[str, ...]) -> None:
+    """Issue 11: a mistyped `--data-dir /nonexistent/x/y pipeline list`
+    silently made a new desk there."""
+    done = run(*args)
+    assert done.code == 1 and done.out == ""
+    assert done.err == (
+        f"pipedesk: No desk in {home}: there is no desk.toml there; nothing was created. "
+        f"Check --data-dir; to start a new desk there, open the app once "
+        f"(pipedesk --data-dir {home}) or run a command that changes something.\n")
+    assert not home.exists()
+
+
+def test_a_command_that_writes_creates_a_desk_and_says_so(run: Any, home: Path) -> None:
+    created = run("pipeline", "create", "Sales")
+    assert created.code == 0
+    assert created.err == f"pipedesk: Created a new desk in {home}.\n"
+    assert "Created pipeline" in created.out
+    listed = run("pipeline", "list")
+    assert listed.code == 0 and "Sales" in listed.out and listed.err == ""
+    again = run("pipeline", "create", "Billing")
+    assert again.code == 0 and again.err == ""
+
+
+def test_no_desk_under_pipedesk_home_points_there(tmp_path: Path) -> None:
+    home = tmp_path / "nonexistent" / "x" / "y"
+    done = pipedesk(home, "ticket", "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"No desk in {home}" in done.stderr
+    assert "Check $PIPEDESK_HOME; to start a new desk there, open the app once (pipedesk)" \
+        in done.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
 def test_wrong_value_in_desk_toml_is_named(tmp_path: Path) -> None:
-    home = tmp_path / "desk"
-    assert pipedesk(home, "pipeline", "list").returncode == 0
+    home = new_desk(tmp_path / "desk")
     settings = home / "desk.toml"
     text = settings.read_text()
     settings.write_text(text.replace('state = "closed"', 'state = "shut"'))

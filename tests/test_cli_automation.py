@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from cli_fixtures import Result
+from cli_fixtures import Result, new_desk
 
 
 def _ok(result: Result) -> Result:
@@ -40,7 +40,7 @@ def test_add_list_and_remove_actions(run: Any, home: Path) -> None:
     removed = _ok(run("automation", "remove", "0", "Closed", "2", "--and-after")).out
     assert removed.splitlines() == ["Removed: Notify the owner.",
                                     "Removed: Notify user Administrator: Closed one.",
-                                    "Removed: Set priority = low."]
+                                    "Removed: Set priority = Low."]
     _ok(run("automation", "remove", "0", "New", "1"))
     after = _ok(run("automation", "list", "0", "--json")).json()
     assert [a["kind"] for a in after["stages"][0]["actions"]] == ["webhook", "assign-owner"]
@@ -57,6 +57,7 @@ def test_switches(run: Any) -> None:
 
 
 def test_wrong_input_says_what_and_where_and_changes_nothing(run: Any, home: Path) -> None:
+    new_desk(home)
     _ok(run("automation", "list", "0"))
     before = (home / "desk.toml").read_bytes()
     cases = [
@@ -109,7 +110,8 @@ def test_notifications_and_the_worker(run: Any) -> None:
     assert _ok(run("ticket", "show", "1", "--json")).json()["ticket"]["priority"] is None
 
 
-def test_templates_are_listed(run: Any) -> None:
+def test_templates_are_listed(run: Any, home: Path) -> None:
+    new_desk(home)
     listed = _ok(run("automation", "templates", "--json")).json()
     assert [(t["name"], t["transactional"]) for t in listed] == [
         ("Ticket received", True), ("Ticket closed", True)]

@@ -142,6 +142,31 @@ def test_p5_one_ticket_is_said_in_the_singular(desk: Desk) -> None:
         desk.delete_pipeline(billing.id, ADMIN)
 
 
+def test_p5_a_delete_can_be_checked_first_deleting_nothing(desk: Desk) -> None:
+    """Issue 11: the pipelines screen asked "cannot be undone?" and only then
+    was refused; it now asks the desk first, with the very rules of the
+    delete."""
+    billing = desk.create_pipeline("Billing", ADMIN)
+    agent = add_agent(desk)
+    new_ticket(desk, pipeline=billing.id)
+    before = data_files(desk.data_dir)
+    with refusal("Pipeline 'Billing' holds 1 ticket; move it to another pipeline"):
+        desk.check_delete_pipeline("Billing", ADMIN)
+    with refusal("No pipeline 'Sales'"):
+        desk.check_delete_pipeline("Sales", ADMIN)
+    with refusal("Only administrators may delete pipelines"):
+        desk.check_delete_pipeline("0", Actor.user(agent.id))
+    assert data_files(desk.data_dir) == before
+    desk.delete_ticket("1", ADMIN)
+    before = data_files(desk.data_dir)
+    assert desk.check_delete_pipeline("Billing", ADMIN).id == billing.id
+    assert data_files(desk.data_dir) == before
+    assert labels(desk) == ["Support pipeline", "Billing"]
+    desk.delete_pipeline("Billing", ADMIN)
+    with refusal("'Support pipeline' is the last pipeline"):
+        desk.check_delete_pipeline("0", ADMIN)
+
+
 def test_p5_delete_goes_once_its_tickets_are_moved_or_deleted(desk: Desk) -> None:
     billing = desk.create_pipeline("Billing", ADMIN)
     moved = new_ticket(desk, "Move me", pipeline=billing.id)

@@ -11,6 +11,7 @@ from core_fixtures import (
     add_agent,
     edit_settings,
     journal_lines,
+    line_of,
     new_ticket,
     refusal,
     reopen,
@@ -56,7 +57,7 @@ def test_t4_priority_is_one_of_four_in_any_case(desk: Desk, given: str, stored: 
 @pytest.mark.parametrize("given", ["critical", "hi", "5"])
 def test_t4_another_priority_is_refused_listing_the_four(desk: Desk, given: str) -> None:
     new_ticket(desk, priority="low")
-    with refusal(f"Priority must be one of LOW, MEDIUM, HIGH, URGENT; got '{given}'"):
+    with refusal(f"Priority must be one of Low, Medium, High, Urgent; got '{given}'"):
         desk.edit_ticket("1", {"priority": given}, ADMIN)
     assert desk.ticket("1", ADMIN).priority == "LOW"
 
@@ -168,7 +169,20 @@ def test_t4_a_value_of_the_right_type_is_stored_typed(typed_desk: Desk, name: st
     ("seats", "inf", "Seats takes a finite number"),
     ("seats", True, "Seats takes a number"),
     ("renewal", "31/01/2027", "Renewal date takes a date as YYYY-MM-DD; got '31/01/2027'"),
-    ("renewal", "2027-02-30", "Renewal date takes a date as YYYY-MM-DD"),
+    # Issue 11: the right form, but no such day, is said as that.
+    ("renewal", "2026-02-30", "Renewal date: 2026-02-30 is not a date: February has 28 days "
+                              "in 2026."),
+    ("renewal", "2028-02-30", "2028-02-30 is not a date: February has 29 days in 2028."),
+    ("renewal", "2026-04-31", "2026-04-31 is not a date: April has 30 days in 2026."),
+    ("renewal", "2026-13-45", "Renewal date: 2026-13-45 is not a date: there is no month 13."),
+    ("renewal", "2026-00-10", "2026-00-10 is not a date: there is no month 0."),
+    ("renewal", "2026-01-00", "2026-01-00 is not a date: January has 31 days in 2026."),
+    ("callback", "2026-02-30T10:00", "Call back at: 2026-02-30T10:00 is not a date and time: "
+                                     "February has 28 days in 2026."),
+    ("callback", "2026-11-24T25:00", "2026-11-24T25:00 is not a date and time: there is no "
+                                     "hour 25."),
+    ("callback", "2026-11-24 14:61", "there is no minute 61."),
+    ("callback", "2026-11-24T14:30:60", "there is no second 60."),
     ("renewal", "tomorrow", "Renewal date takes a date"),
     ("callback", "half past two", "Call back at takes a date and time"),
     ("vip", "maybe", "VIP takes yes or no; got 'maybe'"),
@@ -226,3 +240,61 @@ def test_a_property_name_is_defined_once(desk: Desk) -> None:
     desk.create_property("plan", "choice", ADMIN, options=["Free"])
     with refusal("A property named 'plan' exists already"):
         desk.create_property("plan", "text", ADMIN)
+
+
+# -- labels are unique (issue 11) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("label", "taken"), [
+    ("Priority", "'Priority' exists already (priority, built-in)"),
+    ("  close   DATE ", "'Close date' exists already (close_date, built-in)"),
+    ("REGION", "'Region' exists already (region, custom)"),
+])
+def test_a_property_label_is_used_once_whatever_the_case(desk: Desk, label: str,
+                                                          taken: str) -> None:
+    """`--label Priority` twice made `ticket show` show two Priority rows."""
+    desk.create_property("region", "text", ADMIN)
+    with refusal(f"A property labelled {taken}; labels are unique, whatever the case"):
+        desk.create_property("other", "text", ADMIN, label=label)
+    with refusal(taken):
+        desk.create_property("tier", "choice", ADMIN, options=["Gold"])
+        desk.edit_property("tier", ADMIN, label=label)
+    assert [(p.name, p.label) for p in reopen(desk).config.properties] == [
+        ("region", "Region"), ("tier", "Tier")]
+
+
+def test_a_property_keeps_its_own_label_in_another_case(desk: Desk) -> None:
+    desk.create_property("region", "text", ADMIN)
+    assert desk.edit_property("region", ADMIN, label="REGION").label == "REGION"
+
+
+def test_an_archived_property_leaves_its_label_free(desk: Desk) -> None:
+    desk.create_property("region", "text", ADMIN)
+    desk.archive_property("region", ADMIN)
+    assert desk.create_property("area", "text", ADMIN, label="Region").label == "Region"
+
+
+def test_a_desk_toml_with_two_labels_alike_opens_with_a_warning_saying_the_fix(
+        desk: Desk) -> None:
+    """Chosen: a desk made before the rule (or edited by hand) is not shut
+    out of its tickets; it opens, every start says which line and how to
+    fix it, and no command makes another clash."""
+    desk.create_property("region", "text", ADMIN)
+    desk.create_property("area", "text", ADMIN)
+
+    def relabel(raw: dict[str, Any]) -> None:
+        raw["properties"][1]["label"] = "region"
+
+    edit_settings(desk, relabel)
+    again = reopen(desk)
+    line = line_of(desk.data_dir / "desk.toml", 'name = "area"')
+    assert again.warnings == [
+        f"desk.toml, line {line}: properties 'region' and 'area' are both labelled 'region', "
+        "so lists show two of them; give one another label "
+        "(pipedesk property edit area --label NEW)"]
+    # Other settings still change; a third property labelled alike does not come.
+    again.create_pipeline("Sales", ADMIN)
+    with refusal("A property labelled 'Region' exists already (region, custom)"):
+        again.create_property("zone", "text", ADMIN, label="Region")
+    again.edit_property("area", ADMIN, label="Area")
+    assert reopen(desk).warnings == []

@@ -63,7 +63,7 @@ def test_t1_unknown_pipeline_or_stage_is_refused(desk: Desk) -> None:
 def test_t1_values_given_at_creation_are_checked_and_kept(desk: Desk) -> None:
     ticket = new_ticket(desk, priority="high", owner="Administrator", content="Line 1\nLine 2")
     assert (ticket.priority, ticket.owner, ticket.content) == ("HIGH", "admin", "Line 1\nLine 2")
-    with refusal("Priority must be one of LOW, MEDIUM, HIGH, URGENT"):
+    with refusal("Priority must be one of Low, Medium, High, Urgent"):
         new_ticket(desk, priority="whenever")
     assert len(desk.tickets(ADMIN)) == 1
 
@@ -88,6 +88,22 @@ def order_desk(desk: Desk) -> Desk:
     stage_properties(desk, "3", ("order_number", True), ("priority", False))
     stage_properties(desk, "4", ("resolution", True))
     return desk
+
+
+def test_s7_asking_again_for_a_required_property_keeps_it_required(order_desk: Desk) -> None:
+    """Issue 11: adding a property the stage asks for already left it
+    optional; without a flag it stays as it is, and nothing is written."""
+    before = data_files(order_desk.data_dir)
+    stage = order_desk.set_stage_property("Waiting on us", "order_number", ADMIN)
+    assert [(sp.name, sp.required) for sp in stage.properties] == [
+        ("order_number", True), ("priority", False)]
+    assert data_files(order_desk.data_dir) == before
+    order_desk.set_stage_property("Waiting on us", "order_number", ADMIN, required=False)
+    order_desk.set_stage_property("Waiting on us", "priority", ADMIN, required=True)
+    order_desk.set_stage_property("Waiting on us", "owner", ADMIN)
+    _, stage = reopen(order_desk).stage("Waiting on us", ADMIN)
+    assert [(sp.name, sp.required) for sp in stage.properties] == [
+        ("order_number", False), ("priority", True), ("owner", False)]
 
 
 def test_s7_a_user_s_create_without_a_required_property_is_refused(order_desk: Desk) -> None:

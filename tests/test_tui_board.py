@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from text_fixtures import put_on_disk
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
-from tui.app import FOLLOW_INTERVAL, PipedeskApp
+from tui.app import FOLLOW_INTERVAL, PipedeskApp, opening_news
 from tui.board_index import board_order
 from tui.screens.board import EMPTY_DESK_HINT, BoardScreen
 
@@ -63,6 +63,55 @@ async def test_a_new_desk_opens_on_support_pipeline_and_says_what_to_do(tmp_path
         for label in STAGES:
             assert label in text
         assert "Open · 0" in text and "Closed · 0" in text
+
+
+@pytest.mark.anyio
+async def test_the_first_start_says_it_made_a_new_desk_and_where(tmp_path: Path) -> None:
+    """C4 and issue 11: the app makes a desk where there was none, and says
+    so (a mistyped --data-dir shows at once); on the next start it does not."""
+    made = open_desk(tmp_path / "desk")
+    app = PipedeskApp(made, news=opening_news(made))
+    # Textual's test harness leaves toasts out unless asked.
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        await pilot.pause()
+        # The toast at the right; a long path wraps across its lines.
+        toast = "".join(line.partition("▌")[2] for line in screen_text(app).splitlines())
+        said = f"pipedesk Created a new desk in {tmp_path / 'desk'}."
+        assert "".join(said.split()) in "".join(toast.split())
+    again = open_desk(tmp_path / "desk")
+    assert opening_news(again) == []
+
+
+@pytest.mark.anyio
+async def test_what_loading_found_odd_is_told_when_the_app_opens(tmp_path: Path) -> None:
+    """The command line prints the desk's load warnings on stderr; the app,
+    which covers the terminal, shows them as toasts."""
+    desk = open_desk(tmp_path / "desk")
+    desk.create_property("region", "text", A)
+    settings = tmp_path / "desk" / "desk.toml"
+    settings.write_text(settings.read_text() + '\n[[properties]]\nname = "area"\n'
+                        'label = "Region"\ntype = "text"\n')
+    again = open_desk(tmp_path / "desk")
+    [(said, severity)] = opening_news(again)
+    assert severity == "warning" and "are both labelled 'Region'" in said
+    app = PipedeskApp(again, news=opening_news(again))
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        await pilot.pause()
+        toast = "".join(line.partition("▌")[2] for line in screen_text(app).splitlines())
+        assert "arebothlabelled'Region'" in "".join(toast.split())
+
+
+@pytest.mark.anyio
+async def test_a_column_counts_its_tickets_as_the_title_does(tmp_path: Path) -> None:
+    """Issue 11: the title said "1,200 tickets" and the column "1200"."""
+    desk = open_desk(tmp_path)
+    desk.create_tickets([TicketDraft("0", "New", f"Ticket {n}") for n in range(1_200)], A)
+    app = PipedeskApp(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Support pipeline · 1,200 tickets" in text
+        assert "Open · 1,200" in text  # ids stay #1200: an id is not a count
 
 
 @pytest.mark.anyio

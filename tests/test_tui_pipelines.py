@@ -16,7 +16,7 @@ import pytest
 from textual.app import App
 from textual.widgets import DataTable
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
 from tui.screens.dialogs import LabelPrompt
 from tui.screens.pipelines import PipelineSelectScreen, _Confirm, _Refusal
@@ -54,7 +54,8 @@ def pipelines_screen(app: App[Any]) -> PipelineSelectScreen:
 
 
 def rows(app: App[Any]) -> list[list[str]]:
-    """The table as text, row by row: #, Label, Stages, Open, Closed."""
+    """The table as text, row by row: #, Label, Stages, Open tickets, Closed
+    tickets."""
     table = pipelines_screen(app).query_one(DataTable)
     return [[str(cell).strip() for cell in table.get_row_at(n)]
             for n in range(table.row_count)]
@@ -93,9 +94,22 @@ async def test_lists_pipelines_in_order_with_open_and_closed_counts(desk: Desk) 
         # The board the user came from is the one highlighted.
         assert pipelines_screen(app).highlighted == sales
         text = screen_text(app)
+        # Issue 11: "Open" beside "Stages" read as a count of open stages.
+        [header] = [line.split() for line in text.splitlines() if "Label" in line]
+        assert header == ["#", "Label", "Stages", "Open", "tickets", "Closed", "tickets"]
         assert "Billing [EU]" in text  # a label is text, not markup
         for key in ("Open", "New", "Rename", "Move up", "Move down", "Delete", "Back"):
             assert key in text.splitlines()[-1], key  # the footer says the keys
+
+
+@pytest.mark.anyio
+async def test_counts_have_thousands_separators(desk: Desk) -> None:
+    """Issue 11: one way of printing counts, 1,200 as on the board."""
+    desk.create_tickets([TicketDraft("0", "Closed", f"Old {n}") for n in range(1_200)], A)
+    app = Host(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert rows(app) == [["1", "Support pipeline", "4", "0", "1,200"]]
 
 
 @pytest.mark.anyio
@@ -147,7 +161,7 @@ async def test_a_long_label_is_cut_and_the_counts_stay_in_view(desk: Desk) -> No
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         [line] = [line for line in screen_text(app).splitlines() if "Customer" in line]
-        assert line.rstrip().endswith("4       0       0")
+        assert line.split()[-3:] == ["4", "0", "0"]
         assert "…" in line and len(line.rstrip()) <= 80
 
 
@@ -300,13 +314,16 @@ async def test_delete_cancelled_with_n_escape_or_enter_on_cancel_changes_nothing
 @pytest.mark.anyio
 async def test_a_pipeline_with_tickets_is_not_deleted_and_the_refusal_says_why(
         desk: Desk) -> None:
+    """P5, refused before asking: "cannot be undone?" came first, and the
+    refusal only after the user said yes (issue 11)."""
     support, _, _ = three_pipelines(desk)
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("d", "y")
+        await pilot.press("d")
         await pilot.pause()
         refusal = app.screen
         assert isinstance(refusal, _Refusal)
+        assert "cannot be undone" not in screen_text(app)
         # The desk's words, as they are (the dialog wraps them).
         assert refusal.message == ("Pipeline 'Support pipeline' holds 5 tickets; move them "
                                    "to another pipeline or delete them first.")
@@ -321,10 +338,27 @@ async def test_a_pipeline_with_tickets_is_not_deleted_and_the_refusal_says_why(
 
 
 @pytest.mark.anyio
+async def test_a_ticket_come_in_while_confirming_is_still_refused(desk: Desk) -> None:
+    """Between the check and the user's yes, another terminal may fill it."""
+    _, _, billing = three_pipelines(desk)
+    app = Host(desk, current=billing)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, _Confirm)
+        desk.create_ticket(A, billing, "New", "Late arrival")
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, _Refusal)
+        assert "Pipeline 'Billing [EU]' holds 1 ticket" in screen_text(app)
+        assert labels(desk) == ["Support pipeline", "Sales", "Billing [EU]"]
+
+
+@pytest.mark.anyio
 async def test_the_last_pipeline_is_not_deleted(desk: Desk) -> None:
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("d", "y")
+        await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, _Refusal)
         assert "'Support pipeline' is the last pipeline" in screen_text(app)
@@ -362,6 +396,6 @@ def test_snapshot_refused_delete(tmp_path: Path, snap_compare: Any) -> None:
     three_pipelines(desk)
 
     async def refuse(pilot: Any) -> None:
-        await pilot.press("d", "y")
+        await pilot.press("d")
 
     assert snap_compare(Host(desk), run_before=refuse, terminal_size=SIZE)

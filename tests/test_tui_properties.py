@@ -70,7 +70,7 @@ async def test_lists_built_in_and_custom_properties(desk: Desk) -> None:
         await settle(pilot)
         rows = listed(app)
         assert rows["priority"] == ["Priority", "choice", "built-in",
-                                    "LOW, MEDIUM, HIGH, URGENT"]
+                                    "Low, Medium, High, Urgent"]  # T4, issue 11
         assert rows["close_date"][2] == "built-in, read-only"
         assert rows["tier"] == ["Customer tier", "choice", "custom", "Gold, Silver"]
         assert "14 built-in, 1 custom" in screen_text(app)

@@ -7,10 +7,12 @@ and the other commands start fast.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
@@ -19,6 +21,9 @@ from core.events import AutomationRan, Notice
 from tui.commands import DeskCommands
 from tui.memory import last_pipeline
 from tui.screens.board import BoardScreen
+
+# Something to tell the user when the app opens, and how loud.
+News = tuple[str, SeverityLevel]
 
 # How often the desk looks for what other processes wrote. A look costs a
 # stat and a short read when nothing changed.
@@ -50,10 +55,13 @@ class PipedeskApp(App[None]):
                 id="app.command_palette"),
     ]
 
-    def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN) -> None:
+    def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN,
+                 news: Sequence[News] = ()) -> None:
+        """`news`: what to tell the user on opening (`opening_news`)."""
         super().__init__()
         self.desk = desk
         self.actor = actor
+        self.news = list(news)
         self._follow_timer: Timer | None = None
         self._delivering = False
 
@@ -64,6 +72,13 @@ class PipedeskApp(App[None]):
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
         self.set_interval(WORK_INTERVAL, self.do_work)
         self.desk.subscribe(self._on_notice)
+        # Once the board is up: a toast raised before its screen is
+        # composed is kept but not shown.
+        self.call_after_refresh(self._tell_news)
+
+    def _tell_news(self) -> None:
+        for line, severity in self.news:
+            self.notify(line, title="pipedesk", severity=severity, timeout=15)
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
@@ -144,5 +159,18 @@ class PipedeskApp(App[None]):
             self._follow_timer.resume()
 
 
+def opening_news(desk: Desk) -> list[News]:
+    """What the app says when it opens: that it made a new desk, and where
+    (C4: the first start needs no set-up, but should not look as if it
+    found one, so a mistyped --data-dir shows at once), and what loading
+    set right or found odd (desk.warnings), which the command line prints
+    on stderr."""
+    news: list[News] = []
+    if desk.created:
+        news.append((f"Created a new desk in {desk.data_dir}.", "information"))
+    news += [(warning, "warning") for warning in desk.warnings]
+    return news
+
+
 def run(desk: Desk) -> None:
-    PipedeskApp(desk).run()
+    PipedeskApp(desk, news=opening_news(desk)).run()

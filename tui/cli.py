@@ -13,6 +13,7 @@ to stdout and stderr is shown through `show_text`, a table cell or a row of
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,9 +23,10 @@ from typing import Any, TextIO, cast
 import click
 import msgspec
 
-from core import LOCAL_ADMIN, Desk, DeskError
+from core import LOCAL_ADMIN, Desk, DeskError, NoDesk
 from core.model import Pipeline, StageState
-from core.present import say, say_contact_change, when
+from core.present import count, counted, say, say_contact_change, say_value, when
+from core.properties import say_option
 from core.records import Ticket
 from core.text import json_safe, show_line, show_text
 
@@ -40,13 +42,39 @@ class Session:
 
     @property
     def desk(self) -> Desk:
+        """The desk, for a command that changes it, or the app: where there
+        is none, a new one is made, and that is said."""
+        return self._open(create=True)
+
+    @property
+    def reading(self) -> Desk:
+        """The desk, for a command that only reads: where there is none (a
+        mistyped --data-dir), that is an error and nothing is created."""
+        return self._open(create=False)
+
+    def _open(self, create: bool) -> Desk:
         if self._desk is None:
             from core.store.location import data_dir_for
 
-            self._desk = Desk.open(data_dir_for(self.data_dir))
+            try:
+                self._desk = Desk.open(data_dir_for(self.data_dir), create=create)
+            except NoDesk as err:
+                raise DeskError(f"{err.message} {self._how_to_create(err.path)}") from None
+            if self._desk.created:
+                click.echo(f"pipedesk: Created a new desk in {self._desk.data_dir}.", err=True)
             for warning in self._desk.warnings:
                 click.echo(f"pipedesk: warning: {warning}", err=True)
         return self._desk
+
+    def _how_to_create(self, path: str) -> str:
+        if self.data_dir is not None:
+            where, app = "--data-dir", f"pipedesk --data-dir {path}"
+        elif os.environ.get("PIPEDESK_HOME"):
+            where, app = "$PIPEDESK_HOME", "pipedesk"
+        else:
+            where, app = "the path", "pipedesk"
+        return (f"Check {where}; to start a new desk there, open the app once ({app}) "
+                "or run a command that changes something.")
 
 
     def hand_on(self) -> None:
@@ -154,18 +182,18 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--tickets", "count", type=click.IntRange(1, 1_000_000), default=200,
+@click.option("--tickets", "tickets", type=click.IntRange(1, 1_000_000), default=200,
               show_default=True, help="How many sample tickets.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="The same seed gives the same tickets.")
 @click.option("--pipeline", help="Pipeline to fill (default: the first).")
 @pass_session
-def demo(session: Session, count: int, seed: int, pipeline: str | None) -> None:
+def demo(session: Session, tickets: int, seed: int, pipeline: str | None) -> None:
     """Add sample tickets, contacts and agents."""
     from core.demo import add_demo_tickets
 
-    add_demo_tickets(session.desk, ACTOR, count, seed, pipeline)
-    click.echo(f"Added {count} sample tickets.")
+    add_demo_tickets(session.desk, ACTOR, tickets, seed, pipeline)
+    click.echo(f"Added {counted(tickets, 'sample ticket')}.")
 
 
 # -- pipelines -----------------------------------------------------------------
@@ -202,14 +230,14 @@ def stage_data(s: Any, position: int, tickets: int) -> dict[str, Any]:
 @pass_session
 def pipeline_list(session: Session, as_json: bool) -> None:
     """Pipelines in their order, with open and closed ticket counts."""
-    desk = session.desk
+    desk = session.reading
     rows = [pipeline_data(desk, p, n) for n, p in enumerate(desk.pipelines(ACTOR), start=1)]
     if as_json:
         emit_json(rows)
         return
-    table(["#", "ID", "LABEL", "STAGES", "OPEN", "CLOSED"],
-          [[r["position"], r["id"], r["label"], len(r["stages"]), r["open_tickets"],
-            r["closed_tickets"]] for r in rows])
+    table(["#", "ID", "LABEL", "STAGES", "OPEN TICKETS", "CLOSED TICKETS"],
+          [[r["position"], r["id"], r["label"], len(r["stages"]), count(r["open_tickets"]),
+            count(r["closed_tickets"])] for r in rows])
 
 
 @pipeline.command("create")
@@ -278,7 +306,7 @@ STATE = click.Choice([s.value for s in StageState], case_sensitive=False)
 @pass_session
 def stage_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
     """A pipeline's stages in order, with ids (S5) and ticket counts."""
-    desk = session.desk
+    desk = session.reading
     p = desk.pipeline(pipeline_ref, ACTOR)
     counts = desk.stage_counts(p.id, ACTOR)
     rows = [stage_data(s, n, counts[s.id]) for n, s in enumerate(p.stages, start=1)]
@@ -287,7 +315,7 @@ def stage_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
         return
     click.echo(f"{p.label} ({p.id})")
     table(["#", "ID", "LABEL", "STATE", "TICKETS"],
-          [[r["position"], r["id"], r["label"], r["state"].capitalize(), r["tickets"]]
+          [[r["position"], r["id"], r["label"], r["state"].capitalize(), count(r["tickets"])]
            for r in rows])
 
 
@@ -342,25 +370,30 @@ def stage_delete(session: Session, stage_ref: str, move_to: str | None) -> None:
     desk = session.desk
     held = len(desk.tickets(ACTOR, stage=stage_ref)) if move_to else 0
     s = desk.delete_stage(stage_ref, ACTOR, move_to=move_to)
-    moved = f"; {held} ticket{'s' if held != 1 else ''} moved" if held else ""
+    moved = f"; {counted(held, 'ticket')} moved" if held else ""
     click.echo(f"Deleted stage {s.id} '{s.label}'{moved}.")
 
 
 @stage.command("props")
 @click.argument("stage_ref", metavar="S")
 @click.option("--add", "add", metavar="NAME", help="Ask for this property on entering.")
-@click.option("--required", is_flag=True, help="With --add: a value is needed to enter.")
+@click.option("--required/--optional", "required", default=None,
+              help="With --add: a value is needed to enter, or not (default: optional "
+                   "when added, unchanged when the stage asks for it already).")
 @click.option("--remove", "remove", metavar="NAME", help="Stop asking for this property.")
 @json_option
 @pass_session
-def stage_props(session: Session, stage_ref: str, add: str | None, required: bool,
+def stage_props(session: Session, stage_ref: str, add: str | None, required: bool | None,
                 remove: str | None, as_json: bool) -> None:
     """A stage's conditional properties (S7): list, add, remove."""
-    desk = session.desk
-    if required and not add:
-        raise click.UsageError("--required goes with --add NAME.")
+    if required is not None and not add:
+        flag = "--required" if required else "--optional"
+        raise click.UsageError(f"{flag} goes with --add NAME.")
+    desk = session.desk if add or remove else session.reading
     if add:
-        desk.set_stage_property(stage_ref, add, ACTOR, required=required)
+        said = stage_property_change(desk, stage_ref, add, required)
+        # On stderr, so that --json output stays JSON alone.
+        click.echo(said, err=as_json)
     if remove:
         desk.remove_stage_property(stage_ref, remove, ACTOR)
     pipe, s = desk.stage(stage_ref, ACTOR)
@@ -372,6 +405,23 @@ def stage_props(session: Session, stage_ref: str, add: str | None, required: boo
     click.echo(f"{s.label} ({s.id}) in {pipe.label}")
     table(["NAME", "LABEL", "REQUIRED"],
           [[r["name"], r["label"], "yes" if r["required"] else "no"] for r in rows])
+
+
+def stage_property_change(desk: Desk, stage_ref: str, name: str,
+                          required: bool | None) -> str:
+    """Add or mark a conditional property; what changed, in a sentence."""
+    _, before = desk.stage(stage_ref, ACTOR)
+    had = next((sp.required for sp in before.properties
+                if sp.name == desk.property(name).name), None)
+    s = desk.set_stage_property(stage_ref, name, ACTOR, required=required)
+    sp = next(sp for sp in s.properties if sp.name == desk.property(name).name)
+    label = desk.property(sp.name).label
+    flag = "required" if sp.required else "optional"
+    if had is None:
+        return f"Stage '{s.label}' now asks for {label} ({flag})."
+    if had == sp.required:
+        return f"{label} is already {flag} in '{s.label}'; nothing changed."
+    return f"{label} is now {flag} in '{s.label}'."
 
 
 # -- properties ----------------------------------------------------------------
@@ -388,7 +438,7 @@ def property_group() -> None:
 @pass_session
 def property_list(session: Session, archived: bool, as_json: bool) -> None:
     """Built-in and custom properties with their types."""
-    props = session.desk.properties(ACTOR, archived=archived)
+    props = session.reading.properties(ACTOR, archived=archived)
     rows = [p.model_dump(mode="json") for p in props]
     if as_json:
         emit_json(rows)
@@ -397,7 +447,7 @@ def property_list(session: Session, archived: bool, as_json: bool) -> None:
           [[p.name, p.label, p.type.value,
             "built-in" + (", read-only" if p.read_only else "") if p.builtin
             else ("archived" if p.archived else "custom"),
-            ", ".join(p.options)] for p in props])
+            ", ".join(say_option(p.name, o) for o in p.options)] for p in props])
 
 
 @property_group.command("create")
@@ -453,15 +503,15 @@ def contact() -> None:
 @pass_session
 def contact_list(session: Session, as_json: bool) -> None:
     """All contacts, by email, with how many tickets name each."""
-    contacts = session.desk.contacts(ACTOR)
-    counts = session.desk.tickets_per_contact(ACTOR)
+    contacts = session.reading.contacts(ACTOR)
+    counts = session.reading.tickets_per_contact(ACTOR)
     if as_json:
         emit_json([{**msgspec.to_builtins(c), "tickets": counts.get(c.email.casefold(), 0)}
                    for c in contacts])
         return
     table(["EMAIL", "NAME", "MARKETING", "TICKETS"],
           [[c.email, c.name, "yes" if c.marketing else "no",
-            f"{counts.get(c.email.casefold(), 0):,}"] for c in contacts])
+            count(counts.get(c.email.casefold(), 0))] for c in contacts])
 
 
 @contact.command("add")
@@ -533,15 +583,24 @@ def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: 
 def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | None,
                 as_json: bool) -> None:
     """Tickets, oldest first; narrowed to a pipeline and/or a stage."""
-    desk = session.desk
+    desk = session.reading
     tickets = desk.tickets(ACTOR, pipeline=pipeline_ref, stage=stage_ref)
     if as_json:
         emit_json([ticket_data(desk, t) for t in tickets])
         return
-    labels = {s.id: s.label for p in desk.pipelines(ACTOR) for s in p.stages}
-    table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"],
-          [[f"#{t.id}", labels.get(t.stage, t.stage), (t.priority or "").capitalize(),
-            t.owner or "", t.subject] for t in tickets])
+    pipelines = desk.pipelines(ACTOR)
+    labels = {s.id: s.label for p in pipelines for s in p.stages}
+    rows = [[f"#{t.id}", labels.get(t.stage, t.stage),
+             say_value(desk.config, "priority", t.priority), t.owner or "", t.subject]
+            for t in tickets]
+    # Across pipelines, a stage label ("New") does not say which one.
+    if pipeline_ref is None and stage_ref is None and len(pipelines) > 1:
+        names = {p.id: p.label for p in pipelines}
+        table(["ID", "PIPELINE", "STAGE", "PRIORITY", "OWNER", "SUBJECT"],
+              [[row[0], names.get(t.pipeline, t.pipeline), *row[1:]]
+               for row, t in zip(rows, tickets, strict=True)])
+        return
+    table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"], rows)
 
 
 @ticket.command("show")
@@ -550,7 +609,7 @@ def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | Non
 @pass_session
 def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
     """A ticket's properties and its timeline (T7)."""
-    desk = session.desk
+    desk = session.reading
     t = desk.ticket(ticket_id, ACTOR)
     timeline = desk.timeline(t.id, ACTOR)
     if as_json:

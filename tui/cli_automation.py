@@ -54,7 +54,7 @@ def automation_data(p: Pipeline) -> dict[str, Any]:
 @pass_session
 def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
     """A pipeline's switches and each stage's actions, numbered."""
-    desk = session.desk
+    desk = session.reading
     p = desk.pipeline(pipeline_ref, ACTOR)
     if as_json:
         emit_json(automation_data(p))
@@ -226,7 +226,7 @@ def automation_set(session: Session, pipeline_ref: str, switch: str, value: str)
 def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | None,
                    limit: int, as_json: bool) -> None:
     """A6: every action run, newest first: ticket, action, result, error."""
-    items = session.desk.automation_log(ACTOR, pipeline_ref, ticket_id, limit)
+    items = session.reading.automation_log(ACTOR, pipeline_ref, ticket_id, limit)
     if as_json:
         emit_json([i.as_dict() for i in items])
         return
@@ -240,7 +240,7 @@ def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | 
 @pass_session
 def automation_templates(session: Session, as_json: bool) -> None:
     """The email templates (A4a)."""
-    templates = session.desk.templates(ACTOR)
+    templates = session.reading.templates(ACTOR)
     if as_json:
         emit_json([t.model_dump(mode="json") for t in templates])
         return
@@ -254,7 +254,7 @@ def automation_templates(session: Session, as_json: bool) -> None:
 @pass_session
 def notifications(session: Session, as_json: bool, mark_read: bool) -> None:
     """Your internal notifications (A4b), newest first."""
-    desk = session.desk
+    desk = session.desk if mark_read else session.reading
     found = desk.notifications(ACTOR)
     rows = [{"id": n.id, "at": n.at.isoformat(), "ticket": n.ticket, "text": n.text,
              "unread": desk.is_unread(n, ACTOR)} for n in found]

@@ -47,7 +47,7 @@ from core.events import (
 from core.finding import find_stage
 from core.model import Pipeline, Stage
 from core.present import say
-from core.properties import NO_WORDS, YES_WORDS
+from core.properties import NO_WORDS, YES_WORDS, say_option
 from core.records import Ticket
 
 if TYPE_CHECKING:
@@ -195,7 +195,8 @@ class Run:
                     moved = desk.move_ticket(ticket.id, value, AUTOMATION)
                     return "done", f"moved to {say(desk.config, moved, 'stage', desk.now())}", None
                 desk.edit_ticket(ticket.id, {name: value or None}, AUTOMATION)
-                return "done", f"{name} set to {value!r}" if value else f"{name} cleared", None
+                said = say_option(name, value)
+                return "done", f"{name} set to {said!r}" if value else f"{name} cleared", None
             case AssignOwner(user=user, team=None) if user is not None:
                 desk.edit_ticket(ticket.id, {"owner": user}, AUTOMATION)
                 return "done", f"owner set to {user}", None

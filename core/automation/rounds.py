@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from core.desk import Desk
 from core.events import AutomationRan
+from core.present import counted
 
 
 def work_round(desk: Desk) -> list[str]:
@@ -15,7 +16,7 @@ def work_round(desk: Desk) -> list[str]:
     desk.refresh()  # delays and mail other processes left
     ran = desk.run_due_steps()
     if ran:
-        lines.append(f"Ran {ran} delayed step{'s' if ran != 1 else ''}.")
+        lines.append(f"Ran {counted(ran, 'delayed step')}.")
     if has_work(desk):
         logged = desk.courier().deliver(desk.config.mail, desk.now())
         desk.record_deliveries(logged)

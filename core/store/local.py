@@ -17,7 +17,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from core.bulk import gc_paused
-from core.errors import DataFileError, DeskError
+from core.errors import DataFileError, DeskError, NoDesk
 from core.events import Entry
 from core.model import DeskConfig, new_desk_config
 from core.state import DeskState
@@ -39,8 +39,14 @@ class CatchUp:
 
 
 class LocalStore:
-    def __init__(self, root: Path) -> None:
+    """`create`: whether opening a data dir that holds no desk makes a new
+    one there (P1), or refuses (NoDesk), as a command that only reads does."""
+
+    def __init__(self, root: Path, create: bool = True) -> None:
         self.root = root
+        self.create = create
+        # Whether opening made a new desk, for the surfaces to say so.
+        self.created = False
         self.settings_path = root / "desk.toml"
         self.snapshot_path = root / "tickets.json"
         self.journal = Journal(root / "tickets.jsonl")
@@ -55,7 +61,10 @@ class LocalStore:
     # -- opening ------------------------------------------------------------
 
     def load(self) -> tuple[DeskConfig, DeskState]:
-        """Read the desk; on a new data dir, write the first desk.toml (P1)."""
+        """Read the desk; on a new data dir, write the first desk.toml (P1),
+        unless told not to create one."""
+        if not self.create and not self._holds_a_desk():
+            raise NoDesk(str(self.root))
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
@@ -65,6 +74,12 @@ class LocalStore:
             state = self._load_tickets()
             self._set_aside_torn_tail()
         return config, state
+
+    def _holds_a_desk(self) -> bool:
+        # Tickets without a desk.toml are a desk that lost its settings:
+        # loading says so (_load_settings), rather than "no desk".
+        return any(p.exists() for p in (self.settings_path, self.journal.path,
+                                          self.snapshot_path))
 
     def wants_compaction(self, state: DeskState) -> bool:
         return state.seq - self._snapshot_seq > COMPACT_AFTER
@@ -77,7 +92,8 @@ class LocalStore:
                     "missing, but this data dir holds tickets; restore desk.toml from a backup",
                 )
             write_settings(self.settings_path, new_desk_config())
-        config = read_settings(self.settings_path)
+            self.created = True
+        config = read_settings(self.settings_path, self.warnings)
         self._signature = self._settings_signature()
         return config
 

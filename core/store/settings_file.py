@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from core.errors import DataFileError
 from core.model import SCHEMA_VERSION, DeskConfig
-from core.rules import check_settings
+from core.rules import check_settings, clashes_of, label_clashes
 from core.store.files import atomic_write
 
 HEADER = (
@@ -23,7 +23,10 @@ HEADER = (
 )
 
 
-def read_settings(path: Path) -> DeskConfig:
+def read_settings(path: Path, warnings: list[str] | None = None) -> DeskConfig:
+    """The settings in `path`, or DataFileError. What the file gets away
+    with but a person should hear of (rules.label_clashes) is added to
+    `warnings`."""
     name = path.name
     try:
         text = path.read_bytes().decode("utf-8")
@@ -34,7 +37,10 @@ def read_settings(path: Path) -> DeskConfig:
     except tomllib.TOMLDecodeError as err:
         line, problem = _toml_error(str(err), text)
         raise DataFileError(name, problem, line) from None
-    return settings_from_dict(raw, name, text)
+    config = settings_from_dict(raw, name, text)
+    if warnings is not None:
+        warnings += label_clash_warnings(config, name, text)
+    return config
 
 
 def settings_from_dict(raw: dict[str, Any], name: str, text: str = "") -> DeskConfig:
@@ -56,10 +62,27 @@ def settings_from_dict(raw: dict[str, Any], name: str, text: str = "") -> DeskCo
         if more:
             problem += f" (and {more} more problem{'s' if more > 1 else ''})"
         raise DataFileError(name, problem, _line_of(text, raw, first["loc"])) from None
-    broken = check_settings(config)  # the desk's own rules (S2, unique ids …)
+    # The desk's own rules (S2, unique ids …); labels alike only warn.
+    broken = check_settings(config, tolerated=clashes_of(config))
     if broken:
         raise DataFileError(name, broken)
     return config
+
+
+def label_clash_warnings(config: DeskConfig, name: str, text: str) -> list[str]:
+    """Properties labelled alike, each said with the line of the later one
+    and the command that fixes it."""
+    said = []
+    for earlier, later in label_clashes(config):
+        # Built-ins come first, so the later one is custom: its label can change.
+        fix = later
+        match = re.search(rf'^\s*name\s*=\s*"{re.escape(fix.name)}"', text, re.MULTILINE)
+        where = f"{name}, line {text.count(chr(10), 0, match.start()) + 1}" if match else name
+        said.append(
+            f"{where}: properties '{earlier.name}' and '{later.name}' are both labelled "
+            f"'{later.label}', so lists show two of them; give one another label "
+            f"(pipedesk property edit {fix.name} --label NEW)")
+    return said
 
 
 def migrate(raw: dict[str, Any], version: int) -> dict[str, Any]:

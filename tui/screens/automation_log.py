@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from core import Actor, Desk
 from core.automation.log import LogItem
 from core.events import AutomationRan, Notice
-from core.present import when
+from core.present import counted, when
 from tui.screens.table_screen import NEWEST_SHOWN, TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -69,7 +69,7 @@ class AutomationLogScreen(TableScreen[None]):
         if len(ran) > NEWEST_SHOWN:
             count = f"the newest {NEWEST_SHOWN:,} actions run"
         else:
-            count = f"{len(ran)} action{'s' if len(ran) != 1 else ''} run"
+            count = f"{counted(len(ran), 'action')} run"
         self.query_one("#log-title", Static).update(Content(
             f"Automation log — {label} · {count}"))
         self._show_detail()

@@ -27,12 +27,15 @@ from textual.widgets import Button, DataTable, Footer, Static
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Pipeline
+from core.present import count
 from tui.screens.dialogs import DeskDialog, LabelPrompt, ResultT
 from tui.screens.table_screen import TableScreen
 from tui.widgets.unread_badge import UnreadBadge
 
-# The columns after the label, with the narrowest width each may have.
-NUMBER_COLUMNS = (("Stages", 6), ("Open", 6), ("Closed", 6))
+# The columns after the label, with the narrowest width each may have (at
+# least its header's). The counts say "tickets": "Open" alone beside
+# "Stages" reads as a count of open stages.
+NUMBER_COLUMNS = (("Stages", 6), ("Open tickets", 6), ("Closed tickets", 6))
 # DataTable pads every cell by one on each side.
 CELL_PADDING = 2
 # Room kept free at the right for the table's vertical scrollbar.
@@ -133,26 +136,27 @@ class PipelineSelectScreen(TableScreen[str | None]):
         self.call_after_refresh(table.scroll_to, y=scrolled, animate=False)
         table.move_cursor(row=max(0, target), animate=False)
 
-    def _row(self, n: int, pipeline: Pipeline) -> tuple[int, str, int, int, int]:
+    def _row(self, n: int, pipeline: Pipeline) -> tuple[str, str, str, str, str]:
         counts = self.desk.stage_counts(pipeline.id, self.actor)
         opened = sum(counts.get(s.id, 0) for s in pipeline.stages if s.is_open)
         closed = sum(counts.get(s.id, 0) for s in pipeline.stages if not s.is_open)
-        return n, pipeline.label, len(pipeline.stages), opened, closed
+        return (str(n), pipeline.label, count(len(pipeline.stages)), count(opened),
+                count(closed))
 
-    def _widths(self, rows: list[tuple[int, str, int, int, int]]) -> list[int]:
+    def _widths(self, rows: list[tuple[str, str, str, str, str]]) -> list[int]:
         """Column widths: the numbers as wide as they need, the label the
         rest of the screen (cut with … beyond that)."""
         number = max([1, *(len(str(r[0])) for r in rows)])
-        counts = [max([least, *(len(str(r[i])) for r in rows)])
-                  for i, (_, least) in enumerate(NUMBER_COLUMNS, start=2)]
+        counts = [max([least, len(header), *(len(str(r[i])) for r in rows)])
+                  for i, (header, least) in enumerate(NUMBER_COLUMNS, start=2)]
         taken = number + sum(counts) + CELL_PADDING * (2 + len(counts)) + SCROLLBAR
         room = max(MIN_LABEL_WIDTH, self.app.size.width - taken)
         label = min(room, max([len("Label"), *(len(r[1]) for r in rows)]))
         return [number, label, *counts]
 
-    def _update_title(self, count: int) -> None:
-        if count:
-            title = Content(f"Pipelines ({count})")
+    def _update_title(self, shown: int) -> None:
+        if shown:
+            title = Content(f"Pipelines ({count(shown)})")
         else:
             # P6: someone may be allowed to see none.
             title = Content("Pipelines · none you may view")
@@ -255,6 +259,13 @@ class PipelineSelectScreen(TableScreen[str | None]):
         label = self._label_of(pipeline_id)
         if pipeline_id is None or label is None:
             return
+        try:
+            # P5 first: asking "cannot be undone?" about a pipeline the desk
+            # then refuses to delete wastes a key and reads as a promise.
+            self.desk.check_delete_pipeline(pipeline_id, self.actor)
+        except DeskError as err:
+            self.app.push_screen(_Refusal("Pipeline not deleted", err.message))
+            return
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -262,7 +273,8 @@ class PipelineSelectScreen(TableScreen[str | None]):
             try:
                 self.desk.delete_pipeline(pipeline_id, self.actor)
             except DeskError as err:
-                # P5: the desk says how many tickets, and what to do.
+                # P5: the desk says how many tickets, and what to do (a
+                # ticket may have come in from elsewhere since the check).
                 self.app.push_screen(_Refusal("Pipeline not deleted", err.message))
                 return
             self.show_pipelines(select=self.highlighted)

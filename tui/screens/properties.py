@@ -21,6 +21,8 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import PropertyDef, PropertyType
+from core.present import count
+from core.properties import say_option
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
 from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
@@ -91,7 +93,8 @@ class PropertiesScreen(TableScreen[None]):
         table = self.table
         row_before = table.cursor_row
         props = self.properties()
-        rows = [[p.name, p.label, p.type.value, kind_of(p), ", ".join(p.options)]
+        rows = [[p.name, p.label, p.type.value, kind_of(p),
+                 ", ".join(say_option(p.name, o) for o in p.options)]
                 for p in props]
         widths = self._widths(rows)
         table.clear(columns=True)
@@ -105,7 +108,8 @@ class PropertiesScreen(TableScreen[None]):
                 cells.append(text)
             table.add_row(*cells, key=p.name)
         custom = sum(1 for p in props if not p.builtin)
-        title = f"Ticket properties · {len(props) - custom} built-in, {custom} custom"
+        title = (f"Ticket properties · {count(len(props) - custom)} built-in, "
+                 f"{count(custom)} custom")
         if self.show_archived:
             title += " (archived ones shown)"
         self.query_one("#properties-title", Static).update(Content(title))

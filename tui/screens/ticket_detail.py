@@ -29,7 +29,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Te
 from core import Actor, Desk, DeskError
 from core.events import Notice, TicketDeleted, ticket_ids
 from core.model import PropertyDef, PropertyType
-from core.present import say, say_value
+from core.present import count, counted, say, say_value
 from core.records import Contact, Ticket
 from core.text import show_line
 from core.timeline import TimelineItem
@@ -286,16 +286,15 @@ class TicketDetailScreen(Screen[None]):
         if not lines:
             lines.append(Content("Nothing recorded yet."))
         self.query_one("#detail-timeline-text", Static).update(Content("\n").join(lines))
-        count = len(self._timeline)
         self.query_one("#detail-timeline").border_title = (
-            f"{PANEL_TITLES['timeline']} · {count} {'entry' if count == 1 else 'entries'}")
+            f"{PANEL_TITLES['timeline']} · {counted(len(self._timeline), 'entry', 'entries')}")
 
     def _show_tabs(self) -> None:
         parts: list[Content | tuple[str, str] | str] = []
         for panel in PANELS:
             title = PANEL_TITLES[panel]
             if panel == "timeline":
-                title += f" ({len(self._timeline)})"
+                title += f" ({count(len(self._timeline))})"
             parts.append((f" {title} ", "reverse bold") if panel == self.panel else f" {title} ")
             parts.append(" ")
         parts.append(("p / t / c switch", "italic"))

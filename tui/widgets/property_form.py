@@ -27,6 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, TextArea
 
 from core.model import DeskConfig, PropertyDef, PropertyType
+from core.properties import say_option
 from core.records import Contact, Ticket
 from tui.widgets.contact_picker import ContactPicker
 
@@ -179,9 +180,8 @@ def choices(config: DeskConfig, prop: PropertyDef) -> list[tuple[str, str]] | No
     property that is typed."""
     match prop.type:
         case PropertyType.CHOICE:
-            # Priorities are stored in capitals and said capitalised (T4).
-            shown = str.capitalize if prop.name == "priority" else str
-            return [(shown(option), option) for option in prop.options]
+            # Priorities are stored in capitals and said as people write them (T4).
+            return [(say_option(prop.name, option), option) for option in prop.options]
         case PropertyType.USER:
             return [(user.name, user.id) for user in config.users]
         case PropertyType.TEAM:

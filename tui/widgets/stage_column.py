@@ -19,6 +19,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from core.model import Stage
+from core.present import count
 from core.records import Ticket
 from core.text import show_line
 
@@ -158,11 +159,13 @@ class StageColumn(Widget):
             return self._line([(show_line(self.stage.label), self._style("label"))], width)
         if y == 1:
             shown = len(self.tickets)
-            count = f"{shown}" if shown == self.total else f"{shown} of {self.total}"
+            # Counts as the board's title says them: 17,622, not 17622.
+            tickets = (count(shown) if shown == self.total
+                       else f"{count(shown)} of {count(self.total)}")
             # Open/Closed is spelled out, not only coloured, for 16 colours.
             state = ("Open", self._style("open")) if self.stage.is_open else (
                 "Closed", self._style("closed"))
-            return self._line([state, (f" · {count}", Style(bold=True))], width)
+            return self._line([state, (f" · {tickets}", Style(bold=True))], width)
         return self._line([("─" * width, self._style("details"))], width)
 
     def _line(self, parts: list[tuple[str, Style]], width: int,

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from core import Actor, Desk
 from core.events import Notice
+from core.present import count
 
 
 class UnreadBadge(Static):
@@ -47,6 +48,6 @@ class UnreadBadge(Static):
         self.update_count()
 
     def update_count(self) -> None:
-        count = self.desk.unread_count(self.actor)
-        self.set_class(count > 0, "-unread")
-        self.update(f"! {count} unread" if count else "")
+        unread = self.desk.unread_count(self.actor)
+        self.set_class(unread > 0, "-unread")
+        self.update(f"! {count(unread)} unread" if unread else "")
