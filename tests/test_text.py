@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_fixtures import new_desk
 from core_fixtures import ADMIN, data_files, new_ticket
 from text_fixtures import HOSTILE, PRINTABLE, put_on_disk, unsafe_in
 
@@ -164,7 +165,7 @@ def test_text_that_looks_like_markup_is_kept_as_it_is(
 @pytest.mark.parametrize("name", ["window title", "direction override", "C1 CSI"])
 def test_the_command_line_refuses_it_with_the_field_and_exit_1(
         run: Any, home: Path, args: list[str], called: str, name: str) -> None:
-    run("pipeline", "list")
+    new_desk(home)
     before = data_files(home)
     result = run(*(a.format(HOSTILE[name]) for a in args))
     assert result.code == 1 and result.out == ""
