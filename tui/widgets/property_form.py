@@ -105,10 +105,8 @@ class PropertyForm(Widget):
         if prop.type is PropertyType.LONG_TEXT:
             return TextArea(initial, id=name, soft_wrap=True, compact=True,
                             placeholder=placeholder(prop))
-        # select_on_focus off: Tab into a filled field must not arm the next
-        # key to wipe it.
-        return Input(initial, placeholder=placeholder(prop), id=name, compact=True,
-                     select_on_focus=False)
+        # A field gone back to keeps its text: the dialog's (DeskDialog).
+        return Input(initial, placeholder=placeholder(prop), id=name, compact=True)
 
     # The focused field's row is marked with a class rather than with
     # :focus-within, which does not restyle the label beside the field.
