@@ -229,9 +229,10 @@ class MessageDialog(DeskDialog[None]):
 
 
 class LabelPrompt(DeskDialog[str | None]):
-    """Asks for a label and hands it to `act`, which returns the id of what
-    it made or renamed; dismisses with that id, or None (Escape). A
-    DeskError from `act` is shown in the prompt, which stays open."""
+    """Asks for one line of text (a label, by default) and hands it to
+    `act`, which returns the id of what it made or renamed; dismisses with
+    that id, or None (Escape). A DeskError from `act` is shown in the
+    prompt, which stays open. `placeholder` says what to type."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
@@ -240,16 +241,18 @@ class LabelPrompt(DeskDialog[str | None]):
     LabelPrompt .dialog-hint { color: $foreground; }
     """
 
-    def __init__(self, title: str, act: Callable[[str], str], value: str = "") -> None:
+    def __init__(self, title: str, act: Callable[[str], str], value: str = "",
+                 placeholder: str = "Label") -> None:
         super().__init__()
         self.dialog_title = title
         self.act = act
         self.value = value
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield self.title_line(self.dialog_title)
-            yield Input(value=self.value, placeholder="Label", id="label-input")
+            yield Input(value=self.value, placeholder=self.placeholder, id="label-input")
             yield self.error_line()
             yield Static(Content("Enter saves · Esc cancels"), classes="dialog-hint")
         yield Footer(compact=True)
