@@ -379,6 +379,25 @@ async def test_the_log_screen_lists_runs_newest_first(desk: Desk) -> None:
 
 
 @pytest.mark.anyio
+async def test_the_log_screen_numbers_actions_after_a_delay_as_the_tab_does(
+        desk: Desk, clock: Any) -> None:
+    desk.add_action("0", "New", Delay(duration="1h"), A)
+    desk.add_action("0", "New", SetProperty(property="priority", value="high"), A)
+    desk.create_ticket(A, "0", "New", "Printer on fire")
+    clock.advance(hours=1)
+    assert desk.run_due_steps() == 1
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "l")
+        await settle(pilot)
+        assert isinstance(app.screen, AutomationLogScreen)
+        text = screen_text(app)
+        assert "2 set-property (after the delay)" in text
+        assert "1 delay" in text and "+1" not in text
+
+
+@pytest.mark.anyio
 async def test_every_binding_has_an_id() -> None:
     for screen in (AutomateScreen, ActionDialog, DeleteActionDialog, TemplatesScreen,
                    TemplateDialog, NotificationsScreen, AutomationLogScreen):
