@@ -75,7 +75,13 @@ from core.model import (
 from core.present import counted
 from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
 from core.records import Contact, Ticket, Value
-from core.rules import check_settings, clashes_of, label_taken_problem, property_label_taken
+from core.rules import (
+    card_properties_problem,
+    check_settings,
+    clashes_of,
+    label_taken_problem,
+    property_label_taken,
+)
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -697,8 +703,9 @@ class Desk:
                             actor: Actor) -> Pipeline:
         """P7: the properties a pipeline's cards show, in order."""
         chosen = [self.property(n).name for n in names]
-        if len(set(chosen)) != len(chosen):
-            raise DeskError("A property can be shown on a card only once.")
+        problem = card_properties_problem(chosen)
+        if problem:
+            raise DeskError(problem)
 
         def change(config: DeskConfig) -> Pipeline:
             pipeline = find_pipeline(config, pipeline_ref)

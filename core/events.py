@@ -74,8 +74,9 @@ class ContactChanged(msgspec.Struct, tag="contact.changed"):
 
 
 class StepRun(msgspec.Struct):
-    """One action run: `action` is its path in the stage's sequence
-    ("3.then.1"), `kind` its kind, `result` one of done, skipped, failed,
+    """One action run: `action` is its position in the stage's sequence
+    ("3.then.1"; "3 (after the delay)" when it ran once a delay before it
+    came due), `kind` its kind, `result` one of done, skipped, failed,
     waiting (a delay), queued (mail or a webhook handed on), delivered,
     stopped (the depth limit). `rotation` is the team whose round-robin
     turn it took."""
@@ -121,10 +122,14 @@ class StepDelayed(msgspec.Struct, tag="automation.delayed"):
     ticket: str
     pipeline: str
     stage: str
-    path: str  # where the remaining actions start, for the log
+    path: str  # the delay's own position, for the log
     actions: list[dict[str, Any]]
     due: datetime
     depth: int = 0
+    # The position of each of `actions` in the stage's sequence ("4",
+    # "2.then.3"), so the log numbers them as the Automate tab does. Empty in
+    # steps written before it was kept.
+    positions: list[str] = []
 
 
 class StepResumed(msgspec.Struct, tag="automation.resumed"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.automation.actions import (
+    AFTER_THE_DELAY,
     Action,
     AssignOwner,
     Branch,
@@ -18,6 +19,7 @@ from core.automation.actions import (
     SendEmail,
     SetProperty,
     Webhook,
+    run_position,
 )
 from core.clock import parse_instant
 from core.model import DeskConfig
@@ -119,6 +121,20 @@ def _user_name(config: DeskConfig, user_id: str | None) -> str:
 
 
 # -- actions (A4) ----------------------------------------------------------------
+
+def action_run(label: str, kind: str) -> str:
+    """An action run, as a ticket's timeline says it: "Action 3
+    (set-property)", "Action 3 (set-property, after the delay)"."""
+    position, after_delay = run_position(label)
+    return f"Action {position} ({kind}{', after the delay' if after_delay else ''})"
+
+
+def action_run_cell(label: str, kind: str) -> str:
+    """The same, in a column of the automation log: "3 set-property",
+    "3 set-property (after the delay)"."""
+    position, after_delay = run_position(label)
+    return f"{position} {kind}{AFTER_THE_DELAY if after_delay else ''}"
+
 
 _OPS = {"equals": "is", "not-equals": "is not", "is-empty": "is empty",
         "is-not-empty": "is not empty", "greater-than": ">", "less-than": "<",

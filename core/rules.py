@@ -12,7 +12,7 @@ out of its own tickets; no command makes a new clash.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from core.model import DeskConfig, Pipeline, PropertyDef, StageState
 from core.properties import BUILTIN_NAMES, BUILTIN_PROPERTIES
@@ -28,6 +28,18 @@ def stage_states_problem(pipeline: Pipeline) -> str | None:
         if state not in states:
             return (f"Pipeline '{pipeline.label}' must keep at least one "
                     f"{state.value.capitalize()} stage.")
+    return None
+
+
+def card_properties_problem(names: Sequence[str]) -> str | None:
+    """P7: what a pipeline's cards may show (property names, in order).
+    The subject heads every card, so it stays on the list. (A hand-edited
+    desk.toml that leaves it out is not refused for that: the board draws
+    the subject first whatever the list says.)"""
+    if len(set(names)) != len(names):
+        return "A property can be shown on a card only once."
+    if "subject" not in names:
+        return "The subject heads every card; it cannot be taken off the cards."
     return None
 
 

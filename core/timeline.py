@@ -20,7 +20,7 @@ from core.events import (
     TicketDeleted,
 )
 from core.model import DeskConfig
-from core.present import property_label, say_value
+from core.present import action_run, property_label, say_value
 from core.store.journal import Journal, mentioning
 
 
@@ -70,7 +70,7 @@ def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list
                 for step in steps:
                     detail = f" — {step.detail}" if step.detail else ""
                     items.append(TimelineItem(entry.at, entry.actor,
-                                              f"Action {step.action} ({step.kind}) in "
+                                              f"{action_run(step.action, step.kind)} in "
                                               f"{_stage(config, run.stage)}: "
                                               f"{step.result}{detail}"))
             case TicketDeleted(ticket=tid) if tid == ticket_id:

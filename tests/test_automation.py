@@ -249,6 +249,73 @@ def test_a_delay_inside_a_branch_keeps_what_follows_the_branch(desk: Desk,
     assert (done.priority, done.content) == ("LOW", "checked")
 
 
+def test_the_log_numbers_actions_after_a_delay_as_the_stage_does(desk: Desk,
+                                                                  clock: MutableClock) -> None:
+    """A6: an action that ran once a delay came due is named by its own
+    place in the stage's sequence, as the Automate tab numbers it, not by
+    its place after the delay ("2 +1")."""
+    for action in (SetProperty(property="content", value="a"), Delay(duration="1h"),
+                   SetProperty(property="priority", value="high"),
+                   Branch(property="priority", op="equals", value="high",
+                          then=[SetProperty(property="content", value="b"),
+                                Delay(duration="1h"),
+                                SetProperty(property="content", value="c")]),
+                   SetProperty(property="content", value="d")):
+        desk.add_action("0", "New", action, ADMIN)
+    ticket = new_ticket(desk)
+    clock.advance(hours=1)
+    assert desk.run_due_steps() == 1
+    clock.advance(hours=1)
+    assert desk.run_due_steps() == 1
+    assert desk.ticket(ticket.id, ADMIN).content == "d"
+    log = [(i.action, i.kind) for i in reversed(desk.automation_log(ADMIN))]
+    assert log == [
+        ("1", "set-property"), ("2", "delay"),
+        ("3 (after the delay)", "set-property"), ("4 (after the delay)", "branch"),
+        ("4.then.1 (after the delay)", "set-property"),
+        ("4.then.2 (after the delay)", "delay"),
+        ("4.then.3 (after the delay)", "set-property"), ("5 (after the delay)", "set-property")]
+    said = [t.what for t in desk.timeline(ticket.id, ADMIN)]
+    assert "Action 2 (delay) in New: waiting — until 2026-11-23T10:00+00:00" in said
+    assert ("Action 3 (set-property, after the delay) in New: done — priority set to 'high'"
+            in said)
+    assert ("Action 4.then.3 (set-property, after the delay) in New: done — content set to "
+            "'c'" in said)
+
+
+def test_logs_written_before_positions_were_kept_read_as_people_count() -> None:
+    """Journals from before this said "2 +1": the first action after the
+    delay at 2. Read back, that is action 3, after the delay."""
+    from core.automation.actions import run_position
+    from core.present import action_run, action_run_cell
+
+    assert run_position("2 +1") == ("3", True)
+    assert run_position("2 +2.then.1") == ("4.then.1", True)
+    assert run_position("3") == ("3", False)
+    assert run_position("2.then.1") == ("2.then.1", False)
+    assert run_position("2.then.1 +1") == ("2.then.1 +1", True)  # not certain: as it was
+    assert action_run("1 +1", "notify") == "Action 2 (notify, after the delay)"
+    assert action_run_cell("1 +1", "notify") == "2 notify (after the delay)"
+    assert action_run_cell("4", "notify") == "4 notify"
+
+
+def test_a_delay_waiting_from_before_positions_were_kept_logs_as_people_count(
+        desk: Desk, clock: MutableClock) -> None:
+    desk.add_action("0", "New", Delay(duration="1h"), ADMIN)
+    desk.add_action("0", "New", SetProperty(property="priority", value="high"), ADMIN)
+    new_ticket(desk)
+    journal = desk.data_dir / "tickets.jsonl"
+    lines = journal.read_text().splitlines()
+    waiting = [n for n, line in enumerate(lines) if '"automation.delayed"' in line]
+    assert len(waiting) == 1 and ',"positions":["2"]' in lines[waiting[0]]
+    lines[waiting[0]] = lines[waiting[0]].replace(',"positions":["2"]', "")
+    journal.write_text("\n".join(lines) + "\n")  # as an older pipedesk wrote it
+    clock.advance(hours=1)
+    later = reopen(desk, clock)
+    assert later.run_due_steps() == 1
+    assert later.automation_log(ADMIN)[0].action == "2 (after the delay)"
+
+
 def _run_due_in_another_process(data_dir: str, at: str, out: multiprocessing.Queue[int]) -> None:
     from datetime import datetime
 

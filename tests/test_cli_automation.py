@@ -128,4 +128,6 @@ def test_the_worker_runs_a_delay_once_it_is_due(run: Any, monkeypatch: Any) -> N
     assert _ok(run("worker", "--once")).out == ""  # once only
     log = _ok(run("automation", "log", "--json")).json()
     assert [(e["action"], e["kind"], e["result"]) for e in log[:2]] == [
-        ("1 +1", "set-property", "done"), ("1", "delay", "waiting")]
+        ("2 (after the delay)", "set-property", "done"), ("1", "delay", "waiting")]
+    table = _ok(run("automation", "log")).out
+    assert "2 set-property (after the delay)" in table and "+1" not in table

@@ -90,6 +90,11 @@ def test_pipeline_cards_p7(run: Any) -> None:
     assert unknown.code == 1 and "No property 'colour'" in unknown.err
     twice = run("pipeline", "cards", "0", "age", "age")
     assert twice.code == 1 and "only once" in twice.err
+    no_subject = run("pipeline", "cards", "0", "tier", "age")
+    assert no_subject.code == 1
+    assert "The subject heads every card; it cannot be taken off the cards." in no_subject.err
+    assert run("pipeline", "list", "--json").json()[0]["card_properties"] == [
+        "subject", "tier", "age"]
     on_cards = run("property", "archive", "tier")
     assert on_cards.code == 1 and "take it off the cards first" in on_cards.err
 

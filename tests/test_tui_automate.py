@@ -200,6 +200,49 @@ async def test_switches_and_actions_from_the_keys(desk: Desk) -> None:
 
 
 @pytest.mark.anyio
+async def test_the_comment_prompt_asks_for_a_comment(desk: Desk) -> None:
+    desk.add_action("0", "New", Delay(duration="1h"), A)
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        go_to(app, "1. Delay")
+        await pilot.press("c")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Comment on: Delay 1h" in text
+        assert "Your comment, for every user to read" in text
+        assert "Label" not in text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("kind", "said", "not_said"), [
+    ("branch", ["the property to test", "what to compare with"],
+     ["(stage moves)", "empty clears the property"]),
+    ("set-property", ["(stage moves)", "empty clears the property"],
+     ["the property to test", "what to compare with"]),
+])
+async def test_the_action_dialog_s_hints_follow_its_kind(desk: Desk, kind: str,
+                                                         said: list[str],
+                                                         not_said: list[str]) -> None:
+    """A branch tests a property; "set a property" writes one: each says so."""
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionDialog)
+        app.screen.query_one("#kind").value = kind  # type: ignore[attr-defined]
+        await settle(pilot)
+        text = screen_text(app)
+        assert all(words in text for words in said), text
+        assert not any(words in text for words in not_said), text
+
+
+@pytest.mark.anyio
 async def test_delete_only_this_action_keeps_the_rest(desk: Desk) -> None:
     for value in ("one", "two"):
         desk.add_action("0", "New", SetProperty(property="content", value=value), A)
@@ -333,6 +376,25 @@ async def test_the_log_screen_lists_runs_newest_first(desk: Desk) -> None:
         text = screen_text(app)
         assert "1 action run" in text and "skipped" in text
         assert "the ticket has no contact to email" in text
+
+
+@pytest.mark.anyio
+async def test_the_log_screen_numbers_actions_after_a_delay_as_the_tab_does(
+        desk: Desk, clock: Any) -> None:
+    desk.add_action("0", "New", Delay(duration="1h"), A)
+    desk.add_action("0", "New", SetProperty(property="priority", value="high"), A)
+    desk.create_ticket(A, "0", "New", "Printer on fire")
+    clock.advance(hours=1)
+    assert desk.run_due_steps() == 1
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "l")
+        await settle(pilot)
+        assert isinstance(app.screen, AutomationLogScreen)
+        text = screen_text(app)
+        assert "2 set-property (after the delay)" in text
+        assert "1 delay" in text and "+1" not in text
 
 
 @pytest.mark.anyio

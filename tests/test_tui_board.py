@@ -216,6 +216,33 @@ async def test_a_change_from_another_process_shows_and_the_cursor_stays(tmp_path
 
 
 @pytest.mark.anyio
+async def test_one_cannot_read_notice_at_a_time_gone_once_the_desk_reads(
+        tmp_path: Path) -> None:
+    """A desk.toml broken by hand: r says so again in place of the last
+    notice, not on top of it; fixed, the next read takes the notice away at
+    once, and the board shows what changed meanwhile."""
+    desk = demo_desk(tmp_path, 20)
+    settings = tmp_path / "desk.toml"
+    good = settings.read_text()
+    app = PipedeskApp(desk)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        settings.write_text(good + "\n[[pipelines]\n")  # a hand edit gone wrong
+        await pilot.pause(FOLLOW_INTERVAL + 0.3)
+        assert screen_text(app).count("Cannot read the desk") == 1
+        await pilot.press("r")
+        await pilot.press("r")
+        await pilot.pause()
+        assert screen_text(app).count("Cannot read the desk") == 1
+        settings.write_text(good)
+        made = open_desk(tmp_path).create_ticket(A, "0", "New", "Made meanwhile")
+        await pilot.press("r")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Cannot read the desk" not in text
+        assert f"#{made.id} Made meanwhile" in text
+
+
+@pytest.mark.anyio
 async def test_a_stage_added_elsewhere_gets_a_column(tmp_path: Path) -> None:
     app = PipedeskApp(open_desk(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.app import App
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
 from tui.screens.board import BoardScreen
@@ -68,6 +68,64 @@ async def test_p7_add_remove_reorder_and_save(desk: Desk) -> None:
         await settle(pilot)
     assert app.results == [True]
     assert desk.pipeline("0", A).card_properties == ["subject", "seats", "priority", "age"]
+
+
+@pytest.mark.anyio
+async def test_j_and_k_move_in_the_list_so_d_removes_the_row_in_view(desk: Desk) -> None:
+    """`j j d` removes the third row (Owner), as the highlight shows."""
+    app = Host(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j", "j", "k", "d")
+        await settle(pilot)
+        assert "3. Age" in screen_text(app) and "Owner" not in screen_text(app)
+        await pilot.press("w")
+        await settle(pilot)
+    assert desk.pipeline("0", A).card_properties == ["subject", "priority", "age"]
+
+
+@pytest.mark.anyio
+async def test_p7_the_subject_cannot_be_removed(desk: Desk) -> None:
+    """The dialog says the subject heads every card: `d` on it is refused
+    there and then, in the desk's words, and the list keeps it."""
+    app = Host(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "✗ The subject heads every card; it cannot be taken off" in text
+        assert "1. Subject" in text
+        await pilot.press("j", "d")  # another row goes, and the refusal with it
+        await settle(pilot)
+        assert "cannot be taken off" not in screen_text(app)
+        await pilot.press("w")
+        await settle(pilot)
+    assert app.results == [True]
+    assert desk.pipeline("0", A).card_properties == ["subject", "owner", "age"]
+
+
+def test_p7_the_desk_refuses_cards_without_the_subject(desk: Desk) -> None:
+    with pytest.raises(DeskError, match="The subject heads every card"):
+        desk.set_card_properties("0", ["priority", "age"], A)
+    assert desk.pipeline("0", A).card_properties == ["subject", "priority", "owner", "age"]
+
+
+@pytest.mark.anyio
+async def test_j_and_k_choose_in_the_property_picker(desk: Desk) -> None:
+    app = Host(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PropertyPicker)
+        second = picker.offered[1].name
+        await pilot.press("j", "j", "k", "enter")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+    assert desk.pipeline("0", A).card_properties[-1] == second
 
 
 @pytest.mark.anyio

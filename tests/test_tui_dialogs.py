@@ -332,6 +332,74 @@ async def test_the_stage_the_ticket_is_in_cannot_be_picked(desk: Desk) -> None:
         assert desk.ticket(ticket_id, A).stage == WAITING_ON_CONTACT
 
 
+# -- every dialog: a field gone back to keeps its text -------------------------------------
+
+
+def _tier(desk: Desk) -> Any:
+    from tui.screens.properties import EditPropertyDialog
+
+    return EditPropertyDialog(desk, A, desk.create_property(
+        "tier", "choice", A, label="Tier", options=["Gold", "Silver"]))
+
+
+def _action(desk: Desk) -> Any:
+    from core.automation.actions import Delay
+    from tui.screens.action_dialog import ActionDialog
+
+    return ActionDialog("Edit the action", desk.config, lambda action: None,
+                        Delay(duration="2h"))
+
+
+def _property(desk: Desk) -> Any:
+    from tui.screens.properties import CreatePropertyDialog
+
+    return CreatePropertyDialog(desk, A)
+
+
+def _stage(desk: Desk) -> Any:
+    from tui.screens.stage_editor import AddStageDialog
+
+    return AddStageDialog(lambda label, state: "new")
+
+
+def _rename(desk: Desk) -> Any:
+    from tui.screens.dialogs import LabelPrompt
+
+    return LabelPrompt("Rename pipeline 'Support pipeline'", lambda label: "0",
+                       value="Support pipeline")
+
+
+# (dialog, keys, the field, what it holds after): each goes back to a filled
+# field, and types one more letter.
+BACK_TO_A_FIELD = {
+    "template editor": (lambda desk: TemplateDialog(desk, A, None),
+                        [*"Welcome", "tab", "shift+tab", "!"], "#template-name", "Welcome!"),
+    "action dialog": (_action, ["tab", "tab", "shift+tab", "m"], "#duration", "2hm"),
+    "new property": (_property, [*"seats", "tab", *"Seats", "shift+tab", "x"],
+                     "#property-name", "seatsx"),
+    "property editor": (_tier, ["tab", "shift+tab", "!"], "#property-label", "Tier!"),
+    "add a stage": (_stage, [*"Escalated", "tab", "shift+tab", "!"], "#stage-label",
+                    "Escalated!"),
+    "label prompt, on opening": (_rename, ["!"], "#label-input", "Support pipeline!"),
+    "ticket form": (lambda desk: CreateTicketDialog(desk, A, SUPPORT, NEW),
+                    [*"Printer", "tab", "shift+tab", "s"], "#property-subject", "Printers"),
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("case", list(BACK_TO_A_FIELD))
+async def test_a_field_gone_back_to_keeps_its_text(desk: Desk, case: str) -> None:
+    """Shift+Tab into a filled field does not select all of it: the next key
+    adds to the text instead of replacing it (DeskDialog, every dialog)."""
+    make, keys, field, expected = BACK_TO_A_FIELD[case]
+    app = Host(make(desk))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert app.screen.query_one(field, Input).value == expected
+
+
 # -- confirm and message dialogs ------------------------------------------------------------
 
 

@@ -146,6 +146,23 @@ async def test_s1_add_a_closed_stage_kept_unsaved_until_w(desk: Desk) -> None:
 
 
 @pytest.mark.anyio
+async def test_s1_the_chosen_state_is_marked_without_colour(desk: Desk) -> None:
+    """C3: in 16 colours two shades of ● are hard to tell apart; the chosen
+    state is ●, the other ○."""
+    app = Host(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AddStageDialog)
+        text = screen_text(app)
+        assert "●▌ Open" in text and "○▌ Closed" in text
+        await pilot.press("ctrl+l")  # Closed
+        await settle(pilot)
+        text = screen_text(app)
+        assert "○▌ Open" in text and "●▌ Closed" in text
+
+
+@pytest.mark.anyio
 async def test_s1_a_taken_label_is_refused_in_the_add_dialog(desk: Desk) -> None:
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -380,6 +397,13 @@ def test_snapshot_stage_editor_80x24(tmp_path: Path, snap_compare: Any) -> None:
 def test_snapshot_stage_editor_120x40(tmp_path: Path, snap_compare: Any) -> None:
     assert snap_compare(Host(snapshot_desk(tmp_path)), run_before=_edits,
                         terminal_size=(120, 40))
+
+
+def test_snapshot_add_stage_dialog(tmp_path: Path, snap_compare: Any) -> None:
+    async def add(pilot: Any) -> None:
+        await pilot.press("a", *"Escalated", "tab", "right")
+
+    assert snap_compare(Host(snapshot_desk(tmp_path)), run_before=add, terminal_size=SIZE)
 
 
 def test_snapshot_delete_with_move_dialog(tmp_path: Path, snap_compare: Any) -> None:

@@ -20,6 +20,7 @@ from core import LOCAL_ADMIN, Actor, Desk, DeskError
 from core.events import AutomationRan, Notice
 from tui.commands import DeskCommands
 from tui.memory import last_pipeline
+from tui.notices import OneNotice
 from tui.screens.board import BoardScreen
 
 # Something to tell the user when the app opens, and how loud.
@@ -64,6 +65,7 @@ class PipedeskApp(App[None]):
         self.news = list(news)
         self._follow_timer: Timer | None = None
         self._delivering = False
+        self._unreadable = OneNotice(self)  # "Cannot read the desk"
 
     def get_default_screen(self) -> Screen[Any]:
         return BoardScreen(self.desk, self.actor, last_pipeline(self.desk.data_dir))
@@ -145,13 +147,15 @@ class PipedeskApp(App[None]):
             self.desk.refresh()
         except DeskError as err:
             # A file went bad under us: say so once, not every half second,
-            # and show the board as it was until the user presses r.
+            # and show the board as it was until the user presses r. Each r
+            # that finds it still bad says so in place of the last notice.
             if self._follow_timer is not None:
                 self._follow_timer.pause()
-            self.notify(f"{err.message}\nPress r to try again.",
-                        title="Cannot read the desk", severity="error", timeout=30,
-                        markup=False)
+            self._unreadable.show(f"{err.message}\nPress r to try again.",
+                                  title="Cannot read the desk", severity="error", timeout=30)
             return False
+        # Readable (again): what said it was not is no longer true.
+        self._unreadable.clear()
         return True
 
     def action_refresh(self) -> None:

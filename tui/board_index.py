@@ -11,7 +11,6 @@ Free of Textual, so it is tested on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -36,40 +35,61 @@ def search_text(ticket: Ticket) -> str:
     return f"#{ticket.id} {ticket.subject} {ticket.contact or ''}".casefold()
 
 
+def place(tickets: list[Ticket], key: tuple[datetime, int]) -> int:
+    """Where `key` goes in a newest-first list (bisect for a list in
+    descending order). A column's list and its filtered list are both."""
+    lo, hi = 0, len(tickets)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if board_order(tickets[mid]) > key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def find(tickets: list[Ticket], ticket: Ticket) -> int | None:
+    """The row of `ticket` (by identity) in a newest-first list, found by
+    bisection: its order key never changes (create date and id are fixed).
+    A list read in an older order may hold tickets of one second out of id
+    order: those are looked through, never the whole list."""
+    index = place(tickets, board_order(ticket))
+    if index < len(tickets) and tickets[index] is ticket:
+        return index
+    created = ticket.create_date
+    below = index
+    while below < len(tickets) and tickets[below].create_date == created:
+        if tickets[below] is ticket:
+            return below
+        below += 1
+    above = index - 1
+    while above >= 0 and tickets[above].create_date == created:
+        if tickets[above] is ticket:
+            return above
+        above -= 1
+    return None
+
+
 @dataclass
 class Column:
     stage_id: str
     tickets: list[Ticket] = field(default_factory=list)
 
     def insert(self, ticket: Ticket) -> int:
-        index = self._index_for(board_order(ticket))
+        index = place(self.tickets, board_order(ticket))
         self.tickets.insert(index, ticket)
         return index
 
     def remove(self, ticket: Ticket) -> int | None:
-        """Remove by identity; the ticket's order key never changes (create
-        date and id are fixed), so it is found by bisection."""
-        index = self._index_for(board_order(ticket))
-        if not (index < len(self.tickets) and self.tickets[index] is ticket):
-            # Not where its key says (tickets of one second out of id order):
-            # look for it.
+        index = find(self.tickets, ticket)
+        if index is None:
+            # Not where its key says: look for it (never seen; a ticket must
+            # not stay on the board after it left the column).
             index = next((n for n, t in enumerate(self.tickets) if t is ticket), -1)
             if index < 0:
                 return None
         del self.tickets[index]
         return index
-
-    def _index_for(self, key: tuple[datetime, int]) -> int:
-        """Where `key` goes in the newest-first list (bisect for a list in
-        descending order)."""
-        tickets, lo, hi = self.tickets, 0, len(self.tickets)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if board_order(tickets[mid]) > key:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo
 
 
 @dataclass
@@ -139,9 +159,6 @@ class BoardIndex:
         for entry in notice.entries:
             for tid in ticket_ids(entry.event):
                 self._update(tid, change)
-        if change.stages or change.tickets:
-            edited = {self._where[t][0] for t in change.tickets if t in self._where}
-            self._refilter(stages=change.stages | edited)
         return change
 
     def _know_where(self) -> None:
@@ -159,16 +176,22 @@ class BoardIndex:
         now = ticket.stage if visible and ticket is not None else None
         self._search.pop(ticket_id, None)
         if was == now:
-            if now is not None:
+            if now is not None and ticket is not None:
                 change.tickets.add(ticket_id)
+                # Its subject may have changed: it may match the filter now,
+                # or no longer.
+                if self._refiltered(now, ticket):
+                    change.stages.add(now)
             return
         if shown is not None:
             self.columns[shown[0]].remove(shown[1])
+            self._unfilter(shown[0], shown[1])
             del self._where[ticket_id]
             change.stages.add(shown[0])
         if now is not None and ticket is not None:
             self.columns[now].insert(ticket)
             self._where[ticket_id] = (now, ticket)
+            self._refiltered(now, ticket)
             change.stages.add(now)
 
     # -- reading --------------------------------------------------------------
@@ -188,16 +211,33 @@ class BoardIndex:
         return len(column.tickets) if column else 0
 
     def position(self, ticket_id: str) -> tuple[str, int] | None:
-        """Which column and row a ticket is in, as shown."""
+        """Which column and row a ticket is in, as shown; None when this
+        board does not show it (another pipeline, deleted, filtered out).
+        Found by bisection: the cursor follows its ticket after every
+        change, and a column may hold 40,000."""
         self._know_where()
         shown = self._where.get(ticket_id)
         if shown is None:
             return None
-        stage_id = shown[0]
-        for row, t in enumerate(self.tickets(stage_id)):
-            if t.id == ticket_id:
-                return stage_id, row
-        return None
+        stage_id, ticket = shown
+        if self._filtered is not None and not self._matches(ticket):
+            return None
+        row = find(self.tickets(stage_id), ticket)
+        return None if row is None else (stage_id, row)
+
+    def where(self, ticket_id: str) -> str | None:
+        """The stage of this board a ticket is in, shown or filtered out."""
+        self._know_where()
+        shown = self._where.get(ticket_id)
+        return shown[0] if shown else None
+
+    def neighbour(self, stage_id: str, ticket: Ticket) -> int | None:
+        """The row a ticket that left the column leaves the cursor on: the
+        card that came after it, or the last one; None in an empty column."""
+        tickets = self.tickets(stage_id)
+        if not tickets:
+            return None
+        return min(place(tickets, board_order(ticket)), len(tickets) - 1)
 
     # -- filtering -------------------------------------------------------------
 
@@ -230,16 +270,46 @@ class BoardIndex:
         else:
             self._refilter()
 
-    def _refilter(self, stages: Iterable[str] | None = None) -> None:
+    def _refilter(self) -> None:
+        """Filter every column afresh (a new filter, a rebuilt board); a
+        notice changes the filtered lists one ticket at a time instead."""
         if not self._filter:
             self._filtered = None
             return
-        if self._filtered is None or stages is None:
-            self._filtered = {sid: self._matching(c.tickets, self._filter)
-                              for sid, c in self.columns.items()}
+        self._filtered = {sid: self._matching(c.tickets, self._filter)
+                          for sid, c in self.columns.items()}
+
+    def _matches(self, ticket: Ticket) -> bool:
+        text = self._search.get(ticket.id)
+        if text is None:
+            text = self._search[ticket.id] = search_text(ticket)
+        return self._filter in text
+
+    def _unfilter(self, stage_id: str, ticket: Ticket) -> None:
+        """A ticket left a column: out of the filtered list too."""
+        if self._filtered is None:
             return
-        for sid in stages:
-            self._filtered[sid] = self._matching(self.columns[sid].tickets, self._filter)
+        shown = self._filtered.get(stage_id, [])
+        row = find(shown, ticket)
+        if row is not None:
+            del shown[row]
+
+    def _refiltered(self, stage_id: str, ticket: Ticket) -> bool:
+        """Keep a ticket in, or out of, the filtered list of its column as it
+        matches the filter now; one bisection, not a scan of the column.
+        True when the filtered list changed."""
+        if self._filtered is None:
+            return False
+        shown = self._filtered.setdefault(stage_id, [])
+        row = find(shown, ticket)
+        if self._matches(ticket):
+            if row is None:
+                shown.insert(place(shown, board_order(ticket)), ticket)
+                return True
+        elif row is not None:
+            del shown[row]
+            return True
+        return False
 
     def _matching(self, tickets: list[Ticket], needle: str) -> list[Ticket]:
         search = self._search

@@ -23,7 +23,7 @@ from core.automation.actions import (
 )
 from core.automation.rounds import work_round
 from core.model import Pipeline
-from core.present import say_action, when
+from core.present import action_run_cell, say_action, when
 from core.text import show_line
 from tui.cli import ACTOR, Session, cli, emit_json, json_option, pass_session, table
 
@@ -231,7 +231,8 @@ def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | 
         emit_json([i.as_dict() for i in items])
         return
     table(["WHEN", "TICKET", "STAGE", "ACTION", "RESULT", "DETAIL"],
-          [[when(i.at), f"#{i.ticket}", i.stage, f"{i.action} {i.kind}", i.result, i.detail]
+          [[when(i.at), f"#{i.ticket}", i.stage, action_run_cell(i.action, i.kind), i.result,
+            i.detail]
            for i in items])
 
 

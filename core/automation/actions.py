@@ -198,6 +198,28 @@ def path_text(path: Path) -> str:
     return ".".join(str(p + 1) if isinstance(p, int) else p for p in path)
 
 
+# How the log marks an action that ran once a delay before it came due:
+# "3 (after the delay)".
+AFTER_THE_DELAY = " (after the delay)"
+
+
+def run_position(label: str) -> tuple[str, bool]:
+    """A logged action's position in its stage's sequence and whether it ran
+    after a delay, from what the log holds. Logs written before positions
+    were kept for delays say "2 +1" (the first action after the delay at
+    2): read as position 3 where that is certain (a delay at the top of the
+    sequence), kept as it is otherwise."""
+    if label.endswith(AFTER_THE_DELAY):
+        return label.removesuffix(AFTER_THE_DELAY), True
+    delay, plus, after = label.partition(" +")
+    if not plus:
+        return label, False
+    head, dot, tail = after.partition(".")
+    if delay.isdigit() and head.isdigit():
+        return f"{int(delay) + int(head)}{dot}{tail}", True
+    return label, True
+
+
 def parse_path(text: str) -> Path:
     parts: list[int | str] = []
     for n, part in enumerate(text.strip().split(".")):

@@ -24,6 +24,7 @@ import msgspec
 from core.access import AUTOMATION
 from core.automation.actions import (
     ACTIONS,
+    AFTER_THE_DELAY,
     Action,
     AssignOwner,
     Branch,
@@ -114,7 +115,8 @@ class Engine:
         except DeskError:
             return  # the stage was deleted meanwhile
         self._named = {}
-        run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path)
+        run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path,
+                  positions=step.positions)
         newer = any(d.id > step_id and (d.step.ticket, d.step.stage, d.step.path) ==
                     (step.ticket, step.stage, step.path) for d in desk.state.delayed.values())
         if ticket.stage != step.stage or newer:
@@ -138,7 +140,8 @@ class Run:
     pipeline: Pipeline
     stage: Stage
     depth: int
-    resumed: str | None = None
+    resumed: str | None = None  # the position of the delay this run follows
+    positions: list[str] = field(default_factory=list)  # of the actions it runs, then
     _path: Path = ()
     steps: list[StepRun] = field(default_factory=list)
 
@@ -151,17 +154,18 @@ class Run:
             self.steps = []
 
     def sequence(self, actions: list[Action], base: Path,
-                 after: Sequence[Action] = ()) -> bool:
+                 after: Sequence[tuple[str, Action]] = ()) -> bool:
         """Run `actions`; False when a delay took over the rest. `after` is
-        what follows this sequence (a branch's arm is followed by what
-        follows the branch), which a delay must keep for later."""
+        what follows this sequence, each action with its position (a
+        branch's arm is followed by what follows the branch), which a delay
+        must keep for later."""
         for n, action in enumerate(actions):
             path = (*base, n)
             if isinstance(action, Delay):
-                self._delay(action, path, [*actions[n + 1:], *after])
+                self._delay(action, path, self._rest(actions, base, n, after))
                 return False
             if isinstance(action, Branch):
-                rest = [*actions[n + 1:], *after]
+                rest = self._rest(actions, base, n, after)
                 holds = _holds(self.engine.desk, self.ticket, action)
                 side = "then" if holds else "else"
                 self.log(path, action.kind, "done",
@@ -173,6 +177,13 @@ class Run:
                 continue
             self._one(action, path)
         return True
+
+    def _rest(self, actions: list[Action], base: Path, n: int,
+              after: Sequence[tuple[str, Action]]) -> list[tuple[str, Action]]:
+        """What follows action `n` of a sequence at `base`, each action with
+        its position."""
+        return [*((self._position((*base, m)), a)
+                  for m, a in enumerate(actions[n + 1:], start=n + 1)), *after]
 
     def _one(self, action: Action, path: Path) -> None:
         desk = self.engine.desk
@@ -225,26 +236,45 @@ class Run:
                 return "queued", f"POST to {url} queued", None
         return "failed", f"no such action kind {action.kind!r}", None
 
-    def _delay(self, action: Delay, path: Path, rest: list[Action]) -> None:
+    def _delay(self, action: Delay, path: Path, rest: list[tuple[str, Action]]) -> None:
         desk = self.engine.desk
         due = desk.now() + parse_duration(action.duration)
-        label = self._label(path)
         desk.record_automation(StepDelayed(
             ticket=self.ticket.id, pipeline=self.pipeline.id, stage=self.stage.id,
-            path=label, actions=ACTIONS.dump_python(rest, mode="json", by_alias=True,
-                                                      exclude_none=True),
-            due=due, depth=self.depth))
+            path=self._position(path),
+            actions=ACTIONS.dump_python([a for _, a in rest], mode="json", by_alias=True,
+                                        exclude_none=True),
+            due=due, depth=self.depth, positions=[at for at, _ in rest]))
         self.log(path, action.kind, "waiting", f"until {due.isoformat(timespec='minutes')}")
 
     def _trace(self) -> dict[str, str]:
         return {"ticket": self.ticket.id, "pipeline": self.pipeline.id, "stage": self.stage.id,
                 "action": self._label(self._path)}
 
+    def _position(self, path: Path) -> str:
+        """Where an action is in the stage's sequence, as the Automate tab
+        numbers it ("3", "2.then.1"), also in a run that resumed after a
+        delay (its `path` counts from the first action after the delay)."""
+        if self.resumed is None:
+            return path_text(path) or "-"
+        if not path:
+            return self.resumed  # the delay itself
+        head, tail = path[0], path[1:]
+        assert isinstance(head, int)
+        if head < len(self.positions):
+            at = self.positions[head]
+        elif self.resumed.isdigit():  # a step written before positions were kept
+            at = str(int(self.resumed) + head + 1)
+        else:
+            at = f"{self.resumed} +{head + 1}"
+        return f"{at}.{path_text(tail)}" if tail else at
+
     def _label(self, path: Path) -> str:
-        text = path_text(path) if path else ""
-        if self.resumed:
-            return f"{self.resumed} +{text}" if text else f"{self.resumed} (after the delay)"
-        return text or "-"
+        """An action's position for the log: "3", or "3 (after the delay)"
+        for what ran once a delay before it came due."""
+        if self.resumed is not None and path:
+            return self._position(path) + AFTER_THE_DELAY
+        return self._position(path)
 
     def log(self, path: Path, kind: str, result: str, detail: str = "",
             rotation: str | None = None) -> None:

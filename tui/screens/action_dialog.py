@@ -56,6 +56,15 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "webhook": ("url",),
 }
 
+# What a field's placeholder says where one field serves two kinds: a
+# branch tests a property's value, "set a property" writes it.
+PLACEHOLDERS: dict[tuple[str, str], str] = {
+    ("set-property", "property"): "a property's name: priority, owner … (stage moves)",
+    ("set-property", "value"): "empty clears the property",
+    ("branch", "property"): "the property to test: priority, owner …",
+    ("branch", "value"): "what to compare with (none for is-empty, is-not-empty)",
+}
+
 
 class ActionDialog(DeskDialog[Action | None]):
     """`ActionDialog(title, config, act, action=None)`; dismisses with the
@@ -115,17 +124,16 @@ class ActionDialog(DeskDialog[Action | None]):
                               "empty: the ticket and the stage")
             yield from _field("duration", "Wait for", a.duration if isinstance(a, Delay) else "",
                               "30m, 2h, 1d 4h, 1w")
+            # The placeholders of these two follow the kind (PLACEHOLDERS).
             yield from _field("property", "Property",
-                              a.property if isinstance(a, Branch | SetProperty) else "",
-                              "a property's name: priority, owner … (stage moves)")
+                              a.property if isinstance(a, Branch | SetProperty) else "", "")
             with Horizontal(classes="field", id="field-op"):
                 yield Static("Condition", classes="field-label")
                 yield Select([(op, op) for op in OPERATORS],
                              value=a.op if isinstance(a, Branch) else "equals",
                              allow_blank=False, id="op", compact=True)
             yield from _field("value", "Value",
-                              a.value if isinstance(a, Branch | SetProperty) else "",
-                              "empty clears the property")
+                              a.value if isinstance(a, Branch | SetProperty) else "", "")
             yield from _field("url", "URL", a.url if isinstance(a, Webhook) else "",
                               "https://… (gets the ticket as JSON)")
             yield self.error_line()
@@ -149,6 +157,9 @@ class ActionDialog(DeskDialog[Action | None]):
         for field in self.query(".field"):
             name = (field.id or "").removeprefix("field-")
             field.set_class(name != "kind" and name not in shown, "-hidden")
+        for (of_kind, name), placeholder in PLACEHOLDERS.items():
+            if of_kind == kind:
+                self.query_one(f"#{name}", Input).placeholder = placeholder
 
     def _text(self, ident: str) -> str:
         return self.query_one(f"#{ident}", Input).value.strip()

@@ -294,7 +294,8 @@ class AutomateScreen(TableScreen[None]):
             return text
 
         said = say_action(self.desk.config, action)
-        self.app.push_screen(LabelPrompt(f"Comment on: {said}", act))
+        self.app.push_screen(LabelPrompt(f"Comment on: {said}", act,
+                                         placeholder="Your comment, for every user to read"))
 
     def action_switch_close_date(self) -> None:
         self._switch(lambda on: self.desk.set_close_date_rule(self.pipeline_id, on,

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from core import Actor, Desk
 from core.automation.log import LogItem
 from core.events import AutomationRan, Notice
-from core.present import counted, when
+from core.present import action_run_cell, counted, when
 from tui.screens.table_screen import NEWEST_SHOWN, TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -63,7 +63,7 @@ class AutomationLogScreen(TableScreen[None]):
         table.clear()
         for n, item in enumerate(self.items):
             table.add_row(Text(when(item.at)), Text(f"#{item.ticket}"), Text(item.stage),
-                          Text(f"{item.action} {item.kind}"),
+                          Text(action_run_cell(item.action, item.kind)),
                           Text(_SHOUTED.get(item.result, item.result)), key=str(n))
         label = self.desk.pipeline(self.pipeline_id, self.actor).label
         if len(ran) > NEWEST_SHOWN:

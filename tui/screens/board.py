@@ -20,13 +20,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from core import Actor, Desk, DeskError
+from core.access import visible_tickets
 from core.events import Notice
 from core.model import Pipeline
-from core.present import say
+from core.present import say, say_value
 from core.records import Ticket
 from core.text import show_line
 from tui.board_index import BoardIndex
 from tui.memory import remember_pipeline
+from tui.notices import OneNotice
 from tui.widgets.stage_column import StageColumn
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -81,6 +83,8 @@ class BoardScreen(Screen[None]):
         self.index = BoardIndex(desk, actor, self._pipeline(pipeline_id))
         self.column = 0  # the cursor's column
         self._stop_following: Callable[[], None] | None = None
+        # Where the cursor's ticket went, when another terminal took it away.
+        self._where_notice = OneNotice(self)
 
     # -- layout -------------------------------------------------------------
 
@@ -175,12 +179,14 @@ class BoardScreen(Screen[None]):
     # -- following the desk -----------------------------------------------------
 
     def on_desk_notice(self, notice: Notice) -> None:
-        keep = self.selected
+        columns = self.columns
+        held = columns[self.column].selected if columns else None
+        home = columns[self.column].stage.id if columns else ""
         change = self.index.apply(notice)
         if change.rebuilt:
-            self.show_pipeline(self.index.pipeline.id, keep=keep.id if keep else None)
+            self.show_pipeline(self.index.pipeline.id, keep=held.id if held else None)
             return
-        by_id = {c.stage.id: c for c in self.columns}
+        by_id = {c.stage.id: c for c in columns}
         for stage_id in change.stages:
             column = by_id.get(stage_id)
             if column is not None:
@@ -189,9 +195,55 @@ class BoardScreen(Screen[None]):
         for ticket_id in change.tickets:
             for column in by_id.values():
                 column.repaint_ticket(ticket_id)
-        if keep is not None and change.stages:
-            self._put_cursor_on(keep.id, follow=False)
+        if held is not None and change.stages:
+            # A change this board made itself (a key here, its automation)
+            # needs no words; another process's does.
+            self._follow(held, home, tell=not notice.local)
         self._update_texts()
+
+    def _follow(self, ticket: Ticket, home: str, tell: bool) -> None:
+        """Keep the cursor on its ticket after the columns changed: at its
+        new row, or in its new column if that is in view; else on the card
+        that came after it in its old column (`home`), saying where it went."""
+        columns = self.columns
+        where = self.index.position(ticket.id)
+        if where is not None:
+            stage_id, row = where
+            n = next(n for n, c in enumerate(columns) if c.stage.id == stage_id)
+            if stage_id == home or self._in_view(columns[n]):
+                self._activate(n)
+                columns[n].move_cursor(row)
+                if stage_id != home and tell:
+                    self._say_where(ticket)
+                return
+        neighbour = self.index.neighbour(home, ticket)
+        if neighbour is not None:
+            columns[self.column].move_cursor(neighbour)
+        if tell:
+            self._say_where(ticket)
+
+    def _in_view(self, column: StageColumn) -> bool:
+        """Whether a column is wholly on screen (a crowded board scrolls
+        sideways, and leaves some out)."""
+        region = column.region
+        return bool(region) and self.query_one("#stage-columns").region.contains_region(region)
+
+    def _say_where(self, ticket: Ticket) -> None:
+        """Where the cursor's ticket went, for the user who was on it."""
+        config = self.desk.config
+        current = self.desk.state.tickets.get(ticket.id)
+        if current is None:
+            text = f"#{ticket.id} was deleted in another terminal"
+        elif not visible_tickets(config, self.actor, [current]):
+            text = f"#{ticket.id} is no longer shown to you"
+        elif current.pipeline != self.pipeline.id:
+            text = (f"#{ticket.id} moved to {say_value(config, 'pipeline', current.pipeline)} / "
+                    f"{say_value(config, 'stage', current.stage)}")
+        else:
+            text = f"#{ticket.id} moved to {say_value(config, 'stage', current.stage)}"
+            if self.index.position(ticket.id) is None and self.index.filter:
+                text += " (hidden by the filter)"
+        self._where_notice.show(text)
 
     def show_pipeline(self, pipeline_id: str, keep: str | None = None) -> None:
         """Open another pipeline's board (or the same one, rebuilt)."""
@@ -205,10 +257,9 @@ class BoardScreen(Screen[None]):
         if keep is not None:
             self.call_after_refresh(self._put_cursor_on, keep)
 
-    def _put_cursor_on(self, ticket_id: str, follow: bool = True) -> None:
-        """Keep the cursor on a ticket: after another terminal's change the
-        cursor stays in its column unless its own ticket left it; after our
-        own move (follow) it goes with the ticket."""
+    def _put_cursor_on(self, ticket_id: str) -> None:
+        """The cursor goes to a ticket wherever this board shows it (after
+        the user's own move, a new ticket, a rebuilt board)."""
         where = self.index.position(ticket_id)
         columns = self.columns
         if where is None:
@@ -217,10 +268,6 @@ class BoardScreen(Screen[None]):
         target = next((n for n, c in enumerate(columns) if c.stage.id == stage_id), None)
         if target is None:
             return
-        if target != self.column and not follow:
-            current = columns[self.column]
-            if current.selected is None or current.selected.id != ticket_id:
-                return
         self._activate(target)
         columns[target].move_cursor(row)
 
@@ -413,5 +460,5 @@ class BoardScreen(Screen[None]):
             column.show(column.stage, self.index.tickets(column.stage.id),
                         self.index.total(column.stage.id))
         if keep is not None:
-            self._put_cursor_on(keep.id, follow=False)
+            self._put_cursor_on(keep.id)
         self._update_texts()

@@ -13,6 +13,7 @@ from textual.content import Content
 
 from core import Actor, Desk, DeskError
 from core.model import PropertyDef
+from core.rules import card_properties_problem
 from tui.screens.property_choice import PropertyChoiceDialog, choice_bindings
 
 
@@ -44,6 +45,10 @@ class CardPropertiesDialog(PropertyChoiceDialog[bool]):
 
     def hint(self) -> str:
         return "a add · K J move · d remove · Enter or w saves · Esc cancels"
+
+    def kept_problem(self, names: list[str]) -> str | None:
+        # P7: the subject stays (the desk refuses a list without it).
+        return card_properties_problem(names)
 
     def offered(self) -> list[PropertyDef]:
         return [p for p in self.desk.properties(self.actor) if not p.archived]

@@ -4,8 +4,9 @@
 title line, an error line for the desk's refusals, a hint line that says the
 keys in words, and the footer. The ticket form, the move dialog and the keys
 help build on it, so every dialog looks and answers the same way: Escape
-cancels, Tab / Shift+Tab go from field to field, a refusal stays on screen
-inside the dialog until the user fixes it or leaves.
+cancels, Tab / Shift+Tab go from field to field (and a field gone back to
+keeps its text, the cursor at its end), a refusal stays on screen inside the
+dialog until the user fixes it or leaves.
 
 `ConfirmDialog` asks yes or no (T5: delete after confirmation);
 `MessageDialog` shows a refusal (P5) and waits to be read; `LabelPrompt`
@@ -23,6 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Static
 
 from core import DeskError
@@ -77,6 +79,17 @@ class DeskDialog(ModalScreen[ResultT]):
     /* Reverse reads in every terminal, 16 colours included. */
     DeskDialog .dialog-buttons Button:focus { text-style: bold reverse; }
     """
+
+    def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
+                  from_app_focus: bool = False) -> None:
+        # A field reached with Tab or Shift+Tab (or a click, or on opening)
+        # keeps its text as it is, the cursor at its end: Textual's Input
+        # selects all of it on focus by default, and the next key typed
+        # would wipe what the user went back to add to. Every focus in the
+        # dialog comes through here, fields mounted later included.
+        if isinstance(widget, Input):
+            widget.select_on_focus = False
+        super().set_focus(widget, scroll_visible, from_app_focus)
 
     def title_line(self, title: str | Content) -> Static:
         # Content, not str: a subject or a label may hold "[" (markup).
@@ -216,9 +229,10 @@ class MessageDialog(DeskDialog[None]):
 
 
 class LabelPrompt(DeskDialog[str | None]):
-    """Asks for a label and hands it to `act`, which returns the id of what
-    it made or renamed; dismisses with that id, or None (Escape). A
-    DeskError from `act` is shown in the prompt, which stays open."""
+    """Asks for one line of text (a label, by default) and hands it to
+    `act`, which returns the id of what it made or renamed; dismisses with
+    that id, or None (Escape). A DeskError from `act` is shown in the
+    prompt, which stays open. `placeholder` says what to type."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
 
@@ -227,16 +241,18 @@ class LabelPrompt(DeskDialog[str | None]):
     LabelPrompt .dialog-hint { color: $foreground; }
     """
 
-    def __init__(self, title: str, act: Callable[[str], str], value: str = "") -> None:
+    def __init__(self, title: str, act: Callable[[str], str], value: str = "",
+                 placeholder: str = "Label") -> None:
         super().__init__()
         self.dialog_title = title
         self.act = act
         self.value = value
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield self.title_line(self.dialog_title)
-            yield Input(value=self.value, placeholder="Label", id="label-input")
+            yield Input(value=self.value, placeholder=self.placeholder, id="label-input")
             yield self.error_line()
             yield Static(Content("Enter saves · Esc cancels"), classes="dialog-hint")
         yield Footer(compact=True)

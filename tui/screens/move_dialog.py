@@ -34,6 +34,7 @@ from core import Actor, Desk, DeskError
 from core.model import Pipeline, Stage
 from core.text import show_line
 from tui.screens.dialogs import DeskDialog
+from tui.widgets.pick_list import PickList
 from tui.widgets.property_form import FormField, PropertyForm, typed_value
 
 Step = Literal["stage", "pipeline", "properties"]
@@ -44,14 +45,10 @@ OTHER_PIPELINE = "other-pipeline"
 LABEL_WIDTH = 24
 
 
-class _PickList(OptionList):
+class _PickList(PickList):
     # Enter is the list's own key; shown in the footer, it says what it does
-    # here. j / k move as on the board.
-    BINDINGS = [
-        Binding("enter", "select", "Choose", id="move.choose"),
-        Binding("j", "cursor_down", "Down", show=False, id="move.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="move.up"),
-    ]
+    # here.
+    BINDINGS = [Binding("enter", "select", "Choose", id="move.choose")]
 
 
 class MoveTicketDialog(DeskDialog[bool]):

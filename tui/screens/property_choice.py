@@ -22,6 +22,7 @@ from core import Actor, Desk
 from core.model import PropertyDef
 from core.present import property_label
 from tui.screens.dialogs import DeskDialog, ResultT
+from tui.widgets.pick_list import PickList
 
 
 class PropertyChoiceDialog(DeskDialog[ResultT]):
@@ -71,6 +72,11 @@ class PropertyChoiceDialog(DeskDialog[ResultT]):
     def row(self, name: str) -> str:
         return ""
 
+    def kept_problem(self, names: list[str]) -> str | None:
+        """Why the list may not become `names` (the desk's rule, checked as
+        the edit is made), or None."""
+        return None
+
     def action_done(self) -> None:
         raise NotImplementedError
 
@@ -80,7 +86,7 @@ class PropertyChoiceDialog(DeskDialog[ResultT]):
         with Vertical(classes="dialog"):
             yield self.title_line(self.heading())
             yield Static(Content(self.intro()))
-            yield OptionList(id="chosen")
+            yield PickList(id="chosen")
             yield Static(Content(self.empty()), id="none-chosen")
             yield self.error_line()
             yield self.hint_line(self.hint())
@@ -131,9 +137,16 @@ class PropertyChoiceDialog(DeskDialog[ResultT]):
 
     def action_remove(self) -> None:
         n = self.cursor
-        if n is not None and self.names:
-            del self.names[n]
-            self.show_names(n)
+        if n is None or not self.names:
+            return
+        kept = self.names[:n] + self.names[n + 1:]
+        problem = self.kept_problem(kept)
+        if problem:
+            self.show_error(problem)
+            return
+        self.clear_error()
+        self.names = kept
+        self.show_names(n)
 
     @on(OptionList.OptionSelected, "#chosen")
     def _enter(self, event: OptionList.OptionSelected) -> None:
@@ -173,8 +186,8 @@ class PropertyPicker(DeskDialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield self.title_line("Add a property")
-            yield OptionList(*(Option(Content(f"{p.label}  ({p.type.value})"), id=p.name)
-                               for p in self.offered), id="offered")
+            yield PickList(*(Option(Content(f"{p.label}  ({p.type.value})"), id=p.name)
+                             for p in self.offered), id="offered")
             yield self.hint_line("↑ ↓ choose · Enter adds · Esc cancels")
         yield Footer(compact=True)
 

@@ -40,6 +40,8 @@ from core.stage_edits import (
 )
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, LabelPrompt, MessageDialog
 from tui.screens.table_screen import TableScreen
+from tui.widgets.pick_list import PickList
+from tui.widgets.radio import MarkedRadioButton
 from tui.widgets.unread_badge import UnreadBadge
 
 # Marks a required conditional property in the Properties column (S7);
@@ -398,8 +400,8 @@ class AddStageDialog(DeskDialog[str | None]):
             yield self.title_line("Add a stage")
             yield Input(placeholder="Label", id="stage-label")
             with RadioSet(id="stage-state"):
-                yield RadioButton("Open", value=True, id="state-open")
-                yield RadioButton("Closed", id="state-closed")
+                yield MarkedRadioButton("Open", value=True, id="state-open")
+                yield MarkedRadioButton("Closed", id="state-closed")
             yield self.error_line()
             yield self.hint_line("Enter adds · Tab then ← → picks Open or Closed · Esc cancels")
         yield Footer(compact=True)
@@ -474,8 +476,8 @@ class MoveTicketsDialog(DeskDialog[str | None]):
             moves = "it moves" if self.held == 1 else "they move"
             yield Static(Content(f"It holds {tickets}. Pick the stage to move {them} to; "
                                  f"{moves} when the edits are saved."))
-            yield OptionList(*(Option(Content(f"{s.label}  ({s.state.value})"), id=ref)
-                               for ref, s in self.targets), id="move-targets")
+            yield PickList(*(Option(Content(f"{s.label}  ({s.state.value})"), id=ref)
+                             for ref, s in self.targets), id="move-targets")
             yield self.hint_line("↑ ↓ choose · Enter moves them and deletes the stage · "
                                  "Esc keeps it")
         yield Footer(compact=True)

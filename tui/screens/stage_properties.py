@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, Footer, Static
 
 from core import Actor, Desk
 from core.model import PropertyDef, StageProperty
 from tui.screens.property_choice import PropertyChoiceDialog, choice_bindings
+from tui.widgets.pick_list import PickList
 
 # Words, not colour alone, say which is which (16 colours, no colour).
 REQUIRED = "✱ required"
@@ -60,7 +61,7 @@ class StagePropertiesDialog(PropertyChoiceDialog[list[StageProperty] | None]):
         with Vertical(classes="dialog"):
             yield self.title_line(self.heading())
             yield Static(Content(self.intro()))
-            yield OptionList(id="chosen")
+            yield PickList(id="chosen")
             yield Static(Content(self.empty()), id="none-chosen")
             yield self.error_line()
             yield self.hint_line(self.hint())

@@ -114,10 +114,8 @@ class PropertyForm(Widget):
         if prop.name == "contact" and self.find_contacts is not None:
             return ContactPicker(initial, self.find_contacts, input_id=name,
                                  placeholder=placeholder(prop, picker=True))
-        # select_on_focus off: Tab into a filled field must not arm the next
-        # key to wipe it.
-        return Input(initial, placeholder=placeholder(prop), id=name, compact=True,
-                     select_on_focus=False)
+        # A field gone back to keeps its text: the dialog's (DeskDialog).
+        return Input(initial, placeholder=placeholder(prop), id=name, compact=True)
 
     # The focused field's row is marked with a class rather than with
     # :focus-within, which does not restyle the label beside the field.
