@@ -277,7 +277,7 @@ def test_the_log_numbers_actions_after_a_delay_as_the_stage_does(desk: Desk,
         ("4.then.3 (after the delay)", "set-property"), ("5 (after the delay)", "set-property")]
     said = [t.what for t in desk.timeline(ticket.id, ADMIN)]
     assert "Action 2 (delay) in New: waiting — until 2026-11-23T10:00+00:00" in said
-    assert ("Action 3 (set-property, after the delay) in New: done — priority set to 'high'"
+    assert ("Action 3 (set-property, after the delay) in New: done — priority set to 'High'"
             in said)
     assert ("Action 4.then.3 (set-property, after the delay) in New: done — content set to "
             "'c'" in said)
