@@ -80,7 +80,8 @@ class PipedeskApp(App[None]):
 
     def _tell_news(self) -> None:
         for line, severity in self.news:
-            self.notify(line, title="pipedesk", severity=severity, timeout=15)
+            self.notify(line, title="pipedesk", severity=severity, timeout=15,
+                        markup=False)
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
