@@ -29,7 +29,7 @@ from core.events import (
     TicketCreated,
     TicketDeleted,
 )
-from core.present import say_contact_change
+from core.present import count, say_contact_change
 from core.records import Contact
 from tui.screens.dialogs import DeskDialog
 from tui.screens.table_screen import TableScreen, cursor_bindings
@@ -111,31 +111,13 @@ class ContactsScreen(TableScreen[None]):
         return self.desk.contacts(self.actor)
 
     def show_contacts(self, select: str | None = None) -> None:
-        table = self.table
-        row_before = table.cursor_row
         contacts = self.contacts()
         counts = self.desk.tickets_per_contact(self.actor)
         rows = [[c.name, c.email, "yes" if c.marketing else "no",
-                 f"{counts.get(c.email.casefold(), 0):,}"] for c in contacts]
-        widths = self._widths(rows)
-        table.clear(columns=True)
-        for header, width in zip(HEADERS, widths, strict=True):
-            table.add_column(Text(header), key=header, width=width)
-        for c, row in zip(contacts, rows, strict=True):
-            cells = []
-            for cell, width in zip(row, widths, strict=True):
-                # Text, not str: a DataTable reads a str cell as markup, and
-                # a name may hold "[".
-                text = Text(cell)
-                text.truncate(width, overflow="ellipsis")
-                cells.append(text)
-            table.add_row(*cells, key=c.email)
+                 count(counts.get(c.email.casefold(), 0))] for c in contacts]
+        self.fill(HEADERS, [(c.email, row) for c, row in zip(contacts, rows, strict=True)],
+                  self._widths(rows), select)
         self._update_texts(len(contacts))
-        emails = [c.email for c in contacts]
-        if emails:
-            target = (emails.index(select) if select in emails
-                      else min(row_before, len(emails) - 1))
-            table.move_cursor(row=max(0, target), animate=False)
 
     def _update_texts(self, shown: int) -> None:
         total = len(self.desk.state.contacts)

@@ -90,33 +90,18 @@ class PropertiesScreen(TableScreen[None]):
         return self.desk.properties(self.actor, archived=self.show_archived)
 
     def show_properties(self, select: str | None = None) -> None:
-        table = self.table
-        row_before = table.cursor_row
         props = self.properties()
         rows = [[p.name, p.label, p.type.value, kind_of(p),
                  ", ".join(say_option(p.name, o) for o in p.options)]
                 for p in props]
-        widths = self._widths(rows)
-        table.clear(columns=True)
-        for header, width in zip(HEADERS, widths, strict=True):
-            table.add_column(Text(header), key=header, width=width)
-        for p, row in zip(props, rows, strict=True):
-            cells = []
-            for cell, width in zip(row, widths, strict=True):
-                text = Text(cell)
-                text.truncate(width, overflow="ellipsis")
-                cells.append(text)
-            table.add_row(*cells, key=p.name)
+        self.fill(HEADERS, [(p.name, row) for p, row in zip(props, rows, strict=True)],
+                  self._widths(rows), select)
         custom = sum(1 for p in props if not p.builtin)
         title = (f"Ticket properties · {count(len(props) - custom)} built-in, "
                  f"{count(custom)} custom")
         if self.show_archived:
             title += " (archived ones shown)"
         self.query_one("#properties-title", Static).update(Content(title))
-        names = [p.name for p in props]
-        if names:
-            target = names.index(select) if select in names else min(row_before, len(names) - 1)
-            table.move_cursor(row=max(0, target), animate=False)
 
     def _widths(self, rows: list[list[str]]) -> list[int]:
         """As wide as needed; the options (then the labels) give way so the

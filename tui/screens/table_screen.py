@@ -8,7 +8,7 @@ and gives the cursor keys and the key of the highlighted row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from rich.text import Text
@@ -79,6 +79,30 @@ class TableScreen(Screen[ResultT]):
     @property
     def table(self) -> DataTable[Text]:
         return self.query_one(".desk-table", DataTable)
+
+    def fill(self, headers: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]],
+             widths: Sequence[int], select: str | None = None) -> None:
+        """Show `rows` (key, cells) in columns of `widths`, each cell cut to
+        its width; the cursor goes to the row keyed `select`, else stays on
+        its row number (its row may have just been removed)."""
+        table = self.table
+        row_before = table.cursor_row
+        table.clear(columns=True)
+        for header, width in zip(headers, widths, strict=True):
+            table.add_column(Text(header), key=header, width=width)
+        for key, row in rows:
+            cells = []
+            for cell, width in zip(row, widths, strict=True):
+                # Text, not str: a DataTable reads a str cell as markup, and
+                # a name may hold "[".
+                text = Text(cell)
+                text.truncate(width, overflow="ellipsis")
+                cells.append(text)
+            table.add_row(*cells, key=key)
+        keys = [key for key, _ in rows]
+        if keys:
+            target = keys.index(select) if select in keys else min(row_before, len(keys) - 1)
+            table.move_cursor(row=max(0, target), animate=False)
 
     @property
     def highlighted(self) -> str | None:
