@@ -55,6 +55,11 @@ class PipedeskApp(App[None]):
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
         self.set_interval(WORK_INTERVAL, self.do_work)
         self.desk.subscribe(self._on_notice)
+        # What opening set right (a torn journal line, a snapshot made again
+        # from the journal): said on stderr too, but the board covers that.
+        for warning in self.desk.warnings:
+            self.notify(warning, title="Set right while opening the desk", severity="warning",
+                        timeout=20)
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
