@@ -368,8 +368,15 @@ class Desk:
             tickets: list[Ticket] | None = None
             delays: list[Delayed] | None = None
         else:
-            touched = {tid for e in entries for tid in ticket_ids(e.event)}.union(suspects)
-            tickets = [self.state.tickets[t] for t in touched if t in self.state.tickets]
+            touched = set(suspects)
+            for entry in entries:  # a desk's open replays thousands: the common one first
+                event = entry.event
+                if type(event) is TicketChanged:
+                    touched.add(event.ticket)
+                elif type(event) is not AutomationRan:
+                    touched.update(ticket_ids(event))
+            known = self.state.tickets
+            tickets = [known[t] for t in touched if t in known]
             delays = None if all_delays else [
                 self.state.delayed[e.seq] for e in entries
                 if isinstance(e.event, StepDelayed) and e.seq in self.state.delayed]

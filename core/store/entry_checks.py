@@ -17,7 +17,7 @@ later line deletes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import msgspec
@@ -35,7 +35,7 @@ from core.events import (
     TicketDeleted,
 )
 from core.model import MAX_NEXT_ID, Stage
-from core.records import Ticket
+from core.records import PRIORITIES, Ticket
 from core.state import DeskState
 from core.store.settings_file import MAX_NESTING, nesting
 
@@ -44,6 +44,14 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _INSTANTS = frozenset({"create_date", "close_date", "last_activity"})
 _FIELD_TYPES = {f.name: f.type for f in msgspec.structs.fields(Ticket)
                 if f.name not in ("id", "props")}
+# The common kinds, checked by hand: msgspec.convert on a typing type costs
+# microseconds a call (it hashes the type), and a desk replays thousands.
+_KINDS: dict[Any, Callable[[Any], bool]] = {
+    str: lambda v: isinstance(v, str),
+    str | None: lambda v: v is None or isinstance(v, str),
+    _FIELD_TYPES["priority"]: lambda v: v is None or v in PRIORITIES,
+}
+_FIELD_OK = {name: _KINDS[kind] for name, kind in _FIELD_TYPES.items() if kind in _KINDS}
 _VALUE = str | int | float | bool | None
 _STAGES: TypeAdapter[list[Stage]] = TypeAdapter(list[Stage])
 
@@ -145,13 +153,21 @@ def _field_problem(name: str, value: Any) -> str | None:
         try:
             parse_instant(value)
         except (TypeError, ValueError):
-            return f"{name} {value!r} is not a date and time"
+            return f"{name} {_short(value)} is not a date and time"
         return None
+    ok = _FIELD_OK.get(name)
+    if ok is not None:
+        return None if ok(value) else f"{name} {_short(value)} is not a value it takes"
     try:
         msgspec.convert(value, _FIELD_TYPES[name])
     except msgspec.ValidationError as err:
-        return f"{name} {value!r}: {err}"
+        return f"{name} {_short(value)}: {err}"
     return None
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:40] + "…"
 
 
 def said(err: ValidationError, item: str) -> str:
