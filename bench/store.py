@@ -342,7 +342,8 @@ def measure_decode(snapshot: Path, repeat: int = 3) -> dict[str, Any]:
 
     data = snapshot.read_bytes()
     start = data.index(b'"tickets":[') + len(b'"tickets":')
-    tickets_json = data[start:data.rindex(b"]") + 1]
+    # The tickets' list ends where automation's state begins (snapshot.py).
+    tickets_json = data[start:data.index(b'\n],\n"notifications":', start) + 2]
 
     fields: dict[str, Any] = {}
     for f in msgspec.structs.fields(Ticket):

@@ -41,7 +41,7 @@ from core.automation.log import LogItem, automation_log
 from core.automation.templates import Template, check_template, render
 from core.bulk import gc_paused
 from core.clock import Clock, default_clock
-from core.errors import DeskError
+from core.errors import DataFileError, DeskError
 from core.events import (
     Arrival,
     AutomationRan,
@@ -54,11 +54,13 @@ from core.events import (
     Notice,
     NotificationsRead,
     StagesEdited,
+    StepDelayed,
     StepResumed,
     TicketChanged,
     TicketCreated,
     TicketDeleted,
     arrivals,
+    ticket_ids,
 )
 from core.finding import find_pipeline, find_stage
 from core.model import (
@@ -81,6 +83,7 @@ from core.rules import (
     clashes_of,
     label_taken_problem,
     property_label_taken,
+    waiting_moves_nowhere,
 )
 from core.stage_edits import (
     AddStage,
@@ -148,10 +151,20 @@ class Desk:
         # While automation runs, its entries share one time (one clock read).
         self._batch_at: datetime | None = None
         self._nested = _Nested(self)
-        self.config, self.state = store.load()
-        self._roll_forward(store.replayed)
-        if store.wants_compaction(self.state):
-            store.compact(self.state)
+        # Set when the tickets did not fit the settings: checked whole until
+        # they do again (`_settle`).
+        self._in_doubt = False
+        # Read, check, and only then set right, in one hold of the lock:
+        # nothing is written while anything read is in doubt.
+        with store.opening():
+            self.config, self.state = store.load()
+            # The snapshot's tickets were looked at as they were indexed:
+            # what the journal's tail touched, and every waiting delay, is left.
+            self._settle(store.replayed, whole=False, suspects=store.suspects,
+                         all_delays=True)
+            store.repair(self.state)
+            if store.wants_compaction(self.state):
+                store.compact(self.state)
 
     @classmethod
     def open(cls, data_dir: Path, clock: Clock | None = None, create: bool = True) -> Desk:
@@ -201,13 +214,21 @@ class Desk:
             self._store.compact(self.state)
 
     def _absorb(self, entries: list[Entry], settings: DeskConfig | None) -> Notice | None:
-        if settings is not None:
-            self.config = settings
         if not entries and settings is None:
             return None
+        kept = self.config
+        if settings is not None:
+            self.config = settings
+        try:
+            self._settle(entries, whole=settings is not None)
+        except DataFileError:
+            # Settings the tickets do not fit are not taken, and desk.toml
+            # is read again next time, until it is put right.
+            self.config = kept
+            self._store.forget_settings()
+            raise
         notice = Notice(entries=entries, settings=settings is not None, local=False)
         self._pending.append(notice)
-        self._roll_forward(entries)
         return notice
 
     def _publish(self) -> None:
@@ -310,28 +331,85 @@ class Desk:
             self._pending.append(Notice(settings=True))
         return result
 
-    def _roll_forward(self, entries: list[Entry]) -> None:
+    def _settle(self, entries: list[Entry], whole: bool, suspects: Sequence[str] = (),
+                all_delays: bool = False) -> None:
         """Finish stage edits whose journal line was written but whose
-        desk.toml was not (a crash between the two writes): S6 is whole."""
-        if not any(self._unfinished(e) for e in entries):
-            return
-        with self._store.locked():
-            caught = self._store.catch_up(self.state)
-            if caught.settings is not None:
-                self.config = caught.settings
-            # Usually the writer was only half-way and has finished by now.
-            leftover = [e.event for e in entries if self._unfinished(e)]
-            if not leftover:
+        desk.toml was not (a crash between the two writes: S6 is whole), and
+        check that the tickets fit the settings — all of them (`whole`), or
+        those `entries` touched and the `suspects` — before anything is
+        written."""
+        if any(self._unfinished(e) for e in entries):
+            with self._store.locked():
+                caught = self._store.catch_up(self.state)
+                if caught.settings is not None:
+                    self.config = caught.settings
+                if caught.entries:
+                    self._pending.append(Notice(entries=caught.entries, local=False))
+                # Usually the writer was only half-way and has finished by now.
+                leftover = [e for e in (*entries, *caught.entries) if self._unfinished(e)]
+                if leftover:
+                    draft = self._finished_stage_edits(leftover)
+                    self._check_fit(draft, entries, whole=True)
+                    self._store.save_settings(draft)
+                    self.config = draft
+                    self._pending.append(Notice(settings=True))
+                    return
+                whole = whole or caught.settings is not None
+                entries = [*entries, *caught.entries]
+        self._check_fit(self.config, entries, whole, suspects, all_delays)
+
+    def _finished_stage_edits(self, leftover: list[Entry]) -> DeskConfig:
+        """The settings with the stages `leftover`'s lines left, checked by
+        the rules a live stage edit obeys: a line that would break one (a
+        damaged or hand-made line) is refused, and nothing is written."""
+        journal = self._store.journal.path.name
+        draft = self.config.model_copy(deep=True)
+        for entry in leftover:
+            event = entry.event
+            assert isinstance(event, StagesEdited)
+            pipeline = next((p for p in draft.pipelines if p.id == event.pipeline), None)
+            if pipeline is None:
+                raise DataFileError(journal, f"a stage edit of pipeline {event.pipeline}, "
+                                    "which desk.toml does not have, cannot be finished; "
+                                    "restore desk.toml from a backup", entry.seq)
+            pipeline.stages = [Stage.model_validate(s) for s in event.stages]
+            draft.next_id = max(draft.next_id, event.next_id)
+            problem = check_settings(draft)
+            if problem:
+                raise DataFileError(journal, f"the stage edits of pipeline {event.pipeline} "
+                                    "on this line cannot be finished in desk.toml: "
+                                    f"{problem.rstrip('.')}. "
+                                    "Restore desk.toml and tickets.jsonl from a backup",
+                                    entry.seq)
+        return draft
+
+    def _check_fit(self, config: DeskConfig, entries: list[Entry], whole: bool,
+                   suspects: Sequence[str] = (), all_delays: bool = False) -> None:
+        if whole or self._in_doubt:
+            tickets: list[Ticket] | None = None
+            delays: list[Delayed] | None = None
+        else:
+            touched = set(suspects)
+            for entry in entries:  # a desk's open replays thousands: the common one first
+                event = entry.event
+                if type(event) is TicketChanged:
+                    touched.add(event.ticket)
+                elif type(event) is not AutomationRan:
+                    touched.update(ticket_ids(event))
+            known = self.state.tickets
+            tickets = [known[t] for t in touched if t in known]
+            delays = None if all_delays else [
+                self.state.delayed[e.seq] for e in entries
+                if isinstance(e.event, StepDelayed) and e.seq in self.state.delayed]
+            if not tickets and delays is not None and not delays:
                 return
-            draft = self.config.model_copy(deep=True)
-            for event in leftover:
-                assert isinstance(event, StagesEdited)
-                pipeline = next((p for p in draft.pipelines if p.id == event.pipeline), None)
-                if pipeline is not None:
-                    pipeline.stages = [Stage.model_validate(s) for s in event.stages]
-                draft.next_id = max(draft.next_id, event.next_id)
-            self._store.save_settings(draft)
-            self.config = draft
+        try:
+            self._store.check_fit(config, self.state, tickets, delays)
+        except DataFileError:
+            self._in_doubt = True
+            raise
+        if tickets is None:
+            self._in_doubt = False
 
     def _unfinished(self, entry: Entry) -> bool:
         # Stage ids are never reused: a deleted stage still in the settings
@@ -513,7 +591,7 @@ class Desk:
         Without deletions the edits are one write of desk.toml. With them,
         the tickets' moves and the new stages are one journal line written
         first; desk.toml follows, and should a crash come between the two,
-        the next open finishes the job from that line (`_roll_forward`)."""
+        the next open finishes the job from that line (`_settle`)."""
         with self._writing():
             draft, result = self._draft_stage_edits(pipeline_ref, edits, actor)
             if not result.deleted:
@@ -549,7 +627,29 @@ class Desk:
         problem = check_settings(draft, tolerated=clashes_of(self.config))
         if problem:
             raise DeskError(problem[0].upper() + problem[1:] + ".")
+        self._check_waiting_delays(draft, result)
         return draft, result
+
+    def _check_waiting_delays(self, draft: DeskConfig, result: StageEditResult) -> None:
+        """S6 for automation's waiting steps: a stage a delay still waiting
+        will move its ticket into is not deleted (as with the actions that
+        move tickets there, so no automation is left pointing nowhere)."""
+
+        def stage_of(ticket_id: str) -> str | None:
+            moved = result.moved.get(ticket_id, {})
+            if "stage" in moved:
+                return str(moved["stage"][1])
+            ticket = self.state.tickets.get(ticket_id)
+            return ticket.stage if ticket is not None else None
+
+        for stranded in waiting_moves_nowhere(draft, self.state.delayed.values(), stage_of):
+            step = stranded.delay.step
+            waits_in = self._stage_or_none(step.stage)
+            where = waits_in.label if waits_in is not None else step.stage
+            into = result.deleted.get(stranded.target, stranded.target)
+            raise DeskError(f"Ticket #{stranded.ticket} waits in '{where}' for a delay after "
+                            f"which it moves into '{into}'; move the ticket out of '{where}' "
+                            "first (the delay then does nothing), or keep the stage.")
 
     def _edit_stage(self, ref: str, edit: Callable[[str], StageEdit], actor: Actor) -> Stage:
         """One edit of one stage, named by id or label anywhere in the desk."""

@@ -42,7 +42,7 @@ class StagesEdited(msgspec.Struct, tag="stages.edited"):
     moved ticket's changes. `stages` is the pipeline's stages as the edits
     left them (as desk.toml holds them) and `next_id` the id counter after
     them: if desk.toml was not written after this line (a crash), the next
-    open writes it from these (`Desk._roll_forward`)."""
+    open writes it from these (`Desk._settle`)."""
 
     pipeline: str
     deleted: dict[str, str]

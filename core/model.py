@@ -17,6 +17,8 @@ from core.automation.templates import Template, builtin_templates
 from core.model_base import Model
 
 SCHEMA_VERSION = 1
+# Above every id the counter may give (`DeskConfig.next_id`).
+MAX_NEXT_ID = 10**15
 
 
 class StageState(StrEnum):
@@ -137,7 +139,9 @@ class DeskConfig(Model):
     schema_version: int = SCHEMA_VERSION
     # Pipelines and stages draw their internal ids from this one counter, so
     # a stage id names one stage in the whole desk (P8).
-    next_id: int = 5
+    # At most 15 digits: ids are text, and a number of thousands of digits
+    # cannot even be written out.
+    next_id: int = Field(5, ge=0, lt=MAX_NEXT_ID)
     pipelines: list[Pipeline] = Field(default_factory=list)
     properties: list[PropertyDef] = Field(default_factory=list)
     users: list[User] = Field(default_factory=list)

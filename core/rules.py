@@ -2,7 +2,10 @@
 
 `Desk` checks every settings change against these before it is saved, and
 loading desk.toml checks a hand-edited file against the same rules, so the
-file and the commands can never disagree about what a valid desk is.
+file and the commands can never disagree about what a valid desk is. The
+tickets must fit the settings too: each in a stage its pipeline has, and
+every delay still waiting able to do what it will do (`tickets_outside`,
+`waiting_moves_nowhere`).
 
 One rule is softer on load: two properties labelled alike (`label_clashes`)
 only make a list ambiguous, so a desk.toml holding them opens with a warning
@@ -12,10 +15,41 @@ out of its own tickets; no command makes a new clash.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from operator import attrgetter, ne
+from typing import Any
 
+from core.automation.actions import SetProperty, path_text, walk
+from core.errors import DeskError
+from core.finding import find_stage
 from core.model import DeskConfig, Pipeline, PropertyDef, StageState
 from core.properties import BUILTIN_NAMES, BUILTIN_PROPERTIES
+from core.records import Ticket
+from core.state import Delayed
+
+# Branches inside branches: more than any desk needs, few enough that every
+# walk over the actions (and desk.toml's reader) stays far from Python's
+# recursion limit.
+MAX_BRANCH_DEPTH = 20
+
+# Where a problem is in desk.toml, as the keys and list positions leading to
+# it (("pipelines", 0, "stages", 2)): the reader turns it into a line.
+Loc = tuple[int | str, ...]
+
+
+class Problem(str):
+    """A broken rule said for a person (a str, as callers show it), with
+    where in the settings it is."""
+
+    loc: Loc
+
+    def __new__(cls, text: str, *loc: int | str) -> Problem:
+        made = super().__new__(cls, text)
+        made.loc = loc
+        return made
+
 
 # Two properties whose labels read the same, by name (see `label_clashes`).
 LabelClash = frozenset[str]
@@ -79,65 +113,108 @@ def label_clashes(config: DeskConfig) -> list[tuple[PropertyDef, PropertyDef]]:
     return clashes
 
 
-def check_settings(config: DeskConfig, tolerated: Collection[LabelClash] = ()) -> str | None:
+def check_settings(config: DeskConfig,
+                   tolerated: Collection[LabelClash] = ()) -> Problem | None:
     """The first broken rule in `config`, said for a person, or None.
     `tolerated`: label clashes (by the two names) the desk had already,
     which a change that does not touch them may leave as they are."""
     if not config.pipelines:
-        return "the desk needs at least one pipeline"
+        return Problem("the desk needs at least one pipeline")
     ids: set[str] = set()
     labels: set[str] = set()
     known_props = {p.name: p for p in (*BUILTIN_PROPERTIES, *config.properties)}
-    for pipeline in config.pipelines:
+    for n, pipeline in enumerate(config.pipelines):
+        at = ("pipelines", n)
         if pipeline.id in ids:
-            return f"id {pipeline.id!r} is used twice (pipeline '{pipeline.label}')"
+            return Problem(f"id {pipeline.id!r} is used twice (pipeline '{pipeline.label}')",
+                           *at)
         ids.add(pipeline.id)
         if pipeline.label.casefold() in labels:
-            return f"two pipelines are labelled '{pipeline.label}'"
+            return Problem(f"two pipelines are labelled '{pipeline.label}'", *at)
         labels.add(pipeline.label.casefold())
         if not pipeline.label.strip():
-            return f"pipeline {pipeline.id} has an empty label"
+            return Problem(f"pipeline {pipeline.id} has an empty label", *at)
         problem = stage_states_problem(pipeline)
         if problem:
-            return problem
+            return Problem(problem, *at)
         stage_labels: set[str] = set()
-        for stage in pipeline.stages:
+        for m, stage in enumerate(pipeline.stages):
+            where = (*at, "stages", m)
             if stage.id in ids:
-                return f"id {stage.id!r} is used twice (stage '{stage.label}')"
+                return Problem(f"id {stage.id!r} is used twice (stage '{stage.label}')", *where)
             ids.add(stage.id)
             if stage.label.casefold() in stage_labels:
-                return f"pipeline '{pipeline.label}' has two stages labelled '{stage.label}'"
+                return Problem(f"pipeline '{pipeline.label}' has two stages labelled "
+                               f"'{stage.label}'", *where)
             stage_labels.add(stage.label.casefold())
             for sp in stage.properties:
                 prop = known_props.get(sp.name)
                 if prop is None:
-                    return (f"stage '{stage.label}' asks for property '{sp.name}', "
-                            "which the desk does not define")
+                    return Problem(f"stage '{stage.label}' asks for property '{sp.name}', "
+                                   "which the desk does not define", *where)
                 if prop.archived:
-                    return (f"stage '{stage.label}' asks for property '{sp.name}', which is "
-                            "archived")
+                    return Problem(f"stage '{stage.label}' asks for property '{sp.name}', "
+                                   "which is archived", *where)
                 if prop.read_only:
-                    return (f"stage '{stage.label}' asks for property '{sp.name}', which is "
-                            "read-only (the program sets it); remove it from the stage")
+                    return Problem(f"stage '{stage.label}' asks for property '{sp.name}', "
+                                   "which is read-only (the program sets it); remove it from "
+                                   "the stage", *where)
         for name in pipeline.card_properties:
             if name not in known_props:
-                return f"pipeline '{pipeline.label}' shows unknown card property '{name}'"
-    numeric = [int(i) for i in ids if i.isdigit()]
+                return Problem(f"pipeline '{pipeline.label}' shows unknown card property "
+                               f"'{name}'", *at)
+    numeric = [int(i) for i in ids if i.isascii() and i.isdigit() and len(i) < 16]
+    endless = next((i for i in ids if i.isascii() and i.isdigit() and len(i) >= 16), None)
+    if endless is not None:
+        return Problem(f"id {endless[:20]}… is longer than any id pipedesk gives (15 digits)",
+                       *_where_id(config, endless))
     if numeric and config.next_id <= max(numeric):
-        return f"next_id {config.next_id} is not above the highest id in use ({max(numeric)})"
+        return Problem(f"next_id {config.next_id} is not above the highest id in use "
+                       f"({max(numeric)})", "next_id")
     names: set[str] = set()
-    for prop in config.properties:
+    for n, prop in enumerate(config.properties):
         if prop.name in BUILTIN_NAMES or prop.name in names:
-            return f"property '{prop.name}' is defined twice (or is a built-in property)"
+            return Problem(f"property '{prop.name}' is defined twice (or is a built-in "
+                           "property)", "properties", n)
         names.add(prop.name)
     for earlier, later in label_clashes(config):
         if frozenset((earlier.name, later.name)) not in tolerated:
-            return label_taken_problem(earlier)
+            index = next(n for n, p in enumerate(config.properties) if p.name == later.name)
+            return Problem(label_taken_problem(earlier), "properties", index)
     user_ids = [u.id for u in config.users]
     if len(set(user_ids)) != len(user_ids):
-        return "two users share an id"
+        return Problem("two users share an id", "users")
     if not any(u.role == "administrator" for u in config.users):
-        return "the desk needs at least one user with role = \"administrator\""
+        return Problem("the desk needs at least one user with role = \"administrator\"",
+                       "users")
+    return _automation_problem(config)
+
+
+def _where_id(config: DeskConfig, ident: str) -> Loc:
+    for n, pipeline in enumerate(config.pipelines):
+        if pipeline.id == ident:
+            return ("pipelines", n)
+        for m, stage in enumerate(pipeline.stages):
+            if stage.id == ident:
+                return ("pipelines", n, "stages", m)
+    return ()
+
+
+def _automation_problem(config: DeskConfig) -> Problem | None:
+    """Actions that would move tickets nowhere (a stage desk.toml lost, S6),
+    or branches nested past any use."""
+    for n, pipeline in enumerate(config.pipelines):
+        for m, stage in enumerate(pipeline.stages):
+            at = ("pipelines", n, "stages", m)
+            for path, action in walk(stage.actions):
+                if len(path) > 2 * MAX_BRANCH_DEPTH:
+                    return Problem(f"the actions of stage '{stage.label}' nest branches more "
+                                   f"than {MAX_BRANCH_DEPTH} deep", *at)
+                if isinstance(action, SetProperty) and action.property == "stage":
+                    problem = _move_target_problem(config, pipeline, action.value)
+                    if problem:
+                        return Problem(f"action {path_text(path)} of stage '{stage.label}' "
+                                       f"moves tickets into {problem}", *at)
     return None
 
 
@@ -150,3 +227,98 @@ def label_taken_problem(taken: PropertyDef) -> str:
 def clashes_of(config: DeskConfig) -> frozenset[LabelClash]:
     """The label clashes `config` holds, to tolerate in a change of it."""
     return frozenset(frozenset((a.name, b.name)) for a, b in label_clashes(config))
+
+
+def _move_target_problem(config: DeskConfig, pipeline: Pipeline, target: str) -> str | None:
+    # As the engine moves a ticket: an id anywhere, a label in its pipeline.
+    try:
+        find_stage(config, target, pipeline, ids_anywhere=True)
+    except DeskError:
+        return f"stage {target!r}, which '{pipeline.label}' does not have"
+    return None
+
+
+# -- the tickets against the settings ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Misplaced:
+    """`count` tickets say they are in `stage` of `pipeline`, which the
+    settings do not have: the pipeline is gone (`pipeline_gone`), or it no
+    longer has that stage."""
+
+    pipeline: str
+    stage: str
+    count: int
+    pipeline_gone: bool
+    example: str  # one of those tickets' ids
+
+
+def tickets_outside(config: DeskConfig, tickets: Collection[Ticket]) -> list[Misplaced]:
+    """The tickets whose stage their pipeline no longer has, by pipeline and
+    stage; [] when all fit. Every open of a desk asks this of all its
+    tickets, so the common answer costs one pass in C over two attributes."""
+    home = {s.id: p.id for p in config.pipelines for s in p.stages}
+    if not any(map(ne, map(home.get, map(attrgetter("stage"), tickets)),
+                   map(attrgetter("pipeline"), tickets))):
+        return []
+    pipelines = {p.id for p in config.pipelines}
+    wrong = [t for t in tickets if home.get(t.stage) != t.pipeline]
+    counts = Counter((t.pipeline, t.stage) for t in wrong)
+    example: dict[tuple[str, str], str] = {}
+    for t in wrong:  # the lowest id of each, as the message names one
+        key = (t.pipeline, t.stage)
+        if key not in example or (len(t.id), t.id) < (len(example[key]), example[key]):
+            example[key] = t.id
+    return sorted((Misplaced(p, s, n, p not in pipelines, example[(p, s)])
+                   for (p, s), n in counts.items()),
+                  key=lambda m: (not m.pipeline_gone, m.pipeline, m.stage))
+
+
+@dataclass(frozen=True)
+class StrandedDelay:
+    """A delay still waiting for ticket `ticket` whose actions, when its
+    time comes, move it into `target`, which is no stage of the desk."""
+
+    delay: Delayed
+    ticket: str
+    target: str
+
+
+def waiting_moves_nowhere(config: DeskConfig, delays: Iterable[Delayed],
+                          stage_of: Callable[[str], str | None]) -> list[StrandedDelay]:
+    """Delays whose ticket still waits in the delay's stage (`stage_of`
+    says where a ticket is; None for one that is gone) and whose remaining
+    actions move it into a stage that does not resolve. A delay whose
+    ticket moved on is skipped when it comes due, and is left alone."""
+    found: list[StrandedDelay] = []
+    pipelines = {p.id: p for p in config.pipelines}
+    for delay in delays:
+        step = delay.step
+        pipeline = pipelines.get(step.pipeline)
+        if pipeline is None or stage_of(step.ticket) != step.stage:
+            continue
+        for target in _move_targets(step.actions):
+            if _move_target_problem(config, pipeline, target):
+                found.append(StrandedDelay(delay, step.ticket, target))
+    return found
+
+
+def _move_targets(actions: Any) -> Iterator[str]:
+    """The stages the actions (as desk.toml and the journal hold them) move
+    a ticket into, branches included. Read from the plain data, without a
+    recursion however deep a line nests them: a desk with many waiting
+    delays asks this of each at every open."""
+    todo = [actions]
+    while todo:
+        sequence = todo.pop()
+        if not isinstance(sequence, list):
+            continue
+        for action in sequence:
+            if not isinstance(action, dict):
+                continue
+            if action.get("kind") == "set-property" and action.get("property") == "stage" \
+                    and isinstance(action.get("value"), str):
+                yield action["value"]
+            if action.get("kind") == "branch":
+                todo += [action.get("then"), action.get("else")]

@@ -412,19 +412,27 @@ def test_wrong_value_in_desk_toml_is_named(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_malformed_snapshot_names_file_and_line(tmp_path: Path) -> None:
+def test_4_a_malformed_snapshot_is_set_aside_and_the_desk_made_again(tmp_path: Path) -> None:
+    """The snapshot is a cache of the journal: damaged, it is named (file
+    and line) in a warning, kept beside as tickets.json.corrupt, and the
+    desk opens whole from the journal, with a good snapshot written."""
     home = tmp_path / "desk"
     assert pipedesk(home, "demo", "--tickets", "20").returncode == 0
+    listed = pipedesk(home, "ticket", "list", "--json").stdout
     snapshot = home / "tickets.json"
     lines = snapshot.read_text().splitlines()
     broken = max(n for n, line in enumerate(lines) if '"subject":' in line)
     lines[broken] = lines[broken].replace('"subject":', '"subject":12,"x":')
-    snapshot.write_text("\n".join(lines) + "\n")
-    before = files_of(home)
-    done = pipedesk(home, "ticket", "list")
-    assert done.returncode == 1
-    assert "tickets.json, line" in done.stderr and "Traceback" not in done.stderr
-    assert files_of(home) == before
+    damaged = ("\n".join(lines) + "\n").encode()
+    snapshot.write_bytes(damaged)
+    done = pipedesk(home, "ticket", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == listed
+    assert f"warning: tickets.json could not be used (line {broken + 1}:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (home / "tickets.json.corrupt").read_bytes() == damaged
+    again = pipedesk(home, "ticket", "list", "--json")
+    assert (again.returncode, again.stdout, again.stderr) == (0, listed, "")
 
 
 def test_torn_journal_line_is_set_aside_with_a_warning(tmp_path: Path) -> None:

@@ -131,3 +131,26 @@ def test_the_worker_runs_a_delay_once_it_is_due(run: Any, monkeypatch: Any) -> N
         ("2 (after the delay)", "set-property", "done"), ("1", "delay", "waiting")]
     table = _ok(run("automation", "log")).out
     assert "2 set-property (after the delay)" in table and "+1" not in table
+
+
+def test_7_a_delay_too_long_or_of_thousands_of_digits_is_refused(run: Any, home: Path) -> None:
+    """As seen: `automation add … delay 999999999999d` ended in an
+    OverflowError, thousands of digits in a ValueError of Python's."""
+    new_desk(home)
+    settings = (home / "desk.toml").read_bytes()
+    for duration, said in (("999999999999d", "'999999999999d' is longer than any desk waits"),
+                           ("9" * 5000 + "d", "'999999999999999999999999…' is longer than"),
+                           ("521w", "give at most 520w (ten years)")):
+        done = run("automation", "add", "0", "New", "delay", duration)
+        assert (done.code, "Traceback" in done.err) == (1, False), done.err
+        assert said in done.err
+    assert (home / "desk.toml").read_bytes() == settings
+    _ok(run("automation", "add", "0", "New", "delay", "520w"))
+
+
+def test_7_the_worker_interval_is_a_number_of_seconds(run: Any) -> None:
+    """As seen: `worker --interval nan` ended in a ValueError from sleep."""
+    for interval in ("nan", "inf", "-1", "0"):
+        done = run("worker", "--interval", interval)
+        assert done.code == 2 and "Invalid value for '--interval'" in done.err, done.err
+        assert "Traceback" not in done.err

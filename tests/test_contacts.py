@@ -208,6 +208,21 @@ def test_a_contact_changed_line_naming_anything_else_is_refused_with_its_line(
         reopen(desk)
 
 
+
+def test_a_contact_changed_line_for_a_contact_the_desk_lacks_is_refused_with_its_line(
+        desk: Desk) -> None:
+    """Issue 11 item 7: a journal line naming a contact that was never added
+    is named with its line, not a KeyError, and nothing is written."""
+    desk.add_contact("kari@example.no", ADMIN, name="Kari")
+    desk.edit_contact("kari@example.no", ADMIN, name="Kari Hansen")
+    path = desk.data_dir / "tickets.jsonl"
+    path.write_text(path.read_text().replace('"contact":"kari@example.no","changes"',
+                                             '"contact":"ola@example.no","changes"'))
+    before = data_files(desk.data_dir)
+    with refusal("tickets.jsonl, line 2", "ola@example.no", "does not exist"):
+        reopen(desk)
+    assert data_files(desk.data_dir) == before
+
 # -- finding contacts, and their tickets -----------------------------------------------
 
 

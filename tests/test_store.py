@@ -253,7 +253,7 @@ def test_a_stage_asking_for_an_undefined_property_is_refused(desk: Desk) -> None
 
 @pytest.mark.parametrize(("old", "new", "problem", "at"), [
     ("include_chat = false", "include_chats = false",
-     "pipelines[0].automation.include_chats: Extra inputs are not permitted",
+     "pipelines[0].automation.include_chats: unknown key (a typo?)",
      "include_chats = false"),
     ('label = "Support pipeline"', 'lable = "Support pipeline"',
      "pipelines[0].label: Field required (and 1 more problem)", 'id = "0"'),
@@ -320,36 +320,64 @@ def snapshot_desk(desk: Desk) -> Path:
     return desk.data_dir / "tickets.json"
 
 
-def test_a_garbage_snapshot_names_tickets_json_and_a_line(desk: Desk) -> None:
+def rebuilt(desk: Desk, path: Path, *said: str) -> Desk:
+    """Opening a desk whose snapshot is damaged: the journal holds
+    everything, so the desk opens as it was, with a warning that names the
+    snapshot and what was wrong; the damaged file is kept beside it and a
+    good one written (the next open is quiet)."""
+    damaged = path.read_bytes()
+    again = reopen(desk)
+    same_desk(again, desk)
+    assert len(again.warnings) == 1
+    warning = again.warnings[0]
+    for fragment in ("tickets.json could not be used", "set aside in tickets.json.corrupt",
+                     *said):
+        assert fragment in warning, (fragment, warning)
+    assert (desk.data_dir / "tickets.json.corrupt").read_bytes() == damaged
+    assert json.loads(path.read_bytes())["seq"] == desk.state.seq
+    third = reopen(desk)
+    assert third.warnings == []
+    same_desk(third, desk)
+    return again
+
+
+def test_4_a_garbage_snapshot_is_set_aside_and_made_again(desk: Desk) -> None:
     path = snapshot_desk(desk)
     path.write_text("this is not json\n")
-    err = open_fails(desk.data_dir)
-    assert (err.path, err.line) == ("tickets.json", 1)
+    rebuilt(desk, path, "line 1: JSON is malformed")
 
 
-def test_a_wrong_type_in_a_snapshot_ticket_names_its_line(desk: Desk) -> None:
+def test_4_a_wrong_type_in_a_snapshot_ticket_is_named_by_its_line(desk: Desk) -> None:
     path = snapshot_desk(desk)
     path.write_text(path.read_text().replace('"subject":"Second"', '"subject":2'))
-    err = open_fails(desk.data_dir)
-    assert err.path == "tickets.json"
-    assert err.line == line_of(path, '"subject":2')
-    assert "Expected `str`, got `int`" in err.problem
+    line = line_of(path, '"subject":2')
+    rebuilt(desk, path, f"line {line}: Expected `str`, got `int`")
 
 
-def test_a_wrong_type_in_a_snapshot_contact_names_its_line(desk: Desk) -> None:
+def test_4_a_wrong_type_in_a_snapshot_contact_is_named_by_its_line(desk: Desk) -> None:
     path = snapshot_desk(desk)
     path.write_text(path.read_text().replace('"marketing":false', '"marketing":"no"'))
-    err = open_fails(desk.data_dir)
-    assert err.line == line_of(path, '"marketing":"no"')
+    line = line_of(path, '"marketing":"no"')
+    rebuilt(desk, path, f"line {line}: Expected `bool`, got `str`")
 
 
-def test_a_snapshot_cut_short_is_refused(desk: Desk) -> None:
+def test_4_a_snapshot_cut_short_is_set_aside_and_made_again(desk: Desk) -> None:
     path = snapshot_desk(desk)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    err = open_fails(desk.data_dir)
-    assert (err.path, err.line) == ("tickets.json", data[: len(data) // 2].count(b"\n") + 1)
-    assert "truncated" in err.problem
+    last = data[: len(data) // 2].count(b"\n") + 1
+    rebuilt(desk, path, f"line {last}: Input data was truncated")
+
+
+def test_4_an_earlier_set_aside_snapshot_is_kept(desk: Desk) -> None:
+    path = snapshot_desk(desk)
+    earlier = desk.data_dir / "tickets.json.corrupt"
+    earlier.write_bytes(b"an earlier damaged snapshot")
+    path.write_text("not json either")
+    again = reopen(desk)
+    assert "set aside in tickets.json.corrupt-2" in again.warnings[0]
+    assert earlier.read_bytes() == b"an earlier damaged snapshot"
+    assert (desk.data_dir / "tickets.json.corrupt-2").read_text() == "not json either"
 
 
 def test_a_snapshot_covering_more_journal_than_there_is_is_refused(desk: Desk) -> None:
@@ -358,7 +386,8 @@ def test_a_snapshot_covering_more_journal_than_there_is_is_refused(desk: Desk) -
     journal.write_bytes(b"".join(journal.read_bytes().splitlines(keepends=True)[:2]))
     err = open_fails(desk.data_dir)
     assert err.path == "tickets.json"
-    assert re.search(r"covers tickets\.jsonl up to byte \d+ \(entry 4\)", err.problem)
+    assert re.search(r"covers tickets\.jsonl up to entry 4 \(byte \d+\), but that file "
+                     r"holds only 2 entries", err.problem)
     assert "restore the journal from a backup" in err.problem
 
 

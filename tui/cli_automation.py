@@ -3,6 +3,7 @@ command line onto the same `Desk` methods as the Automate tab."""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -269,9 +270,17 @@ def notifications(session: Session, as_json: bool, mark_read: bool) -> None:
             n.text] for r, n in zip(rows, found, strict=True)])
 
 
+def _finite(seconds: float) -> float:
+    # FloatRange lets nan through: it is neither below nor above a bound.
+    if math.isnan(seconds):
+        raise click.BadParameter("nan is not a number of seconds.")
+    return seconds
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="One round, then exit.")
-@click.option("--interval", type=click.FloatRange(0.1), default=1.0, show_default=True,
+@click.option("--interval", type=click.FloatRange(0.1, 86400), default=1.0, show_default=True,
+              callback=lambda _ctx, _param, value: _finite(value),
               help="Seconds between rounds.")
 @pass_session
 def worker(session: Session, once: bool, interval: float) -> None:

@@ -240,15 +240,23 @@ def parse_path(text: str) -> Path:
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+)\s*([smhdw])")
+# The longest delay: far more than a helpdesk waits, and far from the ends of
+# what a date can hold, so that now + delay is always a date.
+_LONGEST = 520 * _UNITS["w"]
 
 
 def parse_duration(text: str) -> timedelta:
     """"30m", "2h", "1d 4h", "1w": a delay people can read in desk.toml."""
+    shown = text if len(text) <= 24 else text[:24] + "…"
     squeezed = text.strip().lower()
     parts = _PART.findall(squeezed)
     if not parts or _PART.sub("", squeezed).strip():
-        raise ValueError(f"{text!r} is not a duration; write it like 30m, 2h, 1d 4h or 1w")
-    seconds = sum(int(n) * _UNITS[u] for n, u in parts)
+        raise ValueError(f"{shown!r} is not a duration; write it like 30m, 2h, 1d 4h or 1w")
+    # A digit count first: int() of thousands of digits is refused (or slow).
+    seconds = sum(int(n) * _UNITS[u] if len(n) <= 12 else _LONGEST + 1 for n, u in parts)
     if seconds <= 0:
-        raise ValueError(f"a delay of {text!r} does not wait; give a duration above zero")
+        raise ValueError(f"a delay of {shown!r} does not wait; give a duration above zero")
+    if seconds > _LONGEST:
+        raise ValueError(f"a delay of {shown!r} is longer than any desk waits; give at most "
+                         "520w (ten years)")
     return timedelta(seconds=seconds)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -26,9 +28,14 @@ def sync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def temp_path(path: Path) -> Path:
+    """Where `atomic_write` writes `path` before renaming it into place."""
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write a temp file beside `path`, sync it, rename it over `path`."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = temp_path(path)
     try:
         with open(tmp, "wb") as f:
             f.write(data)
@@ -39,3 +46,41 @@ def atomic_write(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
         raise
     sync_dir(path.parent)
+
+
+def remove_stale_temps(directory: Path, names: Iterable[str]) -> list[Path]:
+    """Delete the temp files `atomic_write` left for `names` in `directory`
+    (a process killed between writing one and renaming it), and return them.
+
+    Call only while holding the writer lock, and only for files that are
+    written under it (desk.toml, tickets.json): then no other process is
+    writing one right now, and every temp file there is a dead one's. Only
+    names of atomic_write's own pattern are touched."""
+    pattern = re.compile("|".join(rf"\.{re.escape(n)}\.tmp-\d+" for n in names))
+    removed = []
+    try:
+        found = [p for p in directory.iterdir() if pattern.fullmatch(p.name)]
+    except FileNotFoundError:
+        return []
+    for path in found:
+        try:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a file that cannot be used to `NAME.corrupt` beside it, or
+    `NAME.corrupt-2`, `-3` … when an earlier one is there: it is kept for a
+    person to look at, never overwritten. Call while holding the writer lock."""
+    target = path.with_name(path.name + ".corrupt")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{n}")
+    os.rename(path, target)
+    sync_dir(path.parent)
+    return target

@@ -75,6 +75,12 @@ class Journal:
                 entry = _decode(line)
             except msgspec.DecodeError as err:
                 raise DataFileError(self.path.name, f"cannot read entry: {err}", seq) from None
+            except UnicodeDecodeError:
+                raise DataFileError(self.path.name, "cannot read entry: not UTF-8 text "
+                                    f"({_bad_utf8(line)})", seq) from None
+            except RecursionError:
+                raise DataFileError(self.path.name, "cannot read entry: lists or objects "
+                                    "nested too deep", seq) from None
             if entry.seq != seq:
                 raise DataFileError(
                     self.path.name,
@@ -84,6 +90,43 @@ class Journal:
                 )
             seq += 1
             yield entry
+
+    def seq_before(self, offset: int) -> int | None:
+        """The number of the entry whose line ends at byte `offset` (0 at
+        the start), or None if no whole line ends there: how a snapshot's
+        `journal_offset` is checked against the journal."""
+        if offset == 0:
+            return 0
+        try:
+            with open(self.path, "rb") as f:
+                if offset > os.fstat(f.fileno()).st_size:
+                    return None
+                f.seek(offset - 1)
+                if f.read(1) != b"\n":
+                    return None
+                # Back to the line's start: a few kB hold most lines.
+                size = 4096
+                while True:
+                    start = max(0, offset - 1 - size)
+                    f.seek(start)
+                    data = f.read(offset - 1 - start)
+                    cut = data.rfind(b"\n")
+                    if cut >= 0 or start == 0:
+                        return _seq_of(data[cut + 1:])
+                    size *= 4
+        except FileNotFoundError:
+            return None
+
+    def last_seq(self) -> int:
+        """The number of the last whole entry (0 for an empty journal), or
+        -1 if that line cannot be read."""
+        size = self.size()
+        if size == 0:
+            return 0
+        with open(self.path, "rb") as f:
+            end = _whole_end(f, size)
+        seq = self.seq_before(end)
+        return -1 if seq is None else seq
 
     def torn_tail(self) -> int | None:
         """The offset where a torn last line starts, or None if the file
@@ -141,18 +184,20 @@ class Journal:
             sync_dir(self.path.parent)
         return size
 
-    def newest_lines_with(self, needle: bytes) -> Iterator[Entry]:
+    def newest_lines_with(self, needle: bytes, before: int | None = None) -> Iterator[Entry]:
         """Entries whose line contains `needle` (a cheap pre-filter for
         timelines and the log: only those lines are decoded), newest first:
-        read from the end, so the newest few of a long journal cost little,
-        jumping from match to match within each block read (a search in C)
-        rather than looking at every line."""
+        read from the end (or from byte `before`, a line's start), so the
+        newest few of a long journal cost little, jumping from match to
+        match within each block read (a search in C) rather than looking at
+        every line."""
         try:
             f = open(self.path, "rb")  # noqa: SIM115 - a generator: closed by `with` below
         except FileNotFoundError:
             return
         with f:
-            pos = _whole_end(f, os.fstat(f.fileno()).st_size)
+            size = os.fstat(f.fileno()).st_size
+            pos = _whole_end(f, size if before is None else min(before, size))
             while pos > 0:
                 start, lines = _whole_lines_before(f, pos)
                 end = len(lines)
@@ -160,9 +205,25 @@ class Journal:
                     end = lines.rfind(b"\n", 0, hit) + 1
                     try:
                         yield _decode(lines[end:lines.find(b"\n", hit)])
-                    except msgspec.DecodeError:
+                    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                         continue
                 pos = start
+
+
+def _bad_utf8(line: bytes) -> str:
+    # msgspec says only that some text is not UTF-8; say where in the line.
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return f"byte {err.start + 1} of the line"
+    return "somewhere in the line"
+
+
+def _seq_of(line: bytes) -> int | None:
+    try:
+        return _decode(line).seq
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def _whole_end(f: BinaryIO, size: int) -> int:

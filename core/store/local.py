@@ -4,12 +4,17 @@ Several processes may open one data dir (agents SSH into one host). A writer
 holds `.lock` while it catches up with what others appended, checks its
 command against that state, and appends; readers follow the journal's growth
 without the lock, taking only whole lines.
+
+Opening reads and checks everything first and writes nothing; only when all
+of it holds (the desk's own checks included: `check_fit`) does `repair` set
+right what loading found — a torn last line, a snapshot that cannot be used,
+temp files of writes a crash cut short.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +23,29 @@ from filelock import FileLock
 
 from core.bulk import gc_paused
 from core.errors import DataFileError, DeskError, NoDesk
-from core.events import Entry
+from core.events import Entry, TicketCreated
 from core.model import DeskConfig, new_desk_config
-from core.state import DeskState
+from core.records import Ticket
+from core.rules import tickets_outside, waiting_moves_nowhere
+from core.state import Delayed, DeskState
+from core.store.entry_checks import TICKET_ID, EntryCheck
+from core.store.files import remove_stale_temps, set_aside
 from core.store.journal import Journal
-from core.store.settings_file import read_settings, write_settings
-from core.store.snapshot import SNAPSHOT_VERSION, Snapshot, read_snapshot, write_snapshot
+from core.store.settings_file import (
+    misplaced_error,
+    read_settings,
+    stranded_error,
+    write_settings,
+)
+from core.store.snapshot import (
+    SNAPSHOT_VERSION,
+    Snapshot,
+    SnapshotTooNew,
+    read_snapshot,
+    seq_claimed,
+    state_of,
+    write_snapshot,
+)
 
 # Past this many journal entries after the snapshot, opening the desk writes
 # a new snapshot, so that start-up never replays much history.
@@ -54,15 +76,33 @@ class LocalStore:
         self._offset = 0  # journal bytes applied to the state
         self._signature: _Signature | None = None  # desk.toml as last read
         self._snapshot_seq = 0  # the entry tickets.json was written at
+        # Why tickets.json could not be used, when the state was made again
+        # from the journal: `repair` sets it aside and writes a good one.
+        self._unusable_snapshot: str | None = None
         self.warnings: list[str] = []
         # Entries replayed from the journal's tail at load (after the snapshot).
         self.replayed: list[Entry] = []
+        # Tickets of the snapshot whose stage desk.toml did not give their
+        # pipeline (for the desk's check, after the journal's tail).
+        self.suspects: list[str] = []
 
     # -- opening ------------------------------------------------------------
 
     def load(self) -> tuple[DeskConfig, DeskState]:
-        """Read the desk; on a new data dir, write the first desk.toml (P1),
-        unless told not to create one."""
+        """Read and check the desk, writing nothing but the first desk.toml
+        of a new data dir (P1), unless told not to create one. Call `repair`
+        once the desk has checked the state against the settings, within the
+        same `opening`."""
+        with self.opening():
+            config = self._load_settings()
+            state = self._load_tickets(config)
+        return config, state
+
+    @contextmanager
+    def opening(self) -> Iterator[None]:
+        """The data dir made if need be, and the writer lock held: for
+        reading the desk, checking it and setting it right in one go. A
+        store told not to create a desk makes no data dir (NoDesk)."""
         if not self.create and not self._holds_a_desk():
             raise NoDesk(str(self.root))
         try:
@@ -70,10 +110,30 @@ class LocalStore:
         except OSError as err:
             raise DeskError(f"Cannot create the data dir {self.root}: {err.strerror}.") from None
         with self.locked():
-            config = self._load_settings()
-            state = self._load_tickets()
-            self._set_aside_torn_tail()
-        return config, state
+            yield
+
+    def repair(self, state: DeskState) -> None:
+        """Set right what `load` found, now that everything read holds:
+        set aside a torn last line and a snapshot that could not be used
+        (and write a good one), and remove the temp files of writes a crash
+        cut short. Call while holding the lock, after `load`."""
+        assert self._lock.is_locked, "repair needs the writer lock"
+        self._set_aside_torn_tail()
+        remove_stale_temps(self.root, (self.settings_path.name, self.snapshot_path.name))
+        if self._unusable_snapshot is not None:
+            kept = ""
+            if self.snapshot_path.exists():
+                kept = f"; set aside in {set_aside(self.snapshot_path).name}"
+            # In the order the snapshot keeps them, as the next open has them.
+            state.tickets = {t.id: t for t in _in_snapshot_order(state.tickets.values())}
+            self.compact(state)
+            self.warnings.append(
+                f"{self.snapshot_path.name} could not be used ({self._unusable_snapshot})"
+                f"{kept}. The desk was read from the whole of {self.journal.path.name} "
+                f"({state.seq} entries), which holds everything, and a new "
+                f"{self.snapshot_path.name} was written."
+            )
+            self._unusable_snapshot = None
 
     def _holds_a_desk(self) -> bool:
         # Tickets without a desk.toml are a desk that lost its settings:
@@ -83,6 +143,27 @@ class LocalStore:
 
     def wants_compaction(self, state: DeskState) -> bool:
         return state.seq - self._snapshot_seq > COMPACT_AFTER
+
+    def check_fit(self, config: DeskConfig, state: DeskState,
+                  tickets: Collection[Ticket] | None = None,
+                  delays: Collection[Delayed] | None = None) -> None:
+        """Refuse settings that lost a stage or a pipeline tickets are in,
+        or a stage a waiting delay will move its ticket into; by default of
+        every ticket and delay, else of those given (what new entries
+        touched). Nothing is written before this holds."""
+        misplaced = tickets_outside(config, state.tickets.values() if tickets is None
+                                    else tickets)
+        if misplaced:
+            raise misplaced_error(self.settings_path, config, misplaced)
+
+        def stage_of(ticket_id: str) -> str | None:
+            ticket = state.tickets.get(ticket_id)
+            return ticket.stage if ticket is not None else None
+
+        stranded = waiting_moves_nowhere(config, state.delayed.values() if delays is None
+                                         else delays, stage_of)
+        if stranded:
+            raise stranded_error(self.settings_path, config, stranded[0])
 
     def _load_settings(self) -> DeskConfig:
         if not self.settings_path.exists():
@@ -97,39 +178,96 @@ class LocalStore:
         self._signature = self._settings_signature()
         return config
 
-    def _load_tickets(self) -> DeskState:
-        state = DeskState()
+    def _load_tickets(self, config: DeskConfig) -> DeskState:
         # Tickets hold no cycles and live as long as the desk (core/bulk.py).
         with gc_paused(freeze=True):
-            snap = read_snapshot(self.snapshot_path)
-            if snap is not None:
-                self._check_snapshot_fits(snap)
-                state.tickets = {t.id: t for t in snap.tickets}
-                state.contacts = {c.email.casefold(): c for c in snap.contacts}
-                state.seq = snap.seq
-                state.last_ticket_id = snap.last_ticket_id
-                state.notifications = {n.id: n for n in snap.notifications}
-                state.read_upto = dict(snap.read_upto)
-                state.delayed = {d.id: d for d in snap.delayed}
-                state.rotations = dict(snap.rotations)
-                state.count_unread()
-                self._offset = snap.journal_offset
-                self._snapshot_seq = snap.seq
+            state = self._state_from_snapshot(config)
+            if state is None:
+                state = DeskState()
+                self._offset = 0
+                self._snapshot_seq = 0
             entries, self._offset = self.journal.read(self._offset, state.seq + 1)
-            for entry in entries:
-                state.apply(entry)
+            self._apply(state, entries)
             self.replayed = entries
         return state
 
+    def _state_from_snapshot(self, config: DeskConfig) -> DeskState | None:
+        """The state tickets.json holds, checked against the journal; None
+        when there is none, or when it cannot be used and the journal can
+        make it again (`_unusable_snapshot` says why)."""
+        name = self.snapshot_path.name
+        try:
+            snap = read_snapshot(self.snapshot_path)
+            if snap is None:
+                return None
+            self._check_snapshot_fits(snap)
+            home = {s.id: p.id for p in config.pipelines for s in p.stages}
+            state, self.suspects = state_of(snap, name, home)
+        except (SnapshotTooNew, _JournalShort):
+            raise
+        except DataFileError as err:
+            where = f"line {err.line}: " if err.line is not None else ""
+            self._rebuild_instead(where + err.problem, seq_claimed(self.snapshot_path))
+            return None
+        self._offset = snap.journal_offset
+        self._snapshot_seq = snap.seq
+        return state
+
     def _check_snapshot_fits(self, snap: Snapshot) -> None:
-        size = self.journal.size()
-        if snap.journal_offset > size:
+        """The snapshot ends where the journal has entry `seq` ending, and
+        knows the last ticket id the journal gave out until then. A snapshot
+        that does not fit is a damaged cache (DataFileError, made again from
+        the journal); a journal shorter than the snapshot lost entries, and
+        only a backup has them."""
+        name = self.snapshot_path.name
+        if self.journal.seq_before(snap.journal_offset) != snap.seq:
+            last = self.journal.last_seq()
+            if 0 <= last < snap.seq:
+                raise _JournalShort(
+                    name,
+                    f"it covers {self.journal.path.name} up to entry {snap.seq} (byte "
+                    f"{snap.journal_offset}), but that file holds only {last} entries "
+                    f"({self.journal.size()} bytes); restore the journal from a backup",
+                )
+            raise DataFileError(name, f"its journal_offset {snap.journal_offset} is not where "
+                                f"entry {snap.seq} of {self.journal.path.name} ends")
+        # Ids count up, so the last ticket created before that point is the
+        # highest id given out: neither more (a gap) nor less (ids reused).
+        newest = self._newest_ticket_before(snap.journal_offset)
+        if newest != snap.last_ticket_id:
+            raise DataFileError(name, f"its last_ticket_id {snap.last_ticket_id} is not the "
+                                f"last ticket {self.journal.path.name} created by then "
+                                f"(#{newest})")
+
+    def _newest_ticket_before(self, offset: int) -> int:
+        """The id of the last ticket created before byte `offset` of the
+        journal: ids count up, so it is the highest one given out. Read
+        from that point backwards, usually within the last block."""
+        for entry in self.journal.newest_lines_with(b'"ticket.created"', before=offset):
+            if isinstance(entry.event, TicketCreated):
+                tid = entry.event.ticket.id
+                return int(tid) if TICKET_ID.fullmatch(tid) else 0
+        return 0
+
+    def _rebuild_instead(self, problem: str, claimed: int | None) -> None:
+        """Make the state from the whole journal instead of the snapshot,
+        if the journal holds all the snapshot covered."""
+        last = self.journal.last_seq()
+        if (claimed is None and last == 0) or (claimed is not None and 0 <= last < claimed):
+            reach = (f"holds only {last} entries of the {claimed} it covered" if claimed
+                     else "is empty")
             raise DataFileError(
                 self.snapshot_path.name,
-                f"it covers {self.journal.path.name} up to byte {snap.journal_offset} "
-                f"(entry {snap.seq}), but that file holds only {size} bytes; "
-                "restore the journal from a backup",
+                f"{problem}; and {self.journal.path.name} {reach}, so it cannot be made "
+                "again from the journal. Restore tickets.json and tickets.jsonl from a backup",
             )
+        self._unusable_snapshot = problem
+
+    def _apply(self, state: DeskState, entries: list[Entry]) -> None:
+        """Apply entries read from the journal, all checked first."""
+        EntryCheck(state, self.journal.path.name).check_all(entries)
+        for entry in entries:
+            state.apply(entry)
 
     # -- writing ------------------------------------------------------------
 
@@ -141,9 +279,9 @@ class LocalStore:
 
     def catch_up(self, state: DeskState) -> CatchUp:
         """Apply what other processes appended, and notice a new desk.toml."""
-        entries, self._offset = self.journal.read(self._offset, state.seq + 1)
-        for entry in entries:
-            state.apply(entry)
+        entries, offset = self.journal.read(self._offset, state.seq + 1)
+        self._apply(state, entries)
+        self._offset = offset
         settings = None
         signature = self._settings_signature()
         if signature != self._signature:
@@ -152,6 +290,11 @@ class LocalStore:
         if self._lock.is_locked:
             self._set_aside_torn_tail()
         return CatchUp(entries, settings)
+
+    def forget_settings(self) -> None:
+        """Read desk.toml again at the next catch-up: settings read but
+        refused by the desk's checks must not count as read."""
+        self._signature = None
 
     def _set_aside_torn_tail(self) -> None:
         start = self.journal.torn_tail()
@@ -183,10 +326,7 @@ class LocalStore:
                 journal_offset=self._offset,
                 last_ticket_id=state.last_ticket_id,
                 contacts=list(state.contacts.values()),
-                # Oldest first by create date, then id: the order lists and
-                # boards show, so sorting a loaded desk is almost free.
-                tickets=sorted(state.tickets.values(),
-                               key=lambda t: (t.create_date, int(t.id))),
+                tickets=_in_snapshot_order(state.tickets.values()),
                 notifications=list(state.notifications.values()),
                 read_upto=state.read_upto,
                 delayed=list(state.delayed.values()),
@@ -201,3 +341,14 @@ class LocalStore:
         except FileNotFoundError:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _in_snapshot_order(tickets: Iterable[Ticket]) -> list[Ticket]:
+    # Oldest first by create date, then id: the order lists and boards show,
+    # so sorting a loaded desk is almost free.
+    return sorted(tickets, key=lambda t: (t.create_date, int(t.id)))
+
+
+class _JournalShort(DataFileError):
+    """The journal lacks entries the snapshot covers: not the snapshot's
+    fault, and nothing to make it again from."""
