@@ -5,6 +5,7 @@ one on a free port and gives its inbox and the settings to reach it."""
 from __future__ import annotations
 
 import email
+import json
 import socket
 from collections.abc import Iterator
 from email import policy
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from core import Desk
 from core.model import SmtpSettings
 
 
@@ -23,6 +25,8 @@ class Inbox:
 
     def __init__(self, refusals: int = 0, refuse: str = "451 4.3.0 Try again later") -> None:
         self.received: list[EmailMessage] = []
+        # (MAIL FROM, RCPT TO) of each message accepted: where it really went.
+        self.envelopes: list[tuple[str, list[str]]] = []
         self.refusals = refusals
         self.refuse = refuse
 
@@ -33,6 +37,7 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(parsed)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
     @property
@@ -56,3 +61,14 @@ def smtp_server() -> Iterator[tuple[Inbox, SmtpSettings]]:
         yield inbox, SmtpSettings(host="127.0.0.1", port=port, security="none")
     finally:
         controller.stop()
+
+
+def on_disk(desk: Desk, event: dict[str, Any]) -> None:
+    """Append `event` to the journal as another process (or a person, or an
+    older pipedesk with looser input rules) could have, and let the desk
+    read it: what is on disk must be harmless whatever it holds."""
+    entry = {"seq": desk.state.seq + 1, "at": "2026-11-23T09:00:00Z", "actor": "user:admin",
+             "event": event}
+    with open(desk.data_dir / "tickets.jsonl", "a", encoding="utf-8") as journal:
+        journal.write(json.dumps(entry) + "\n")
+    desk.refresh()

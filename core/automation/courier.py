@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from email.utils import formataddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,14 +59,16 @@ class Courier:
 
     def queue_email(self, mail: MailSettings, contact: Contact, subject: str, body: str,
                     now: datetime, trace: Mapping[str, str]) -> str:
-        from core.mail.message import compose
+        from core.mail.message import compose, recipient
 
-        message = compose(sender=mail.sender, to=formataddr((contact.name, contact.email)),
-                          subject=subject, body=body, now=now, automated=True)
+        # The contact's stored address is where the mail goes; the name is
+        # only shown beside it.
+        outgoing = compose(sender=mail.sender, to=recipient(contact.name, contact.email),
+                           subject=subject, body=body, now=now, automated=True)
         for key, header in _TRACE_HEADERS.items():
             if key in trace:
-                message[header] = trace[key]
-        return self.outbox.stage(message)
+                outgoing.message[header] = trace[key]
+        return self.outbox.stage(outgoing)
 
     def queue_webhook(self, url: str, payload: dict[str, Any], trace: Mapping[str, str]) -> str:
         job = {"url": url, "trace": dict(trace), "payload": payload}
