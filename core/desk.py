@@ -35,9 +35,9 @@ from core.automation.actions import (
     walk,
 )
 from core.automation.actions import Path as ActionPath
-from core.automation.engine import fill_values
 from core.automation.log import LogItem, automation_log
-from core.automation.templates import Template, check_template, render
+from core.automation.templates import Template, check_template
+from core.automation.values import fill_values
 from core.bulk import gc_paused
 from core.clock import Clock, default_clock
 from core.errors import DeskError
@@ -49,6 +49,7 @@ from core.events import (
     Entry,
     Event,
     Notice,
+    NotificationSent,
     NotificationsRead,
     StagesEdited,
     StepResumed,
@@ -878,10 +879,21 @@ class Desk:
         if not template.transactional and not contact.marketing:
             return "skipped", (f"'{template.name}' is not transactional and {contact.email} "
                                "is not a marketing contact")
-        subject, body = render(template, fill_values(self, ticket, self._now()))
-        self.courier().queue_email(self.config.mail, contact, subject, body, self._now(), trace)
-        where = "for SMTP" if self.config.mail.smtp else "in the outbox"
-        return "queued", f"'{subject}' to {contact.email}, {where}"
+        # Filled in outside the writer lock, with limits (Courier.deliver):
+        # a template that loops for ever must not stop the desk.
+        values = fill_values(self.config, ticket, contact, self._now())
+        self.courier().queue_email(template, contact, values, self._now(), trace)
+        where = "for SMTP" if self.config.mail.smtp else "for the outbox"
+        return "queued", f"'{template.name}' to {contact.email}, {where}"
+
+    def queue_notification(self, ticket: Ticket, users: list[str], message: str,
+                           trace: Mapping[str, str]) -> tuple[str, str]:
+        """A4b: a notification whose message is a template, filled in like
+        an email's (outside the lock, with limits); (result, detail)."""
+        contact = self.state.contacts.get((ticket.contact or "").casefold())
+        values = fill_values(self.config, ticket, contact, self._now())
+        self.courier().queue_notification(users, message, values, trace)
+        return "queued", f"for {', '.join(users)}, once its message is filled in"
 
     def queue_webhook(self, url: str, payload: dict[str, Any], trace: Mapping[str, str]) -> None:
         self.courier().queue_webhook(url, payload, trace)
@@ -917,8 +929,9 @@ class Desk:
                 ran += 1
         return ran
 
-    def record_deliveries(self, deliveries: Sequence[AutomationRan]) -> None:
-        """Log how mail and webhooks handed on earlier went (A6)."""
+    def record_deliveries(self, deliveries: Sequence[AutomationRan | NotificationSent]) -> None:
+        """Log how mail and webhooks handed on earlier went (A6), and record
+        the notifications whose message was filled in meanwhile (A4b)."""
         if deliveries:
             with self._writing():
                 self._record(access.AUTOMATION, deliveries)

@@ -58,6 +58,8 @@ def test_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
     _closing_email(desk)
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
+    assert _outbox(desk) == []  # filled in outside the writer lock, by a round
+    work_round(desk)
     [sent] = _outbox(desk)  # any Maildir reader sees it
     assert sent["To"] == "Ada Lovelace <ada@example.com>"
     assert sent["From"] == "helpdesk@localhost"
@@ -68,7 +70,8 @@ def test_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
     body = sent.get_body().get_content()  # type: ignore[union-attr]
     assert body.startswith("Hello Ada Lovelace,") and "(#1) is now closed" in body
     assert _results(desk) == [("send-email", "queued")]
-    assert "to ada@example.com, in the outbox" in desk.automation_log(ADMIN)[0].detail
+    assert desk.automation_log(ADMIN)[0].detail == (
+        "'Ticket closed' to ada@example.com, for the outbox")
 
 
 def test_no_contact_no_email_and_the_log_says_why(desk: Desk) -> None:
@@ -87,6 +90,7 @@ def test_a_marketing_email_goes_only_to_marketing_contacts(desk: Desk) -> None:
     desk.add_action("0", "Closed", SendEmail(template="Offer"), ADMIN)
     for contact in ("ada@example.com", "bo@example.com"):
         desk.move_ticket(new_ticket(desk, contact=contact).id, "Closed", ADMIN)
+    work_round(desk)
     assert [m["To"] for m in _outbox(desk)] == ["bo@example.com"]
     skipped = desk.automation_log(ADMIN)[1]
     assert (skipped.result, skipped.detail) == (
@@ -102,9 +106,11 @@ def test_a_line_break_from_ticket_data_in_a_header_is_refused(desk: Desk) -> Non
     ticket = new_ticket(desk, contact="ada@example.com",
                         content="hello\r\nBcc: everyone@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
+    work_round(desk)
     assert _outbox(desk) == []
     run = desk.automation_log(ADMIN)[0]
     assert run.result == "failed" and "Subject holds a line break" in run.detail
+    assert run.detail.startswith("Template 'Echo': ")
     with pytest.raises(HeaderInjection):
         compose(sender="a@b.example", to=recipient("Eve", "e@example.com"),
                 subject="x\n Bcc: e@example.com", body="", now=desk.now())
@@ -112,13 +118,15 @@ def test_a_line_break_from_ticket_data_in_a_header_is_refused(desk: Desk) -> Non
 
 def test_templates_cannot_reach_python_internals(desk: Desk) -> None:
     desk.save_template(Template(name="Sneaky", subject="x",
-                                body="{{ ticket.__class__.__mro__ }}"), ADMIN)
+                                body="{{ ticket.subject.__class__.__mro__ }}"), ADMIN)
     desk.add_contact("ada@example.com", ADMIN)
     desk.add_action("0", "Closed", SendEmail(template="Sneaky"), ADMIN)
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
+    work_round(desk)
     assert _outbox(desk) == []
     run = desk.automation_log(ADMIN)[0]
-    assert run.result == "failed" and "Sneaky" in run.detail
+    assert run.result == "failed" and run.detail.startswith("Template 'Sneaky', body: ")
+    assert "unsafe" in run.detail
 
 
 def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
@@ -129,7 +137,7 @@ def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
     _use_smtp(desk, port)
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
-    assert len(_outbox(desk)) == 1  # queued until the server takes it
+    assert inbox.received == []  # handed on, not sent under the lock
     work_round(desk)
     [got] = inbox.received
     assert got["From"] == "support@pipedesk.example"
@@ -151,6 +159,7 @@ def test_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
     for subject in ("Printer on fire", "Spam I deleted"):
         ticket = new_ticket(desk, subject, contact="ada@example.com")
         desk.move_ticket(ticket.id, "Closed", ADMIN)
+    desk.courier().fill_drafts(desk.config.mail, desk.now())  # in the outbox, not sent
     box = mailbox.Maildir(desk.data_dir / "outbox", create=False)
     for key, message in list(box.items()):  # as a mail tool shows them
         message.set_subdir("cur")

@@ -7,7 +7,7 @@ commands start fast.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -18,6 +18,9 @@ from core import LOCAL_ADMIN, Actor, Desk, DeskError
 from core.events import AutomationRan, Notice
 from tui.memory import last_pipeline
 from tui.screens.board import BoardScreen
+
+if TYPE_CHECKING:
+    from core.automation.courier import Handed
 
 # How often the desk looks for what other processes wrote. A look costs a
 # stat and a short read when nothing changed.
@@ -88,13 +91,14 @@ class PipedeskApp(App[None]):
             logged = []
         self.call_from_thread(self._delivered, logged)
 
-    def _delivered(self, logged: list[AutomationRan]) -> None:
+    def _delivered(self, logged: list[Handed]) -> None:
         self._delivering = False
         try:
             self.desk.record_deliveries(logged)
         except DeskError as err:
             self.notify(err.message, title="Cannot log the delivery", severity="error")
-        failed = [step for run in logged for step in run.steps if step.result == "failed"]
+        failed = [step for run in logged if isinstance(run, AutomationRan)
+                  for step in run.steps if step.result == "failed"]
         if failed:
             self.notify(failed[0].detail, title="Mail or webhook not delivered",
                         severity="warning", timeout=10)

@@ -5,6 +5,7 @@ two halves on a timer (the delivery in a thread)."""
 
 from __future__ import annotations
 
+from core.automation.courier import Handed
 from core.desk import Desk
 from core.events import AutomationRan
 
@@ -27,6 +28,8 @@ def has_work(desk: Desk) -> bool:
     return desk.courier().has_work(desk.config.mail)
 
 
-def said(run: AutomationRan) -> str:
-    return "; ".join(f"Ticket #{run.ticket}: {step.kind} {step.result}: {step.detail}"
-                     for step in run.steps)
+def said(done: Handed) -> str:
+    if not isinstance(done, AutomationRan):  # a notification filled in
+        return f"Ticket #{done.ticket}: notified {', '.join(done.users)}"
+    about = f"Ticket #{done.ticket}: " if done.ticket else ""
+    return "; ".join(f"{about}{step.kind} {step.result}: {step.detail}" for step in done.steps)

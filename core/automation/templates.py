@@ -1,12 +1,13 @@
-"""Email templates (A4a): a subject and a body with placeholders for the
-ticket and its contact, rendered by Jinja2's sandbox so that a template
-written by a user reaches only the values given to it, never Python's
-internals."""
+"""Email templates (A4a) and the placeholder language they share with
+notification messages (A4b): Jinja2, `{{ ticket.id }}`, `{{ contact.name }}`.
+
+Filling a template in is `core.automation.sandbox`'s work: Jinja2's sandbox
+in a child process with limits on time, size and memory."""
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -14,7 +15,6 @@ from core.errors import DeskError
 from core.model_base import Model
 
 if TYPE_CHECKING:
-    from jinja2 import Template as JinjaTemplate
     from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -63,25 +63,26 @@ PLACEHOLDERS = (
     "ticket.close_date", "ticket.<property>", "contact.name", "contact.email",
 )
 
+# What a filled-in template may make: a subject (or a notification, also
+# one line) and a body. Far above any helpdesk email; a template that makes
+# more was written wrong, and a 20 MB email must not be queued.
+LINE_CHARS = 1_000
+BODY_CHARS = 1_000_000
+
+def has_placeholders(text: str) -> bool:
+    """Does `text` use the template language at all? A notification's
+    plain message is sent as written."""
+    return "{{" in text or "{%" in text or "{#" in text
+
 
 @cache
 def _environment() -> SandboxedEnvironment:
-    # Imported here: only a desk that sends email pays for Jinja2.
-    from jinja2 import StrictUndefined
+    # Imported here: only a desk that sends email pays for Jinja2. Parsing
+    # only, to check a template: rendering happens in a child process with
+    # its own environment (core/automation/sandbox.py).
     from jinja2.sandbox import SandboxedEnvironment
 
-    # StrictUndefined: a misspelt placeholder is an error the log names,
-    # not a blank in a customer's email. None prints as nothing.
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                keep_trailing_newline=True,
-                                finalize=lambda v: "" if v is None else v)
-
-
-@lru_cache(maxsize=256)
-def _compiled(text: str) -> JinjaTemplate:
-    # Compiling is most of a render's cost; a stage mails many tickets
-    # from one template.
-    return _environment().from_string(text)
+    return SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 
 
 def check_template(template: Template) -> None:
@@ -94,20 +95,3 @@ def check_template(template: Template) -> None:
         except TemplateSyntaxError as err:
             raise DeskError(f"Template '{template.name}': the {part} does not read, line "
                             f"{err.lineno}: {err.message}.") from None
-
-
-def render(template: Template, values: dict[str, Any]) -> tuple[str, str]:
-    """(subject, body), or DeskError saying which placeholder failed."""
-    from jinja2 import TemplateError
-    from jinja2.exceptions import SecurityError
-
-    try:
-        subject = _compiled(template.subject).render(values)
-        body = _compiled(template.body).render(values)
-    except SecurityError as err:
-        raise DeskError(f"Template '{template.name}' reaches for something it may not: "
-                        f"{err}.") from None
-    except TemplateError as err:
-        raise DeskError(f"Template '{template.name}' could not be filled in: "
-                        f"{err.message}.") from None
-    return subject.strip(), body
