@@ -36,8 +36,8 @@ from core.automation.actions import (
 )
 from core.automation.actions import Path as ActionPath
 from core.automation.log import LogItem, automation_log
-from core.automation.templates import Template, check_template
-from core.automation.values import fill_values
+from core.automation.templates import Template, check_message, check_template
+from core.automation.values import fill_values, placeholders
 from core.bulk import gc_paused
 from core.clock import Clock, default_clock
 from core.errors import DeskError
@@ -777,8 +777,9 @@ class Desk:
     def save_template(self, template: Template, actor: Actor,
                       replacing: str | None = None) -> Template:
         """A4a: add a template, or replace the one named `replacing`. A
-        built-in one may be edited but keeps its name."""
-        check_template(template)
+        built-in one may be edited but keeps its name. It must read and use
+        only placeholders the desk fills in."""
+        check_template(template, placeholders(self.config))
 
         def change(config: DeskConfig) -> Template:
             old = config.template(replacing) if replacing is not None else None
@@ -837,6 +838,8 @@ class Desk:
                         one.user = str(coerce(self.property("owner"), user, self.config))
                     if team is not None:
                         one.team = str(coerce(self.property("team"), team, self.config))
+                    if isinstance(one, Notify):
+                        check_message(one.message, placeholders(self.config))
                 case SetProperty(property=name, value=value):
                     prop = self.property(name)
                     if prop.read_only:
@@ -879,6 +882,8 @@ class Desk:
         if not template.transactional and not contact.marketing:
             return "skipped", (f"'{template.name}' is not transactional and {contact.email} "
                                "is not a marketing contact")
+        # A template edited by hand in desk.toml was not checked on saving.
+        check_template(template, placeholders(self.config))
         # Filled in outside the writer lock, with limits (Courier.deliver):
         # a template that loops for ever must not stop the desk.
         values = fill_values(self.config, ticket, contact, self._now())
@@ -890,6 +895,7 @@ class Desk:
                            trace: Mapping[str, str]) -> tuple[str, str]:
         """A4b: a notification whose message is a template, filled in like
         an email's (outside the lock, with limits); (result, detail)."""
+        check_message(message, placeholders(self.config))
         contact = self.state.contacts.get((ticket.contact or "").casefold())
         values = fill_values(self.config, ticket, contact, self._now())
         self.courier().queue_notification(users, message, values, trace)

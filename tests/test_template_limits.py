@@ -16,7 +16,7 @@ import pytest
 from core_fixtures import ADMIN, new_ticket, reopen
 from mail_fixtures import on_disk
 
-from core import Desk
+from core import Desk, DeskError
 from core.automation.actions import Notify, SendEmail
 from core.automation.rounds import work_round
 from core.automation.sandbox import RENDER_SECONDS
@@ -172,6 +172,12 @@ def test_saving_a_template_does_not_work_out_what_it_would_make(desk: Desk, body
     kind, result, detail = _log(desk)[-1]
     assert (kind, result) == ("send-email", "failed")
     assert detail.startswith("Template 'Hostile', body: ")
+
+
+def test_a_template_cannot_include_another(desk: Desk) -> None:
+    with pytest.raises(DeskError, match=r"Template 'Hostile', body line 2: a template cannot "
+                                        r"include, import or extend another one"):
+        _mailing(desk, "Hi\n{% include '/etc/passwd' %}")
 
 
 def test_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) -> None:
