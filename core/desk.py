@@ -29,6 +29,7 @@ from core.automation.actions import (
     Notify,
     SendEmail,
     SetProperty,
+    Webhook,
     every_action,
     path_text,
     sequence_at,
@@ -36,6 +37,7 @@ from core.automation.actions import (
 )
 from core.automation.actions import Path as ActionPath
 from core.automation.log import LogItem, automation_log
+from core.automation.targets import check_url
 from core.automation.templates import Template, check_message, check_template
 from core.automation.values import fill_values, placeholders
 from core.bulk import gc_paused
@@ -840,6 +842,8 @@ class Desk:
                         one.team = str(coerce(self.property("team"), team, self.config))
                     if isinstance(one, Notify):
                         check_message(one.message, placeholders(self.config))
+                case Webhook(url=url):
+                    check_url(url, self.config.webhooks.allow)
                 case SetProperty(property=name, value=value):
                     prop = self.property(name)
                     if prop.read_only:

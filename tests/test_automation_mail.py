@@ -5,19 +5,15 @@ http.server."""
 from __future__ import annotations
 
 import email
-import json
 import mailbox
 import os
 import threading
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
 
 import pytest
 from core_fixtures import ADMIN, MutableClock, new_ticket, reopen
-from mail_fixtures import Inbox, free_port
+from mail_fixtures import Hooks, Inbox, allow_loopback_webhooks, free_port
 
 from core import Desk
 from core.automation.actions import SendEmail, Webhook
@@ -229,40 +225,10 @@ def test_two_processes_deliver_one_message_once(desk: Desk,
     assert _outbox(desk) == []
 
 
-class Hooks(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-    failures = 0
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if Hooks.failures > 0:
-            Hooks.failures -= 1
-            self.send_response(503)
-        else:
-            Hooks.received.append(data)
-            self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def hook_server() -> Iterator[str]:
-    Hooks.received, Hooks.failures = [], 0
-    server = HTTPServer(("127.0.0.1", 0), Hooks)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_a_webhook_posts_the_ticket_as_json_and_retries(desk: Desk, clock: MutableClock,
                                                         hook_server: str) -> None:
     Hooks.failures = 1
+    allow_loopback_webhooks(desk)
     desk.add_action("0", "Waiting on us", Webhook(url=hook_server), ADMIN)
     ticket = new_ticket(desk, "Printer on fire", priority="high")
     desk.move_ticket(ticket.id, "Waiting on us", ADMIN)

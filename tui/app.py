@@ -85,7 +85,8 @@ class PipedeskApp(App[None]):
     def _deliver(self) -> None:
         desk = self.desk
         try:
-            logged = desk.courier().deliver(desk.config.mail, desk.now())
+            logged = desk.courier().deliver(desk.config.mail, desk.now(),
+                                            webhooks=desk.config.webhooks)
         except Exception as err:  # noqa: BLE001 - a thread must report, not vanish
             self.call_from_thread(self.notify, f"Delivery stopped: {err}", severity="error")
             logged = []

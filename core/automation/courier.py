@@ -29,7 +29,7 @@ from core.automation.templates import BODY_CHARS, LINE_CHARS, Template
 from core.clock import parse_instant
 from core.errors import DeskError
 from core.events import AutomationRan, NotificationSent, StepRun
-from core.model import MailSettings
+from core.model import MailSettings, WebhookSettings
 from core.records import Contact
 from core.spool import Claim, Spool
 
@@ -114,11 +114,13 @@ class Courier:
     # -- delivering (outside the lock, slow) ---------------------------------------
 
     def deliver(self, mail: MailSettings, now: datetime,
-                environ: Mapping[str, str] = os.environ) -> list[Handed]:
+                environ: Mapping[str, str] = os.environ,
+                webhooks: WebhookSettings | None = None) -> list[Handed]:
         """One round: fill in the drafts, then the outbox over SMTP (when
         configured) and the due webhooks. Returns what to write down."""
         filled = self.fill_drafts(mail, now)
-        return [*filled, *self._deliver_mail(mail, now, environ), *self._deliver_webhooks(now)]
+        return [*filled, *self._deliver_mail(mail, now, environ),
+                *self._deliver_webhooks(now, webhooks or WebhookSettings())]
 
     def fill_drafts(self, mail: MailSettings, now: datetime) -> list[Handed]:
         """Fill in every draft: an email goes into the outbox, a
@@ -245,15 +247,18 @@ class Courier:
             logged.append(_logged(trace, "send-email", result, detail))
         return logged
 
-    def _deliver_webhooks(self, now: datetime) -> list[Handed]:
+    def _deliver_webhooks(self, now: datetime,
+                          settings: WebhookSettings) -> list[Handed]:
         claims = self.webhooks.claim_due(now)
         if not claims:
             return []
         import httpx
 
+        from core.automation.http import webhook_client
+        from core.automation.targets import TargetRefused
+
         logged: list[Handed] = []
-        transport = httpx.HTTPTransport(retries=2)  # connection failures, at once
-        with httpx.Client(timeout=WEBHOOK_TIMEOUT, transport=transport) as client:
+        with webhook_client(settings.allow, WEBHOOK_TIMEOUT) as client:
             for claim in claims:
                 job = json.loads(claim.data)
                 url, trace = job["url"], job["trace"]
@@ -263,6 +268,12 @@ class Courier:
                     error = "" if reply.is_success else f"{url} answered {reply.status_code}"
                 except httpx.HTTPError as err:
                     error = f"{url}: {_http_reason(err)}"
+                except TargetRefused as err:
+                    # Asking again will not make the address public: not called.
+                    self.webhooks.done(claim)
+                    logged.append(_logged(trace, "webhook", "failed",
+                                          f"{url} was not called: {err.message}"))
+                    continue
                 if not error:
                     self.webhooks.done(claim)
                     logged.append(_logged(trace, "webhook", "delivered",

@@ -18,7 +18,8 @@ def work_round(desk: Desk) -> list[str]:
     if ran:
         lines.append(f"Ran {ran} delayed step{'s' if ran != 1 else ''}.")
     if has_work(desk):
-        logged = desk.courier().deliver(desk.config.mail, desk.now())
+        logged = desk.courier().deliver(desk.config.mail, desk.now(),
+                                        webhooks=desk.config.webhooks)
         desk.record_deliveries(logged)
         lines += [said(run) for run in logged]
     return lines
