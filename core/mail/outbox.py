@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,7 +51,7 @@ class Outbox:
 
     def put(self, mail: Outgoing) -> str:
         """Queue `mail`; it is on disk, whole, when this returns."""
-        (self.root / "cur").mkdir(parents=True, exist_ok=True)  # a Maildir has all three
+        self._made()
         # LF line ends, as mail tools expect in a Maildir; smtplib sends CRLF.
         return self.spool.put(mail.message.as_bytes(policy=POLICY),
                               envelope=_envelope_bytes(mail))
@@ -58,13 +59,28 @@ class Outbox:
     def stage(self, mail: Outgoing) -> str:
         """As `put`, durable only at `commit` (see Spool.stage)."""
         if not self._has_cur:  # once: a round stages thousands
-            (self.root / "cur").mkdir(parents=True, exist_ok=True)
-            self._has_cur = True
+            self._made()
         return self.spool.stage(mail.message.as_bytes(policy=POLICY),
                                 envelope=_envelope_bytes(mail))
 
     def commit(self) -> None:
         self.spool.commit()
+
+    def _made(self) -> None:
+        """The Maildir, with all three folders, appears at once: a mail
+        tool (or another thread) looking meanwhile finds none or all of it.
+        It is made aside and renamed into place."""
+        if not (self.root / "cur").is_dir():
+            aside = self.root.with_name(f".{self.root.name}.new-{os.getpid()}-{id(self)}")
+            for folder in ("cur", "new", "tmp"):
+                (aside / folder).mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(aside, self.root)
+            except OSError:  # made meanwhile (another process, or by hand)
+                shutil.rmtree(aside, ignore_errors=True)
+                for folder in ("cur", "new", "tmp"):
+                    (self.root / folder).mkdir(parents=True, exist_ok=True)
+        self._has_cur = True
 
     def pending(self) -> list[OutboxItem]:
         items = []
