@@ -36,9 +36,10 @@ from core.automation.actions import (
     walk,
 )
 from core.automation.actions import Path as ActionPath
-from core.automation.engine import fill_values
 from core.automation.log import LogItem, automation_log
-from core.automation.templates import Template, check_template, render
+from core.automation.targets import check_url
+from core.automation.templates import Template, check_message, check_template
+from core.automation.values import fill_values, placeholders
 from core.bulk import gc_paused
 from core.clock import Clock, default_clock
 from core.errors import DataFileError, DeskError
@@ -52,6 +53,7 @@ from core.events import (
     Entry,
     Event,
     Notice,
+    NotificationSent,
     NotificationsRead,
     StagesEdited,
     StepDelayed,
@@ -918,8 +920,9 @@ class Desk:
     def save_template(self, template: Template, actor: Actor,
                       replacing: str | None = None) -> Template:
         """A4a: add a template, or replace the one named `replacing`. A
-        built-in one may be edited but keeps its name."""
-        check_template(template)
+        built-in one may be edited but keeps its name. It must read and use
+        only placeholders the desk fills in."""
+        check_template(template, placeholders(self.config))
 
         def change(config: DeskConfig) -> Template:
             old = config.template(replacing) if replacing is not None else None
@@ -980,6 +983,10 @@ class Desk:
                         one.user = str(coerce(self.property("owner"), user, self.config))
                     if team is not None:
                         one.team = str(coerce(self.property("team"), team, self.config))
+                    if isinstance(one, Notify):
+                        check_message(one.message, placeholders(self.config))
+                case Webhook(url=url):
+                    check_url(url, self.config.webhooks.allow)
                 case SetProperty(property=name, value=value):
                     prop = self.property(name)
                     if prop.read_only:
@@ -1022,10 +1029,24 @@ class Desk:
         if not template.transactional and not contact.marketing:
             return "skipped", (f"'{template.name}' is not transactional and {contact.email} "
                                "is not a marketing contact")
-        subject, body = render(template, fill_values(self, ticket, self._now()))
-        self.courier().queue_email(self.config.mail, contact, subject, body, self._now(), trace)
-        where = "for SMTP" if self.config.mail.smtp else "in the outbox"
-        return "queued", f"'{subject}' to {contact.email}, {where}"
+        # A template edited by hand in desk.toml was not checked on saving.
+        check_template(template, placeholders(self.config))
+        # Filled in outside the writer lock, with limits (Courier.deliver):
+        # a template that loops for ever must not stop the desk.
+        values = fill_values(self.config, ticket, contact, self._now())
+        self.courier().queue_email(template, contact, values, self._now(), trace)
+        where = "for SMTP" if self.config.mail.smtp else "for the outbox"
+        return "queued", f"'{template.name}' to {contact.email}, {where}"
+
+    def queue_notification(self, ticket: Ticket, users: list[str], message: str,
+                           trace: Mapping[str, str]) -> tuple[str, str]:
+        """A4b: a notification whose message is a template, filled in like
+        an email's (outside the lock, with limits); (result, detail)."""
+        check_message(message, placeholders(self.config))
+        contact = self.state.contacts.get((ticket.contact or "").casefold())
+        values = fill_values(self.config, ticket, contact, self._now())
+        self.courier().queue_notification(users, message, values, trace)
+        return "queued", f"for {', '.join(users)}, once its message is filled in"
 
     def queue_webhook(self, url: str, payload: dict[str, Any], trace: Mapping[str, str]) -> None:
         self.courier().queue_webhook(url, payload, trace)
@@ -1061,8 +1082,9 @@ class Desk:
                 ran += 1
         return ran
 
-    def record_deliveries(self, deliveries: Sequence[AutomationRan]) -> None:
-        """Log how mail and webhooks handed on earlier went (A6)."""
+    def record_deliveries(self, deliveries: Sequence[AutomationRan | NotificationSent]) -> None:
+        """Log how mail and webhooks handed on earlier went (A6), and record
+        the notifications whose message was filled in meanwhile (A4b)."""
         if deliveries:
             with self._writing():
                 self._record(access.AUTOMATION, deliveries)

@@ -7,10 +7,11 @@ and contacts are many and live in `core.records`.
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from core.automation.actions import Action
 from core.automation.templates import Template, builtin_templates
@@ -133,6 +134,25 @@ class MailSettings(Model):
         return (self.smtp.from_ if self.smtp and self.smtp.from_ else "") or self.from_
 
 
+class WebhookSettings(Model):
+    """`[webhooks]`: the addresses a webhook may call although they are not
+    public (loopback, private, link-local), as addresses or networks:
+    `allow = ["127.0.0.1", "10.20.0.0/16"]` (docs/automation.md)."""
+
+    allow: list[str] = Field(default_factory=list)
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, allowed: list[str]) -> list[str]:
+        for text in allowed:
+            try:
+                ipaddress.ip_network(text.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{text!r} is not an IP address or network (write it like "
+                                 "127.0.0.1 or 10.20.0.0/16)") from None
+        return allowed
+
+
 class DeskConfig(Model):
     """Everything in desk.toml."""
 
@@ -147,6 +167,7 @@ class DeskConfig(Model):
     users: list[User] = Field(default_factory=list)
     teams: list[Team] = Field(default_factory=list)
     mail: MailSettings = Field(default_factory=MailSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     templates: list[Template] = Field(default_factory=builtin_templates)
 
     @model_validator(mode="after")

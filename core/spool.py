@@ -6,6 +6,11 @@ into the pending folder whole; a process takes a job by renaming it into
 `.sending/` (only one rename can win); a job that failed goes back with a
 retry record and a back-off, and is never dropped; only a job that was
 delivered is deleted.
+
+A job may carry an *envelope*: what it needs beside its data (for mail, the
+addresses the server is told, which are not to be read back from the
+message's headers). It lives in `.envelope/` under the job's key, is
+written before the job joins the pending ones, and goes with it.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class Claim:
     data: bytes
     attempts: int
     last_error: str
+    envelope: bytes | None = None
 
 
 class Spool:
@@ -60,23 +66,35 @@ class Spool:
         self.tmp_dir = root / tmp
         self.sending_dir = root / ".sending"
         self.retry_dir = root / ".retry"
+        self.envelope_dir = root / ".envelope"
         # Jobs written but not yet in the pending folder (`stage`).
         self._staged: list[str] = []
+        self._made = False  # the folders exist (as far as this process knows)
 
-    def stage(self, data: bytes, suffix: str = "") -> str:
+    def stage(self, data: bytes, suffix: str = "", envelope: bytes | None = None) -> str:
         """Write a job without waiting for the disk; it joins the pending
         jobs at `commit`. Automation stages many at once (a bulk import
         that mails each contact) and commits them with one sync."""
         key = _unique_key(suffix)
         try:
             self._folders()
-            with open(self.tmp_dir / key, "xb") as f:
-                f.write(data)
+            try:
+                self._write_staged(key, data, envelope)
+            except FileNotFoundError:
+                self._folders(again=True)
+                self._write_staged(key, data, envelope)
         except OSError as err:
             raise DeskError(f"Could not queue a job in {self.root}: "
                             f"{err.strerror or err}.") from None
         self._staged.append(key)
         return key
+
+    def _write_staged(self, key: str, data: bytes, envelope: bytes | None) -> None:
+        if envelope is not None:
+            with open(self.envelope_dir / key, "xb") as f:
+                f.write(envelope)
+        with open(self.tmp_dir / key, "xb") as f:
+            f.write(data)
 
     def commit(self) -> None:
         """Make the staged jobs durable, then pending, all together."""
@@ -87,6 +105,10 @@ class Spool:
             if len(staged) == 1:
                 with open(self.tmp_dir / staged[0], "rb") as f:
                     sync(f.fileno())
+                if (self.envelope_dir / staged[0]).exists():
+                    with open(self.envelope_dir / staged[0], "rb") as f:
+                        sync(f.fileno())
+                    sync_dir(self.envelope_dir)
             else:
                 os.sync()  # one flush for all of them, not one per file
             for key in staged:
@@ -96,12 +118,14 @@ class Spool:
             raise DeskError(f"Could not queue jobs in {self.root}: "
                             f"{err.strerror or err}.") from None
 
-    def put(self, data: bytes, suffix: str = "") -> str:
+    def put(self, data: bytes, suffix: str = "", envelope: bytes | None = None) -> str:
         """Add a job; it is on disk, whole, when this returns."""
         key = _unique_key(suffix)
         tmp = self.tmp_dir / key
         try:
-            self._folders()
+            self._folders(again=True)
+            if envelope is not None:
+                atomic_write(self.envelope_dir / key, envelope)
             with open(tmp, "xb") as f:
                 f.write(data)
                 f.flush()
@@ -131,11 +155,17 @@ class Spool:
         """Take every job that is due; each is this process's alone."""
         if not self.pending_dir.is_dir():
             return []
-        self._folders()
+        self._folders(again=True)
         self._tidy()
         claims = []
-        for path in sorted(_files(self.pending_dir)):
-            job = self._job(path)
+        # One look at each folder rather than a failed open per job: most
+        # jobs were never tried, and only mail has envelopes. The records
+        # after the jobs: a job's record is written before the job enters
+        # the folder, so a job seen has its record seen.
+        due = sorted(_files(self.pending_dir))
+        retried, enveloped = _names(self.retry_dir), _names(self.envelope_dir)
+        for path in due:
+            job = self._job(path) if f"{path.name}.json" in retried else Job(path.name, path)
             if job.next_try is not None and job.next_try > now:
                 continue
             taken = self.sending_dir / path.name
@@ -147,7 +177,8 @@ class Spool:
                 data = taken.read_bytes()
             except FileNotFoundError:
                 continue  # another process took it first
-            claims.append(Claim(job.key, taken, data, job.attempts, job.last_error))
+            claims.append(Claim(job.key, taken, data, job.attempts, job.last_error,
+                                self.envelope_of(job.key) if job.key in enveloped else None))
         return claims
 
     def hold(self, claim: Claim) -> bool:
@@ -160,9 +191,18 @@ class Spool:
         return True
 
     def done(self, claim: Claim) -> None:
-        claim.path.unlink(missing_ok=True)
-        (self.retry_dir / f"{claim.key}.json").unlink(missing_ok=True)
-        sync_dir(self.sending_dir)
+        self.done_all([claim])
+
+    def done_all(self, claims: list[Claim]) -> None:
+        """Delete delivered jobs, with one sync of the folder for them all."""
+        for claim in claims:
+            claim.path.unlink(missing_ok=True)
+            if claim.attempts or claim.last_error:  # only a job tried before has one
+                (self.retry_dir / f"{claim.key}.json").unlink(missing_ok=True)
+            if claim.envelope is not None:
+                (self.envelope_dir / claim.key).unlink(missing_ok=True)
+        if claims:
+            sync_dir(self.sending_dir)
 
     def failed(self, claim: Claim, error: str, now: datetime) -> datetime:
         """Put the job back to be tried again later; returns when."""
@@ -175,6 +215,18 @@ class Spool:
         self.release(claim)
         return next_try
 
+    def set_aside(self, claim: Claim) -> None:
+        """Keep a job that cannot be read out of the way, in `.damaged/`,
+        for a person to look at: it is not tried again, and not lost."""
+        damaged = self.root / ".damaged"
+        damaged.mkdir(exist_ok=True)
+        try:
+            os.rename(claim.path, damaged / claim.key)
+        except FileNotFoundError:
+            return
+        (self.retry_dir / f"{claim.key}.json").unlink(missing_ok=True)
+        sync_dir(damaged)
+
     def release(self, claim: Claim) -> None:
         """Put a job back untried (this process stops before sending it)."""
         try:
@@ -183,9 +235,21 @@ class Spool:
             return  # given back as stale already
         sync_dir(self.pending_dir)
 
-    def _folders(self) -> None:
-        for folder in (self.tmp_dir, self.pending_dir, self.sending_dir, self.retry_dir):
+    def _folders(self, again: bool = False) -> None:
+        # Once per process: a bulk change stages thousands of jobs. A folder
+        # removed meanwhile shows as FileNotFoundError, and `again` makes it.
+        if self._made and not again:
+            return
+        for folder in (self.tmp_dir, self.pending_dir, self.sending_dir, self.retry_dir,
+                       self.envelope_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        self._made = True
+
+    def envelope_of(self, key: str) -> bytes | None:
+        try:
+            return (self.envelope_dir / key).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def _job(self, path: Path) -> Job:
         try:
@@ -207,6 +271,7 @@ class Spool:
                         os.rename(path, self.pending_dir / path.name)
                     else:
                         path.unlink()
+                        (self.envelope_dir / path.name).unlink(missing_ok=True)
                 except FileNotFoundError:
                     continue  # another process tidied it
 
@@ -217,6 +282,13 @@ def _files(folder: Path) -> list[Path]:
         return [path for path in folder.iterdir() if not path.name.startswith(".")]
     except FileNotFoundError:
         return []
+
+
+def _names(folder: Path) -> set[str]:
+    try:
+        return set(os.listdir(folder))
+    except FileNotFoundError:
+        return set()
 
 
 def _unique_key(suffix: str) -> str:

@@ -189,6 +189,23 @@ def show_text(text: str) -> str:
     return _shown(text, _NOT_IN_TEXT, one_row=False)
 
 
+def plain_line(text: str) -> str:
+    """`text` as one line of plain words, for where a control picture would
+    be out of place (an email's header, which a customer's mail program
+    shows): whatever a single-line field may not hold becomes a space
+    (joiners stay where they join), runs of spaces one."""
+    if text.isascii() and text.isprintable():
+        return " ".join(text.split())
+    return " ".join(_NOT_IN_LINE.sub(
+        lambda found: found.group() if found.group() in _JOINERS
+        and _joins(text, found.start()) else " ", text).split())
+
+
+def fits_line(text: str) -> bool:
+    """Does `text` hold only what a single-line field may (`check_line`)?"""
+    return _first_refused(text, _NOT_IN_LINE) is None
+
+
 # -- JSON ------------------------------------------------------------------------------
 
 _JSON_ESCAPED = re.compile(f"[{_CONTROLS}\x85\u2028\u2029{_DIRECTION}{_INVISIBLE}{_JOINERS}"

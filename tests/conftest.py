@@ -30,7 +30,7 @@ pytest_textual_snapshot.SVGImageExtension = SnapshotsFolder
 # every test file.
 from cli_fixtures import home, run  # noqa: E402, F401
 from core_fixtures import clock, desk  # noqa: E402, F401
-from mail_fixtures import smtp_server  # noqa: E402, F401
+from mail_fixtures import hook_server, smtp_server  # noqa: E402, F401
 
 
 @pytest.fixture

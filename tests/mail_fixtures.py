@@ -1,19 +1,25 @@
-"""A real SMTP server on loopback (aiosmtpd) for the mail tests: `Inbox`
-keeps what it accepted and can refuse first; the `smtp_server` fixture runs
-one on a free port and gives its inbox and the settings to reach it."""
+"""Real servers on loopback for the mail and webhook tests. SMTP (aiosmtpd):
+`Inbox` keeps what it accepted and can refuse first; the `smtp_server`
+fixture runs one on a free port and gives its inbox and the settings to
+reach it. HTTP: `hook_server` runs a `Hooks` server and gives its URL;
+`allow_loopback_webhooks` lets the desk call it ([webhooks] allow)."""
 
 from __future__ import annotations
 
 import email
+import json
 import socket
+import threading
 from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 
+from core import Desk
 from core.model import SmtpSettings
 
 
@@ -23,6 +29,8 @@ class Inbox:
 
     def __init__(self, refusals: int = 0, refuse: str = "451 4.3.0 Try again later") -> None:
         self.received: list[EmailMessage] = []
+        # (MAIL FROM, RCPT TO) of each message accepted: where it really went.
+        self.envelopes: list[tuple[str, list[str]]] = []
         self.refusals = refusals
         self.refuse = refuse
 
@@ -33,6 +41,7 @@ class Inbox:
         parsed = email.message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         self.received.append(parsed)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
     @property
@@ -56,3 +65,55 @@ def smtp_server() -> Iterator[tuple[Inbox, SmtpSettings]]:
         yield inbox, SmtpSettings(host="127.0.0.1", port=port, security="none")
     finally:
         controller.stop()
+
+
+class Hooks(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+    failures = 0
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if Hooks.failures > 0:
+            Hooks.failures -= 1
+            self.send_response(503)
+        else:
+            Hooks.received.append(data)
+            self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def hook_server() -> Iterator[str]:
+    Hooks.received, Hooks.failures = [], 0
+    server = HTTPServer(("127.0.0.1", 0), Hooks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def on_disk(desk: Desk, event: dict[str, Any]) -> None:
+    """Append `event` to the journal as another process (or a person, or an
+    older pipedesk with looser input rules) could have, and let the desk
+    read it: what is on disk must be harmless whatever it holds."""
+    entry = {"seq": desk.state.seq + 1, "at": "2026-11-23T09:00:00Z", "actor": "user:admin",
+             "event": event}
+    with open(desk.data_dir / "tickets.jsonl", "a", encoding="utf-8") as journal:
+        journal.write(json.dumps(entry) + "\n")
+    desk.refresh()
+
+
+def allow_loopback_webhooks(desk: Desk) -> None:
+    """`[webhooks] allow = ["127.0.0.1", "::1"]`, as an administrator would
+    write it to call a service on the desk's own host."""
+    config = desk.config.model_copy(deep=True)
+    config.webhooks.allow = ["127.0.0.1", "::1"]
+    with desk._writing():
+        desk._store.save_settings(config)
+        desk.config = config

@@ -5,25 +5,21 @@ http.server."""
 from __future__ import annotations
 
 import email
-import json
 import mailbox
 import os
 import threading
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
 
 import pytest
 from core_fixtures import ADMIN, MutableClock, new_ticket, reopen
-from mail_fixtures import Inbox, free_port
+from mail_fixtures import Hooks, Inbox, allow_loopback_webhooks, free_port
 
 from core import Desk
 from core.automation.actions import SendEmail, Webhook
 from core.automation.rounds import work_round
 from core.automation.templates import Template
-from core.mail.message import HeaderInjection, compose
+from core.mail.message import HeaderInjection, compose, recipient
 from core.model import SmtpSettings
 
 
@@ -58,6 +54,8 @@ def test_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
     _closing_email(desk)
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
+    assert _outbox(desk) == []  # filled in outside the writer lock, by a round
+    work_round(desk)
     [sent] = _outbox(desk)  # any Maildir reader sees it
     assert sent["To"] == "Ada Lovelace <ada@example.com>"
     assert sent["From"] == "helpdesk@localhost"
@@ -68,7 +66,8 @@ def test_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
     body = sent.get_body().get_content()  # type: ignore[union-attr]
     assert body.startswith("Hello Ada Lovelace,") and "(#1) is now closed" in body
     assert _results(desk) == [("send-email", "queued")]
-    assert "to ada@example.com, in the outbox" in desk.automation_log(ADMIN)[0].detail
+    assert desk.automation_log(ADMIN)[0].detail == (
+        "'Ticket closed' to ada@example.com, for the outbox")
 
 
 def test_no_contact_no_email_and_the_log_says_why(desk: Desk) -> None:
@@ -87,6 +86,7 @@ def test_a_marketing_email_goes_only_to_marketing_contacts(desk: Desk) -> None:
     desk.add_action("0", "Closed", SendEmail(template="Offer"), ADMIN)
     for contact in ("ada@example.com", "bo@example.com"):
         desk.move_ticket(new_ticket(desk, contact=contact).id, "Closed", ADMIN)
+    work_round(desk)
     assert [m["To"] for m in _outbox(desk)] == ["bo@example.com"]
     skipped = desk.automation_log(ADMIN)[1]
     assert (skipped.result, skipped.detail) == (
@@ -102,23 +102,27 @@ def test_a_line_break_from_ticket_data_in_a_header_is_refused(desk: Desk) -> Non
     ticket = new_ticket(desk, contact="ada@example.com",
                         content="hello\r\nBcc: everyone@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
+    work_round(desk)
     assert _outbox(desk) == []
     run = desk.automation_log(ADMIN)[0]
     assert run.result == "failed" and "Subject holds a line break" in run.detail
+    assert run.detail.startswith("Template 'Echo': ")
     with pytest.raises(HeaderInjection):
-        compose(sender="a@b.example", to="Eve\n <e@example.com>", subject="x", body="",
-                now=desk.now())
+        compose(sender="a@b.example", to=recipient("Eve", "e@example.com"),
+                subject="x\n Bcc: e@example.com", body="", now=desk.now())
 
 
 def test_templates_cannot_reach_python_internals(desk: Desk) -> None:
     desk.save_template(Template(name="Sneaky", subject="x",
-                                body="{{ ticket.__class__.__mro__ }}"), ADMIN)
+                                body="{{ ticket.subject.__class__.__mro__ }}"), ADMIN)
     desk.add_contact("ada@example.com", ADMIN)
     desk.add_action("0", "Closed", SendEmail(template="Sneaky"), ADMIN)
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
+    work_round(desk)
     assert _outbox(desk) == []
     run = desk.automation_log(ADMIN)[0]
-    assert run.result == "failed" and "Sneaky" in run.detail
+    assert run.result == "failed" and run.detail.startswith("Template 'Sneaky', body: ")
+    assert "unsafe" in run.detail
 
 
 def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
@@ -129,7 +133,7 @@ def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
     _use_smtp(desk, port)
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
-    assert len(_outbox(desk)) == 1  # queued until the server takes it
+    assert inbox.received == []  # handed on, not sent under the lock
     work_round(desk)
     [got] = inbox.received
     assert got["From"] == "support@pipedesk.example"
@@ -151,6 +155,7 @@ def test_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
     for subject in ("Printer on fire", "Spam I deleted"):
         ticket = new_ticket(desk, subject, contact="ada@example.com")
         desk.move_ticket(ticket.id, "Closed", ADMIN)
+    desk.courier().fill_drafts(desk.config.mail, desk.now())  # in the outbox, not sent
     box = mailbox.Maildir(desk.data_dir / "outbox", create=False)
     for key, message in list(box.items()):  # as a mail tool shows them
         message.set_subdir("cur")
@@ -220,40 +225,10 @@ def test_two_processes_deliver_one_message_once(desk: Desk,
     assert _outbox(desk) == []
 
 
-class Hooks(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-    failures = 0
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        data = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if Hooks.failures > 0:
-            Hooks.failures -= 1
-            self.send_response(503)
-        else:
-            Hooks.received.append(data)
-            self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def hook_server() -> Iterator[str]:
-    Hooks.received, Hooks.failures = [], 0
-    server = HTTPServer(("127.0.0.1", 0), Hooks)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_a_webhook_posts_the_ticket_as_json_and_retries(desk: Desk, clock: MutableClock,
                                                         hook_server: str) -> None:
     Hooks.failures = 1
+    allow_loopback_webhooks(desk)
     desk.add_action("0", "Waiting on us", Webhook(url=hook_server), ADMIN)
     ticket = new_ticket(desk, "Printer on fire", priority="high")
     desk.move_ticket(ticket.id, "Waiting on us", ADMIN)

@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from mail_fixtures import Inbox, free_port
 
 from core.errors import DeskError
-from core.mail.message import HeaderInjection, MailError, compose
+from core.mail.message import HeaderInjection, MailError, Outgoing, compose, recipient
 from core.mail.outbox import Outbox
 from core.mail.smtp import smtp_sender
 from core.model import SmtpSettings
@@ -34,8 +33,8 @@ SENDER = "Pipedesk Support <support@pipedesk.example>"
 
 
 def _mail(subject: str = "Your request is closed [#7]", to: str = "ada@example.com",
-          body: str = "Hello Ada,\nyour ticket is closed.") -> EmailMessage:
-    return compose(sender=SENDER, to=to, subject=subject, body=body, now=NOW)
+          body: str = "Hello Ada,\nyour ticket is closed.", name: str = "") -> Outgoing:
+    return compose(sender=SENDER, to=recipient(name, to), subject=subject, body=body, now=NOW)
 
 
 def _files(outbox: Outbox) -> list[Path]:
@@ -46,17 +45,34 @@ def _files(outbox: Outbox) -> list[Path]:
 # -- composing ---------------------------------------------------------------------
 
 
+def test_ticket_text_in_an_email_never_drives_the_customers_terminal() -> None:
+    """Issue 11 item 1: a subject written before the text rule (or by hand)
+    holds an escape; filled into an email, the customer's mail program gets
+    no control character in the subject or the body, and the body keeps its
+    lines."""
+    hostile = "Title \x1b]2;PWNED\x07 \u202eevil"
+    message = _mail(subject=f"Closed: {hostile}", body=f"Hello,\n{hostile}\nBye").message
+    subject = str(message["Subject"])
+    body = message.get_content()
+    for text in (subject, body):
+        assert not any(c in text for c in "\x1b\x07\u202e"), repr(text)
+    assert subject == "Closed: Title ]2;PWNED evil"
+    assert body.splitlines() == ["Hello,", "Title ␛]2;PWNED␇ �evil", "Bye"]
+
+
 def test_a_composed_message_arrives_with_all_its_headers(
         tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     outbox = Outbox(tmp_path / "outbox")
     outbox.put(compose(sender="Zoë at Pipedesk <support@pipedesk.example>",
-                       to="Zoë Ünal <zoe@example.com>", subject="Grüße — your café order",
+                       to=recipient("Zoë Ünal", "zoe@example.com"),
+                       subject="Grüße — your café order",
                        body="Hallo Zoë,\n☕ is on its way.", now=NOW))
 
     [delivery] = outbox.deliver_due(smtp_sender(settings), NOW)
 
-    assert delivery.ok and delivery.to == "Zoë Ünal <zoe@example.com>"
+    assert delivery.ok and delivery.to == "zoe@example.com"
+    assert inbox.envelopes == [("support@pipedesk.example", ["zoe@example.com"])]
     [got] = inbox.received
     assert got["From"] == "Zoë at Pipedesk <support@pipedesk.example>"
     assert got["To"] == "Zoë Ünal <zoe@example.com>"
@@ -71,35 +87,54 @@ def test_a_composed_message_arrives_with_all_its_headers(
 
 
 def test_a_person_writing_by_hand_is_not_marked_automated() -> None:
-    message = compose(sender=SENDER, to="ada@example.com", subject="Hi", body="Hi",
-                      now=NOW, automated=False)
-    assert "Auto-Submitted" not in message
+    mail = compose(sender=SENDER, to=recipient("", "ada@example.com"), subject="Hi", body="Hi",
+                   now=NOW, automated=False)
+    assert "Auto-Submitted" not in mail.message
 
 
 @pytest.mark.parametrize(("header", "fields"), [
     ("Subject", {"subject": "Printer\r\nBcc: everyone@example.com"}),
     ("Subject", {"subject": "Printer\nBcc: everyone@example.com"}),
     ("Subject", {"subject": "Printer\u2028Bcc: everyone@example.com"}),
-    ("To", {"to": "Eve\n <eve@example.com>"}),
+    ("Subject", {"subject": "Printer\x85Bcc: everyone@example.com"}),
     ("From", {"sender": "Support\r <support@pipedesk.example>"}),
 ])
 def test_a_line_break_in_a_header_is_refused_and_nothing_is_queued(
         tmp_path: Path, header: str, fields: dict[str, str]) -> None:
     outbox = Outbox(tmp_path / "outbox")
-    values = {"sender": SENDER, "to": "ada@example.com", "subject": "Hi", **fields}
+    values = {"sender": SENDER, "subject": "Hi", **fields}
     with pytest.raises(HeaderInjection) as refused:
-        outbox.put(compose(sender=values["sender"], to=values["to"],
+        outbox.put(compose(sender=values["sender"], to=recipient("", "ada@example.com"),
                            subject=values["subject"], body="Hi", now=NOW))
     assert refused.value.message.startswith(f"The email's {header} holds a line break")
     assert refused.value.message.endswith("it was not sent.")
     assert outbox.pending() == [] and _files(outbox) == []
 
 
-@pytest.mark.parametrize("to", ["", "  ", "ada", "ada@", "Ada Lovelace", "ada@example.com, bo"])
+@pytest.mark.parametrize("to", ["", "  ", "ada", "ada@", "Ada Lovelace", "ada@example.com, bo",
+                                "Bo <bo@example.com>", "ada@example.com\r\nBcc: x@y.example"])
 def test_an_empty_or_invalid_recipient_is_refused(to: str) -> None:
-    with pytest.raises(DeskError, match="To|no address") as refused:
+    with pytest.raises(DeskError, match="is not a valid email address") as refused:
         _mail(to=to)
     assert "it was not sent" in refused.value.message
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Eve\n Bcc: x@y.example", "Eve Bcc: x@y.example"),
+    ("Eve\r\nTo: x@y.example", "Eve To: x@y.example"),
+    ("Eve\u2028\x85\x1b[31mRed", "Eve [31mRed"),
+    ("Eve <x@y.example>", "Eve <x@y.example>"),
+    ("=?utf-8?q?x=40y.example?=", "= ?utf-8?q?x=40y.example?="),
+])
+def test_a_contact_name_is_a_display_name_of_one_line_and_nothing_more(
+        name: str, shown: str) -> None:
+    """A4a: the name shows as the contact wrote it, made one line; the
+    address is the stored one, whatever the name holds."""
+    mail = _mail(to="ada@example.com", name=name)
+    [to] = mail.message["To"].addresses
+    assert (to.display_name, to.addr_spec) == (shown, "ada@example.com")
+    assert mail.recipients == ("ada@example.com",)
+    assert mail.sender == "support@pipedesk.example"
 
 
 # -- the outbox --------------------------------------------------------------------
@@ -108,7 +143,7 @@ def test_an_empty_or_invalid_recipient_is_refused(to: str) -> None:
 def test_the_outbox_is_a_maildir_any_mail_tool_can_read(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
     first = outbox.put(_mail("First"))
-    second = outbox.put(_mail("Second", to="Bo <bo@example.com>"))
+    second = outbox.put(_mail("Second", to="bo@example.com", name="Bo"))
 
     assert first != second
     assert {p.name for p in outbox.root.iterdir()} >= {"tmp", "new", "cur"}
@@ -117,7 +152,23 @@ def test_the_outbox_is_a_maildir_any_mail_tool_can_read(tmp_path: Path) -> None:
     assert sorted(box.keys()) == sorted([first, second])
     assert [(i.to, i.subject, i.attempts, i.next_try, i.last_error)
             for i in outbox.pending()] == [("ada@example.com", "First", 0, None, ""),
-                                           ("Bo <bo@example.com>", "Second", 0, None, "")]
+                                           ("bo@example.com", "Second", 0, None, "")]
+
+
+def test_a_message_without_its_envelope_is_not_sent_by_its_headers(
+        tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
+    """Where mail goes is the envelope composed from the stored address; a
+    message put in the outbox some other way is not sent to whatever its To
+    header says, and it stays."""
+    inbox, settings = smtp_server
+    outbox = Outbox(tmp_path / "outbox")
+    key = outbox.put(_mail("Hand-made"))
+    (outbox.root / ".envelope" / key).unlink()
+
+    [delivery] = outbox.deliver_due(smtp_sender(settings), NOW)
+
+    assert not delivery.ok and "has no envelope" in delivery.error
+    assert inbox.received == [] and [i.subject for i in outbox.pending()] == ["Hand-made"]
 
 
 def test_a_refused_message_stays_with_the_reason_and_goes_after_the_back_off(

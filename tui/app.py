@@ -8,7 +8,7 @@ and the other commands start fast.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -25,6 +25,9 @@ from tui.screens.board import BoardScreen
 
 # Something to tell the user when the app opens, and how loud.
 News = tuple[str, SeverityLevel]
+
+if TYPE_CHECKING:
+    from core.automation.courier import Handed
 
 # How often the desk looks for what other processes wrote. A look costs a
 # stat and a short read when nothing changed.
@@ -109,21 +112,23 @@ class PipedeskApp(App[None]):
     def _deliver(self) -> None:
         desk = self.desk
         try:
-            logged = desk.courier().deliver(desk.config.mail, desk.now())
+            logged = desk.courier().deliver(desk.config.mail, desk.now(),
+                                            webhooks=desk.config.webhooks)
         except Exception as err:  # noqa: BLE001 - a thread must report, not vanish
             self.call_from_thread(self.notify, f"Delivery stopped: {err}", severity="error",
                                   markup=False)
             logged = []
         self.call_from_thread(self._delivered, logged)
 
-    def _delivered(self, logged: list[AutomationRan]) -> None:
+    def _delivered(self, logged: list[Handed]) -> None:
         self._delivering = False
         try:
             self.desk.record_deliveries(logged)
         except DeskError as err:
             self.notify(err.message, title="Cannot log the delivery", severity="error",
                         markup=False)
-        failed = [step for run in logged for step in run.steps if step.result == "failed"]
+        failed = [step for run in logged if isinstance(run, AutomationRan)
+                  for step in run.steps if step.result == "failed"]
         if failed:
             self.notify(failed[0].detail, title="Mail or webhook not delivered",
                         severity="warning", timeout=10, markup=False)

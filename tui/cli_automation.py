@@ -23,6 +23,7 @@ from core.automation.actions import (
     walk,
 )
 from core.automation.rounds import work_round
+from core.automation.templates import Template
 from core.model import Pipeline
 from core.present import action_run_cell, say_action, when
 from core.text import show_line
@@ -248,6 +249,58 @@ def automation_templates(session: Session, as_json: bool) -> None:
         return
     table(["NAME", "TRANSACTIONAL", "SUBJECT"],
           [[t.name, "yes" if t.transactional else "no", t.subject] for t in templates])
+
+
+@automation.group("template")
+def automation_template() -> None:
+    """Add, edit or delete an email template (A4a)."""
+
+
+@automation_template.command("save")
+@click.argument("name")
+@click.option("--subject", metavar="TEXT", help="The subject, with placeholders.")
+@click.option("--body", metavar="TEXT", help="The body, with placeholders.")
+@click.option("--body-file", type=click.File("r", encoding="utf-8"), metavar="FILE",
+              help="Read the body from FILE (- for standard input).")
+@click.option("--transactional/--marketing", default=None,
+              help="Sent to every contact (the default for a new template), or only to "
+                   "marketing contacts.")
+@pass_session
+def template_save(session: Session, name: str, subject: str | None, body: str | None,
+                  body_file: Any, transactional: bool | None) -> None:
+    """Add template NAME, or change what is given of the one that exists.
+    Placeholders ({{ ticket.subject }}, {{ contact.name }} …) are checked:
+    one the desk does not fill in is refused with its line."""
+    if body is not None and body_file is not None:
+        raise click.UsageError("Give --body or --body-file, not both.")
+    if body_file is not None:
+        body = body_file.read()
+    desk = session.desk
+    old = desk.config.template(name)
+    if old is None and (subject is None or body is None):
+        raise click.UsageError(f"A new template needs --subject and --body (there is no "
+                               f"template {name!r} to change).")
+    fields: dict[str, Any] = {"name": old.name if old else name.strip()}
+    if subject is not None:
+        fields["subject"] = subject.strip()
+    for key, given in (("body", body), ("transactional", transactional)):
+        if given is not None:
+            fields[key] = given
+    try:
+        template = old.model_copy(update=fields) if old else Template(**fields)
+    except ValueError:
+        raise click.UsageError("A template needs a name.") from None
+    saved = desk.save_template(template, ACTOR, replacing=old.name if old else None)
+    click.echo(f"{'Saved' if old else 'Added'} template '{saved.name}'.")
+
+
+@automation_template.command("delete")
+@click.argument("name")
+@pass_session
+def template_delete(session: Session, name: str) -> None:
+    """Delete template NAME (not a built-in one, nor one an action sends)."""
+    gone = session.desk.delete_template(name, ACTOR)
+    click.echo(f"Deleted template '{gone.name}'.")
 
 
 @cli.command()

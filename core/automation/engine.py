@@ -8,15 +8,15 @@ it as to anyone; every action run is logged (A6). Changes the engine makes
 can move tickets again: those entries come back one level deeper, and past
 `MAX_DEPTH` the chain stops with a logged reason.
 
-Slow work leaves the lock: an email goes into the Maildir outbox and a
-webhook into its spool, and `core.automation.courier` delivers them.
+Slow work leaves the lock: an email (and a notification whose message is a
+template) goes into `drafts/` unfilled, a webhook into its spool, and
+`core.automation.courier` fills them in, within limits, and delivers them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -37,6 +37,7 @@ from core.automation.actions import (
     parse_duration,
     path_text,
 )
+from core.automation.templates import has_placeholders
 from core.errors import DeskError
 from core.events import (
     Arrival,
@@ -223,6 +224,9 @@ class Run:
                 users = self.engine.recipients(action, ticket)
                 if not users:
                     return "skipped", "the ticket has no owner to notify", None
+                if has_placeholders(action.message):
+                    return (*desk.queue_notification(ticket, users, action.message,
+                                                     self._trace()), None)
                 stage = self.stage.label
                 text = action.message or f"Ticket #{ticket.id} \u201c{ticket.subject}\u201d " \
                                           f"entered {stage}."
@@ -333,20 +337,3 @@ def _comparable(value: Any) -> float | str:
 def _ticket_json(ticket: Ticket) -> dict[str, Any]:
     data: dict[str, Any] = msgspec.to_builtins(ticket)
     return data
-
-
-def fill_values(desk: Desk, ticket: Ticket, now: datetime) -> dict[str, Any]:
-    """What a template's placeholders read: the ticket's properties as people
-    say them, and its contact."""
-    config = desk.config
-    fields = {name: say(config, ticket, name, now)
-              for name in ("subject", "content", "pipeline", "stage", "priority", "owner",
-                           "team", "create_date", "close_date", "source")}
-    props = {name: say(config, ticket, name, now) for name in ticket.props}
-    contact = desk.state.contacts.get((ticket.contact or "").casefold())
-    return {
-        "ticket": {**props, **fields, "id": ticket.id},
-        "contact": {"name": contact.name if contact else "",
-                    "email": contact.email if contact else ""},
-    }
-

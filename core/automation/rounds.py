@@ -5,6 +5,7 @@ two halves on a timer (the delivery in a thread)."""
 
 from __future__ import annotations
 
+from core.automation.courier import Handed
 from core.desk import Desk
 from core.events import AutomationRan
 from core.present import counted
@@ -18,7 +19,8 @@ def work_round(desk: Desk) -> list[str]:
     if ran:
         lines.append(f"Ran {counted(ran, 'delayed step')}.")
     if has_work(desk):
-        logged = desk.courier().deliver(desk.config.mail, desk.now())
+        logged = desk.courier().deliver(desk.config.mail, desk.now(),
+                                        webhooks=desk.config.webhooks)
         desk.record_deliveries(logged)
         lines += [said(run) for run in logged]
     return lines
@@ -28,6 +30,8 @@ def has_work(desk: Desk) -> bool:
     return desk.courier().has_work(desk.config.mail)
 
 
-def said(run: AutomationRan) -> str:
-    return "; ".join(f"Ticket #{run.ticket}: {step.kind} {step.result}: {step.detail}"
-                     for step in run.steps)
+def said(done: Handed) -> str:
+    if not isinstance(done, AutomationRan):  # a notification filled in
+        return f"Ticket #{done.ticket}: notified {', '.join(done.users)}"
+    about = f"Ticket #{done.ticket}: " if done.ticket else ""
+    return "; ".join(f"{about}{step.kind} {step.result}: {step.detail}" for step in done.steps)

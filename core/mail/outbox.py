@@ -1,10 +1,16 @@
 """The outbox: a Maildir in the data dir (`outbox/`), readable by any mail
 tool. Without SMTP settings this is where mail stays; with them, a message
-leaves only once the server has accepted it (`deliver_due`)."""
+leaves only once the server has accepted it (`deliver_due`).
+
+Each message's envelope (the sender and recipients the server is told) is
+kept beside it in `outbox/.envelope/`, as composed from the stored
+addresses: a header is never parsed to learn where mail goes."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +18,7 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
-from core.mail.message import POLICY, MailError
+from core.mail.message import POLICY, MailError, Outgoing
 from core.spool import Claim, Spool
 
 
@@ -41,20 +47,40 @@ class Outbox:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.spool = Spool(root, pending="new", tmp="tmp")
+        self._has_cur = False
 
-    def put(self, message: EmailMessage) -> str:
-        """Queue `message`; it is on disk, whole, when this returns."""
-        (self.root / "cur").mkdir(parents=True, exist_ok=True)  # a Maildir has all three
+    def put(self, mail: Outgoing) -> str:
+        """Queue `mail`; it is on disk, whole, when this returns."""
+        self._made()
         # LF line ends, as mail tools expect in a Maildir; smtplib sends CRLF.
-        return self.spool.put(message.as_bytes(policy=POLICY))
+        return self.spool.put(mail.message.as_bytes(policy=POLICY),
+                              envelope=_envelope_bytes(mail))
 
-    def stage(self, message: EmailMessage) -> str:
+    def stage(self, mail: Outgoing) -> str:
         """As `put`, durable only at `commit` (see Spool.stage)."""
-        (self.root / "cur").mkdir(parents=True, exist_ok=True)
-        return self.spool.stage(message.as_bytes(policy=POLICY))
+        if not self._has_cur:  # once: a round stages thousands
+            self._made()
+        return self.spool.stage(mail.message.as_bytes(policy=POLICY),
+                                envelope=_envelope_bytes(mail))
 
     def commit(self) -> None:
         self.spool.commit()
+
+    def _made(self) -> None:
+        """The Maildir, with all three folders, appears at once: a mail
+        tool (or another thread) looking meanwhile finds none or all of it.
+        It is made aside and renamed into place."""
+        if not (self.root / "cur").is_dir():
+            aside = self.root.with_name(f".{self.root.name}.new-{os.getpid()}-{id(self)}")
+            for folder in ("cur", "new", "tmp"):
+                (aside / folder).mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(aside, self.root)
+            except OSError:  # made meanwhile (another process, or by hand)
+                shutil.rmtree(aside, ignore_errors=True)
+                for folder in ("cur", "new", "tmp"):
+                    (self.root / folder).mkdir(parents=True, exist_ok=True)
+        self._has_cur = True
 
     def pending(self) -> list[OutboxItem]:
         items = []
@@ -64,7 +90,8 @@ class Outbox:
                     headers = BytesHeaderParser(policy=POLICY).parse(f)
             except FileNotFoundError:
                 continue  # sent meanwhile
-            items.append(OutboxItem(job.key, str(headers.get("To", "")),
+            _, recipients = _read_envelope(self.spool.envelope_of(job.key))
+            items.append(OutboxItem(job.key, ", ".join(recipients),
                                     str(headers.get("Subject", "")), job.attempts,
                                     job.next_try, job.last_error))
         return items
@@ -73,7 +100,7 @@ class Outbox:
         """Anything waiting to be sent (with SMTP on): queued, or read."""
         return self.spool.has_jobs() or bool(self._read())
 
-    def deliver_due(self, send: Callable[[EmailMessage], None],
+    def deliver_due(self, send: Callable[[Outgoing], None],
                     now: datetime) -> list[Delivery]:
         """Send every due message; a refused one stays, with a back-off."""
         self._take_back_read()
@@ -116,18 +143,40 @@ class Outbox:
             except FileNotFoundError:
                 continue  # another process took it back first
 
-    def _deliver(self, claim: Claim, send: Callable[[EmailMessage], None],
+    def _deliver(self, claim: Claim, send: Callable[[Outgoing], None],
                  now: datetime) -> Delivery:
         message = read_message(claim.data)
         headers = {name: str(value) for name, value in message.items()}
-        to, subject = headers.get("To", ""), headers.get("Subject", "")
+        sender, recipients = _read_envelope(claim.envelope)
+        to, subject = ", ".join(recipients), headers.get("Subject", "")
         try:
-            send(message)
+            if not sender or not recipients:
+                raise MailError("it has no envelope in outbox/.envelope (it was not queued "
+                                "by pipedesk), so pipedesk does not know whom it is for; "
+                                "it stays in the outbox")
+            send(Outgoing(message, sender, recipients))
         except MailError as err:
             retry = self.spool.failed(claim, err.message, now)
             return Delivery(claim.key, to, subject, False, err.message, retry, headers)
         self.spool.done(claim)
         return Delivery(claim.key, to, subject, True, "", None, headers)
+
+
+def _envelope_bytes(mail: Outgoing) -> bytes:
+    return json.dumps({"from": mail.sender, "to": list(mail.recipients)}).encode()
+
+
+def _read_envelope(data: bytes | None) -> tuple[str, tuple[str, ...]]:
+    """(sender, recipients) as composed; empty when there is none to read."""
+    try:
+        record = json.loads(data or b"")
+        sender, recipients = record["from"], record["to"]
+    except (ValueError, KeyError, TypeError):
+        return "", ()
+    if not isinstance(sender, str) or not isinstance(recipients, list) or not all(
+            isinstance(r, str) and r for r in recipients):
+        return "", ()
+    return sender, tuple(recipients)
 
 
 def read_message(data: bytes) -> EmailMessage:

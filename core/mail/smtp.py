@@ -10,9 +10,8 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Callable, Mapping
-from email.message import EmailMessage
 
-from core.mail.message import MailError
+from core.mail.message import MailError, Outgoing
 from core.model import SmtpSettings
 
 # What the sender was doing, for "... refused <this>: 554 ...".
@@ -22,13 +21,13 @@ _STEPS = {"connect": "the connection", "starttls": "STARTTLS", "login": "the log
 
 def smtp_sender(settings: SmtpSettings, environ: Mapping[str, str] = os.environ,
                 timeout: float = 10.0,
-                ssl_context: ssl.SSLContext | None = None) -> Callable[[EmailMessage], None]:
+                ssl_context: ssl.SSLContext | None = None) -> Callable[[Outgoing], None]:
     """A function that hands one message to the server, or raises MailError.
     `ssl_context` is for tests (a self-signed certificate)."""
     where = f"{settings.host}:{settings.port}"
     context = ssl_context or ssl.create_default_context()
 
-    def send(message: EmailMessage) -> None:
+    def send(mail: Outgoing) -> None:
         secret = _password(settings, environ, where)
         client: smtplib.SMTP | None = None
         step = "connect"
@@ -45,7 +44,10 @@ def smtp_sender(settings: SmtpSettings, environ: Mapping[str, str] = os.environ,
                 step = "login"
                 client.login(settings.user, secret)
             step = "send"
-            client.send_message(message)
+            # The envelope as composed from the stored addresses: smtplib
+            # would otherwise take the recipients from the To header.
+            client.send_message(mail.message, from_addr=mail.sender,
+                                to_addrs=list(mail.recipients))
         except (smtplib.SMTPException, OSError) as err:
             raise MailError(_reason(err, where, step, settings, timeout)) from None
         finally:
