@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from text_fixtures import HOSTILE, PRINTABLE, put_on_disk, unsafe_in
 
 from core import Desk, DeskError
 from core.automation.actions import Notify, SendEmail
-from core.automation.templates import Template, render
+from core.automation.sandbox import Renderer
+from core.automation.templates import BODY_CHARS, LINE_CHARS, Template
+from core.mail.message import compose, recipient
 from core.model import User
 from core.text import check_line, check_text, json_safe, show_line, show_text
 
@@ -264,10 +267,17 @@ def test_an_error_quoting_hostile_text_is_shown_harmlessly(hostile_desk: Path,
 
 
 def test_a_template_filled_with_hostile_text_gives_text() -> None:
+    """As the courier fills in and composes an email: the template filled in
+    by the child process, the message composed from what it made."""
     template = Template(name="Echo", subject="Re: {{ ticket.subject }}",
                         body="You wrote:\n{{ ticket.content }}\n")
     values = {"ticket": {"subject": HOSTILE["window title"],
                          "content": "line one\n\x1b[31mred\x1b[0m \u202e"}}
-    subject, body = render(template, values)
-    assert subject == "Re: Title ␛]2;PWNED␇"
-    assert body == "You wrote:\nline one\n␛[31mred␛[0m �\n"
+    with Renderer() as renderer:
+        subject, body = renderer.fill([("subject", template.subject, LINE_CHARS),
+                                       ("body", template.body, BODY_CHARS)], values)
+    message = compose(sender="Support <support@example.com>",
+                      to=recipient("Ada", "ada@example.com"), subject=subject, body=body,
+                      now=datetime(2026, 11, 23, tzinfo=UTC)).message
+    assert str(message["Subject"]) == "Re: Title ]2;PWNED"
+    assert message.get_content() == "You wrote:\nline one\n␛[31mred␛[0m �\n"
