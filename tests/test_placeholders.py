@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_fixtures import new_desk
 from core_fixtures import ADMIN, edit_settings, new_ticket, refusal
 
 from core import Desk
@@ -130,7 +131,7 @@ def _ok(result: Any) -> Any:
 
 
 def test_templates_are_saved_and_checked_on_the_command_line(run: Any, home: Path) -> None:
-    _ok(run("automation", "templates"))
+    new_desk(home)
     before = (home / "desk.toml").read_bytes()
     refused = run("automation", "template", "save", "Survey", "--subject", "How did we do?",
                   "--body", "Hello {{ contact.nme }}", "--marketing")
@@ -155,7 +156,7 @@ def test_templates_are_saved_and_checked_on_the_command_line(run: Any, home: Pat
 
 
 def test_a_notify_message_is_checked_on_the_command_line(run: Any, home: Path) -> None:
-    _ok(run("automation", "list", "0"))
+    new_desk(home)
     before = (home / "desk.toml").read_bytes()
     refused = run("automation", "add", "0", "Closed", "notify", "--owner", "--message",
                   "Closed: {{ ticket.subjet }}")

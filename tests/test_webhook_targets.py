@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_fixtures import new_desk
 from core_fixtures import ADMIN, edit_settings, new_ticket, refusal
 from mail_fixtures import Hooks, allow_loopback_webhooks
 
@@ -98,7 +99,7 @@ def test_the_allow_list_in_desk_toml_is_checked_on_load(desk: Desk, run: Any,
 
 
 def test_the_command_line_refuses_a_loopback_webhook(run: Any, home: Path) -> None:
-    assert run("automation", "list", "0").code == 0
+    new_desk(home)
     before = (home / "desk.toml").read_bytes()
     result = run("automation", "add", "0", "Closed", "webhook", "http://127.0.0.1:9/x")
     assert result.code == 1 and "Traceback" not in result.err
