@@ -15,9 +15,15 @@ process runs the app headless (120x40) and reports:
   the cursor's ticket (at the end of its column) a stage; from the app
   reading the files, as its timer does, to the repainted board with the
   cursor on that ticket;
-- peak_rss_mb of the child process.
+- peak_rss_mb of the child process;
+- first_paint: the floor under the first board. A bare Textual app that
+  paints one label is started the same way (a fresh process, timed from its
+  start to its first paint, same size and colours), alternating with
+  pipedesk's board at 10,000 tickets started again up to its first paint
+  only; medians of --paints runs of each, and the board's time over the
+  bare app's (target: within 0.25 s).
 
-Run: .venv/bin/python bench/board.py [--sizes 10000,100000] [--keys 60]
+Run: .venv/bin/python bench/board.py [--sizes 10000,100000] [--keys 60] [--paints 5]
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from typing import Any
 TARGETS = {  # at 100,000 tickets (first board also at 10,000: 0.5 s)
     "first_board_s": 1.0, "first_board_s_10000": 0.5, "cursor_ms": 16.0,
     "card_move_ms": 30.0, "outside_move_ms": 30.0, "filter_key_ms": 50.0,
-    "peak_rss_mb": 400.0,
+    "peak_rss_mb": 400.0, "first_board_over_bare_app_s": 0.25,
 }
 PIPEDESK = Path(sys.executable).with_name("pipedesk")
 
@@ -58,6 +64,8 @@ async def main() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         print("painted", flush=True)
+        if keys == 0:  # the first paint only (first_paint in the JSON)
+            return
         # Key-to-repaint: from the key event's arrival to the screen update
         # Textual renders for it (App._display gets the new frame).
         show = app._display
@@ -121,6 +129,26 @@ async def main() -> None:
 asyncio.run(main())
 '''
 
+# The floor: a bare Textual app painting one label, started as CHILD starts
+# the board (imports inside main, the same run_test size and first pause).
+BARE_APP = r'''
+import asyncio
+
+async def main() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Label
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Label("pipedesk")
+
+    async with Bare().run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        print("painted", flush=True)
+
+asyncio.run(main())
+'''
+
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
@@ -133,17 +161,47 @@ def stats(samples_s: list[float]) -> dict[str, float]:
             "max_ms": round(ms[-1], 2), "n": len(ms)}
 
 
-def run_board(directory: Path, keys: int) -> dict[str, Any]:
+def start(code: str, *args: str) -> tuple[subprocess.Popen[str], float]:
+    """A fresh Python process running `code`, and the seconds from its start
+    to its first line, "painted"."""
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "TEXTUAL_COLOR_SYSTEM": "truecolor"}
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(directory), str(keys)],
+    child = subprocess.Popen([sys.executable, "-c", code, *args],
                              stdout=subprocess.PIPE, text=True, cwd=root, env=env)
     assert child.stdout is not None
     first = child.stdout.readline()
     painted = time.perf_counter() - started
     if first.strip() != "painted":
-        raise SystemExit(f"the board did not open: {first!r}")
+        raise SystemExit(f"the app did not open: {first!r}")
+    return child, painted
+
+
+def first_paint(code: str, *args: str) -> float:
+    child, painted = start(code, *args)
+    child.wait(timeout=600)
+    return painted
+
+
+def first_paints(directory: Path, runs: int) -> dict[str, Any]:
+    """The board's first paint against a bare app's, alternating so that
+    both see the same load on the machine."""
+    bare: list[float] = []
+    board: list[float] = []
+    for _ in range(runs):
+        bare.append(first_paint(BARE_APP))
+        board.append(first_paint(CHILD, str(directory), "0"))
+    over = statistics.median(board) - statistics.median(bare)
+    return {"bare_app_s": round(statistics.median(bare), 3),
+            "bare_app_runs_s": [round(s, 3) for s in bare],
+            "board_10000_s": round(statistics.median(board), 3),
+            "board_10000_runs_s": [round(s, 3) for s in board],
+            "board_over_bare_app_s": round(over, 3)}
+
+
+def run_board(directory: Path, keys: int) -> dict[str, Any]:
+    child, painted = start(CHILD, str(directory), str(keys))
+    assert child.stdout is not None
     result = json.loads(child.stdout.readline())
     child.wait(timeout=600)
     return {
@@ -161,6 +219,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--keys", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--paints", type=int, default=5,
+                        help="runs of the first-paint comparison (0: skip it)")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="pipedesk-bench-board-"))
     result: dict[str, Any] = {"bench": "board", "python": sys.version.split()[0],
@@ -175,6 +235,9 @@ def main() -> None:
                            capture_output=True)
             log("running the board …")
             result["desks"][str(size)] = run_board(directory, args.keys)
+            if size == 10000 and args.paints > 0:
+                log("first paint: the board against a bare Textual app …")
+                result["first_paint"] = first_paints(directory, args.paints)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -195,6 +258,12 @@ def main() -> None:
         checks["first_board_s_10000"] = {"target": TARGETS["first_board_s_10000"],
                                          "measured": measured,
                                          "met": measured <= TARGETS["first_board_s_10000"]}
+    paints = result.get("first_paint")
+    if paints:
+        measured = paints["board_over_bare_app_s"]
+        target = TARGETS["first_board_over_bare_app_s"]
+        checks["first_board_over_bare_app_s"] = {"target": target, "measured": measured,
+                                                 "met": measured <= target}
     result["targets"] = checks
     print(json.dumps(result, indent=2))
 
