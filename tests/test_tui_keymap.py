@@ -17,7 +17,7 @@ from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
 from tui.app import PipedeskApp
-from tui.binding_ids import every_binding_id
+from tui.binding_ids import every_binding_id, keymap_clashes
 from tui.screens.board import BoardScreen
 from tui.screens.keys_help import KeysHelpScreen
 from tui.user_config import CONFIG_ENV, load_user_config, user_config_path
@@ -179,6 +179,24 @@ async def test_c2_an_unknown_binding_id_is_warned_of_with_file_and_line(
         assert desk.ticket(ticket_id, A).stage == "2"
 
 
+@pytest.mark.anyio
+async def test_c2_a_key_the_keymap_takes_from_another_binding_is_said(tmp_path: Path) -> None:
+    desk = demo_desk(tmp_path)
+    mine = load_user_config(config_file(tmp_path, '[keymap]\n"board.move_right" = "n"\n'))
+    app = PipedeskApp(desk, mine=mine)
+    async with app.run_test(size=(100, 24), notifications=True) as pilot:
+        ticket_id = cursor_ticket(app)
+        await pilot.press("n")  # moves the ticket; no new-ticket form opens
+        await pilot.pause()
+        assert desk.ticket(ticket_id, A).stage == "2"
+        assert isinstance(app.screen, BoardScreen)
+        assert squeezed("n no longer does 'New' (board.new): your keymap gives that key to "
+                        "another binding of the same screen.") in toasts(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert toasts(app).count("nolongerdoes") == 1  # said once, not at every key
+
+
 def test_c2_the_file_is_pipedesk_config_else_the_user_config_dir(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_ENV, raising=False)
@@ -199,3 +217,9 @@ def test_c2_docs_keys_lists_every_binding_id_and_no_other() -> None:
     text = (Path(__file__).parent.parent / "docs" / "keys.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `([a-z_.]+)` \|", text, re.MULTILINE))
     assert listed == every_binding_id()
+
+
+def test_c2_swapping_two_keys_is_no_clash() -> None:
+    [(key, lost)] = keymap_clashes({"board.move_right": "n"})
+    assert (key, lost.id) == ("n", "board.new")
+    assert keymap_clashes({"board.move_right": "n", "board.new": "greater_than_sign"}) == []

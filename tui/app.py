@@ -95,11 +95,19 @@ class PipedeskApp(App[None]):
         if self.mine.config.keymap:
             # Knowing every id means importing every screen: after the
             # first paint, and only for a user who remaps keys.
-            from tui.binding_ids import every_binding_id
+            from tui.binding_ids import every_binding_id, keymap_clashes
+            from tui.screens.keys_help import key_name
 
             for warning in self.mine.unknown_binding_ids(every_binding_id()):
                 self.notify(warning, title="Your keys", severity="warning", timeout=15,
                             markup=False)
+            # Textual takes the key from the other binding without a word.
+            for key, lost in keymap_clashes(self._keymap):
+                self.notify(f"{key_name(lost.with_key(key, key_display=None))} no longer does "
+                            f"'{lost.description or lost.action}' ({lost.id}): your keymap "
+                            "gives that key to another binding of the same screen. Give "
+                            "one of them other keys in your config file.",
+                            title="Your keys", severity="warning", timeout=15, markup=False)
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
