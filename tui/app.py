@@ -7,6 +7,7 @@ and the other commands start fast.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from tui.commands import DeskCommands
 from tui.memory import last_pipeline
 from tui.notices import OneNotice
 from tui.screens.board import BoardScreen
+from tui.user_config import LoadedConfig, load_user_config
 
 # Something to tell the user when the app opens, and how loud.
 News = tuple[str, SeverityLevel]
@@ -60,12 +62,17 @@ class PipedeskApp(App[None]):
     ]
 
     def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN,
-                 news: Sequence[News] = ()) -> None:
-        """`news`: what to tell the user on opening (`opening_news`)."""
+                 news: Sequence[News] = (), mine: LoadedConfig | None = None) -> None:
+        """`news`: what to tell the user on opening (`opening_news`);
+        `mine`: the user's own config (tui/user_config.py), whose keymap
+        replaces the keys of the bindings it names."""
         super().__init__()
         self.desk = desk
         self.actor = actor
-        self.news = list(news)
+        self.mine = mine or LoadedConfig()
+        self.news = list(news) + [(problem, "warning") for problem in self.mine.problems]
+        if self.mine.config.keymap:
+            self.set_keymap(self.mine.config.keymap)
         self._follow_timer: Timer | None = None
         self._delivering = False
         self._unreadable = OneNotice(self)  # "Cannot read the desk"
@@ -85,6 +92,22 @@ class PipedeskApp(App[None]):
         for line, severity in self.news:
             self.notify(line, title="pipedesk", severity=severity, timeout=15,
                         markup=False)
+        if self.mine.config.keymap:
+            # Knowing every id means importing every screen: after the
+            # first paint, and only for a user who remaps keys.
+            from tui.binding_ids import every_binding_id, keymap_clashes
+            from tui.screens.keys_help import key_name
+
+            for warning in self.mine.unknown_binding_ids(every_binding_id()):
+                self.notify(warning, title="Your keys", severity="warning", timeout=15,
+                            markup=False)
+            # Textual takes the key from the other binding without a word.
+            for key, lost in keymap_clashes(self._keymap):
+                self.notify(f"{key_name(lost.with_key(key, key_display=None))} no longer does "
+                            f"'{lost.description or lost.action}' ({lost.id}): your keymap "
+                            "gives that key to another binding of the same screen. Give "
+                            "one of them other keys in your config file.",
+                            title="Your keys", severity="warning", timeout=15, markup=False)
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
@@ -183,4 +206,10 @@ def opening_news(desk: Desk) -> list[News]:
 
 
 def run(desk: Desk) -> None:
-    PipedeskApp(desk, news=opening_news(desk)).run()
+    """Open the app on `desk`, with the user's own keys. What is wrong with
+    their config file is said on stderr too, where it stays after the app
+    closes."""
+    mine = load_user_config()
+    for problem in mine.problems:
+        print(f"pipedesk: warning: {problem}", file=sys.stderr)
+    PipedeskApp(desk, news=opening_news(desk), mine=mine).run()

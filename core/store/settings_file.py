@@ -48,7 +48,7 @@ def read_settings(path: Path, warnings: list[str] | None = None) -> DeskConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line, problem = _toml_error(str(err), text)
+        line, problem = toml_problem(str(err), text)
         raise DataFileError(name, problem, line) from None
     except RecursionError:
         raise DataFileError(name, f"tables or lists nested more than {MAX_NESTING} deep",
@@ -217,7 +217,9 @@ def _and(items: list[str]) -> str:
 # -- finding lines --------------------------------------------------------------------
 
 
-def _toml_error(message: str, text: str) -> tuple[int | None, str]:
+def toml_problem(message: str, text: str) -> tuple[int | None, str]:
+    """The line and the problem of a TOMLDecodeError's `message`, said as
+    a person reads it (also for the user's own config file)."""
     # tomllib says "Expected '=' after a key in a key/value pair (at line 3, column 5)".
     match = re.search(r"\(at line (\d+), column (\d+)\)$", message)
     if not match:

@@ -416,9 +416,9 @@ class BoardScreen(Screen[None]):
         self.app.push_screen(AutomateScreen(self.desk, self.actor, self.pipeline.id))
 
     def action_keys(self) -> None:
-        from tui.screens.keys_help import KeysHelpScreen, keys_of
+        from tui.screens.keys_help import KeysHelpScreen, ids_of, keys_of
 
-        self.app.push_screen(KeysHelpScreen(keys_of(self)))
+        self.app.push_screen(KeysHelpScreen(keys_of(self), ids_of(self)))
 
     # -- the filter ------------------------------------------------------------------
 

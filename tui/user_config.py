@@ -1,0 +1,179 @@
+"""The person's own config file: their keys, which desk.toml cannot hold
+(every agent shares desk.toml).
+
+It is TOML in the platform's user config dir (~/.config/pipedesk/config.toml
+on Linux), or the file $PIPEDESK_CONFIG names. No file means the default
+keys. A file that cannot be read is said, with its path and line, and the
+app opens with the default keys: a typo in one's keys must not lock one
+out of the desk.
+
+    [keymap]
+    "board.move_right" = "ctrl+right,greater_than_sign"
+
+The ids are those of the bindings (the app's `?` lists them); the keys are
+as Textual's keymap takes them, several joined by commas.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from core.errors import DataFileError
+from core.store.settings_file import toml_problem
+
+CONFIG_ENV = "PIPEDESK_CONFIG"
+CONFIG_NAME = "config.toml"
+
+
+def _names_keys(keys: str) -> str:
+    # Textual skips a binding whose keymap entry is empty: say so instead.
+    if any(not key.strip() for key in keys.split(",")):
+        raise ValueError(f"{keys!r} names no key; write keys such as \"ctrl+n\" or \"f2,n\"")
+    return keys
+
+
+# One or more keys as Textual's keymap takes them: "ctrl+n" or "f2,n".
+Keys = Annotated[str, AfterValidator(_names_keys)]
+
+
+class UserConfig(BaseModel):
+    """What the file may say. Unknown keys are refused, so a typo is said
+    rather than silently doing nothing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # binding id -> keys, e.g. "board.move_right" -> "ctrl+right,l".
+    keymap: dict[str, Keys] = {}
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """The config in force, where it came from, and what to tell the user
+    about it (each message names the file, and the line where known)."""
+
+    config: UserConfig = field(default_factory=UserConfig)
+    path: Path | None = None
+    text: str = ""
+    problems: tuple[str, ...] = ()
+
+    def unknown_binding_ids(self, known: Collection[str]) -> list[str]:
+        """A warning for each id in the keymap that no binding has: a
+        remapping that would do nothing."""
+        where = str(self.path) if self.path else CONFIG_NAME
+        return [DataFileError(where, f"keymap: no key has the id {binding_id!r}, so this line "
+                              "does nothing; press ? in the app to see the ids",
+                              _line_of_key(self.text, ("keymap", binding_id))).message
+                for binding_id in self.config.keymap if binding_id not in known]
+
+
+def user_config_path() -> Path:
+    """$PIPEDESK_CONFIG, else config.toml in the user config dir."""
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("pipedesk", appauthor=False)) / CONFIG_NAME
+
+
+def load_user_config(path: Path | None = None) -> LoadedConfig:
+    """The config at `path` (default: `user_config_path()`). Never raises
+    for what is in the file: a problem comes back in `problems`, with the
+    defaults in force."""
+    explicit = path is not None or bool(os.environ.get(CONFIG_ENV))
+    path = path if path is not None else user_config_path()
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        if explicit:
+            return _refused(path, "", f"no such file ({CONFIG_ENV} names it); "
+                            "using the default keys")
+        return LoadedConfig(path=path)
+    except UnicodeDecodeError as err:
+        return _refused(path, "", f"not UTF-8 text (byte {err.start}); "
+                        "using the default keys")
+    except OSError as err:
+        return _refused(path, "", f"cannot be read: {err.strerror or err}; "
+                        "using the default keys")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        line, problem = toml_problem(str(err), text)
+        return _refused(path, text, f"{problem}; using the default keys", line)
+    except (RecursionError, ValueError):
+        return _refused(path, text, "not a config pipedesk can read; using the default keys")
+    try:
+        config = UserConfig.model_validate(_flat_keymap(raw))
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = tuple(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key (a typo?); pipedesk reads only [keymap]"
+        where = ".".join(loc)
+        problem = f"{where}: {message}" if where else message
+        return _refused(path, text, f"{problem}; using the default keys",
+                        _line_of_key(text, loc))
+    return LoadedConfig(config, path, text)
+
+
+def _refused(path: Path, text: str, problem: str, line: int | None = None) -> LoadedConfig:
+    return LoadedConfig(path=path, text=text,
+                        problems=(DataFileError(str(path), problem, line).message,))
+
+
+def _flat_keymap(raw: dict[str, Any]) -> dict[str, Any]:
+    """Binding ids have dots, and TOML reads an unquoted `board.move_right`
+    as a table in a table: both spellings (and [keymap.board]) mean the
+    binding "board.move_right"."""
+    keymap = raw.get("keymap")
+    if not isinstance(keymap, dict):
+        return raw
+    flat: dict[str, Any] = {}
+    todo: list[tuple[str, Mapping[str, Any]]] = [("", keymap)]
+    while todo:
+        prefix, table = todo.pop()
+        for key, value in table.items():
+            if isinstance(value, dict):
+                todo.append((f"{prefix}{key}.", value))
+            else:
+                flat[f"{prefix}{key}"] = value
+    return {**raw, "keymap": flat}
+
+
+def _line_of_key(text: str, loc: tuple[str, ...]) -> int | None:
+    """The line that sets the key at `loc` (("keymap", "board.left")),
+    however it is spelt: quoted, dotted or under a [keymap.board] header;
+    else the header of its table."""
+    want = ".".join(loc)
+    header = ""
+    header_line = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        head = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$", line)
+        if head:
+            header = _bare(head[1])
+            if header == want or want.startswith(header + "."):
+                header_line = header_line or n
+            if header == want:
+                return n
+            continue
+        pair = re.match(r"\s*((?:\"[^\"]*\"|'[^']*'|[^=\"'])+?)\s*=", line)
+        if pair:
+            full = f"{header}.{_bare(pair[1])}" if header else _bare(pair[1])
+            if full == want or full.startswith(want + "."):
+                return n
+    return header_line
+
+
+def _bare(key: str) -> str:
+    """A TOML key as a dotted name: quotes and blanks around dots gone."""
+    return ".".join(part.strip().strip("\"'") for part in
+                    re.findall(r"\"[^\"]*\"|'[^']*'|[^.]+", key))
