@@ -444,6 +444,46 @@ async def test_the_palette_lists_its_commands_and_the_keys_help_lists_the_palett
 
 
 @pytest.mark.anyio
+async def test_the_palette_opens_a_ticket_by_its_number_c2(tmp_path: Path) -> None:
+    """Issue 12 item 6: Ctrl+P, the ticket's number, Enter: its detail."""
+    desk = open_desk(tmp_path)
+    for subject in ("Printer on fire", "VPN down"):
+        desk.create_ticket(A, "0", "New", subject)
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"#2")
+        await pilot.pause(0.3)  # the palette searches in a worker
+        assert "Open ticket #2: VPN down" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketDetailScreen)
+        assert "VPN down" in screen_text(app)
+        # A number no ticket has offers nothing to open.
+        await pilot.press("escape", "colon", *"99")
+        await pilot.pause(0.3)
+        assert "Open ticket" not in screen_text(app)
+
+
+@pytest.mark.anyio
+async def test_the_palette_opens_a_pipelines_board_c2(tmp_path: Path) -> None:
+    desk = open_desk(tmp_path)
+    sales = desk.create_pipeline("Sales", A)
+    desk.create_ticket(A, sales.id, "New", "Quote for 40 seats")
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")  # from another screen: back to the board
+        await pilot.pause()
+        assert isinstance(app.screen, ContactsScreen)
+        await pilot.press("colon", *"board sales")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, BoardScreen)
+        text = screen_text(app)
+        assert "Sales · 1 ticket" in text and "#1 Quote for" in text
+
+
+@pytest.mark.anyio
 async def test_a_colon_typed_in_a_field_is_text(tmp_path: Path) -> None:
     app = PipedeskApp(open_desk(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

@@ -162,6 +162,26 @@ class PipedeskApp(App[None]):
         if not isinstance(self.screen, ContactsScreen):
             self.push_screen(ContactsScreen(self.desk, self.actor))
 
+    def open_ticket(self, ticket_id: str) -> None:
+        """The ticket's detail, over whatever screen is open (the palette's
+        "Open ticket #id"); a ticket gone or out of sight is said so."""
+        from tui.screens.ticket_detail import TicketDetailScreen
+
+        try:
+            self.desk.ticket(ticket_id, self.actor)
+        except DeskError as err:
+            self.notify(err.message, severity="warning", markup=False)
+            return
+        self.push_screen(TicketDetailScreen(self.desk, self.actor, ticket_id))
+
+    def open_board(self, pipeline_id: str) -> None:
+        """The board of a pipeline (the palette's "Board: …"): back to the
+        board screen, showing that pipeline."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, BoardScreen):
+            self.pop_screen()
+        if isinstance(self.screen, BoardScreen):
+            self.screen.show_pipeline(pipeline_id)
+
     def action_notifications(self) -> None:
         from tui.screens.notifications import NotificationsScreen
 

@@ -4,14 +4,22 @@ The palette offers what `palette_commands` lists: one `PaletteCommand`
 (name, help, what it does) each, so a new command is one more entry there.
 The provider follows Textual's `Provider` API: `discover` lists them all
 when nothing is typed yet, `search` the ones whose name fits what is typed.
+Beside the fixed ones: each pipeline's board ("Board: Support pipeline"), and
+a ticket by its number ("#17" or "17" offers "Open ticket #17: …"), both
+as the desk shows them to the user.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from core import DeskError
+from core.text import show_line
 
 if TYPE_CHECKING:
     from tui.app import PipedeskApp
@@ -25,7 +33,10 @@ class PaletteCommand(NamedTuple):
 
 def palette_commands(app: PipedeskApp) -> list[PaletteCommand]:
     """The commands on offer, in the order the palette lists them."""
-    return [
+    boards = [PaletteCommand(f"Board: {show_line(p.label)}", "Open this pipeline's board",
+                             partial(app.open_board, p.id))
+              for p in app.desk.pipelines(app.actor)]
+    return [*boards,
         PaletteCommand("Contacts", "List, find, add and edit contacts", app.action_contacts),
         PaletteCommand("Notifications", "What automation told you (A4b)",
                        app.action_notifications),
@@ -42,11 +53,29 @@ class DeskCommands(Provider):
         app = self.app
         return palette_commands(app) if isinstance(app, PipedeskApp) else []
 
+    def _ticket_command(self, query: str) -> PaletteCommand | None:
+        """"#17" or "17": open that ticket, if the user may see it."""
+        from tui.app import PipedeskApp
+
+        app = self.app
+        number = query.strip().removeprefix("#")
+        if not (isinstance(app, PipedeskApp) and number.isascii() and number.isdigit()):
+            return None
+        try:
+            ticket = app.desk.ticket(number, app.actor)
+        except DeskError:
+            return None
+        return PaletteCommand(f"Open ticket #{ticket.id}: {show_line(ticket.subject)}",
+                              "Its properties and timeline", partial(app.open_ticket, ticket.id))
+
     async def discover(self) -> Hits:
         for command in self._commands():
             yield DiscoveryHit(command.name, command.run, help=command.help)
 
     async def search(self, query: str) -> Hits:
+        ticket = self._ticket_command(query)
+        if ticket is not None:
+            yield Hit(1.0, Text(ticket.name), ticket.run, text=ticket.name, help=ticket.help)
         matcher = self.matcher(query)
         for command in self._commands():
             score = matcher.match(command.name)
