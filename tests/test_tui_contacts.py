@@ -439,8 +439,12 @@ async def test_the_palette_lists_its_commands_and_the_keys_help_lists_the_palett
         await pilot.press("escape", "colon")
         await pilot.pause(0.3)
         text = screen_text(app)
-        for name in ("Contacts", "Notifications", "Quit"):
+        for name in ("Board: Support pipeline", "Contacts", "Notifications"):
             assert name in text
+        # The list is longer than the palette at 80x24: the rest by name.
+        await pilot.press(*"quit")
+        await pilot.pause(0.3)
+        assert "Leave pipedesk" in screen_text(app)
 
 
 @pytest.mark.anyio
@@ -481,6 +485,28 @@ async def test_the_palette_opens_a_pipelines_board_c2(tmp_path: Path) -> None:
         assert isinstance(app.screen, BoardScreen)
         text = screen_text(app)
         assert "Sales · 1 ticket" in text and "#1 Quote for" in text
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("typed", "shows"), [
+    ("stage editor", "Stages of Support pipeline"),
+    ("automate", "Automate"),
+    ("property def", "Ticket properties"),
+])
+async def test_the_palette_opens_the_boards_screens_c2(tmp_path: Path, typed: str,
+                                                      shows: str) -> None:
+    """Issue 12 item 6: the stage editor, the Automate tab and the property
+    definitions from the palette, from any screen, for the board's pipeline."""
+    app = PipedeskApp(open_desk(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        await pilot.pause()
+        await pilot.press("colon", *typed)
+        await pilot.pause(0.3)  # the palette searches in a worker
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, (ContactsScreen, BoardScreen, CommandPalette))
+        assert shows in screen_text(app)
 
 
 @pytest.mark.anyio

@@ -177,10 +177,21 @@ class PipedeskApp(App[None]):
     def open_board(self, pipeline_id: str) -> None:
         """The board of a pipeline (the palette's "Board: …"): back to the
         board screen, showing that pipeline."""
+        board = self._back_to_board()
+        if board is not None:
+            board.show_pipeline(pipeline_id)
+
+    def on_board(self, action: str) -> None:
+        """Back to the board, then one of its actions (the palette's "Stage
+        editor", "Automate tab" …), for the pipeline the board shows."""
+        board = self._back_to_board()
+        if board is not None:
+            board.call_later(board.run_action, action)
+
+    def _back_to_board(self) -> BoardScreen | None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, BoardScreen):
             self.pop_screen()
-        if isinstance(self.screen, BoardScreen):
-            self.screen.show_pipeline(pipeline_id)
+        return self.screen if isinstance(self.screen, BoardScreen) else None
 
     def action_notifications(self) -> None:
         from tui.screens.notifications import NotificationsScreen

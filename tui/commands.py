@@ -36,10 +36,21 @@ def palette_commands(app: PipedeskApp) -> list[PaletteCommand]:
     boards = [PaletteCommand(f"Board: {show_line(p.label)}", "Open this pipeline's board",
                              partial(app.open_board, p.id))
               for p in app.desk.pipelines(app.actor)]
-    return [*boards,
+    on_board = [PaletteCommand(name, help, partial(app.on_board, action))
+                for name, help, action in (
+                    ("Pipelines", "Open, create, rename, reorder, delete pipelines", "pipelines"),
+                    ("Stage editor", "The stages of the board's pipeline", "stages"),
+                    ("Automate tab", "The board's pipeline's automation", "automate"),
+                    ("Card properties", "What the board's cards show (P7)", "cards"),
+                    ("Property definitions", "Create, edit, archive ticket properties",
+                     "properties"),
+                    ("Keys", "Every key of the board", "keys"))]
+    return [
+        *boards,
         PaletteCommand("Contacts", "List, find, add and edit contacts", app.action_contacts),
         PaletteCommand("Notifications", "What automation told you (A4b)",
                        app.action_notifications),
+        *on_board,
         PaletteCommand("Quit", "Leave pipedesk", app.exit),
     ]
 
