@@ -206,7 +206,8 @@ class Courier:
         """What came of one draft: a message staged in the outbox (nothing
         to log: the engine logged it queued), a notification, or a failure."""
         from core.automation.sandbox import RenderFailed
-        from core.mail.message import compose, one_line, recipient
+        from core.mail.message import compose, recipient
+        from core.text import plain_line
 
         email, action = draft.kind == "email", draft.action
         what = f"Template '{draft.template}'" if email else "The notification's message"
@@ -215,7 +216,7 @@ class Courier:
             reason = f", {result.part}: {result.reason}" if email else f": {result.reason}"
             return [_logged(draft.trace, action, "failed", f"{what}{reason}; not sent")]
         if not email:
-            return [NotificationSent(users=draft.users, text=one_line(result[0]),
+            return [NotificationSent(users=draft.users, text=plain_line(result[0]),
                                      ticket=draft.trace.get("ticket", ""))]
         try:
             outgoing = compose(sender=mail.sender, to=recipient(*draft.to),

@@ -73,13 +73,6 @@ class Outgoing:
 _LINE_BREAK = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
-def one_line(text: str) -> str:
-    """`text` as one line of plain words (core/text.py, the desk's one rule
-    for a single line): each control, line-breaking, direction or invisible
-    character becomes a space, runs of spaces one."""
-    return plain_line(text)
-
-
 def recipient(name: str, email: str) -> Address:
     """The address mail to a contact goes to: `email`, as stored, with
     `name` shown as its display name and nothing more."""
@@ -87,7 +80,7 @@ def recipient(name: str, email: str) -> Address:
     # they read the header: a name "=?utf-8?b?...?=" would come back as
     # "Eve <evil@example.net>" and a reply would go there. Spaced out, it
     # reads as the characters it is.
-    address = _address(one_line(name).replace("=?", "= ?"), email.strip())
+    address = _address(plain_line(name).replace("=?", "= ?"), email.strip())
     if address is None:
         raise DeskError(f"The email address {email!r} is not a valid email address; "
                         "it was not sent.")
@@ -106,7 +99,7 @@ def sender_address(text: str) -> Address:
         found = POLICY.header_factory("From", text).addresses
     except (HeaderParseError, ValueError, IndexError):
         found = ()
-    addresses = [_address(one_line(a.display_name), a.addr_spec) for a in found]
+    addresses = [_address(plain_line(a.display_name), a.addr_spec) for a in found]
     if len(addresses) != 1 or addresses[0] is None:
         raise DeskError(f"The email's From {text!r} ([mail] from in desk.toml) is not one "
                         "valid email address; it was not sent.")
@@ -129,7 +122,7 @@ def compose(*, sender: str, to: Address, subject: str, body: str, now: datetime,
     # The subject is a single-line field (core/text.py): controls that are
     # no line break (an ESC that would drive a terminal showing it) become
     # spaces.
-    message["Subject"] = one_line(subject)
+    message["Subject"] = plain_line(subject)
     if automated:
         # RFC 3834: auto-responders and vacation replies leave this alone.
         message["Auto-Submitted"] = "auto-generated"

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 from core import Actor, Desk
 from core.automation.log import LogItem
 from core.events import AutomationRan, Notice
-from core.present import action_run_cell, counted, when
+from core.present import action_run_cell, count, counted, when
 from tui.screens.table_screen import NEWEST_SHOWN, TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -67,11 +67,11 @@ class AutomationLogScreen(TableScreen[None]):
                           Text(_SHOUTED.get(item.result, item.result)), key=str(n))
         label = self.desk.pipeline(self.pipeline_id, self.actor).label
         if len(ran) > NEWEST_SHOWN:
-            count = f"the newest {NEWEST_SHOWN:,} actions run"
+            shown = f"the newest {count(NEWEST_SHOWN)} actions run"
         else:
-            count = f"{counted(len(ran), 'action')} run"
+            shown = f"{counted(len(ran), 'action')} run"
         self.query_one("#log-title", Static).update(Content(
-            f"Automation log — {label} · {count}"))
+            f"Automation log — {label} · {shown}"))
         self._show_detail()
 
     def on_data_table_row_highlighted(self) -> None:

@@ -23,7 +23,7 @@ from core import Actor, Desk, DeskError
 from core.access import visible_tickets
 from core.events import Notice
 from core.model import Pipeline
-from core.present import say, say_value
+from core.present import count, counted, say, say_value
 from core.records import Ticket
 from core.text import show_line
 from tui.board_index import BoardIndex
@@ -149,11 +149,11 @@ class BoardScreen(Screen[None]):
 
     def _title(self) -> Content:
         total = sum(self.index.total(s.id) for s in self.pipeline.stages)
-        tickets = "1 ticket" if total == 1 else f"{total:,} tickets"
-        title = Content.assemble((self.pipeline.label, "bold"), f" · {tickets}")
+        title = Content.assemble((self.pipeline.label, "bold"), f" · {counted(total, 'ticket')}")
         if self.index.filter:
             shown = sum(self.index.count(s.id) for s in self.pipeline.stages)
-            title = Content.assemble(title, f" · filter “{self.index.filter}”: {shown:,} shown")
+            title = Content.assemble(
+                title, f" · filter “{self.index.filter}”: {count(shown)} shown")
         return title
 
     def _hint(self) -> str:

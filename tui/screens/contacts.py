@@ -121,9 +121,9 @@ class ContactsScreen(TableScreen[None]):
 
     def _update_texts(self, shown: int) -> None:
         total = len(self.desk.state.contacts)
-        title = f"Contacts · {total:,}"
+        title = f"Contacts · {count(total)}"
         if self.filter:
-            title += f" · filter “{self.filter}”: {shown:,} shown"
+            title += f" · filter “{self.filter}”: {count(shown)} shown"
         self.query_one("#contacts-title", Static).update(Content(title))
         empty = self.query_one("#contacts-empty", Static)
         empty.update(Content("" if shown else NONE_FIT if self.filter else NO_CONTACTS))

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from core import Actor, Desk
 from core.events import Notice
-from core.present import when
+from core.present import count, when
 from tui.screens.table_screen import NEWEST_SHOWN, TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -73,7 +73,7 @@ class NotificationsScreen(TableScreen[None]):
             table.add_row(Text(""), Text(""), Text(""),
                           Text("No notifications yet: automation sends them (A4b)."),
                           key="none")
-        more = f" (newest {NEWEST_SHOWN:,} shown)" if len(found) > NEWEST_SHOWN else ""
+        more = f" (newest {count(NEWEST_SHOWN)} shown)" if len(found) > NEWEST_SHOWN else ""
         self.query_one("#notifications-title", Static).update(
             f"Notifications — {len(found):,}, {len(self.unread):,} new{more}")
         if kept is not None and kept in table.rows:

@@ -11,8 +11,8 @@ them; `u` takes back the last one.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
-from itertools import count
 
 from rich.text import Text
 from textual import on
@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Stage, StageProperty, StageState
-from core.present import property_label
+from core.present import count, counted, property_label
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -96,7 +96,7 @@ class StageEditorScreen(TableScreen[bool]):
         self.pipeline_id = desk.pipeline(pipeline_id, actor).id
         self.edits: list[StageEdit] = []
         self.show_ids = False
-        self._keys = count(1)
+        self._keys = itertools.count(1)
         # Counting is a pass over every ticket: done when the desk changes,
         # not on every key.
         self._saved_counts = desk.stage_counts(self.pipeline_id, actor)
@@ -185,7 +185,7 @@ class StageEditorScreen(TableScreen[bool]):
         props = ", ".join(
             (REQUIRED_MARK if sp.required else "") + property_label(self.desk.config, sp.name)
             for sp in stage.properties)
-        row = [str(n), stage.label, stage.state.value.capitalize(), f"{tickets:,}", props or "—"]
+        row = [str(n), stage.label, stage.state.value.capitalize(), count(tickets), props or "—"]
         if self.show_ids:
             row.append(stage.id if stage.id not in self.preview.added.values() else "new")
         return row
@@ -470,7 +470,7 @@ class MoveTicketsDialog(DeskDialog[str | None]):
 
     def compose(self) -> ComposeResult:
         them = "it" if self.held == 1 else "them"
-        tickets = f"{self.held:,} ticket{'' if self.held == 1 else 's'}"
+        tickets = counted(self.held, "ticket")
         with Vertical(classes="dialog"):
             yield self.title_line(Content.assemble("Delete stage '", self.stage.label, "'"))
             moves = "it moves" if self.held == 1 else "they move"
