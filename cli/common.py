@@ -70,7 +70,6 @@ class Session:
         return (f"Check {where}; to start a new desk there, open the app once ({app}) "
                 "or run a command that changes something.")
 
-
     def hand_on(self) -> None:
         """After a command: run what came due and send what it queued, so
         mail leaves without a worker running (one try; a failure waits for
@@ -91,7 +90,6 @@ pass_session = click.make_pass_decorator(Session)
 
 def json_option(f: Any) -> Any:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(f)
-
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
@@ -151,7 +149,6 @@ class TextGroup(click.Group):
         return rest
 
 
-
 def group(name: str | None = None, **attrs: Any) -> Callable[[Any], TextGroup]:
     """`@click.group`, making a `TextGroup`: a topic's group checks its
     arguments, and so do the commands added to it."""
@@ -168,7 +165,6 @@ def command(name: str | None = None, **attrs: Any) -> Callable[[Any], TextComman
 
 def emit_json(data: Any) -> None:
     click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)))
-
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> None:
