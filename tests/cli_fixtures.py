@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from cli import main
 from core import Desk
-from tui.cli import main
 
 NOW = "2026-11-23T09:00:00+00:00"
 

@@ -1,6 +1,6 @@
 """The command line end to end, in a temporary data dir.
 
-Most tests run `tui.cli.main` in-process (the same code the console script
+Most tests run `cli.main` in-process (the same code the console script
 runs); a few start the installed `pipedesk` as a user would, to check exit
 codes and that no traceback ever reaches the terminal.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cli_fixtures import new_desk
 
-from tui.cli import main
+from cli import main
 
 NOW = "2026-11-23T09:00:00+00:00"
 PIPEDESK = Path(sys.executable).with_name("pipedesk")
@@ -459,3 +459,14 @@ def test_help_does_not_touch_the_data_dir(tmp_path: Path) -> None:
     done = pipedesk(home, "--help")
     assert done.returncode == 0 and "pipeline" in done.stdout
     assert not home.exists()
+
+
+def test_t7_u1_the_command_line_acts_as_the_local_administrator(run: Any) -> None:
+    """Until users arrive, every command acts as the session's user, the one
+    local administrator, and the timeline says so (T7: who)."""
+    assert run("ticket", "create", "--pipeline", "0", "--stage", "New",
+               "--subject", "Printer on fire").code == 0
+    assert run("ticket", "move", "1", "Closed").code == 0
+    timeline = run("ticket", "show", "1", "--json").json()["timeline"]
+    assert [item["actor"] for item in timeline] == ["user:admin", "user:admin"]
+    assert "  user:admin  Moved" in run("ticket", "show", "1").out

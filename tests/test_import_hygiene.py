@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 # The `pipedesk` console script's body (pyproject.toml [project.scripts]).
-PIPEDESK = "import sys; from tui.cli import main; sys.argv[0] = 'pipedesk'; sys.exit(main())"
+PIPEDESK = "import sys; from cli import main; sys.argv[0] = 'pipedesk'; sys.exit(main())"
 ROOT = Path(__file__).resolve().parent.parent
 UI_PACKAGES = {"textual", "rich"}
 

@@ -1,14 +1,14 @@
-"""`pipedesk automation …`, `pipedesk notifications`, `pipedesk worker`: the
+"""`pipedesk automation …`: stage actions (A4), the close-date and chat
+switches (T3, A2, A5), the log (A6) and the email templates (A4a); the
 command line onto the same `Desk` methods as the Automate tab."""
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Any
 
 import click
 
+from cli.common import Session, emit_json, group, json_option, pass_session, table
 from core import Desk
 from core.automation.actions import (
     Action,
@@ -22,15 +22,13 @@ from core.automation.actions import (
     path_text,
     walk,
 )
-from core.automation.rounds import work_round
 from core.automation.templates import Template
 from core.model import Pipeline
 from core.present import action_run_cell, say_action, when
 from core.text import show_line
-from tui.cli import ACTOR, Session, cli, emit_json, json_option, pass_session, table
 
 
-@cli.group()
+@group()
 def automation() -> None:
     """Stage actions (A4), the close-date and chat switches, the log (A6)."""
 
@@ -57,7 +55,7 @@ def automation_data(p: Pipeline) -> dict[str, Any]:
 def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
     """A pipeline's switches and each stage's actions, numbered."""
     desk = session.reading
-    p = desk.pipeline(pipeline_ref, ACTOR)
+    p = desk.pipeline(pipeline_ref, session.actor)
     if as_json:
         emit_json(automation_data(p))
         return
@@ -94,8 +92,8 @@ def automation_add(ctx: click.Context, pipeline_ref: str, stage_ref: str) -> Non
 def _added(session: Session, action: Action) -> None:
     pipeline_ref, stage_ref = click.get_current_context().meta["automation.stage"]
     desk = session.desk
-    path = desk.add_action(pipeline_ref, stage_ref, action, ACTOR)
-    _, stage = desk.stage(stage_ref, ACTOR, within=pipeline_ref)
+    path = desk.add_action(pipeline_ref, stage_ref, action, session.actor)
+    _, stage = desk.stage(stage_ref, session.actor, within=pipeline_ref)
     said = say_action(desk.config, action)
     click.echo(f"Added to '{stage.label}' as action {path_text(path)}: {said}.")
 
@@ -187,7 +185,7 @@ def _path(text: str) -> Path:
 def automation_remove(session: Session, pipeline_ref: str, stage_ref: str, position: str,
                       and_after: bool) -> None:
     """Delete only this action, or this one and all after it."""
-    removed = session.desk.remove_action(pipeline_ref, stage_ref, _path(position), ACTOR,
+    removed = session.desk.remove_action(pipeline_ref, stage_ref, _path(position), session.actor,
                                          and_after)
     for action in removed:
         click.echo(f"Removed: {say_action(session.desk.config, action)}.")
@@ -201,7 +199,7 @@ def automation_remove(session: Session, pipeline_ref: str, stage_ref: str, posit
 def automation_comment(session: Session, pipeline_ref: str, stage_ref: str, position: str,
                        text: str) -> None:
     """A4d: leave a comment on an action for other users."""
-    session.desk.comment_action(pipeline_ref, stage_ref, _path(position), text, ACTOR)
+    session.desk.comment_action(pipeline_ref, stage_ref, _path(position), text, session.actor)
     click.echo(f"Commented on action {position}.")
 
 
@@ -215,7 +213,7 @@ SWITCHES = {"close-date": Desk.set_close_date_rule, "chat": Desk.set_chat_rule}
 @pass_session
 def automation_set(session: Session, pipeline_ref: str, switch: str, value: str) -> None:
     """Switch the close date (T3, A2) or chat tickets (A5) on or off."""
-    p = SWITCHES[switch](session.desk, pipeline_ref, value == "on", ACTOR)
+    p = SWITCHES[switch](session.desk, pipeline_ref, value == "on", session.actor)
     click.echo(f"{p.label}: {switch} {value}.")
 
 
@@ -228,7 +226,7 @@ def automation_set(session: Session, pipeline_ref: str, switch: str, value: str)
 def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | None,
                    limit: int, as_json: bool) -> None:
     """A6: every action run, newest first: ticket, action, result, error."""
-    items = session.reading.automation_log(ACTOR, pipeline_ref, ticket_id, limit)
+    items = session.reading.automation_log(session.actor, pipeline_ref, ticket_id, limit)
     if as_json:
         emit_json([i.as_dict() for i in items])
         return
@@ -243,7 +241,7 @@ def automation_log(session: Session, pipeline_ref: str | None, ticket_id: str | 
 @pass_session
 def automation_templates(session: Session, as_json: bool) -> None:
     """The email templates (A4a)."""
-    templates = session.reading.templates(ACTOR)
+    templates = session.reading.templates(session.actor)
     if as_json:
         emit_json([t.model_dump(mode="json") for t in templates])
         return
@@ -290,7 +288,7 @@ def template_save(session: Session, name: str, subject: str | None, body: str | 
         template = old.model_copy(update=fields) if old else Template(**fields)
     except ValueError:
         raise click.UsageError("A template needs a name.") from None
-    saved = desk.save_template(template, ACTOR, replacing=old.name if old else None)
+    saved = desk.save_template(template, session.actor, replacing=old.name if old else None)
     click.echo(f"{'Saved' if old else 'Added'} template '{saved.name}'.")
 
 
@@ -299,53 +297,5 @@ def template_save(session: Session, name: str, subject: str | None, body: str | 
 @pass_session
 def template_delete(session: Session, name: str) -> None:
     """Delete template NAME (not a built-in one, nor one an action sends)."""
-    gone = session.desk.delete_template(name, ACTOR)
+    gone = session.desk.delete_template(name, session.actor)
     click.echo(f"Deleted template '{gone.name}'.")
-
-
-@cli.command()
-@json_option
-@click.option("--mark-read", is_flag=True, help="Mark them all as read.")
-@pass_session
-def notifications(session: Session, as_json: bool, mark_read: bool) -> None:
-    """Your internal notifications (A4b), newest first."""
-    desk = session.desk if mark_read else session.reading
-    found = desk.notifications(ACTOR)
-    rows = [{"id": n.id, "at": n.at.isoformat(), "ticket": n.ticket, "text": n.text,
-             "unread": desk.is_unread(n, ACTOR)} for n in found]
-    if mark_read:
-        desk.mark_notifications_read(ACTOR)
-    if as_json:
-        emit_json(rows)
-        return
-    table(["", "WHEN", "TICKET", "TEXT"],
-          [["\u2022" if r["unread"] else "", when(n.at), f"#{n.ticket}" if n.ticket else "",
-            n.text] for r, n in zip(rows, found, strict=True)])
-
-
-def _finite(seconds: float) -> float:
-    # FloatRange lets nan through: it is neither below nor above a bound.
-    if math.isnan(seconds):
-        raise click.BadParameter("nan is not a number of seconds.")
-    return seconds
-
-
-@cli.command()
-@click.option("--once", is_flag=True, help="One round, then exit.")
-@click.option("--interval", type=click.FloatRange(0.1, 86400), default=1.0, show_default=True,
-              callback=lambda _ctx, _param, value: _finite(value),
-              help="Seconds between rounds.")
-@pass_session
-def worker(session: Session, once: bool, interval: float) -> None:
-    """Run delayed steps when due and deliver mail and webhooks, for hosts
-    where no terminal stays open. Several may run on one data dir."""
-    desk = session.desk
-    if not once:
-        click.echo(f"pipedesk worker on {desk.data_dir}; Ctrl+C stops.", err=True)
-    while True:
-        done = work_round(desk)
-        for line in done:
-            click.echo(line)
-        if once:
-            return
-        time.sleep(interval)

@@ -1,0 +1,160 @@
+"""`pipedesk ticket …`: create, list, show, move, set and delete tickets
+(T1–T5, T7)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+import msgspec
+
+from cli.common import (
+    Session,
+    emit_json,
+    group,
+    json_option,
+    parse_assignments,
+    pass_session,
+    set_option,
+    table,
+)
+from core import Actor, Desk
+from core.present import say, say_value, when
+from core.records import Ticket
+from core.text import show_line
+
+
+@group()
+def ticket() -> None:
+    """Tickets: create, list, show, move, set, delete."""
+
+
+def ticket_data(desk: Desk, actor: Actor, t: Ticket) -> dict[str, Any]:
+    data: dict[str, Any] = msgspec.to_builtins(t)
+    pipe, stage_ = desk.stage(t.stage, actor)
+    data["pipeline_label"] = pipe.label
+    data["stage_label"] = stage_.label
+    data["stage_state"] = stage_.state.value
+    return data
+
+
+@ticket.command("create")
+@click.option("--pipeline", "pipeline_ref", required=True, metavar="P")
+@click.option("--stage", "stage_ref", required=True, metavar="S")
+@click.option("--subject", required=True)
+@click.option("--contact", "contact_email", metavar="EMAIL")
+@set_option
+@pass_session
+def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: str,
+                  contact_email: str | None, assignments: Sequence[str]) -> None:
+    """Create a ticket (T1)."""
+    desk = session.desk
+    t = desk.create_ticket(session.actor, pipeline_ref, stage_ref, subject, contact=contact_email,
+                           values=parse_assignments(assignments))
+    pipe, stage_ = desk.stage(t.stage, session.actor)
+    click.echo(f"Created ticket #{t.id} in {pipe.label} / {stage_.label}.")
+
+
+@ticket.command("list")
+@click.option("--pipeline", "pipeline_ref", metavar="P")
+@click.option("--stage", "stage_ref", metavar="S")
+@json_option
+@pass_session
+def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | None,
+                as_json: bool) -> None:
+    """Tickets, oldest first; narrowed to a pipeline and/or a stage."""
+    desk = session.reading
+    tickets = desk.tickets(session.actor, pipeline=pipeline_ref, stage=stage_ref)
+    if as_json:
+        emit_json([ticket_data(desk, session.actor, t) for t in tickets])
+        return
+    pipelines = desk.pipelines(session.actor)
+    labels = {s.id: s.label for p in pipelines for s in p.stages}
+    rows = [[f"#{t.id}", labels.get(t.stage, t.stage),
+             say_value(desk.config, "priority", t.priority), t.owner or "", t.subject]
+            for t in tickets]
+    # Across pipelines, a stage label ("New") does not say which one.
+    if pipeline_ref is None and stage_ref is None and len(pipelines) > 1:
+        names = {p.id: p.label for p in pipelines}
+        table(["ID", "PIPELINE", "STAGE", "PRIORITY", "OWNER", "SUBJECT"],
+              [[row[0], names.get(t.pipeline, t.pipeline), *row[1:]]
+               for row, t in zip(rows, tickets, strict=True)])
+        return
+    table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"], rows)
+
+
+@ticket.command("show")
+@click.argument("ticket_id", metavar="ID")
+@json_option
+@pass_session
+def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
+    """A ticket's properties and its timeline (T7)."""
+    desk = session.reading
+    t = desk.ticket(ticket_id, session.actor)
+    timeline = desk.timeline(t.id, session.actor)
+    if as_json:
+        emit_json({"ticket": ticket_data(desk, session.actor, t),
+                   "timeline": [i.as_dict() for i in timeline]})
+        return
+    data = ticket_data(desk, session.actor, t)
+    click.echo(f"#{t.id} {show_line(t.subject)}")
+    now = desk.now()
+    shown = [("Pipeline", data["pipeline_label"]),
+             ("Stage", f"{data['stage_label']} ({data['stage_state']})")]
+    shown += [(p.label, say(desk.config, t, p.name, now)) for p in desk.properties(session.actor)
+              if p.name not in ("subject", "content", "pipeline", "stage")]
+    width = max(len(k) for k, _ in shown)
+    for key, value in shown:
+        click.echo(f"  {show_line(key):<{width}}  {show_line(value)}")
+    if t.content:
+        click.echo("\n" + t.content)
+    click.echo("\nTimeline")
+    for item in timeline:
+        click.echo(show_line(f"  {when(item.at)}  {item.actor}  {item.what}"))
+        for prop, before, after in item.changes:
+            click.echo(show_line(f"      {prop}: {before} -> {after}"))
+
+
+@ticket.command("move")
+@click.argument("ticket_id", metavar="ID")
+@click.argument("stage_ref", metavar="S")
+@click.option("--pipeline", "pipeline_ref", metavar="P",
+              help="Move into another pipeline (S is then one of its stages).")
+@set_option
+@pass_session
+def ticket_move(session: Session, ticket_id: str, stage_ref: str, pipeline_ref: str | None,
+                assignments: Sequence[str]) -> None:
+    """Move a ticket to stage S (T2), setting properties on the way (S7)."""
+    desk = session.desk
+    t = desk.move_ticket(ticket_id, stage_ref, session.actor, pipeline=pipeline_ref,
+                         values=parse_assignments(assignments))
+    pipe, stage_ = desk.stage(t.stage, session.actor)
+    click.echo(f"Ticket #{t.id} is in {pipe.label} / {stage_.label}.")
+
+
+@ticket.command("set")
+@click.argument("ticket_id", metavar="ID")
+@click.argument("assignments", nargs=-1, required=True, metavar="NAME=VALUE...")
+@pass_session
+def ticket_set(session: Session, ticket_id: str, assignments: Sequence[str]) -> None:
+    """Set properties of a ticket (T4); NAME= clears one."""
+    t = session.desk.edit_ticket(ticket_id, parse_assignments(assignments), session.actor)
+    click.echo(f"Ticket #{t.id} updated.")
+
+
+@ticket.command("delete")
+@click.argument("ticket_id", metavar="ID")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_session
+def ticket_delete(session: Session, ticket_id: str, yes: bool) -> None:
+    """Delete a ticket, after confirmation (T5)."""
+    desk = session.desk
+    t = desk.ticket(ticket_id, session.actor)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("Deleting asks for confirmation: add --yes.")
+        click.confirm(f"Delete ticket #{t.id} '{show_line(t.subject)}'?", abort=True)
+    desk.delete_ticket(t.id, session.actor)
+    click.echo(f"Deleted ticket #{t.id}.")
