@@ -30,7 +30,6 @@ from core.automation.actions import (
     SendEmail,
     SetProperty,
     Webhook,
-    every_action,
     path_text,
     sequence_at,
     walk,
@@ -61,7 +60,7 @@ from core.events import (
     TicketDeleted,
     ticket_ids,
 )
-from core.finding import find_pipeline, find_stage
+from core.finding import every_action, find_pipeline, find_stage
 from core.model import (
     DeskConfig,
     Pipeline,
