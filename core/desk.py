@@ -269,7 +269,8 @@ class Desk:
         self._reactions.run(start, depth)
 
     def _write_reactions(self, written: list[Entry]) -> None:
-        """The reactions' entries, in one write after the command's own."""
+        """The reactions' entries, in one write after the command's own;
+        what they handed on to the courier is on disk before them."""
         if self._courier is not None:
             self._courier.commit()  # on disk before the log says "queued"
         if written:
