@@ -10,6 +10,9 @@ runs the command line's own `main`, as the `pipedesk` script does, with
 `-X importtime`, and the modules Python reports importing must hold neither
 package. This test's own process has loaded Textual for other tests, so only
 a new one can tell.
+
+It also checks that no two modules of `core` import each other (issue 12,
+item 3), which import-linter's contracts do not say.
 """
 
 from __future__ import annotations
