@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core import access
-from core.access import Actor
+from core.access import AUTOMATION, Actor
 from core.automation.actions import (
     Action,
     AssignOwner,
@@ -30,7 +30,6 @@ from core.automation.actions import (
     SendEmail,
     SetProperty,
     Webhook,
-    every_action,
     path_text,
     sequence_at,
     walk,
@@ -39,12 +38,10 @@ from core.automation.actions import Path as ActionPath
 from core.automation.log import LogItem, automation_log
 from core.automation.targets import check_url
 from core.automation.templates import Template, check_message, check_template
-from core.automation.values import fill_values, placeholders
-from core.bulk import gc_paused
+from core.automation.values import placeholders
 from core.clock import Clock, default_clock
 from core.errors import DataFileError, DeskError
 from core.events import (
-    Arrival,
     AutomationRan,
     Changes,
     ContactAdded,
@@ -61,10 +58,9 @@ from core.events import (
     TicketChanged,
     TicketCreated,
     TicketDeleted,
-    arrivals,
     ticket_ids,
 )
-from core.finding import find_pipeline, find_stage
+from core.finding import every_action, find_pipeline, find_stage
 from core.model import (
     DeskConfig,
     Pipeline,
@@ -78,6 +74,7 @@ from core.model import (
 )
 from core.present import counted
 from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
+from core.reactions import STAGE_ACTIONS, Reactions
 from core.records import Contact, Ticket, Value
 from core.rules import (
     card_properties_problem,
@@ -100,21 +97,16 @@ from core.stage_edits import (
     label_of,
     move_to_position,
 )
-from core.state import Delayed, Notification, with_changes
+from core.state import Delayed, DeskState, Notification, with_changes
 from core.store import LocalStore
 from core.text import check_line, check_text
 from core.timeline import TimelineItem, timeline_items
 
 if TYPE_CHECKING:
     from core.automation.courier import Courier
-    from core.automation.engine import Engine
 
 R = TypeVar("R")
 _COURIER_MADE = threading.Lock()
-
-
-def _resume(delayed: Delayed, engine: Engine) -> None:
-    engine.resume(delayed.step, delayed.id)
 
 
 Subscriber = Callable[[Notice], None]
@@ -141,17 +133,12 @@ class Desk:
         self._subscribers: list[Subscriber] = []
         self._depth = 0
         self._pending: list[Notice] = []
-        # Tickets this command brought into a stage that automation has not
-        # seen yet, and while automation runs, the entries it made, written
-        # in one go.
-        self._arrivals: list[Arrival] = []
-        self._buffer: list[Entry] | None = None
-        self._engine: Engine | None = None
+        # What reacts to the entries a command records (core/reactions.py:
+        # the stage actions, A4), acting through `_AutomationHost`.
+        self._reactions = Reactions(_AutomationHost(self), self._now, self._write_reactions)
         self._courier: Courier | None = None
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
-        # While automation runs, its entries share one time (one clock read).
-        self._batch_at: datetime | None = None
         self._nested = _Nested(self)
         # Set when the tickets did not fit the settings: checked whole until
         # they do again (`_settle`).
@@ -253,7 +240,7 @@ class Desk:
             with self._store.locked():
                 caught = self._store.catch_up(self.state)
                 self._absorb(caught.entries, caught.settings)
-                self._arrivals = []
+                self._reactions.forget()
                 try:
                     yield
                 finally:
@@ -263,55 +250,32 @@ class Desk:
             self._publish()
 
     def _record(self, actor: Actor, events: Sequence[Event]) -> list[Entry]:
-        at = self._batch_at or self._now()
+        at = self._reactions.batch_at or self._now()
         who = str(actor)
         seq = self.state.seq
         entries = [Entry(seq + n, at, who, event) for n, event in enumerate(events, start=1)]
-        if self._buffer is not None:
-            self._buffer.extend(entries)
-        else:
+        if not self._reactions.hold(entries):
             self._store.append(entries)
             self._pending.append(Notice(entries=entries))
         for entry in entries:
             self.state.apply(entry)
-            self._arrivals += arrivals(entry.event)
+        self._reactions.look_at(entries)
         return entries
 
-    def _automate(self, start: Callable[[Engine], None] | None = None, depth: int = 0) -> None:
-        """Run automation (A4) on what this command did, level by level:
-        entries automation makes are looked at again one level deeper. Its
-        entries are written together at the end, after the command's own,
-        which are durable already. `start` begins elsewhere (a delayed
-        step, `depth` levels down)."""
-        if self._buffer is not None or not (self._arrivals or start):
-            return
-        engine = self._automation_engine()
-        self._buffer = []
-        self._batch_at = self._now()
-        # A bulk import sets off thousands of runs, each making entries
-        # that hold no cycles: the cycle collector waits (core/bulk.py).
-        with gc_paused():
-            self._run_automation(engine, start, depth)
+    def _automate(self, start: Callable[[], None] | None = None, depth: int = 0) -> None:
+        """Run the reactions (core/reactions.py; automation, A4) on what
+        this command did. `start` begins elsewhere (a delayed step, `depth`
+        levels down)."""
+        self._reactions.run(start, depth)
 
-    def _run_automation(self, engine: Engine, start: Callable[[Engine], None] | None,
-                        depth: int) -> None:
-        try:
-            if start is not None:
-                self._arrivals = []
-                start(engine)
-                depth += 1
-            while self._arrivals:
-                level, self._arrivals = self._arrivals, []
-                engine.react(level, depth)
-                depth += 1
-        finally:
-            written, self._buffer, self._batch_at = self._buffer, None, None
-            self._arrivals = []
-            if self._courier is not None:
-                self._courier.commit()  # on disk before the log says "queued"
-            if written:
-                self._store.append(written)
-                self._pending.append(Notice(entries=written))
+    def _write_reactions(self, written: list[Entry]) -> None:
+        """The reactions' entries, in one write after the command's own;
+        what they handed on to the courier is on disk before them."""
+        if self._courier is not None:
+            self._courier.commit()  # on disk before the log says "queued"
+        if written:
+            self._store.append(written)
+            self._pending.append(Notice(entries=written))
 
     def _change_settings(self, actor: Actor, doing: str, change: Callable[[DeskConfig], R],
                          admin_only: bool = True) -> R:
@@ -996,60 +960,7 @@ class Desk:
                     self.property(name)
         return action
 
-    # -- automation at work (the engine calls these) --------------------------------
-
-    def record_automation(self, event: Event) -> None:
-        self._record(access.AUTOMATION, [event])
-
-    def value_of(self, ticket: Ticket, name: str) -> Value:
-        return _value(ticket, name)
-
-    def team_members(self, team: str) -> list[str]:
-        team_id = coerce(self.property("team"), team, self.config)
-        found = next(t for t in self.config.teams if t.id == team_id)
-        return list(found.members)
-
-    def notification_recipients(self, action: Notify, ticket: Ticket) -> list[str]:
-        if action.owner:
-            return [ticket.owner] if ticket.owner else []
-        if action.team is not None:
-            return self.team_members(action.team)
-        return [str(coerce(self.property("owner"), action.user, self.config))]
-
-    def queue_email(self, ticket: Ticket, template_name: str,
-                    trace: Mapping[str, str]) -> tuple[str, str]:
-        """A4a: fill in the template for the ticket's contact and put the
-        message in the outbox; (result, detail) for the log."""
-        template = self.config.template(template_name)
-        if template is None:
-            raise DeskError(f"No template {template_name!r}.")
-        contact = self.state.contacts.get((ticket.contact or "").casefold())
-        if contact is None:
-            return "skipped", "the ticket has no contact to email"
-        if not template.transactional and not contact.marketing:
-            return "skipped", (f"'{template.name}' is not transactional and {contact.email} "
-                               "is not a marketing contact")
-        # A template edited by hand in desk.toml was not checked on saving.
-        check_template(template, placeholders(self.config))
-        # Filled in outside the writer lock, with limits (Courier.deliver):
-        # a template that loops for ever must not stop the desk.
-        values = fill_values(self.config, ticket, contact, self._now())
-        self.courier().queue_email(template, contact, values, self._now(), trace)
-        where = "for SMTP" if self.config.mail.smtp else "for the outbox"
-        return "queued", f"'{template.name}' to {contact.email}, {where}"
-
-    def queue_notification(self, ticket: Ticket, users: list[str], message: str,
-                           trace: Mapping[str, str]) -> tuple[str, str]:
-        """A4b: a notification whose message is a template, filled in like
-        an email's (outside the lock, with limits); (result, detail)."""
-        check_message(message, placeholders(self.config))
-        contact = self.state.contacts.get((ticket.contact or "").casefold())
-        values = fill_values(self.config, ticket, contact, self._now())
-        self.courier().queue_notification(users, message, values, trace)
-        return "queued", f"for {', '.join(users)}, once its message is filled in"
-
-    def queue_webhook(self, url: str, payload: dict[str, Any], trace: Mapping[str, str]) -> None:
-        self.courier().queue_webhook(url, payload, trace)
+    # -- automation at work ---------------------------------------------------------
 
     def courier(self) -> Courier:
         """Mail and webhooks on their way out of this data dir. The TUI
@@ -1078,7 +989,7 @@ class Desk:
                 if delayed.step.due > now or delayed.id not in self.state.delayed:
                     continue
                 self._record(access.AUTOMATION, [StepResumed(step=delayed.id)])
-                self._automate(partial(_resume, delayed), delayed.step.depth)
+                self._automate(partial(self._resume, delayed), delayed.step.depth)
                 ran += 1
         return ran
 
@@ -1089,12 +1000,8 @@ class Desk:
             with self._writing():
                 self._record(access.AUTOMATION, deliveries)
 
-    def _automation_engine(self) -> Engine:
-        if self._engine is None:
-            from core.automation.engine import Engine
-
-            self._engine = Engine(self)
-        return self._engine
+    def _resume(self, delayed: Delayed) -> None:
+        self._reactions.handler(STAGE_ACTIONS).resume(delayed.step, delayed.id)
 
     # -- notifications (A4b) and the automation log (A6) ---------------------------
 
@@ -1363,6 +1270,46 @@ class Desk:
         if missing:
             raise DeskError(f"Stage '{stage.label}' requires {_and(missing)}; "
                             "give a value to go on.")
+
+
+class _AutomationHost:
+    """The desk as the reactions see it (core/automation/host.py): every
+    change through the desk's own commands, as the actor automation. What
+    only automation calls is here, not on Desk's own surface."""
+
+    __slots__ = ("desk",)
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    @property
+    def config(self) -> DeskConfig:
+        return self.desk.config
+
+    @property
+    def state(self) -> DeskState:
+        return self.desk.state
+
+    def now(self) -> datetime:
+        return self.desk.now()
+
+    def property(self, name: str) -> PropertyDef:
+        return self.desk.property(name)
+
+    def value_of(self, ticket: Ticket, name: str) -> Value:
+        return _value(ticket, name)
+
+    def move_ticket(self, ticket_id: str, stage: str) -> Ticket:
+        return self.desk.move_ticket(ticket_id, stage, AUTOMATION)
+
+    def edit_ticket(self, ticket_id: str, values: Mapping[str, Any]) -> Ticket:
+        return self.desk.edit_ticket(ticket_id, values, AUTOMATION)
+
+    def record(self, events: Sequence[Event]) -> None:
+        self.desk._record(AUTOMATION, events)
+
+    def outbound(self) -> Courier:
+        return self.desk.courier()
 
 
 class _Nested:

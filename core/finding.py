@@ -1,9 +1,13 @@
 """Finding a pipeline or a stage by what people and integrations call it:
-the internal id (P8), or a label where it fits one. Used by `Desk` and by
-the stage edits applied to a draft of the settings."""
+the internal id (P8), or a label where it fits one; and every action of the
+desk, where it is. Used by `Desk` and by the stage edits applied to a draft
+of the settings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from core.automation.actions import Action, Path, walk
 from core.errors import DeskError
 from core.model import DeskConfig, Pipeline, Stage
 
@@ -44,3 +48,14 @@ def find_stage(config: DeskConfig, ref: str, within: Pipeline | None = None,
     where = f" in '{within.label}'" if within is not None else ""
     stages = ", ".join(f"{s.id} ({s.label})" for p in scope for s in p.stages)
     raise DeskError(f"No stage {ref!r}{where}. Stages: {stages}.")
+
+
+def every_action(config: DeskConfig) -> Iterator[tuple[Pipeline, Stage, Path, Action]]:
+    """Every action of the desk, with its pipeline, stage and path: for the
+    rules that ask what the automation names (a template, a property, a
+    stage) before that thing goes. (Here, not in core/automation/actions.py,
+    which the settings' model imports: the actions know no settings.)"""
+    for pipeline in config.pipelines:
+        for stage in pipeline.stages:
+            for path, action in walk(stage.actions):
+                yield pipeline, stage, path, action

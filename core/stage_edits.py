@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from core.automation.actions import Path, SetProperty, every_action, path_text
+from core.automation.actions import Path, SetProperty, path_text
 from core.errors import DeskError
 from core.events import Changes
-from core.finding import find_stage
+from core.finding import every_action, find_stage
 from core.model import DeskConfig, Pipeline, PropertyDef, Stage, StageProperty, StageState
 from core.present import count, counted
 from core.records import Ticket

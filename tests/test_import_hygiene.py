@@ -10,6 +10,9 @@ runs the command line's own `main`, as the `pipedesk` script does, with
 `-X importtime`, and the modules Python reports importing must hold neither
 package. This test's own process has loaded Textual for other tests, so only
 a new one can tell.
+
+It also checks that no two modules of `core` import each other (issue 12,
+item 3), which import-linter's contracts do not say.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 # The `pipedesk` console script's body (pyproject.toml [project.scripts]).
 PIPEDESK = "import sys; from cli import main; sys.argv[0] = 'pipedesk'; sys.exit(main())"
@@ -58,3 +63,65 @@ def test_pipedesk_ticket_list_json_loads_neither_textual_nor_rich(run: Any, home
     assert len(json.loads(done.stdout)) == 3  # it listed the desk's tickets
     assert "core" in imported
     assert imported & UI_PACKAGES == set()
+
+
+def import_cycles(package: str) -> list[list[str]]:
+    """The import cycles among `package`'s modules: each group of modules
+    that import one another round (a strongly connected component of
+    grimp's import graph, import-linter's own), sorted. Every import
+    counts, also one inside a function or under TYPE_CHECKING: a cycle
+    there still ties the modules together."""
+    import grimp
+
+    graph = grimp.build_graph(package, cache_dir=None)  # nothing written
+    imports = {m: sorted(i for i in graph.find_modules_directly_imported_by(m)
+                         if i == package or i.startswith(package + "."))
+               for m in graph.modules}
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's algorithm
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for other in imports[module]:
+            if other not in order:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], order[other])
+        if low[module] == order[module]:
+            group = [stack.pop()]
+            while group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for module in sorted(imports):
+        if module not in order:
+            visit(module)
+    return sorted(cycles)
+
+
+def test_core_has_no_import_cycle() -> None:
+    """Issue 12 item 3: no two modules of core import each other, directly
+    or round a longer chain (the desk and its automation used to)."""
+    assert import_cycles("core") == []
+
+
+def test_an_import_cycle_is_found_and_named(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check above can fail: two modules that import each other, one
+    only for its type hints, are named."""
+    package = tmp_path / "loop_example"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "desk.py").write_text("from loop_example.engine import Engine\n")
+    (package / "engine.py").write_text("from typing import TYPE_CHECKING\n"
+                                       "if TYPE_CHECKING:\n"
+                                       "    from loop_example.desk import Desk\n"
+                                       "class Engine: ...\n")
+    (package / "alone.py").write_text("import loop_example.engine\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert import_cycles("loop_example") == [["loop_example.desk", "loop_example.engine"]]

@@ -8,18 +8,15 @@ the first of its *then* sequence)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from core.errors import DeskError
 from core.model_base import Model
-
-if TYPE_CHECKING:
-    from core.model import DeskConfig, Pipeline, Stage
 
 
 class Comment(Model):
@@ -180,16 +177,6 @@ def walk(actions: list[Action], base: Path = ()) -> list[tuple[Path, Action]]:
             out += walk(action.then, (*path, "then"))
             out += walk(action.otherwise, (*path, "else"))
     return out
-
-
-def every_action(config: DeskConfig) -> Iterator[tuple[Pipeline, Stage, Path, Action]]:
-    """Every action of the desk, with its pipeline, stage and path: for the
-    rules that ask what the automation names (a template, a property, a
-    stage) before that thing goes."""
-    for pipeline in config.pipelines:
-        for stage in pipeline.stages:
-            for path, action in walk(stage.actions):
-                yield pipeline, stage, path, action
 
 
 @cache

@@ -1,12 +1,13 @@
 """The engine (A4): when a ticket enters a stage, run the stage's actions.
 
-`Desk` hands the engine the journal entries a command made, while it still
-holds the writer lock; the engine finds the tickets that entered a stage and
-runs each stage's sequence. What an action changes goes back through `Desk`
-with the actor *automation*, so rules, access and the timeline (T7) apply to
-it as to anyone; every action run is logged (A6). Changes the engine makes
-can move tickets again: those entries come back one level deeper, and past
-`MAX_DEPTH` the chain stops with a logged reason.
+The engine is the first reaction of the reaction loop (core/reactions.py):
+the loop hands it the tickets that entered a stage in the entries a command
+made, while the desk still holds the writer lock, and the engine runs each
+stage's sequence. It acts on the desk through its host
+(core/automation/host.py), as the actor *automation*, so rules, access and
+the timeline (T7) apply to it as to anyone; every action run is logged (A6).
+Changes the engine makes can move tickets again: the loop hands those back
+one level deeper, and at `MAX_DEPTH` the chain stops with a logged reason.
 
 Slow work leaves the lock: an email (and a notification whose message is a
 template) goes into `drafts/` unfilled, a webhook into its spool, and
@@ -17,11 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
-from core.access import AUTOMATION
 from core.automation.actions import (
     ACTIONS,
     AFTER_THE_DELAY,
@@ -37,6 +37,13 @@ from core.automation.actions import (
     parse_duration,
     path_text,
 )
+from core.automation.handing import (
+    notification_recipients,
+    queue_email,
+    queue_notification,
+    team_members,
+)
+from core.automation.host import MAX_DEPTH, Host
 from core.automation.templates import has_placeholders
 from core.errors import DeskError
 from core.events import (
@@ -52,18 +59,16 @@ from core.present import say
 from core.properties import NO_WORDS, YES_WORDS, say_option
 from core.records import Ticket
 
-if TYPE_CHECKING:
-    from core.desk import Desk
-
-# A chain of automations moving tickets on stops here (A4: nothing loops).
-MAX_DEPTH = 8
+# MAX_DEPTH is the reaction loop's limit (core/automation/host.py), named
+# here too since the engine says it in its log.
+__all__ = ["CHAT_SOURCES", "MAX_DEPTH", "Engine", "Run"]
 
 # A5: tickets from these sources are left out unless the pipeline says so.
 CHAT_SOURCES = frozenset({"chat", "messenger"})
 
 class Engine:
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(self, host: Host) -> None:
+        self.host = host
         # Who a notification to a named user or team reaches, by action:
         # the same for every ticket while the settings hold still (they do
         # for one level of reactions), and asked for thousands in a bulk.
@@ -72,23 +77,23 @@ class Engine:
     def recipients(self, action: Notify, ticket: Ticket) -> list[str]:
         """A4b: the users a notification goes to."""
         if action.owner:
-            return self.desk.notification_recipients(action, ticket)
+            return notification_recipients(self.host, action, ticket)
         found = self._named.get(id(action))
         if found is None:
-            found = self._named[id(action)] = self.desk.notification_recipients(action, ticket)
+            found = self._named[id(action)] = notification_recipients(self.host, action, ticket)
         return list(found)
 
     # -- reacting to arrivals --------------------------------------------------
 
     def react(self, arrivals: Sequence[Arrival], depth: int) -> None:
-        config = self.desk.config
+        config = self.host.config
         stages = {s.id: (p, s) for p in config.pipelines for s in p.stages if s.actions}
         if not stages:
             return
         self._named = {}
         for move in arrivals:
             found = stages.get(move.stage)
-            ticket = self.desk.state.tickets.get(move.ticket)
+            ticket = self.host.state.tickets.get(move.ticket)
             if found is None or ticket is None or ticket.stage != move.stage:
                 continue
             pipeline, stage = found
@@ -107,19 +112,19 @@ class Engine:
         """A delay came due: run what followed it, if the ticket still waits
         in that stage (a ticket that moved on has left the sequence; one
         that left and came back waits in a newer step of its own)."""
-        desk = self.desk
-        ticket = desk.state.tickets.get(step.ticket)
+        host = self.host
+        ticket = host.state.tickets.get(step.ticket)
         if ticket is None:
             return
         try:
-            pipeline, stage = find_stage(desk.config, step.stage)
+            pipeline, stage = find_stage(host.config, step.stage)
         except DeskError:
             return  # the stage was deleted meanwhile
         self._named = {}
         run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path,
                   positions=step.positions)
         newer = any(d.id > step_id and (d.step.ticket, d.step.stage, d.step.path) ==
-                    (step.ticket, step.stage, step.path) for d in desk.state.delayed.values())
+                    (step.ticket, step.stage, step.path) for d in host.state.delayed.values())
         if ticket.stage != step.stage or newer:
             run.log((), "delay", "skipped", "the ticket left the stage before the delay ended")
         else:
@@ -149,9 +154,9 @@ class Run:
     def record(self) -> None:
         """A6: one log entry for the run, each action in it."""
         if self.steps:
-            self.engine.desk.record_automation(AutomationRan(
+            self.engine.host.record([AutomationRan(
                 ticket=self.ticket.id, pipeline=self.pipeline.id, stage=self.stage.id,
-                steps=self.steps))
+                steps=self.steps)])
             self.steps = []
 
     def sequence(self, actions: list[Action], base: Path,
@@ -167,7 +172,7 @@ class Run:
                 return False
             if isinstance(action, Branch):
                 rest = self._rest(actions, base, n, after)
-                holds = _holds(self.engine.desk, self.ticket, action)
+                holds = _holds(self.engine.host, self.ticket, action)
                 side = "then" if holds else "else"
                 self.log(path, action.kind, "done",
                          f"{action.property} {action.op} {action.value!r}: "
@@ -187,8 +192,7 @@ class Run:
                   for m, a in enumerate(actions[n + 1:], start=n + 1)), *after]
 
     def _one(self, action: Action, path: Path) -> None:
-        desk = self.engine.desk
-        ticket = desk.state.tickets.get(self.ticket.id)
+        ticket = self.engine.host.state.tickets.get(self.ticket.id)
         if ticket is None:
             return  # deleted by an earlier action
         self.ticket = ticket
@@ -200,55 +204,54 @@ class Run:
         self.log(path, action.kind, result, detail, rotation)
 
     def _perform(self, action: Action, ticket: Ticket) -> tuple[str, str, str | None]:
-        desk = self.engine.desk
+        host = self.engine.host
         match action:
             case SetProperty(property=name, value=value):
                 if name == "stage":
-                    moved = desk.move_ticket(ticket.id, value, AUTOMATION)
-                    return "done", f"moved to {say(desk.config, moved, 'stage', desk.now())}", None
-                desk.edit_ticket(ticket.id, {name: value or None}, AUTOMATION)
+                    moved = host.move_ticket(ticket.id, value)
+                    return "done", f"moved to {say(host.config, moved, 'stage', host.now())}", None
+                host.edit_ticket(ticket.id, {name: value or None})
                 said = say_option(name, value)
                 return "done", f"{name} set to {said!r}" if value else f"{name} cleared", None
             case AssignOwner(user=user, team=None) if user is not None:
-                desk.edit_ticket(ticket.id, {"owner": user}, AUTOMATION)
+                host.edit_ticket(ticket.id, {"owner": user})
                 return "done", f"owner set to {user}", None
             case AssignOwner(team=team) if team is not None:
-                members = desk.team_members(team)
+                members = team_members(host, team)
                 if not members:
                     return "failed", f"team {team!r} has no members to take turns", None
-                turn = desk.state.rotations.get(team, 0)
+                turn = host.state.rotations.get(team, 0)
                 owner = members[turn % len(members)]
-                desk.edit_ticket(ticket.id, {"owner": owner}, AUTOMATION)
+                host.edit_ticket(ticket.id, {"owner": owner})
                 return "done", f"owner set to {owner} (round-robin over {team})", team
             case Notify():
                 users = self.engine.recipients(action, ticket)
                 if not users:
                     return "skipped", "the ticket has no owner to notify", None
                 if has_placeholders(action.message):
-                    return (*desk.queue_notification(ticket, users, action.message,
-                                                     self._trace()), None)
+                    return (*queue_notification(host, ticket, users, action.message,
+                                                self._trace()), None)
                 stage = self.stage.label
                 text = action.message or f"Ticket #{ticket.id} \u201c{ticket.subject}\u201d " \
                                           f"entered {stage}."
-                desk.record_automation(NotificationSent(users=users, text=text,
-                                                        ticket=ticket.id))
+                host.record([NotificationSent(users=users, text=text, ticket=ticket.id)])
                 return "done", f"notified {', '.join(users)}", None
             case SendEmail(template=name):
-                return (*desk.queue_email(ticket, name, self._trace()), None)
+                return (*queue_email(host, ticket, name, self._trace()), None)
             case Webhook(url=url):
-                desk.queue_webhook(url, _ticket_json(ticket), self._trace())
+                host.outbound().queue_webhook(url, _ticket_json(ticket), self._trace())
                 return "queued", f"POST to {url} queued", None
         return "failed", f"no such action kind {action.kind!r}", None
 
     def _delay(self, action: Delay, path: Path, rest: list[tuple[str, Action]]) -> None:
-        desk = self.engine.desk
-        due = desk.now() + parse_duration(action.duration)
-        desk.record_automation(StepDelayed(
+        host = self.engine.host
+        due = host.now() + parse_duration(action.duration)
+        host.record([StepDelayed(
             ticket=self.ticket.id, pipeline=self.pipeline.id, stage=self.stage.id,
             path=self._position(path),
             actions=ACTIONS.dump_python([a for _, a in rest], mode="json", by_alias=True,
                                         exclude_none=True),
-            due=due, depth=self.depth, positions=[at for at, _ in rest]))
+            due=due, depth=self.depth, positions=[at for at, _ in rest])])
         self.log(path, action.kind, "waiting", f"until {due.isoformat(timespec='minutes')}")
 
     def _trace(self) -> dict[str, str]:
@@ -289,9 +292,9 @@ class Run:
 # -- conditions -----------------------------------------------------------------
 
 
-def _holds(desk: Desk, ticket: Ticket, branch: Branch) -> bool:
+def _holds(host: Host, ticket: Ticket, branch: Branch) -> bool:
     """A4c: a branch's condition on the ticket's stored value."""
-    value = desk.value_of(ticket, branch.property)
+    value = host.value_of(ticket, branch.property)
     text = "" if value is None else str(value)
     wanted = branch.value.strip()
     match branch.op:

@@ -5,13 +5,35 @@ two halves on a timer (the delivery in a thread)."""
 
 from __future__ import annotations
 
-from core.automation.courier import Handed
-from core.desk import Desk
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from core.automation.courier import Courier, Handed
 from core.events import AutomationRan
+from core.model import DeskConfig
 from core.present import counted
 
 
-def work_round(desk: Desk) -> list[str]:
+class DeskAtWork(Protocol):
+    """What a round needs of the desk (`core.Desk` is one): named here, so
+    that `core/automation/` does not depend on `core.desk`."""
+
+    @property
+    def config(self) -> DeskConfig: ...
+
+    def now(self) -> datetime: ...
+
+    def refresh(self) -> object: ...
+
+    def run_due_steps(self) -> int: ...
+
+    def courier(self) -> Courier: ...
+
+    def record_deliveries(self, deliveries: Sequence[Handed]) -> None: ...
+
+
+def work_round(desk: DeskAtWork) -> list[str]:
     """Do what is due; one line for a person about each thing done."""
     lines = []
     desk.refresh()  # delays and mail other processes left
@@ -26,7 +48,7 @@ def work_round(desk: Desk) -> list[str]:
     return lines
 
 
-def has_work(desk: Desk) -> bool:
+def has_work(desk: DeskAtWork) -> bool:
     return desk.courier().has_work(desk.config.mail)
 
 

@@ -1,0 +1,69 @@
+"""Who an action reaches, and what it hands on to the courier (A4a, A4b):
+the rules of an email or a notification, through the host
+(core/automation/host.py). What is slow or written by people (filling in a
+template) is left for the courier, outside the writer lock."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from core.automation.actions import Notify
+from core.automation.host import Host
+from core.automation.templates import check_message, check_template
+from core.automation.values import fill_values, placeholders
+from core.errors import DeskError
+from core.properties import coerce
+from core.records import Ticket
+
+
+def team_members(host: Host, team: str) -> list[str]:
+    """The users of a team, named by id or name, in their order (the
+    round-robin's turns)."""
+    team_id = coerce(host.property("team"), team, host.config)
+    found = next(t for t in host.config.teams if t.id == team_id)
+    return list(found.members)
+
+
+def notification_recipients(host: Host, action: Notify, ticket: Ticket) -> list[str]:
+    """A4b: the users a notification goes to: the ticket's owner, a team's
+    members, or one user."""
+    if action.owner:
+        return [ticket.owner] if ticket.owner else []
+    if action.team is not None:
+        return team_members(host, action.team)
+    return [str(coerce(host.property("owner"), action.user, host.config))]
+
+
+def queue_email(host: Host, ticket: Ticket, template_name: str,
+                trace: Mapping[str, str]) -> tuple[str, str]:
+    """A4a: fill in the template for the ticket's contact and put the
+    message in the outbox; (result, detail) for the log."""
+    config = host.config
+    template = config.template(template_name)
+    if template is None:
+        raise DeskError(f"No template {template_name!r}.")
+    contact = host.state.contacts.get((ticket.contact or "").casefold())
+    if contact is None:
+        return "skipped", "the ticket has no contact to email"
+    if not template.transactional and not contact.marketing:
+        return "skipped", (f"'{template.name}' is not transactional and {contact.email} "
+                           "is not a marketing contact")
+    # A template edited by hand in desk.toml was not checked on saving.
+    check_template(template, placeholders(config))
+    # Filled in outside the writer lock, with limits (Courier.deliver):
+    # a template that loops for ever must not stop the desk.
+    values = fill_values(config, ticket, contact, host.now())
+    host.outbound().queue_email(template, contact, values, host.now(), trace)
+    where = "for SMTP" if config.mail.smtp else "for the outbox"
+    return "queued", f"'{template.name}' to {contact.email}, {where}"
+
+
+def queue_notification(host: Host, ticket: Ticket, users: list[str], message: str,
+                       trace: Mapping[str, str]) -> tuple[str, str]:
+    """A4b: a notification whose message is a template, filled in like
+    an email's (outside the lock, with limits); (result, detail)."""
+    check_message(message, placeholders(host.config))
+    contact = host.state.contacts.get((ticket.contact or "").casefold())
+    values = fill_values(host.config, ticket, contact, host.now())
+    host.outbound().queue_notification(users, message, values, trace)
+    return "queued", f"for {', '.join(users)}, once its message is filled in"
