@@ -52,7 +52,16 @@ from core.events import (
     ticket_ids,
 )
 from core.finding import find_pipeline, find_stage
-from core.model import DeskConfig, Pipeline, PropertyDef, PropertyType, Stage, StageState, User
+from core.model import (
+    DeskConfig,
+    Pipeline,
+    PropertyDef,
+    PropertyType,
+    Stage,
+    StageState,
+    Team,
+    User,
+)
 from core.properties import BUILTIN_PROPERTIES, coerce
 from core.records import Contact, Ticket, Value
 from core.rules import check_settings, clashes_of, waiting_moves_nowhere
@@ -874,6 +883,12 @@ class Desk:
         """U1 (the settings screen for users comes later; demo data uses it)."""
         return self._change_settings(actor, "add users",
                                      lambda draft: people_settings.add_users(draft, users))
+
+    def add_teams(self, teams: Sequence[Team], actor: Actor) -> list[Team]:
+        """U1: teams and their members (no screen for them yet; the demo
+        data, and a desk.toml written by hand, have them)."""
+        return self._change_settings(actor, "add teams",
+                                     lambda draft: people_settings.add_teams(draft, teams))
 
     # -- contacts ---------------------------------------------------------------
 
