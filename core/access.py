@@ -95,3 +95,10 @@ def visible_tickets(
         viewable &= {pipeline}
     return [t for t in tickets
             if t.pipeline in viewable and may_view_ticket(config, actor, t)]
+
+
+def name_of(config: DeskConfig, actor: Actor) -> str:
+    """Who acts, as a person reads it where the desk keeps it (a comment's
+    author): a user's name, else the actor as written (automation:engine)."""
+    user = user_of(config, actor)
+    return user.name if user else str(actor)

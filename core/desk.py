@@ -20,25 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core import access
+from core import tickets as ticket_rules
 from core.access import AUTOMATION, Actor
-from core.automation.actions import (
-    Action,
-    AssignOwner,
-    Branch,
-    Comment,
-    Notify,
-    SendEmail,
-    SetProperty,
-    Webhook,
-    path_text,
-    sequence_at,
-    walk,
-)
+from core.automation.actions import Action, Comment
 from core.automation.actions import Path as ActionPath
 from core.automation.log import LogItem, automation_log
-from core.automation.targets import check_url
-from core.automation.templates import Template, check_message, check_template
-from core.automation.values import placeholders
+from core.automation.templates import Template
 from core.clock import Clock, default_clock
 from core.errors import DataFileError, DeskError
 from core.events import (
@@ -60,30 +47,26 @@ from core.events import (
     TicketDeleted,
     ticket_ids,
 )
-from core.finding import every_action, find_pipeline, find_stage
+from core.finding import find_pipeline, find_stage
 from core.model import (
     DeskConfig,
     Pipeline,
     PropertyDef,
     PropertyType,
     Stage,
-    StageProperty,
     StageState,
+    Team,
     User,
-    new_desk_config,
 )
-from core.present import counted
-from core.properties import BUILTIN_PROPERTIES, EDITABLE_FIELDS, coerce
+from core.properties import BUILTIN_PROPERTIES
 from core.reactions import STAGE_ACTIONS, Reactions
 from core.records import Contact, Ticket, Value
-from core.rules import (
-    card_properties_problem,
-    check_settings,
-    clashes_of,
-    label_taken_problem,
-    property_label_taken,
-    waiting_moves_nowhere,
-)
+from core.rules import check_settings, clashes_of, waiting_moves_nowhere
+from core.settings import automation as automation_settings
+from core.settings import people as people_settings
+from core.settings import pipelines as pipeline_settings
+from core.settings import properties as property_settings
+from core.settings import templates as template_settings
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -94,12 +77,11 @@ from core.stage_edits import (
     StageEdit,
     StageEditResult,
     apply_stage_edits,
-    label_of,
-    move_to_position,
 )
 from core.state import Delayed, DeskState, Notification, with_changes
 from core.store import LocalStore
-from core.text import check_line, check_text
+from core.text import check_line
+from core.tickets import value_of as _value
 from core.timeline import TimelineItem, timeline_items
 
 if TYPE_CHECKING:
@@ -460,14 +442,8 @@ class Desk:
         if self._properties[0] is not config:
             # Settings are replaced whole on change, so their identity says
             # whether this index is still right (automation asks per action).
-            self._properties = (config, {p.name: p for p in (*BUILTIN_PROPERTIES,
-                                                             *config.properties)
-                                         if not p.archived})
-        found = self._properties[1].get(name.strip().casefold())
-        if found is not None:
-            return found
-        known = ", ".join(p.name for p in self.properties(access.AUTOMATION) if not p.read_only)
-        raise DeskError(f"No property {name!r}. Properties you can set: {known}.")
+            self._properties = (config, property_settings.property_index(config))
+        return property_settings.find_property(config, name, self._properties[1])
 
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
         """T7: every change of the ticket, oldest first."""
@@ -478,75 +454,36 @@ class Desk:
 
     def create_pipeline(self, label: str, actor: Actor) -> Pipeline:
         """P2: a new pipeline starts with the four default stages."""
-        label = label_of(label, "pipeline")
-
-        def change(config: DeskConfig) -> Pipeline:
-            _check_pipeline_label_free(config, label)
-            template = new_desk_config().pipelines[0]
-            pipeline = Pipeline(
-                id=_take_id(config), label=label,
-                stages=[Stage(id=_take_id(config), label=s.label, state=s.state)
-                        for s in template.stages],
-            )
-            config.pipelines.append(pipeline)
-            return pipeline
-
-        return self._change_settings(actor, "create pipelines", change)
+        return self._change_settings(actor, "create pipelines",
+                                     lambda draft: pipeline_settings.create(draft, label))
 
     def rename_pipeline(self, ref: str, label: str, actor: Actor) -> Pipeline:
-        label = label_of(label, "pipeline")
-
-        def change(config: DeskConfig) -> Pipeline:
-            pipeline = find_pipeline(config, ref)
-            _check_pipeline_label_free(config, label, but=pipeline)
-            pipeline.label = label
-            return pipeline
-
-        return self._change_settings(actor, "rename pipelines", change)
+        return self._change_settings(actor, "rename pipelines",
+                                     lambda draft: pipeline_settings.rename(draft, ref, label))
 
     def reorder_pipeline(self, ref: str, position: int, actor: Actor) -> Pipeline:
         """P4: move a pipeline to `position` (1 is first)."""
-
-        def change(config: DeskConfig) -> Pipeline:
-            pipeline = find_pipeline(config, ref)
-            move_to_position(config.pipelines, pipeline, position, "pipelines")
-            return pipeline
-
-        return self._change_settings(actor, "reorder pipelines", change)
+        return self._change_settings(actor, "reorder pipelines",
+                                     lambda draft: pipeline_settings.reorder(draft, ref, position))
 
     def delete_pipeline(self, ref: str, actor: Actor) -> Pipeline:
         """P5: refused while it holds tickets, and for the last pipeline."""
-
-        def change(config: DeskConfig) -> Pipeline:
-            pipeline = self._deletable_pipeline(config, ref)
-            config.pipelines.remove(pipeline)
-            return pipeline
-
-        return self._change_settings(actor, "delete pipelines", change)
+        return self._change_settings(
+            actor, "delete pipelines",
+            lambda draft: pipeline_settings.delete(draft, ref, self.state.tickets))
 
     def check_delete_pipeline(self, ref: str, actor: Actor) -> Pipeline:
         """What `delete_pipeline` would refuse now (P5, who may), raised the
         same way, deleting nothing: a screen asks before it asks the user
         to confirm, so a pipeline that cannot go is refused first."""
         access.require_admin(self.config, actor, "delete pipelines")
-        return self._deletable_pipeline(self.config, ref)
-
-    def _deletable_pipeline(self, config: DeskConfig, ref: str) -> Pipeline:
-        pipeline = find_pipeline(config, ref)
-        held = sum(1 for t in self.state.tickets.values() if t.pipeline == pipeline.id)
-        if held:
-            raise DeskError(
-                f"Pipeline '{pipeline.label}' holds {counted(held, 'ticket')}; move "
-                f"{_them(held)} to another pipeline or delete {_them(held)} first."
-            )
-        if len(config.pipelines) == 1:
-            raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
-                            "a desk needs at least one.")
-        return pipeline
+        return pipeline_settings.deletable(self.config, ref, self.state.tickets)
 
     def set_close_date_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
         """T3 / A2: the per-pipeline close-date switch."""
-        return self._switch_automation(ref, actor, close_date=on)
+        return self._change_settings(
+            actor, "change automation",
+            lambda draft: pipeline_settings.set_close_date_rule(draft, ref, on))
 
     # -- stages ---------------------------------------------------------------
 
@@ -589,7 +526,8 @@ class Desk:
         draft = self.config.model_copy(deep=True)
         pipeline = find_pipeline(draft, pipeline_ref)
         result = apply_stage_edits(draft, pipeline, edits, self.state.tickets, self.property,
-                                   _move_changes, self._now(), _take_id)
+                                   ticket_rules.move_changes, self._now(),
+                                   pipeline_settings.take_id)
         problem = check_settings(draft, tolerated=clashes_of(self.config))
         if problem:
             raise DeskError(problem[0].upper() + problem[1:] + ".")
@@ -657,224 +595,94 @@ class Desk:
         nothing changes. Read-only and calculated properties are refused."""
         prop = self.property(name)
         _, stage = find_stage(self.config, stage_ref)
-        chosen = [sp.model_copy() for sp in stage.properties]
-        found = next((sp for sp in chosen if sp.name == prop.name), None)
-        if found is None:
-            chosen.append(StageProperty(name=prop.name, required=bool(required)))
-        elif required is None or found.required == required:
+        chosen = property_settings.asking_for(stage, prop, required)
+        if chosen is None:
             access.require_admin(self.config, actor, "change stages")
             return stage
-        else:
-            found.required = required
-        return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, tuple(chosen)),
-                                actor)
+        return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, chosen), actor)
 
     def remove_stage_property(self, stage_ref: str, name: str, actor: Actor) -> Stage:
         _, stage = find_stage(self.config, stage_ref)
-        kept = tuple(sp for sp in stage.properties if sp.name != name.strip().casefold())
-        if len(kept) == len(stage.properties):
-            raise DeskError(f"Stage '{stage.label}' does not ask for '{name}'.")
+        kept = property_settings.not_asking_for(stage, name)
         return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, kept), actor)
 
     # -- properties -----------------------------------------------------------
 
     def create_property(self, name: str, type: PropertyType | str, actor: Actor,
                         label: str | None = None, options: Sequence[str] = ()) -> PropertyDef:
-        try:
-            prop_type = PropertyType(type)
-        except ValueError:
-            kinds = ", ".join(t.value for t in PropertyType)
-            raise DeskError(f"No property type {type!r}. Types: {kinds}.") from None
-        chosen = _options([" ".join(o.split()) for o in options]) \
-            if prop_type is PropertyType.CHOICE else list(options)
-        if chosen and prop_type is not PropertyType.CHOICE:
-            raise DeskError(f"Only a choice property has options; this one is {prop_type.value}.")
-        chosen_label = (label_of(label, "property") if label and label.strip()
-                        else name.replace("_", " ").capitalize())
-
-        def change(config: DeskConfig) -> PropertyDef:
-            if any(p.name == name for p in (*BUILTIN_PROPERTIES, *config.properties)):
-                raise DeskError(f"A property named '{name}' exists already.")
-            _check_property_label_free(config, chosen_label)
-            try:
-                prop = PropertyDef(name=name, label=chosen_label, type=prop_type,
-                                   options=chosen)
-            except ValueError:
-                raise DeskError(f"Property name {name!r} must start with a letter and hold only "
-                                "lower-case letters, digits and _.") from None
-            config.properties.append(prop)
-            return prop
-
-        return self._change_settings(actor, "create properties", change)
+        return self._change_settings(
+            actor, "create properties",
+            lambda draft: property_settings.create(draft, name, type, label, options))
 
     def edit_property(self, name: str, actor: Actor, label: str | None = None,
                       options: Sequence[str] | None = None) -> PropertyDef:
-        """Change a custom property's label, or a choice property's options.
-
-        Its name and type stay: integrations and automation refer to the
-        name, and the values on tickets were checked against the type. A
-        value whose option is taken away stays on its tickets as it is."""
-        new_label = label_of(label, "property") if label is not None else None
-        chosen = [" ".join(o.split()) for o in options] if options is not None else None
-
-        def change(config: DeskConfig) -> PropertyDef:
-            if any(p.name == name for p in BUILTIN_PROPERTIES):
-                raise DeskError(f"'{name}' is a built-in property; it cannot be changed.")
-            prop = next((p for p in config.properties if p.name == name and not p.archived),
-                        None)
-            if prop is None:
-                raise DeskError(f"No custom property '{name}' to change.")
-            if new_label is not None:
-                _check_property_label_free(config, new_label, but=prop.name)
-                prop.label = new_label
-            if chosen is not None:
-                if prop.type is not PropertyType.CHOICE:
-                    raise DeskError(f"'{name}' is a {prop.type.value} property; only a choice "
-                                    "property has options.")
-                prop.options = _options(chosen)
-            return prop
-
-        return self._change_settings(actor, "change properties", change)
+        """Change a custom property's label, or a choice property's options
+        (its name and type stay: `core.settings.properties.edit`)."""
+        return self._change_settings(
+            actor, "change properties",
+            lambda draft: property_settings.edit(draft, name, label, options))
 
     def archive_property(self, name: str, actor: Actor) -> PropertyDef:
         """Archive a custom property: its values stay on tickets, it is no
         longer offered. Built-in ones cannot be archived; one a stage asks
         for or a board shows must be taken off there first."""
-
-        def change(config: DeskConfig) -> PropertyDef:
-            if any(p.name == name for p in BUILTIN_PROPERTIES):
-                raise DeskError(f"'{name}' is a built-in property; it cannot be archived.")
-            prop = next((p for p in config.properties if p.name == name and not p.archived),
-                        None)
-            if prop is None:
-                raise DeskError(f"No custom property '{name}' to archive.")
-            for pipeline in config.pipelines:
-                if name in pipeline.card_properties:
-                    raise DeskError(f"The cards of '{pipeline.label}' show '{name}'; take it "
-                                    "off the cards first.")
-                for stage in pipeline.stages:
-                    if any(sp.name == name for sp in stage.properties):
-                        raise DeskError(f"Stage '{stage.label}' of '{pipeline.label}' asks for "
-                                        f"'{name}'; remove it from the stage first.")
-            for _, stage, path, action in every_action(config):
-                if isinstance(action, Branch | SetProperty) and action.property == name:
-                    raise DeskError(f"Action {path_text(path)} of stage '{stage.label}' uses "
-                                    f"'{name}'; change or remove that action first.")
-            prop.archived = True
-            return prop
-
-        return self._change_settings(actor, "archive properties", change)
+        return self._change_settings(actor, "archive properties",
+                                     lambda draft: property_settings.archive(draft, name))
 
     def set_card_properties(self, pipeline_ref: str, names: Sequence[str],
                             actor: Actor) -> Pipeline:
         """P7: the properties a pipeline's cards show, in order."""
-        chosen = [self.property(n).name for n in names]
-        problem = card_properties_problem(chosen)
-        if problem:
-            raise DeskError(problem)
-
-        def change(config: DeskConfig) -> Pipeline:
-            pipeline = find_pipeline(config, pipeline_ref)
-            pipeline.card_properties = chosen
-            return pipeline
-
-        return self._change_settings(actor, "choose card properties", change)
+        return self._change_settings(
+            actor, "choose card properties",
+            lambda draft: pipeline_settings.set_card_properties(draft, pipeline_ref, names))
 
     # -- automation settings (A2, A4, A5; only administrators, A4e) ----------------
 
     def set_chat_rule(self, ref: str, on: bool, actor: Actor) -> Pipeline:
         """A5: whether chat and messenger tickets run stage automation."""
-        return self._switch_automation(ref, actor, include_chat=on)
-
-    def _switch_automation(self, ref: str, actor: Actor, **switch: bool) -> Pipeline:
-        def change(config: DeskConfig) -> Pipeline:
-            pipeline = find_pipeline(config, ref)
-            pipeline.automation = pipeline.automation.model_copy(update=switch)
-            return pipeline
-
-        return self._change_settings(actor, "change automation", change)
+        return self._change_settings(actor, "change automation",
+                                     lambda draft: pipeline_settings.set_chat_rule(draft, ref, on))
 
     def add_action(self, pipeline_ref: str, stage_ref: str, action: Action, actor: Actor,
                    at: ActionPath | None = None) -> ActionPath:
         """A4: add `action` to a stage's sequence, at `at` (default: the end)."""
-
-        def change(config: DeskConfig) -> ActionPath:
-            pipeline, stage = self._automated_stage(config, pipeline_ref, stage_ref)
-            checked = self._check_action(pipeline, action)
-            if at is None:
-                stage.actions.append(checked)
-                return (len(stage.actions) - 1,)
-            holder, index = _action_slot(stage, at, insert=True)
-            holder.insert(index, checked)
-            return at
-
-        return self._change_settings(actor, "change automation", change)
+        return self._change_settings(
+            actor, "change automation",
+            lambda draft: automation_settings.add(draft, pipeline_ref, stage_ref, action, at))
 
     def edit_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath,
                     action: Action, actor: Actor) -> Action:
         """A4d: replace the action at `path`; its comments stay with it."""
-
-        def change(config: DeskConfig) -> Action:
-            pipeline, stage = self._automated_stage(config, pipeline_ref, stage_ref)
-            holder, index = _action_slot(stage, path)
-            checked = self._check_action(pipeline, action)
-            old = holder[index]
-            kept = checked.model_copy(update={"comments": old.comments})
-            if isinstance(old, Branch) and isinstance(kept, Branch) and not (
-                    kept.then or kept.otherwise):
-                kept = kept.model_copy(update={"then": old.then, "otherwise": old.otherwise})
-            holder[index] = kept
-            return kept
-
-        return self._change_settings(actor, "change automation", change)
+        return self._change_settings(
+            actor, "change automation",
+            lambda draft: automation_settings.edit(draft, pipeline_ref, stage_ref, path, action))
 
     def remove_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, actor: Actor,
                       and_after: bool = False) -> list[Action]:
         """A4d: delete only this action, or this one and all after it (in
         its own sequence)."""
-
-        def change(config: DeskConfig) -> list[Action]:
-            _, stage = self._automated_stage(config, pipeline_ref, stage_ref)
-            holder, index = _action_slot(stage, path)
-            removed = holder[index:] if and_after else [holder[index]]
-            del holder[index:index + len(removed)]
-            return removed
-
-        return self._change_settings(actor, "change automation", change)
+        return self._change_settings(
+            actor, "change automation",
+            lambda draft: automation_settings.remove(draft, pipeline_ref, stage_ref, path,
+                                                     and_after))
 
     def move_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, offset: int,
                     actor: Actor) -> ActionPath:
         """Move an action up (-1) or down (+1) within its sequence."""
-
-        def change(config: DeskConfig) -> ActionPath:
-            _, stage = self._automated_stage(config, pipeline_ref, stage_ref)
-            holder, index = _action_slot(stage, path)
-            target = index + offset
-            if not 0 <= target < len(holder):
-                raise DeskError("The action is at the end of its sequence already.")
-            holder.insert(target, holder.pop(index))
-            return (*path[:-1], target)
-
-        return self._change_settings(actor, "change automation", change)
+        return self._change_settings(
+            actor, "change automation",
+            lambda draft: automation_settings.move(draft, pipeline_ref, stage_ref, path, offset))
 
     def comment_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, text: str,
                        actor: Actor) -> Comment:
         """A4d: any user may comment on an action (a note to colleagues; it
         changes nothing the action does, so A4e does not apply)."""
-        words = check_text(text.strip(), "A comment")
-        if not words:
-            raise DeskError("A comment needs some text.")
-
-        def change(config: DeskConfig) -> Comment:
-            user = access.user_of(config, actor)
-            comment = Comment(author=user.name if user else str(actor), at=self._now(),
-                              text=words)
-            _, stage = self._automated_stage(config, pipeline_ref, stage_ref)
-            holder, index = _action_slot(stage, path)
-            holder[index].comments.append(comment)
-            return comment
-
-        return self._change_settings(actor, "comment on actions", change, admin_only=False)
+        return self._change_settings(
+            actor, "comment on actions",
+            lambda draft: automation_settings.comment(
+                draft, pipeline_ref, stage_ref, path, text, access.name_of(draft, actor),
+                self._now()),
+            admin_only=False)
 
     def templates(self, actor: Actor) -> list[Template]:
         """A4a: the email templates, the built-in ones first."""
@@ -886,79 +694,13 @@ class Desk:
         """A4a: add a template, or replace the one named `replacing`. A
         built-in one may be edited but keeps its name. It must read and use
         only placeholders the desk fills in."""
-        check_template(template, placeholders(self.config))
-
-        def change(config: DeskConfig) -> Template:
-            old = config.template(replacing) if replacing is not None else None
-            if replacing is not None and old is None:
-                raise DeskError(f"No template {replacing!r}.")
-            clash = config.template(template.name)
-            if clash is not None and clash is not old:
-                raise DeskError(f"A template named '{clash.name}' exists already.")
-            saved = template.model_copy(update={"builtin": bool(old and old.builtin)})
-            if old is not None:
-                if old.builtin and saved.name != old.name:
-                    raise DeskError(f"'{old.name}' is a built-in template; its name stays.")
-                config.templates[config.templates.index(old)] = saved
-                _rename_template_uses(config, old.name, saved.name)
-            else:
-                config.templates.append(saved)
-            return saved
-
-        return self._change_settings(actor, "change automation", change)
+        return self._change_settings(
+            actor, "change automation",
+            lambda draft: template_settings.save(draft, template, replacing))
 
     def delete_template(self, name: str, actor: Actor) -> Template:
-        def change(config: DeskConfig) -> Template:
-            template = config.template(name)
-            if template is None:
-                raise DeskError(f"No template {name!r}.")
-            if template.builtin:
-                raise DeskError(f"'{template.name}' is a built-in template; edit it instead.")
-            for pipeline, stage, _ in _sending(config, template.name):
-                raise DeskError(f"Stage '{stage.label}' of '{pipeline.label}' sends "
-                                f"'{template.name}'; remove that action first.")
-            config.templates.remove(template)
-            return template
-
-        return self._change_settings(actor, "change automation", change)
-
-    def _automated_stage(self, config: DeskConfig, pipeline_ref: str,
-                         stage_ref: str) -> tuple[Pipeline, Stage]:
-        return find_stage(config, stage_ref, find_pipeline(config, pipeline_ref))
-
-    def _check_action(self, pipeline: Pipeline, action: Action) -> Action:
-        """Refuse an action that names what the desk does not have; return it
-        with the stage it moves tickets to, and the users and teams it
-        names, named by id, so that renaming them (S3, a user's new name)
-        keeps the action working."""
-        action = action.model_copy(deep=True)
-        for _, one in walk([action]):
-            if isinstance(one, SetProperty) and one.property == "stage":
-                one.value = find_stage(self.config, one.value, pipeline)[1].id
-                continue
-            for what, text in _action_texts(one):
-                check_line(text, what)
-            match one:
-                case SendEmail(template=name) if self.config.template(name) is None:
-                    known = ", ".join(t.name for t in self.config.templates)
-                    raise DeskError(f"No template {name!r}. Templates: {known}.")
-                case Notify(user=user, team=team) | AssignOwner(user=user, team=team):
-                    if user is not None:
-                        one.user = str(coerce(self.property("owner"), user, self.config))
-                    if team is not None:
-                        one.team = str(coerce(self.property("team"), team, self.config))
-                    if isinstance(one, Notify):
-                        check_message(one.message, placeholders(self.config))
-                case Webhook(url=url):
-                    check_url(url, self.config.webhooks.allow)
-                case SetProperty(property=name, value=value):
-                    prop = self.property(name)
-                    if prop.read_only:
-                        raise DeskError(f"{prop.label} is read-only: pipedesk sets it.")
-                    coerce(prop, value, self.config)
-                case Branch(property=name):
-                    self.property(name)
-        return action
+        return self._change_settings(actor, "change automation",
+                                     lambda draft: template_settings.delete(draft, name))
 
     # -- automation at work ---------------------------------------------------------
 
@@ -1046,15 +788,14 @@ class Desk:
 
     def add_users(self, users: Sequence[User], actor: Actor) -> list[User]:
         """U1 (the settings screen for users comes later; demo data uses it)."""
+        return self._change_settings(actor, "add users",
+                                     lambda draft: people_settings.add_users(draft, users))
 
-        for user in users:
-            check_line(user.name, "A user's name")
-
-        def change(config: DeskConfig) -> list[User]:
-            config.users.extend(u.model_copy() for u in users)
-            return list(users)
-
-        return self._change_settings(actor, "add users", change)
+    def add_teams(self, teams: Sequence[Team], actor: Actor) -> list[Team]:
+        """U1: teams and their members (no screen for them yet; the demo
+        data, and a desk.toml written by hand, have them)."""
+        return self._change_settings(actor, "add teams",
+                                     lambda draft: people_settings.add_teams(draft, teams))
 
     # -- contacts ---------------------------------------------------------------
 
@@ -1138,22 +879,14 @@ class Desk:
             for draft in drafts:
                 pipeline, stage = find_stage(self._editable_config(actor), draft.stage,
                                              self._editable_pipeline(draft.pipeline, actor))
-                subject = check_line(draft.subject.strip(), "Subject")
-                if not subject:
-                    raise DeskError("A ticket needs a subject.")
                 next_id += 1
-                created = draft.create_date or now
-                ticket = Ticket(id=str(next_id), pipeline=pipeline.id, stage=stage.id,
-                                subject=subject, source=draft.source, create_date=created,
-                                last_activity=created)
+                ticket = ticket_rules.new_ticket(str(next_id), pipeline, stage, draft.subject,
+                                                 draft.source, draft.create_date or now, now)
                 values = dict(draft.values)
                 if draft.contact is not None:
                     values["contact"] = draft.contact
-                for name, (_, after) in self._value_changes(ticket, values).items():
-                    _set(ticket, name, after)
-                self._check_stage_properties(actor, ticket, stage, given=values)
-                if pipeline.automation.close_date and not stage.is_open:
-                    ticket.close_date = now
+                ticket_rules.set_values(ticket, self._value_changes(ticket, values))
+                self._check_stage_properties(actor, ticket, stage)
                 events.append(TicketCreated(ticket=ticket))
             self._record(actor, events)
             return [e.ticket for e in events if isinstance(e, TicketCreated)]
@@ -1172,12 +905,10 @@ class Desk:
             # the ticket there (T2); a label is looked for in its own.
             target_pipeline, target = find_stage(self._editable_config(actor), stage, scope,
                                                  ids_anywhere=pipeline is None)
-            values = dict(values or {})
-            changes = self._value_changes(ticket, values)
-            probe = with_changes(ticket, changes)
-            self._check_stage_properties(actor, probe, target, given=values)
-            moves = _move_changes(self.config, ticket, target_pipeline, target, self._now())
-            changes.update(moves)
+            changes = self._value_changes(ticket, values or {})
+            self._check_stage_properties(actor, with_changes(ticket, changes), target)
+            changes.update(ticket_rules.move_changes(self.config, ticket, target_pipeline,
+                                                     target, self._now()))
             if changes:
                 self._record(actor, [TicketChanged(ticket=ticket.id, changes=changes)])
             return ticket
@@ -1189,15 +920,8 @@ class Desk:
             if not values:
                 raise DeskError("Name at least one property to set, as NAME=VALUE.")
             changes = self._value_changes(ticket, values)
-            if "subject" in changes and not changes["subject"][1]:
-                raise DeskError("A ticket needs a subject; it cannot be emptied.")
-            stage = self._stage_or_none(ticket.stage)
-            if stage is not None and stage.properties:
-                probe = with_changes(ticket, changes)
-                for sp in stage.properties:
-                    if sp.required and sp.name in changes and _value(probe, sp.name) is None:
-                        raise DeskError(f"Stage '{stage.label}' requires "
-                                        f"{self.property(sp.name).label}; it cannot be emptied.")
+            ticket_rules.check_edit(self.property, ticket, self._stage_or_none(ticket.stage),
+                                    changes)
             if changes:
                 self._record(actor, [TicketChanged(ticket=ticket.id, changes=changes)])
             return ticket
@@ -1235,41 +959,15 @@ class Desk:
         return ticket
 
     def _value_changes(self, ticket: Ticket, values: Mapping[str, Any]) -> Changes:
-        """Typed, checked changes for `values` (NAME -> raw value)."""
-        changes: Changes = {}
-        for raw_name, raw in values.items():
-            prop = self.property(raw_name)
-            if prop.read_only:
-                moved = prop.name in ("stage", "pipeline")
-                hint = " Move the ticket to change it." if moved else ""
-                raise DeskError(f"{prop.label} is read-only: pipedesk sets it.{hint}")
-            if prop.name == "contact":
-                value: Value = self._contact_email(raw)
-            else:
-                value = coerce(prop, raw, self.config)
-            before = _value(ticket, prop.name)
-            if value != before:
-                changes[prop.name] = [before, value]
-        return changes
+        """Typed, checked changes for `values` (NAME -> raw value), T4."""
+        return ticket_rules.value_changes(self.config, self.property, self.state.contacts,
+                                          ticket, values)
 
-    def _contact_email(self, raw: Any) -> str | None:
-        if raw is None or str(raw).strip() == "":
-            return None
-        found = self.state.contacts.get(str(raw).strip().casefold())
-        if found is None:
-            raise DeskError(f"No contact {str(raw).strip()!r}; add the contact first.")
-        return found.email
-
-    def _check_stage_properties(self, actor: Actor, ticket: Ticket, stage: Stage,
-                                given: Mapping[str, Any]) -> None:
-        """S7: a user's create or move needs the stage's required properties."""
-        if actor.kind != "user":
-            return
-        missing = [self.property(sp.name).label for sp in stage.properties
-                   if sp.required and _value(ticket, sp.name) in (None, "")]
-        if missing:
-            raise DeskError(f"Stage '{stage.label}' requires {_and(missing)}; "
-                            "give a value to go on.")
+    def _check_stage_properties(self, actor: Actor, ticket: Ticket, stage: Stage) -> None:
+        """S7: a user's create or move needs the stage's required properties
+        (automation and channels fill in what they can)."""
+        if actor.kind == "user":
+            ticket_rules.check_required(self.property, ticket, stage)
 
 
 class _AutomationHost:
@@ -1343,125 +1041,3 @@ def normalise_email(email: str) -> str:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as err:
         raise DeskError(f"{text!r} is not an email address: {err}") from None
-
-
-def _move_changes(config: DeskConfig, ticket: Ticket, pipeline: Pipeline, stage: Stage,
-                  now: datetime) -> Changes:
-    changes: Changes = {}
-    if ticket.pipeline != pipeline.id:
-        changes["pipeline"] = [ticket.pipeline, pipeline.id]
-    if ticket.stage != stage.id:
-        changes["stage"] = [ticket.stage, stage.id]
-    if not changes or not pipeline.automation.close_date:
-        return changes
-    # T3: into Closed sets the close date, Closed -> Open clears it,
-    # Closed -> Closed keeps it.
-    old = None
-    for p in config.pipelines:
-        old = p.stage(ticket.stage) or old
-    was_closed = old is not None and not old.is_open
-    before = ticket.close_date.isoformat() if ticket.close_date else None
-    if not stage.is_open and not was_closed:
-        changes["close_date"] = [before, now.isoformat()]
-    elif stage.is_open and was_closed and before is not None:
-        changes["close_date"] = [before, None]
-    return changes
-
-
-def _value(ticket: Ticket, name: str) -> Value:
-    if name in Ticket.__struct_fields__ and name != "props":
-        value = getattr(ticket, name)
-        return value.isoformat() if isinstance(value, datetime) else value
-    return ticket.props.get(name)
-
-
-def _set(ticket: Ticket, name: str, value: Value) -> None:
-    if name in EDITABLE_FIELDS:
-        setattr(ticket, name, value)
-    elif value is None:
-        ticket.props.pop(name, None)
-    else:
-        ticket.props[name] = value
-
-
-def _action_slot(stage: Stage, path: ActionPath,
-                 insert: bool = False) -> tuple[list[Action], int]:
-    """The list holding the action at `path` in a stage, and its index."""
-    try:
-        return sequence_at(stage.actions, path, insert)
-    except (IndexError, ValueError):
-        raise DeskError(f"Stage '{stage.label}' has no action {path_text(path)}.") from None
-
-
-def _sending(config: DeskConfig, template: str) -> list[tuple[Pipeline, Stage, SendEmail]]:
-    """The send-email actions of `template`, with where they are."""
-    return [(pipeline, stage, action) for pipeline, stage, _, action in every_action(config)
-            if isinstance(action, SendEmail)
-            and action.template.casefold() == template.casefold()]
-
-
-def _rename_template_uses(config: DeskConfig, old: str, new: str) -> None:
-    for _, _, action in _sending(config, old):
-        action.template = new
-
-
-def _action_texts(action: Action) -> list[tuple[str, str]]:
-    """The text an action keeps that people wrote, with what to call it
-    in a refusal: each is one line (core/text.py)."""
-    match action:
-        case Notify(message=message):
-            return [("The notification's message", message)]
-        case Branch(value=value):
-            return [("The value to compare with", value)]
-        case SetProperty(value=value):
-            return [("The value to set", value)]
-        case Webhook(url=url):
-            return [("The webhook's URL", url)]
-    return []
-
-
-def _take_id(config: DeskConfig) -> str:
-    ident = config.next_id
-    config.next_id += 1
-    return str(ident)
-
-
-
-
-def _options(options: list[str]) -> list[str]:
-    """A choice property's options: at least one, none empty, none twice."""
-    kept = [check_line(o, f"Option '{o}'") for o in options if o]
-    if not kept:
-        raise DeskError("A choice property needs at least one option.")
-    folded = [o.casefold() for o in kept]
-    twice = next((o for o, f in zip(kept, folded, strict=True) if folded.count(f) > 1), None)
-    if twice is not None:
-        raise DeskError(f"Option '{twice}' is given twice.")
-    return kept
-
-
-
-
-def _check_pipeline_label_free(config: DeskConfig, label: str, but: Pipeline | None = None) -> None:
-    for p in config.pipelines:
-        if p is not but and p.label.casefold() == label.casefold():
-            raise DeskError(f"A pipeline labelled '{p.label}' exists already (id {p.id}).")
-
-
-
-
-
-
-def _check_property_label_free(config: DeskConfig, label: str, but: str | None = None) -> None:
-    taken = property_label_taken(config, label, but=but)
-    if taken is not None:
-        problem = label_taken_problem(taken)
-        raise DeskError(problem[0].upper() + problem[1:] + ".")
-
-
-def _them(n: int) -> str:
-    return "it" if n == 1 else "them"
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

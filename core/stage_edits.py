@@ -104,7 +104,7 @@ class StageEditResult:
 
 
 # What a batch needs from the desk besides the draft: finding a property by
-# name, and working out a move's changes (T3) as `Desk` does for a ticket.
+# name, and working out a move's changes (T3: `core.tickets.move_changes`).
 PropertyLookup = Callable[[str], PropertyDef]
 MoveChanges = Callable[[DeskConfig, Ticket, Pipeline, Stage, datetime], Changes]
 

@@ -93,8 +93,9 @@ def paths_outside(doc: Path, root: Path = ROOT) -> list[str]:
 
 
 def rule_ids_of_test_names() -> dict[str, str]:
-    """Each rule id test names carry (upper case, as docs write it), with
-    one test that carries it."""
+    """Each rule id test names carry, written as the docs write it (the
+    letter upper case, a sub-rule's letter lower: A4a), with one test that
+    carries it."""
     ids: dict[str, str] = {}
     for test_file in sorted((ROOT / "tests").glob("test_*.py")):
         for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
@@ -102,7 +103,7 @@ def rule_ids_of_test_names() -> dict[str, str]:
                     and node.name.startswith("test_"):
                 for word in node.name.split("_")[1:]:
                     if RULE_WORD.match(word):
-                        ids.setdefault(word.upper(), f"{test_file.name}::{node.name}")
+                        ids.setdefault(word[0].upper() + word[1:], f"{test_file.name}::{node.name}")
     return ids
 
 
