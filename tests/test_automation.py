@@ -109,7 +109,7 @@ def test_branch_operators(desk: Desk) -> None:
              ("is-not-empty", "", True), ("equals", "12.0", True)]
     for n, (op, value, _) in enumerate(cases):
         desk.add_action("0", "Waiting on us", Branch(
-            property="seats", op=op, value=value,  # type: ignore[arg-type]
+            property="seats", op=op, value=value,
             then=[SetProperty(property="content", value="")]), ADMIN)
         assert n == len(desk.config.pipelines[0].stages[2].actions) - 1
     ticket = new_ticket(desk, seats="12")

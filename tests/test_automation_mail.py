@@ -32,13 +32,13 @@ def _outbox(desk: Desk) -> list[EmailMessage]:
     if not (desk.data_dir / "outbox").exists():
         return []
     box = mailbox.Maildir(desk.data_dir / "outbox", factory=None, create=False)
-    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)  # type: ignore[misc]
+    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)
             for m in box]
 
 
 def _use_smtp(desk: Desk, port: int, security: str = "none") -> None:
     config = desk.config.model_copy(deep=True)
-    config.mail.smtp = SmtpSettings(host="127.0.0.1", port=port, security=security,  # type: ignore[arg-type]
+    config.mail.smtp = SmtpSettings(host="127.0.0.1", port=port, security=security,
                                     from_="support@pipedesk.example")
     with desk._writing():
         desk._store.save_settings(config)

@@ -245,3 +245,22 @@ def test_tickets_per_contact(desk: Desk) -> None:
         new_ticket(desk, contact="kari@example.no")
     new_ticket(desk)
     assert desk.tickets_per_contact(ADMIN) == {"kari@example.no": 3}
+
+
+# -- contacts in one pass, as a quick read of what they do ------------------------
+
+
+def test_t1_contacts_and_the_ticket_naming_one(desk: Desk) -> None:
+    kari = desk.add_contact("kari@example.no", ADMIN, name="Kari Nordmann", marketing=True)
+    assert (kari.name, kari.marketing) == ("Kari Nordmann", True)
+    with refusal("exists already"):
+        desk.add_contact("KARI@example.no", ADMIN)
+    for bad in ("", "kari", "kari@@example.no", "kari nordmann@example.no",
+                "a@b.com\r\nBcc: x@y.com", "a@b.com\nSubject: hi"):
+        with refusal("not an email address"):
+            desk.add_contact(bad, ADMIN)
+    ticket = desk.create_ticket(ADMIN, "0", "New", "Hi", contact="Kari@Example.no")
+    assert ticket.contact == "kari@example.no"
+    with refusal("No contact 'ola@example.no'"):
+        desk.create_ticket(ADMIN, "0", "New", "Hi", contact="ola@example.no")
+    assert [c.email for c in reopen(desk).contacts(ADMIN)] == ["kari@example.no"]

@@ -39,7 +39,7 @@ NOW = "2026-11-23T09:00:00+00:00"
 AT = "2026-11-23T09:00:00Z"
 SETTINGS, JOURNAL, SNAPSHOT = "desk.toml", "tickets.jsonl", "tickets.json"
 
-Damage = Callable[[Path], None]
+Damage = Callable[[Path], object]
 
 
 # -- the desk every case starts from ---------------------------------------------------

@@ -61,7 +61,7 @@ def outbox(desk: Desk) -> list[email.message.EmailMessage]:
     path = desk.data_dir / "outbox"
     if not path.exists():
         return []
-    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)  # type: ignore[misc]
+    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)
             for m in mailbox.Maildir(path, factory=None, create=False)]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from core import LOCAL_ADMIN, Desk
@@ -352,7 +353,7 @@ async def test_the_footer_shows_keys_and_every_binding_has_an_id(tmp_path: Path)
         assert "Save" in footer and "Cancel" in footer
     from tui.screens import ticket_detail
 
-    classes = [ticket_detail.TicketDetailScreen, ticket_detail._PropertyEditor,
+    classes: list[type[Widget]] = [ticket_detail.TicketDetailScreen, ticket_detail._PropertyEditor,
                ticket_detail._PropertiesTable, ticket_detail._ValueInput,
                ticket_detail._ValueSelect]
     for cls in classes:

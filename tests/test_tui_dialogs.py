@@ -8,6 +8,7 @@ snapshots/test_tui_dialogs/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -371,7 +372,7 @@ def _rename(desk: Desk) -> Any:
 
 # (dialog, keys, the field, what it holds after): each goes back to a filled
 # field, and types one more letter.
-BACK_TO_A_FIELD = {
+BACK_TO_A_FIELD: dict[str, tuple[Callable[[Desk], Any], list[str], str, str]] = {
     "template editor": (lambda desk: TemplateDialog(desk, A, None),
                         [*"Welcome", "tab", "shift+tab", "!"], "#template-name", "Welcome!"),
     "action dialog": (_action, ["tab", "tab", "shift+tab", "m"], "#duration", "2hm"),
