@@ -397,14 +397,6 @@ async def test_the_log_screen_numbers_actions_after_a_delay_as_the_tab_does(
         assert "1 delay" in text and "+1" not in text
 
 
-@pytest.mark.anyio
-async def test_every_binding_has_an_id() -> None:
-    for screen in (AutomateScreen, ActionDialog, DeleteActionDialog, TemplatesScreen,
-                   TemplateDialog, NotificationsScreen, AutomationLogScreen):
-        for binding in screen.BINDINGS:
-            assert getattr(binding, "id", None), (screen, binding)
-
-
 # -- snapshots ------------------------------------------------------------------------
 
 

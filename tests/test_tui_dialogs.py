@@ -524,14 +524,8 @@ async def test_keys_help_closes(key: str) -> None:
         assert app.results == [None]
 
 
-def test_every_dialog_binding_has_an_id() -> None:
-    """So that a keymap can rebind any of them later."""
-    from tui.screens.move_dialog import _PickList
-
-    for cls in (ConfirmDialog, MessageDialog, CreateTicketDialog, MoveTicketDialog,
-                KeysHelpScreen, _PickList):
-        for binding in cls.BINDINGS:
-            assert isinstance(binding, Binding) and binding.id, (cls.__name__, binding)
+def test_the_ticket_form_is_a_desk_dialog() -> None:
+    """It shares DeskDialog's keys and field behaviour (Shift+Tab, Escape)."""
     assert issubclass(CreateTicketDialog, DeskDialog)
 
 

@@ -368,16 +368,6 @@ async def test_the_last_pipeline_is_not_deleted(desk: Desk) -> None:
         assert isinstance(app.screen, PipelineSelectScreen)
 
 
-@pytest.mark.anyio
-async def test_every_binding_has_an_id(desk: Desk) -> None:
-    """A keymap remaps keys by binding id."""
-    app = Host(desk)
-    async with app.run_test(size=SIZE):
-        for screen in (PipelineSelectScreen, LabelPrompt, _Confirm, _Refusal):
-            for binding in screen.BINDINGS:
-                assert getattr(binding, "id", None), (screen, binding)
-
-
 # -- snapshots ----------------------------------------------------------------------
 
 
