@@ -6,8 +6,18 @@ from __future__ import annotations
 import multiprocessing
 import tomllib
 from pathlib import Path
+from typing import Any
 
-from core_fixtures import ADMIN, MutableClock, add_agent, new_ticket, refusal, reopen
+from core_fixtures import (
+    ADMIN,
+    MutableClock,
+    add_agent,
+    add_team,
+    edit_settings,
+    new_ticket,
+    refusal,
+    reopen,
+)
 
 from core import Desk
 from core.access import Actor
@@ -20,17 +30,12 @@ from core.automation.actions import (
     parse_path,
 )
 from core.automation.engine import MAX_DEPTH
-from core.model import DeskConfig, Team
 
 
 def _team(desk: Desk, *members: str) -> None:
     for m in members:
         add_agent(desk, m, m.capitalize())
-    config = desk.config.model_copy(deep=True)
-    config.teams.append(Team(id="support", name="Support", members=list(members)))
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+    add_team(desk, "support", "Support", list(members))
 
 
 def _log(desk: Desk) -> list[tuple[str, str, str]]:
@@ -123,14 +128,15 @@ def test_branch_operators(desk: Desk) -> None:
     assert desk.ticket(ticket.id, ADMIN).priority == "URGENT"
 
 
-def test_assign_owner_to_a_user_and_round_robin_over_a_team(desk: Desk) -> None:
+def test_assign_owner_to_a_user_and_round_robin_over_a_team(desk: Desk,
+                                                            clock: MutableClock) -> None:
     _team(desk, "ada", "bo", "cy")
     desk.add_action("0", "New", AssignOwner(team="Support"), ADMIN)
     owners = [new_ticket(desk, f"T{n}").id for n in range(4)]
     assert [desk.ticket(t, ADMIN).owner for t in owners] == ["ada", "bo", "cy", "ada"]
     # The turn is kept (journal and snapshot): a new process goes on where it was.
     desk.compact()
-    again = reopen(desk, desk._now)
+    again = reopen(desk, clock)
     assert new_ticket(again, "T5").owner == "bo"
     desk.add_action("0", "Waiting on us", AssignOwner(user="Cy"), ADMIN)
     desk.move_ticket(owners[0], "Waiting on us", ADMIN)
@@ -428,11 +434,11 @@ def test_actions_name_users_and_teams_by_id_so_a_new_name_keeps_them_working(
     stage = desk.config.pipelines[0].stages[0]
     assert stage.actions == [Notify(user="ingrid"), AssignOwner(team="support")]
 
-    def rename(config: DeskConfig) -> None:
-        next(u for u in config.users if u.id == "ingrid").name = "Ingrid Lund"
-        config.teams[0].name = "First line"
+    def rename(raw: dict[str, Any]) -> None:  # in desk.toml: there is no command yet
+        next(u for u in raw["users"] if u["id"] == "ingrid")["name"] = "Ingrid Lund"
+        raw["teams"][0]["name"] = "First line"
 
-    desk._change_settings(ADMIN, "rename a user", rename)
+    edit_settings(desk, rename)
     from core.present import say_action
 
     said = [say_action(desk.config, a) for a in desk.config.pipelines[0].stages[0].actions]

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 
 import pytest
 from core_fixtures import ADMIN, MutableClock, new_ticket, reopen
-from mail_fixtures import Hooks, Inbox, allow_loopback_webhooks, free_port
+from mail_fixtures import Hooks, Inbox, allow_loopback_webhooks, free_port, use_smtp
 
 from core import Desk
 from core.automation.actions import SendEmail, Webhook
@@ -36,13 +36,8 @@ def _outbox(desk: Desk) -> list[EmailMessage]:
             for m in box]
 
 
-def _use_smtp(desk: Desk, port: int, security: str = "none") -> None:
-    config = desk.config.model_copy(deep=True)
-    config.mail.smtp = SmtpSettings(host="127.0.0.1", port=port, security=security,
-                                    from_="support@pipedesk.example")
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+def _use_smtp(desk: Desk, port: int) -> None:
+    use_smtp(desk, SmtpSettings(host="127.0.0.1", port=port, security="none"))
 
 
 def _results(desk: Desk) -> list[tuple[str, str]]:
@@ -204,7 +199,7 @@ def test_an_unreachable_server_is_a_logged_failure(desk: Desk) -> None:
     assert len(_outbox(desk)) == 1
 
 
-def test_two_processes_deliver_one_message_once(desk: Desk,
+def test_two_processes_deliver_one_message_once(desk: Desk, clock: MutableClock,
                                                 smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     port = settings.port
@@ -213,7 +208,7 @@ def test_two_processes_deliver_one_message_once(desk: Desk,
     for n in range(10):
         desk.move_ticket(new_ticket(desk, f"T{n}", contact="ada@example.com").id, "Closed",
                          ADMIN)
-    others = [reopen(desk, desk._now) for _ in range(3)]
+    others = [reopen(desk, clock) for _ in range(3)]
     threads = [threading.Thread(target=work_round, args=(d,)) for d in others]
     for t in threads:
         t.start()

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 import pytest
 from core_fixtures import ADMIN, new_ticket
-from mail_fixtures import Inbox, on_disk
+from mail_fixtures import Inbox, on_disk, use_smtp
 
 from core import Desk
 from core.automation.actions import SendEmail
@@ -41,14 +41,6 @@ def contact_on_disk(desk: Desk, address: str, name: str) -> None:
     on_disk(desk, {"type": "contact.added",
                    "contact": {"email": address, "name": name, "marketing": False}})
     assert desk.state.contacts[address].name == name
-
-
-def use_smtp(desk: Desk, settings: SmtpSettings) -> None:
-    config = desk.config.model_copy(deep=True)
-    config.mail.smtp = settings.model_copy(update={"from_": "support@pipedesk.example"})
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)

@@ -364,7 +364,7 @@ async def test_a_required_stage_property_keeps_the_create_form_open(tmp_path: Pa
     """S7: nothing is created until the required property has a value."""
     desk = open_desk(tmp_path)
     desk.create_property("resolution", "text", A)
-    _require_resolution_on_closed(desk)
+    desk.set_stage_property("4", "resolution", A, required=True)
     app = PipedeskApp(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("l", "l", "l", "n")
@@ -373,16 +373,6 @@ async def test_a_required_stage_property_keeps_the_create_form_open(tmp_path: Pa
         await pilot.pause()
         assert desk.tickets(A) == []
         assert "requires Resolution" in screen_text(app)
-
-
-def _require_resolution_on_closed(desk: Desk) -> None:
-    from core.model import StageProperty
-
-    def change(config: Any) -> None:
-        config.pipelines[0].stages[3].properties.append(
-            StageProperty(name="resolution", required=True))
-
-    desk._change_settings(A, "change stages", change)
 
 
 @pytest.mark.anyio

@@ -22,7 +22,6 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
-from core.model import DeskConfig, StageProperty
 from tui.app import PipedeskApp
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
 from tui.screens.keys_help import KeysHelpScreen, keys_of
@@ -70,12 +69,7 @@ def flat(text: str) -> str:
 def require_resolution(desk: Desk) -> None:
     """Closed asks for a required Resolution (S7)."""
     desk.create_property("resolution", "text", A)
-
-    def change(config: DeskConfig) -> None:
-        closed = config.pipelines[0].stages[3]
-        closed.properties.append(StageProperty(name="resolution", required=True))
-
-    desk._change_settings(A, "change stages", change)
+    desk.set_stage_property(CLOSED, "resolution", A, required=True)
 
 
 def open_desk(path: Path) -> Desk:
@@ -174,11 +168,7 @@ async def test_create_in_a_stage_with_a_required_property(desk: Desk) -> None:
 
 @pytest.mark.anyio
 async def test_a_stage_asking_for_priority_marks_it_required_once(desk: Desk) -> None:
-    def change(config: DeskConfig) -> None:
-        config.pipelines[0].stages[0].properties.append(
-            StageProperty(name="priority", required=True))
-
-    desk._change_settings(A, "change stages", change)
+    desk.set_stage_property(NEW, "priority", A, required=True)
     dialog = CreateTicketDialog(desk, A, SUPPORT, NEW)
     app = Host(dialog)
     async with app.run_test(size=(80, 24)) as pilot:

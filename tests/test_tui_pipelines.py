@@ -145,12 +145,24 @@ async def test_the_list_follows_changes_made_in_another_terminal(desk: Desk) -> 
         await pilot.pause()
         assert rows(app) == [["1", "Support pipeline", "4", "1", "0"],
                              ["2", "Made elsewhere", "4", "0", "0"]]
-        # Once gone, the screen no longer listens.
+        # Once gone, the screen no longer listens: a change made elsewhere
+        # after Escape leaves the closed list as it was, and breaks nothing …
+        left = pipelines_screen(app).query_one(DataTable)
         await pilot.press("escape")
         await pilot.pause()
+        assert app.results == [None]
+        assert not isinstance(app.screen, PipelineSelectScreen)
         other.create_pipeline("After", A)
         desk.refresh()
         await pilot.pause()
+        assert left.row_count == 2
+        assert app.return_code is None  # still running, nothing raised
+        # … and the list opened again shows it.
+        app.push_screen(PipelineSelectScreen(desk, A, None), app.results.append)
+        await pilot.pause()
+        assert rows(app) == [["1", "Support pipeline", "4", "1", "0"],
+                             ["2", "Made elsewhere", "4", "0", "0"],
+                             ["3", "After", "4", "0", "0"]]
 
 
 @pytest.mark.anyio
