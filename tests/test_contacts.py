@@ -93,14 +93,14 @@ def test_an_unknown_user_cannot_add_contacts(desk: Desk) -> None:
 # -- the contact of a ticket -------------------------------------------------------
 
 
-def test_a_ticket_names_a_known_contact(desk: Desk) -> None:
+def test_t1_a_ticket_names_a_known_contact(desk: Desk) -> None:
     desk.add_contact("Kari@Example.no", ADMIN, name="Kari")
     ticket = desk.create_ticket(ADMIN, "0", "New", "Hello", contact="kari@EXAMPLE.no")
     assert ticket.contact == "Kari@example.no"  # as the contact is stored
     assert reopen(desk).ticket(ticket.id, ADMIN).contact == "Kari@example.no"
 
 
-def test_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
+def test_t1_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
     before = data_files(desk.data_dir)
     with refusal("No contact 'nobody@example.no'; add the contact first"):
         desk.create_ticket(ADMIN, "0", "New", "Hello", contact="nobody@example.no")
@@ -108,7 +108,7 @@ def test_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
     assert data_files(desk.data_dir) == before
 
 
-def test_a_ticket_s_contact_is_changed_or_cleared_only_to_a_known_one(desk: Desk) -> None:
+def test_t4_a_ticket_s_contact_is_changed_or_cleared_only_to_a_known_one(desk: Desk) -> None:
     desk.add_contact("kari@example.no", ADMIN)
     desk.add_contact("ola@example.no", ADMIN)
     ticket = new_ticket(desk, contact="kari@example.no")
