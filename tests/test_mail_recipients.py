@@ -44,7 +44,7 @@ def contact_on_disk(desk: Desk, address: str, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_mail_goes_to_the_stored_address_alone_whatever_the_name(
+def test_a4a_mail_goes_to_the_stored_address_alone_whatever_the_name(
         desk: Desk, smtp_server: tuple[Inbox, SmtpSettings], name: str) -> None:
     inbox, settings = smtp_server
     desk.add_contact("bystander@example.com", ADMIN)  # the journal has lines before
