@@ -110,6 +110,13 @@ def edit_settings(desk: Desk, change: Callable[[dict[str, Any]], None]) -> None:
     desk.refresh()
 
 
+def add_team(desk: Desk, team_id: str, name: str, members: list[str]) -> None:
+    """A team in desk.toml (`[[teams]]`), as an administrator writes one:
+    the desk has no command for teams yet (the users issue brings them)."""
+    edit_settings(desk, lambda raw: raw.setdefault("teams", []).append(
+        {"id": team_id, "name": name, "members": members}))
+
+
 def stage_properties(desk: Desk, stage_id: str, *props: tuple[str, bool]) -> None:
     """S7: set a stage's conditional properties, (name, required) each, in desk.toml."""
 

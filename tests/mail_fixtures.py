@@ -2,7 +2,9 @@
 `Inbox` keeps what it accepted and can refuse first; the `smtp_server`
 fixture runs one on a free port and gives its inbox and the settings to
 reach it. HTTP: `hook_server` runs a `Hooks` server and gives its URL;
-`allow_loopback_webhooks` lets the desk call it ([webhooks] allow)."""
+`allow_loopback_webhooks` lets the desk call it ([webhooks] allow), and
+`use_smtp` sends the desk's mail to a server ([mail.smtp]); both write
+desk.toml as an administrator would."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from core_fixtures import edit_settings
 
 from core import Desk
 from core.model import SmtpSettings
@@ -111,9 +114,15 @@ def on_disk(desk: Desk, event: dict[str, Any]) -> None:
 
 def allow_loopback_webhooks(desk: Desk) -> None:
     """`[webhooks] allow = ["127.0.0.1", "::1"]`, as an administrator would
-    write it to call a service on the desk's own host."""
-    config = desk.config.model_copy(deep=True)
-    config.webhooks.allow = ["127.0.0.1", "::1"]
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+    write it in desk.toml to call a service on the desk's own host."""
+    edit_settings(desk, lambda raw: raw.setdefault("webhooks", {}).update(
+        allow=["127.0.0.1", "::1"]))
+
+
+def use_smtp(desk: Desk, settings: SmtpSettings,
+             sender: str = "support@pipedesk.example") -> None:
+    """`[mail.smtp]` in desk.toml, as an administrator writes it (the desk
+    has no command for it): deliver to `settings`' server, from `sender`."""
+    table = settings.model_dump(by_alias=True)
+    table["from"] = sender
+    edit_settings(desk, lambda raw: raw.setdefault("mail", {}).update(smtp=table))

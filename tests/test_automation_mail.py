@@ -13,7 +13,7 @@ from email.message import EmailMessage
 
 import pytest
 from core_fixtures import ADMIN, MutableClock, new_ticket, reopen
-from mail_fixtures import Hooks, Inbox, allow_loopback_webhooks, free_port
+from mail_fixtures import Hooks, Inbox, allow_loopback_webhooks, free_port, use_smtp
 
 from core import Desk
 from core.automation.actions import SendEmail, Webhook
@@ -32,24 +32,19 @@ def _outbox(desk: Desk) -> list[EmailMessage]:
     if not (desk.data_dir / "outbox").exists():
         return []
     box = mailbox.Maildir(desk.data_dir / "outbox", factory=None, create=False)
-    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)  # type: ignore[misc]
+    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)
             for m in box]
 
 
-def _use_smtp(desk: Desk, port: int, security: str = "none") -> None:
-    config = desk.config.model_copy(deep=True)
-    config.mail.smtp = SmtpSettings(host="127.0.0.1", port=port, security=security,  # type: ignore[arg-type]
-                                    from_="support@pipedesk.example")
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+def _use_smtp(desk: Desk, port: int) -> None:
+    use_smtp(desk, SmtpSettings(host="127.0.0.1", port=port, security="none"))
 
 
 def _results(desk: Desk) -> list[tuple[str, str]]:
     return [(i.kind, i.result) for i in reversed(desk.automation_log(ADMIN))]
 
 
-def test_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
+def test_a4a_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
                                                                  clock: MutableClock) -> None:
     _closing_email(desk)
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
@@ -70,7 +65,7 @@ def test_closing_a_ticket_puts_a_well_formed_email_in_the_outbox(desk: Desk,
         "'Ticket closed' to ada@example.com, for the outbox")
 
 
-def test_no_contact_no_email_and_the_log_says_why(desk: Desk) -> None:
+def test_a4a_no_contact_no_email_and_the_log_says_why(desk: Desk) -> None:
     _closing_email(desk)
     ticket = new_ticket(desk)
     desk.move_ticket(ticket.id, "Closed", ADMIN)
@@ -78,7 +73,7 @@ def test_no_contact_no_email_and_the_log_says_why(desk: Desk) -> None:
     assert desk.automation_log(ADMIN)[0].detail == "the ticket has no contact to email"
 
 
-def test_a_marketing_email_goes_only_to_marketing_contacts(desk: Desk) -> None:
+def test_a4a_a_marketing_email_goes_only_to_marketing_contacts(desk: Desk) -> None:
     desk.save_template(Template(name="Offer", subject="Upgrade", body="Try Gold.",
                                 transactional=False), ADMIN)
     desk.add_contact("ada@example.com", ADMIN)
@@ -94,7 +89,7 @@ def test_a_marketing_email_goes_only_to_marketing_contacts(desk: Desk) -> None:
         "contact")
 
 
-def test_a_line_break_from_ticket_data_in_a_header_is_refused(desk: Desk) -> None:
+def test_a4a_a_line_break_from_ticket_data_in_a_header_is_refused(desk: Desk) -> None:
     desk.save_template(Template(name="Echo", subject="Re: {{ ticket.content }}", body="Hi"),
                        ADMIN)
     desk.add_contact("ada@example.com", ADMIN)
@@ -112,7 +107,7 @@ def test_a_line_break_from_ticket_data_in_a_header_is_refused(desk: Desk) -> Non
                 subject="x\n Bcc: e@example.com", body="", now=desk.now())
 
 
-def test_templates_cannot_reach_python_internals(desk: Desk) -> None:
+def test_a4a_templates_cannot_reach_python_internals(desk: Desk) -> None:
     desk.save_template(Template(name="Sneaky", subject="x",
                                 body="{{ ticket.subject.__class__.__mro__ }}"), ADMIN)
     desk.add_contact("ada@example.com", ADMIN)
@@ -125,7 +120,7 @@ def test_templates_cannot_reach_python_internals(desk: Desk) -> None:
     assert "unsafe" in run.detail
 
 
-def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
+def test_a4a_smtp_delivers_and_empties_the_outbox(desk: Desk,
                                              smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     port = settings.port
@@ -144,7 +139,7 @@ def test_smtp_delivers_and_empties_the_outbox(desk: Desk,
     assert desk.automation_log(ADMIN, ticket=ticket.id)[0].ticket == ticket.id
 
 
-def test_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
+def test_a4a_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
         desk: Desk, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     """The outbox is a Maildir any mail tool can show, and showing a message
     moves it to cur/ as read. With SMTP on it is still to be sent; one the
@@ -170,7 +165,7 @@ def test_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
     assert not desk.courier().has_work(desk.config.mail)
 
 
-def test_a_refusing_server_keeps_the_mail_and_it_goes_out_on_a_later_try(
+def test_a4a_a_refusing_server_keeps_the_mail_and_it_goes_out_on_a_later_try(
         desk: Desk, clock: MutableClock, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     port = settings.port
@@ -195,7 +190,7 @@ def test_a_refusing_server_keeps_the_mail_and_it_goes_out_on_a_later_try(
     assert _results(desk)[-1] == ("send-email", "delivered")
 
 
-def test_an_unreachable_server_is_a_logged_failure(desk: Desk) -> None:
+def test_a4a_an_unreachable_server_is_a_logged_failure(desk: Desk) -> None:
     _closing_email(desk)
     _use_smtp(desk, free_port())
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
@@ -204,7 +199,7 @@ def test_an_unreachable_server_is_a_logged_failure(desk: Desk) -> None:
     assert len(_outbox(desk)) == 1
 
 
-def test_two_processes_deliver_one_message_once(desk: Desk,
+def test_a4a_two_processes_deliver_one_message_once(desk: Desk, clock: MutableClock,
                                                 smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     port = settings.port
@@ -213,7 +208,7 @@ def test_two_processes_deliver_one_message_once(desk: Desk,
     for n in range(10):
         desk.move_ticket(new_ticket(desk, f"T{n}", contact="ada@example.com").id, "Closed",
                          ADMIN)
-    others = [reopen(desk, desk._now) for _ in range(3)]
+    others = [reopen(desk, clock) for _ in range(3)]
     threads = [threading.Thread(target=work_round, args=(d,)) for d in others]
     for t in threads:
         t.start()
@@ -225,7 +220,7 @@ def test_two_processes_deliver_one_message_once(desk: Desk,
     assert _outbox(desk) == []
 
 
-def test_a_webhook_posts_the_ticket_as_json_and_retries(desk: Desk, clock: MutableClock,
+def test_a4c_a_webhook_posts_the_ticket_as_json_and_retries(desk: Desk, clock: MutableClock,
                                                         hook_server: str) -> None:
     Hooks.failures = 1
     allow_loopback_webhooks(desk)

@@ -11,6 +11,7 @@ from pathlib import Path
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
+from core.events import Notice
 from core.records import Ticket
 from tui.board_index import BoardIndex, find
 
@@ -29,7 +30,10 @@ def shown(index: BoardIndex) -> dict[str, list[str]]:
 def followed(desk: Desk, text: str = "") -> BoardIndex:
     index = BoardIndex(desk, A, desk.pipelines(A)[0])
     index.set_filter(text)
-    desk.subscribe(index.apply)
+    def follow(notice: Notice) -> None:
+        index.apply(notice)  # what changed is for the board to repaint; not needed here
+
+    desk.subscribe(follow)
     return index
 
 

@@ -93,14 +93,14 @@ def test_an_unknown_user_cannot_add_contacts(desk: Desk) -> None:
 # -- the contact of a ticket -------------------------------------------------------
 
 
-def test_a_ticket_names_a_known_contact(desk: Desk) -> None:
+def test_t1_a_ticket_names_a_known_contact(desk: Desk) -> None:
     desk.add_contact("Kari@Example.no", ADMIN, name="Kari")
     ticket = desk.create_ticket(ADMIN, "0", "New", "Hello", contact="kari@EXAMPLE.no")
     assert ticket.contact == "Kari@example.no"  # as the contact is stored
     assert reopen(desk).ticket(ticket.id, ADMIN).contact == "Kari@example.no"
 
 
-def test_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
+def test_t1_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
     before = data_files(desk.data_dir)
     with refusal("No contact 'nobody@example.no'; add the contact first"):
         desk.create_ticket(ADMIN, "0", "New", "Hello", contact="nobody@example.no")
@@ -108,7 +108,7 @@ def test_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
     assert data_files(desk.data_dir) == before
 
 
-def test_a_ticket_s_contact_is_changed_or_cleared_only_to_a_known_one(desk: Desk) -> None:
+def test_t4_a_ticket_s_contact_is_changed_or_cleared_only_to_a_known_one(desk: Desk) -> None:
     desk.add_contact("kari@example.no", ADMIN)
     desk.add_contact("ola@example.no", ADMIN)
     ticket = new_ticket(desk, contact="kari@example.no")
@@ -245,3 +245,22 @@ def test_tickets_per_contact(desk: Desk) -> None:
         new_ticket(desk, contact="kari@example.no")
     new_ticket(desk)
     assert desk.tickets_per_contact(ADMIN) == {"kari@example.no": 3}
+
+
+# -- contacts in one pass, as a quick read of what they do ------------------------
+
+
+def test_t1_contacts_and_the_ticket_naming_one(desk: Desk) -> None:
+    kari = desk.add_contact("kari@example.no", ADMIN, name="Kari Nordmann", marketing=True)
+    assert (kari.name, kari.marketing) == ("Kari Nordmann", True)
+    with refusal("exists already"):
+        desk.add_contact("KARI@example.no", ADMIN)
+    for bad in ("", "kari", "kari@@example.no", "kari nordmann@example.no",
+                "a@b.com\r\nBcc: x@y.com", "a@b.com\nSubject: hi"):
+        with refusal("not an email address"):
+            desk.add_contact(bad, ADMIN)
+    ticket = desk.create_ticket(ADMIN, "0", "New", "Hi", contact="Kari@Example.no")
+    assert ticket.contact == "kari@example.no"
+    with refusal("No contact 'ola@example.no'"):
+        desk.create_ticket(ADMIN, "0", "New", "Hi", contact="ola@example.no")
+    assert [c.email for c in reopen(desk).contacts(ADMIN)] == ["kari@example.no"]

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_fixtures import MutableClock
+from core_fixtures import MutableClock, add_team
 from filelock import FileLock
 
 from core import LOCAL_ADMIN as A
@@ -39,7 +39,7 @@ NOW = "2026-11-23T09:00:00+00:00"
 AT = "2026-11-23T09:00:00Z"
 SETTINGS, JOURNAL, SNAPSHOT = "desk.toml", "tickets.jsonl", "tickets.json"
 
-Damage = Callable[[Path], None]
+Damage = Callable[[Path], object]
 
 
 # -- the desk every case starts from ---------------------------------------------------
@@ -661,12 +661,7 @@ def test_4_the_journal_alone_makes_the_same_desk_as_the_snapshot(made: Path,
     shutil.copytree(made, home)
     desk = Desk.open(home, clock=MutableClock())
     desk.add_users([_user("ingrid"), _user("sven")], A)
-    from core.model import Team
-
-    def team(config: Any) -> None:
-        config.teams.append(Team(id="support", name="Support", members=["ingrid", "sven"]))
-
-    desk._change_settings(A, "add a team", team)
+    add_team(desk, "support", "Support", ["ingrid", "sven"])
     desk.add_action("0", "New", make_action({"kind": "assign-owner", "team": "support"}), A)
     desk.add_action("0", "New", make_action({"kind": "notify", "owner": True}), A)
     for n in range(3):

@@ -45,7 +45,7 @@ def _files(outbox: Outbox) -> list[Path]:
 # -- composing ---------------------------------------------------------------------
 
 
-def test_ticket_text_in_an_email_never_drives_the_customers_terminal() -> None:
+def test_a4a_ticket_text_in_an_email_never_drives_the_customers_terminal() -> None:
     """Issue 11 item 1: a subject written before the text rule (or by hand)
     holds an escape; filled into an email, the customer's mail program gets
     no control character in the subject or the body, and the body keeps its
@@ -60,7 +60,7 @@ def test_ticket_text_in_an_email_never_drives_the_customers_terminal() -> None:
     assert body.splitlines() == ["Hello,", "Title ␛]2;PWNED␇ �evil", "Bye"]
 
 
-def test_a_composed_message_arrives_with_all_its_headers(
+def test_a4a_a_composed_message_arrives_with_all_its_headers(
         tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     outbox = Outbox(tmp_path / "outbox")
@@ -86,7 +86,7 @@ def test_a_composed_message_arrives_with_all_its_headers(
     assert outbox.pending() == [] and _files(outbox) == []
 
 
-def test_a_person_writing_by_hand_is_not_marked_automated() -> None:
+def test_a4a_a_person_writing_by_hand_is_not_marked_automated() -> None:
     mail = compose(sender=SENDER, to=recipient("", "ada@example.com"), subject="Hi", body="Hi",
                    now=NOW, automated=False)
     assert "Auto-Submitted" not in mail.message
@@ -99,7 +99,7 @@ def test_a_person_writing_by_hand_is_not_marked_automated() -> None:
     ("Subject", {"subject": "Printer\x85Bcc: everyone@example.com"}),
     ("From", {"sender": "Support\r <support@pipedesk.example>"}),
 ])
-def test_a_line_break_in_a_header_is_refused_and_nothing_is_queued(
+def test_a4a_a_line_break_in_a_header_is_refused_and_nothing_is_queued(
         tmp_path: Path, header: str, fields: dict[str, str]) -> None:
     outbox = Outbox(tmp_path / "outbox")
     values = {"sender": SENDER, "subject": "Hi", **fields}
@@ -113,7 +113,7 @@ def test_a_line_break_in_a_header_is_refused_and_nothing_is_queued(
 
 @pytest.mark.parametrize("to", ["", "  ", "ada", "ada@", "Ada Lovelace", "ada@example.com, bo",
                                 "Bo <bo@example.com>", "ada@example.com\r\nBcc: x@y.example"])
-def test_an_empty_or_invalid_recipient_is_refused(to: str) -> None:
+def test_a4a_an_empty_or_invalid_recipient_is_refused(to: str) -> None:
     with pytest.raises(DeskError, match="is not a valid email address") as refused:
         _mail(to=to)
     assert "it was not sent" in refused.value.message
@@ -126,7 +126,7 @@ def test_an_empty_or_invalid_recipient_is_refused(to: str) -> None:
     ("Eve <x@y.example>", "Eve <x@y.example>"),
     ("=?utf-8?q?x=40y.example?=", "= ?utf-8?q?x=40y.example?="),
 ])
-def test_a_contact_name_is_a_display_name_of_one_line_and_nothing_more(
+def test_a4a_a_contact_name_is_a_display_name_of_one_line_and_nothing_more(
         name: str, shown: str) -> None:
     """A4a: the name shows as the contact wrote it, made one line; the
     address is the stored one, whatever the name holds."""
@@ -140,7 +140,7 @@ def test_a_contact_name_is_a_display_name_of_one_line_and_nothing_more(
 # -- the outbox --------------------------------------------------------------------
 
 
-def test_the_outbox_is_a_maildir_any_mail_tool_can_read(tmp_path: Path) -> None:
+def test_a4a_the_outbox_is_a_maildir_any_mail_tool_can_read(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
     first = outbox.put(_mail("First"))
     second = outbox.put(_mail("Second", to="bo@example.com", name="Bo"))
@@ -155,7 +155,7 @@ def test_the_outbox_is_a_maildir_any_mail_tool_can_read(tmp_path: Path) -> None:
                                            ("bo@example.com", "Second", 0, None, "")]
 
 
-def test_a_message_without_its_envelope_is_not_sent_by_its_headers(
+def test_a4a_a_message_without_its_envelope_is_not_sent_by_its_headers(
         tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     """Where mail goes is the envelope composed from the stored address; a
     message put in the outbox some other way is not sent to whatever its To
@@ -171,7 +171,7 @@ def test_a_message_without_its_envelope_is_not_sent_by_its_headers(
     assert inbox.received == [] and [i.subject for i in outbox.pending()] == ["Hand-made"]
 
 
-def test_a_refused_message_stays_with_the_reason_and_goes_after_the_back_off(
+def test_a4a_a_refused_message_stays_with_the_reason_and_goes_after_the_back_off(
         tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     inbox.refusals = 2
@@ -198,7 +198,7 @@ def test_a_refused_message_stays_with_the_reason_and_goes_after_the_back_off(
     assert list(mailbox.Maildir(outbox.root, create=False)) == []
 
 
-def test_two_processes_never_send_one_message_twice(
+def test_a4a_two_processes_never_send_one_message_twice(
         tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     subjects = [f"Ticket {n}" for n in range(30)]
@@ -220,7 +220,7 @@ def test_two_processes_never_send_one_message_twice(
     assert Outbox(tmp_path / "outbox").pending() == []
 
 
-def test_a_message_being_sent_is_not_taken_by_another_process(tmp_path: Path) -> None:
+def test_a4a_a_message_being_sent_is_not_taken_by_another_process(tmp_path: Path) -> None:
     one, two = Spool(tmp_path / "outbox"), Spool(tmp_path / "outbox")
     one.put(b"hello")
     [claim] = one.claim_due(NOW)
@@ -230,7 +230,7 @@ def test_a_message_being_sent_is_not_taken_by_another_process(tmp_path: Path) ->
     assert two.pending() == [] and two.claim_due(NOW) == []
 
 
-def test_a_claim_left_by_a_crashed_process_comes_back_after_ten_minutes(
+def test_a4a_a_claim_left_by_a_crashed_process_comes_back_after_ten_minutes(
         tmp_path: Path) -> None:
     spool = Spool(tmp_path / "outbox")
     spool.put(b"hello")
@@ -242,7 +242,7 @@ def test_a_claim_left_by_a_crashed_process_comes_back_after_ten_minutes(
     assert (again.key, again.data) == (claim.key, b"hello")
 
 
-def test_the_back_off_doubles_up_to_an_hour_and_the_job_is_never_dropped(
+def test_a4a_the_back_off_doubles_up_to_an_hour_and_the_job_is_never_dropped(
         tmp_path: Path) -> None:
     spool = Spool(tmp_path / "hooks")
     spool.put(b"{}", ".json")
@@ -261,7 +261,7 @@ def test_the_back_off_doubles_up_to_an_hour_and_the_job_is_never_dropped(
 # -- SMTP --------------------------------------------------------------------------
 
 
-def test_a_missing_password_variable_is_named_and_the_message_stays(
+def test_a4a_a_missing_password_variable_is_named_and_the_message_stays(
         tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     settings = settings.model_copy(update={"user": "desk",
@@ -278,7 +278,7 @@ def test_a_missing_password_variable_is_named_and_the_message_stays(
     assert inbox.received == [] and outbox.pending()[0].last_error == delivery.error
 
 
-def test_no_server_listening_is_a_one_line_reason(tmp_path: Path) -> None:
+def test_a4a_no_server_listening_is_a_one_line_reason(tmp_path: Path) -> None:
     port = free_port()
     send = smtp_sender(SmtpSettings(host="127.0.0.1", port=port, security="none"))
     with pytest.raises(MailError) as failed:
@@ -287,7 +287,7 @@ def test_no_server_listening_is_a_one_line_reason(tmp_path: Path) -> None:
                                     "(no mail server listens there)")
 
 
-def test_a_server_that_does_not_answer_is_given_up_after_the_timeout() -> None:
+def test_a4a_a_server_that_does_not_answer_is_given_up_after_the_timeout() -> None:
     with socket.socket() as silent:  # takes the connection, never says hello
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -299,7 +299,7 @@ def test_a_server_that_does_not_answer_is_given_up_after_the_timeout() -> None:
     assert failed.value.message == f"127.0.0.1:{port}: cannot deliver: no answer within 0.3 s"
 
 
-def test_a_server_without_starttls_is_not_sent_to_in_the_clear(
+def test_a4a_a_server_without_starttls_is_not_sent_to_in_the_clear(
         smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     inbox, settings = smtp_server
     send = smtp_sender(settings.model_copy(update={"security": "starttls"}))
@@ -337,7 +337,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[Inbox, SmtpSettings, Path]]:
         controller.stop()
 
 
-def test_starttls_and_a_login_with_the_password_from_the_environment(
+def test_a4a_starttls_and_a_login_with_the_password_from_the_environment(
         tls_server: tuple[Inbox, SmtpSettings, Path]) -> None:
     inbox, settings, cert = tls_server
     trusted = ssl.create_default_context(cafile=str(cert))
@@ -352,7 +352,7 @@ def test_starttls_and_a_login_with_the_password_from_the_environment(
     assert inbox.subjects == ["Over TLS"]
 
 
-def test_an_untrusted_certificate_is_refused_with_a_reason(
+def test_a4a_an_untrusted_certificate_is_refused_with_a_reason(
         tls_server: tuple[Inbox, SmtpSettings, Path]) -> None:
     inbox, settings, _ = tls_server
     send = smtp_sender(settings, environ={"DESK_SMTP_PASSWORD": "s3cret"})  # system CAs

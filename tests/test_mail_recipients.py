@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 import pytest
 from core_fixtures import ADMIN, new_ticket
-from mail_fixtures import Inbox, on_disk
+from mail_fixtures import Inbox, on_disk, use_smtp
 
 from core import Desk
 from core.automation.actions import SendEmail
@@ -43,16 +43,8 @@ def contact_on_disk(desk: Desk, address: str, name: str) -> None:
     assert desk.state.contacts[address].name == name
 
 
-def use_smtp(desk: Desk, settings: SmtpSettings) -> None:
-    config = desk.config.model_copy(deep=True)
-    config.mail.smtp = settings.model_copy(update={"from_": "support@pipedesk.example"})
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
-
-
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_mail_goes_to_the_stored_address_alone_whatever_the_name(
+def test_a4a_mail_goes_to_the_stored_address_alone_whatever_the_name(
         desk: Desk, smtp_server: tuple[Inbox, SmtpSettings], name: str) -> None:
     inbox, settings = smtp_server
     desk.add_contact("bystander@example.com", ADMIN)  # the journal has lines before

@@ -16,6 +16,10 @@ def labels(desk: Desk) -> list[str]:
     return [p.label for p in desk.pipelines(ADMIN)]
 
 
+def stage_labels(desk: Desk, pipeline: str) -> list[str]:
+    return [s.label for s in desk.pipeline(pipeline, ADMIN).stages]
+
+
 # -- P1 ----------------------------------------------------------------------------
 
 
@@ -236,7 +240,7 @@ def test_p8_a_stage_id_of_another_pipeline_is_refused_within_a_pipeline(desk: De
 # -- who may change settings --------------------------------------------------------
 
 
-def test_only_administrators_change_pipelines(desk: Desk) -> None:
+def test_u1_only_administrators_change_pipelines(desk: Desk) -> None:
     add_agent(desk)
     agent = Actor.user("ingrid")
     with refusal("Only administrators may create pipelines"):
@@ -247,7 +251,7 @@ def test_only_administrators_change_pipelines(desk: Desk) -> None:
     assert desk.create_ticket(agent, "0", "New", "Agent's ticket").subject == "Agent's ticket"
 
 
-def test_a_user_the_desk_does_not_know_cannot_act(desk: Desk) -> None:
+def test_u1_a_user_the_desk_does_not_know_cannot_act(desk: Desk) -> None:
     with refusal("No user 'ghost' on this desk"):
         desk.create_pipeline("Billing", Actor.user("ghost"))
     with refusal("No user 'ghost' on this desk"):
@@ -291,3 +295,91 @@ def test_a_refused_settings_change_leaves_every_file_byte_for_byte(
     assert data_files(desk.data_dir) == before
     assert desk.config == config
     assert reopen(desk).config == config
+
+
+# -- each rule in one pass, as a quick read of what it says ------------------------
+
+
+def test_p1_a_new_desk_has_support_pipeline_with_four_stages(desk: Desk) -> None:
+    [support] = desk.pipelines(ADMIN)
+    assert support.label == "Support pipeline"
+    assert [(s.label, s.state.value) for s in support.stages] == [
+        ("New", "open"), ("Waiting on contact", "open"), ("Waiting on us", "open"),
+        ("Closed", "closed")]
+
+
+def test_p2_create_starts_with_default_stages_and_labels_are_unique(desk: Desk) -> None:
+    sales = desk.create_pipeline("  Sales  ", ADMIN)
+    assert sales.label == "Sales"
+    assert stage_labels(desk, sales.id) == stage_labels(desk, "0")
+    assert {s.id for s in sales.stages}.isdisjoint(
+        s.id for s in desk.pipeline("0", ADMIN).stages)
+    with pytest.raises(DeskError, match="exists already"):
+        desk.create_pipeline("SALES", ADMIN)
+    with pytest.raises(DeskError, match="needs a label"):
+        desk.create_pipeline("   ", ADMIN)
+
+
+def test_p3_p8_rename_keeps_the_id(desk: Desk) -> None:
+    sales = desk.create_pipeline("Sales", ADMIN)
+    renamed = desk.rename_pipeline("Sales", "Billing", ADMIN)
+    assert (renamed.id, renamed.label) == (sales.id, "Billing")
+    with pytest.raises(DeskError, match="exists already"):
+        desk.rename_pipeline(sales.id, "support PIPELINE", ADMIN)
+
+
+def test_p4_reorder_changes_every_list(desk: Desk) -> None:
+    a = desk.create_pipeline("A", ADMIN)
+    desk.create_pipeline("B", ADMIN)
+    desk.reorder_pipeline(a.id, 1, ADMIN)
+    assert labels(desk) == ["A", "Support pipeline", "B"]
+    assert labels(reopen(desk)) == ["A", "Support pipeline", "B"]
+    with pytest.raises(DeskError, match=r"out of range.*1 to 3"):
+        desk.reorder_pipeline(a.id, 4, ADMIN)
+
+
+def test_p5_delete_refused_while_holding_tickets_and_for_the_last(desk: Desk) -> None:
+    sales = desk.create_pipeline("Sales", ADMIN)
+    for n in range(12):
+        new_ticket(desk, f"Quote {n}", pipeline=sales.id)
+    before = data_files(desk.data_dir)
+    with pytest.raises(DeskError, match="'Sales' holds 12 tickets; move them to another "
+                                        "pipeline or delete them first"):
+        desk.delete_pipeline("Sales", ADMIN)
+    assert data_files(desk.data_dir) == before
+    for t in desk.tickets(ADMIN, pipeline=sales.id):
+        desk.delete_ticket(t.id, ADMIN)
+    desk.delete_pipeline("Sales", ADMIN)
+    assert labels(desk) == ["Support pipeline"]
+    with pytest.raises(DeskError, match="last pipeline"):
+        desk.delete_pipeline("0", ADMIN)
+
+
+def test_p8_names_by_id_or_unambiguous_label(desk: Desk) -> None:
+    sales = desk.create_pipeline("Sales", ADMIN)
+    assert desk.pipeline("sales", ADMIN).id == sales.id
+    with pytest.raises(DeskError, match=r"No pipeline 'Nope'. Pipelines: 0 \(Support"):
+        desk.pipeline("Nope", ADMIN)
+    with pytest.raises(DeskError, match="'New' fits 2 stages"):
+        desk.stage("New", ADMIN)
+    assert desk.stage("New", ADMIN, within=sales.id)[1].id == sales.stages[0].id
+
+
+def test_p2_p4_s2_s6_refused_settings_changes_leave_every_file_alone(desk: Desk) -> None:
+    new_ticket(desk)
+    before = data_files(desk.data_dir)
+    refusals: list[Callable[[], object]] = [
+        lambda: desk.delete_stage("Closed", ADMIN),
+        lambda: desk.create_pipeline("support pipeline", ADMIN),
+        lambda: desk.reorder_stage("New", 9, ADMIN),
+        lambda: desk.delete_stage("New", ADMIN),
+    ]
+    for refused in refusals:
+        with pytest.raises(DeskError):
+            refused()
+    assert data_files(desk.data_dir) == before
+
+
+def test_u1_an_unknown_user_cannot_create_a_ticket(desk: Desk) -> None:
+    with pytest.raises(DeskError, match="No user 'mallory'"):
+        desk.create_ticket(Actor.user("mallory"), "0", "New", "Hi")

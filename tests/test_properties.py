@@ -298,3 +298,35 @@ def test_a_desk_toml_with_two_labels_alike_opens_with_a_warning_saying_the_fix(
         again.create_property("zone", "text", ADMIN, label="Region")
     again.edit_property("area", ADMIN, label="Area")
     assert reopen(desk).warnings == []
+
+
+# -- T4 in one pass, as a quick read of what it says ------------------------------
+
+
+def test_t4_edit_properties_checked_by_type(desk: Desk) -> None:
+    tid = new_ticket(desk).id
+    desk.create_property("seats", "number", ADMIN)
+    desk.create_property("renewal", "date", ADMIN)
+    desk.create_property("vip", "yes-no", ADMIN)
+    desk.create_property("plan", "choice", ADMIN, options=["Basic", "Pro"])
+    desk.edit_ticket(tid, {"priority": "high", "owner": "Administrator", "seats": "12",
+                           "renewal": "2027-01-31", "vip": "yes", "plan": "pro"}, ADMIN)
+    t = reopen(desk).ticket(tid, ADMIN)
+    assert (t.priority, t.owner) == ("HIGH", "admin")
+    assert t.props == {"seats": 12, "renewal": "2027-01-31", "vip": True, "plan": "Pro"}
+    refusals = {
+        "seats": ("twelve", "takes a number"),
+        "renewal": ("31/01/2027", "YYYY-MM-DD"),
+        "vip": ("perhaps", "yes or no"),
+        "plan": ("Gold", "must be one of Basic, Pro"),
+        "priority": ("soon", "must be one of"),
+        "owner": ("ghost", "no user 'ghost'"),
+        "colour": ("red", "No property 'colour'"),
+        "create_date": ("2026-01-01", "read-only"),
+        "stage": ("4", "Move the ticket"),
+    }
+    for name, (value, message) in refusals.items():
+        with refusal(message):
+            desk.edit_ticket(tid, {name: value}, ADMIN)
+    desk.edit_ticket(tid, {"seats": ""}, ADMIN)  # empty clears
+    assert "seats" not in desk.ticket(tid, ADMIN).props

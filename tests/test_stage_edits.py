@@ -115,14 +115,22 @@ def test_s8_a_ticket_moved_twice_in_one_batch_has_one_timeline_entry(
 
 
 def test_s8_t3_follows_the_order_of_the_edits(desk: Desk, clock: MutableClock) -> None:
-    """A stage switched to Closed and then deleted into an Open one: its
-    tickets leave a Closed stage, so their close date is cleared."""
-    ticket = new_ticket(desk, stage="Waiting on us")
-    assert ticket.close_date is None
+    """T3 looks at each stage as the edits before it in the batch left it.
+    'Waiting on us' switched to Closed and then deleted into Closed: its
+    tickets go Closed -> Closed, which keeps their (empty) close date. The
+    same deletion without the switch first is Open -> Closed, which sets it:
+    were the order ignored, both tickets would get one."""
+    switched = new_ticket(desk, stage="Waiting on us")
+    sales = desk.create_pipeline("Sales", ADMIN)
+    deleted_only = new_ticket(desk, stage="Waiting on us", pipeline=sales.id)
+    clock.advance(hours=1)
     desk.edit_stages("0", [SetStageState("Waiting on us", "closed"),
-                           DeleteStage("Waiting on us", "New")], ADMIN)
-    assert desk.ticket(ticket.id, ADMIN).close_date is None
-    assert desk.ticket(ticket.id, ADMIN).stage == "1"
+                           DeleteStage("Waiting on us", "Closed")], ADMIN)
+    desk.edit_stages(sales.id, [DeleteStage("Waiting on us", "Closed")], ADMIN)
+    moved = reopen(desk)
+    assert (moved.ticket(switched.id, ADMIN).stage,
+            moved.ticket(switched.id, ADMIN).close_date) == ("4", None)
+    assert moved.ticket(deleted_only.id, ADMIN).close_date == clock.now
 
 
 def test_s8_preview_shows_the_result_and_saves_nothing(desk: Desk) -> None:

@@ -303,3 +303,73 @@ def test_s6_a_refused_deletion_writes_nothing(desk: Desk) -> None:
     with refusal("holds 1 ticket"):
         desk.delete_stage("Waiting on us", ADMIN)
     assert data_files(desk.data_dir) == before
+
+
+# -- each rule in one pass, as a quick read of what it says ------------------------
+
+
+def test_s1_s3_s4_add_rename_reorder(desk: Desk) -> None:
+    added = desk.add_stage("0", "Escalated", "open", ADMIN)
+    assert stage_labels(desk)[-1] == "Escalated"
+    renamed = desk.rename_stage(added.id, "Escalated to L2", ADMIN)
+    assert renamed.id == added.id
+    desk.reorder_stage(added.id, 2, ADMIN)
+    assert stage_labels(desk)[:2] == ["New", "Escalated to L2"]
+    with refusal("has a stage labelled 'New' already"):
+        desk.rename_stage(added.id, "new", ADMIN)
+    with refusal("open or closed"):
+        desk.add_stage("0", "Odd", "maybe", ADMIN)
+
+
+def test_s2_keeps_one_open_and_one_closed_stage(desk: Desk) -> None:
+    with refusal("at least one Closed stage"):
+        desk.delete_stage("Closed", ADMIN)
+    with refusal("at least one Closed stage"):
+        desk.set_stage_state("Closed", "open", ADMIN)
+    desk.delete_stage("Waiting on contact", ADMIN)
+    desk.delete_stage("Waiting on us", ADMIN)
+    with refusal("at least one Open stage"):
+        desk.delete_stage("New", ADMIN)
+    with refusal("at least one Open stage"):
+        desk.set_stage_state("New", "closed", ADMIN)
+    assert stage_labels(reopen(desk)) == ["New", "Closed"]
+
+
+def test_s6_t3_delete_moves_tickets_in_the_same_step(desk: Desk, clock: MutableClock) -> None:
+    ids = [new_ticket(desk, f"T{n}", stage="Waiting on us").id for n in range(3)]
+    with refusal("'Waiting on us' holds 3 tickets; pick a stage"):
+        desk.delete_stage("Waiting on us", ADMIN)
+    sales = desk.create_pipeline("Sales", ADMIN)
+    with refusal("is in 'Sales', not in 'Support pipeline'"):
+        desk.delete_stage("3", ADMIN, move_to=sales.stages[0].id)
+    with refusal("into itself"):
+        desk.delete_stage("3", ADMIN, move_to="3")
+    clock.advance(hours=1)
+    desk.delete_stage("3", ADMIN, move_to="Closed")
+    again = reopen(desk)
+    assert "Waiting on us" not in stage_labels(again)
+    for tid in ids:
+        ticket = again.ticket(tid, ADMIN)
+        assert ticket.stage == "4"
+        assert ticket.close_date == clock.now  # T3 applies to the moves of S6
+    [*_, last] = again.timeline(ids[0], ADMIN)
+    assert last.what == "Moved: stage 'Waiting on us' was deleted"
+
+
+def test_s6_a_crash_before_desk_toml_is_saved_is_finished_on_open(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the crash test above, with an OSError (a full disk, a power cut)
+    instead of an interrupt."""
+    tid = new_ticket(desk, stage="Waiting on us").id
+
+    def crash(self: LocalStore, config: object) -> None:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(LocalStore, "save_settings", crash)
+    with pytest.raises(OSError):
+        desk.delete_stage("Waiting on us", ADMIN, move_to="New")
+    monkeypatch.undo()
+    again = reopen(desk)
+    assert "Waiting on us" not in stage_labels(again)
+    assert again.ticket(tid, ADMIN).stage == "1"
+    assert "Waiting on us" not in (again.data_dir / "desk.toml").read_text()

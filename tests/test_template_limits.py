@@ -51,7 +51,7 @@ def _log(desk: Desk) -> list[tuple[str, str, str]]:
     ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "it calls itself without end"),
     ("{{ ticket.subject.__class__.__mro__ }}", "it reaches for something it may not"),
 ])
-def test_a_template_that_fails_or_runs_over_is_logged_and_the_move_stands(
+def test_a4a_a_template_that_fails_or_runs_over_is_logged_and_the_move_stands(
         desk: Desk, body: str, reason: str) -> None:
     _mailing(desk, body)
     ticket = new_ticket(desk, contact="ada@example.com")
@@ -69,7 +69,7 @@ def test_a_template_that_fails_or_runs_over_is_logged_and_the_move_stands(
     assert not list((desk.data_dir / "drafts" / "new").iterdir())  # not tried again
 
 
-def test_a_template_that_never_ends_is_stopped_outside_the_writer_lock(desk: Desk) -> None:
+def test_a4a_a_template_that_never_ends_is_stopped_outside_the_writer_lock(desk: Desk) -> None:
     _mailing(desk, FOREVER)
     ticket = new_ticket(desk, contact="ada@example.com")
     started = time.monotonic()
@@ -94,7 +94,7 @@ def test_a_template_that_never_ends_is_stopped_outside_the_writer_lock(desk: Des
     assert _outbox_files(desk) == []
 
 
-def test_many_tickets_with_a_runaway_template_wait_for_it_once(desk: Desk) -> None:
+def test_a4a_many_tickets_with_a_runaway_template_wait_for_it_once(desk: Desk) -> None:
     """The limit is not paid again for every ticket of a bulk change."""
     _mailing(desk, FOREVER)
     tickets = [new_ticket(desk, f"T{n}", contact="ada@example.com") for n in range(3)]
@@ -109,7 +109,7 @@ def test_many_tickets_with_a_runaway_template_wait_for_it_once(desk: Desk) -> No
     assert failed[1].endswith("(for an earlier ticket in this round); not sent")
 
 
-def test_the_subject_is_one_line_whatever_the_ticket_holds(desk: Desk) -> None:
+def test_a4a_the_subject_is_one_line_whatever_the_ticket_holds(desk: Desk) -> None:
     _mailing(desk, "Hello", subject="Re: {{ ticket.subject }}")
     ticket = new_ticket(desk, "Printer", contact="ada@example.com")
     hostile = "Title \x1b]2;PWNED\x07 \x1b[31mRED\x1b[0m\x9b"
@@ -123,7 +123,7 @@ def test_the_subject_is_one_line_whatever_the_ticket_holds(desk: Desk) -> None:
     assert header == [b"Subject: Re: Title ]2;PWNED [31mRED [0m"]
 
 
-def test_a_notification_message_is_filled_in_with_the_same_limits(desk: Desk) -> None:
+def test_a4b_a_notification_message_is_filled_in_with_the_same_limits(desk: Desk) -> None:
     desk.add_action("0", "Closed", Notify(user="admin", message="{{ 'x' * 20000000 }}"),
                     ADMIN)
     ticket = new_ticket(desk)
@@ -136,7 +136,7 @@ def test_a_notification_message_is_filled_in_with_the_same_limits(desk: Desk) ->
                       "not sent")
 
 
-def test_from_the_command_line_the_move_is_done_and_the_failure_said(run: Any,
+def test_a4a_from_the_command_line_the_move_is_done_and_the_failure_said(run: Any,
                                                                      home: Path) -> None:
     def ok(*args: str) -> Any:
         result = run(*args)
@@ -160,7 +160,7 @@ def test_from_the_command_line_the_move_is_done_and_the_failure_said(run: Any,
 
 @pytest.mark.parametrize("body", ["{{ 'x' | center(300000000) }}", "{{ 10 ** 10000000 }}",
                                   "{{ 'x' * 300000000 }}"])
-def test_saving_a_template_does_not_work_out_what_it_would_make(desk: Desk, body: str) -> None:
+def test_a4a_saving_a_template_does_not_work_out_what_it_would_make(desk: Desk, body: str) -> None:
     """The check on saving reads the template; it does not compute its
     constants in the desk's own process (a gigabyte, a number of ten
     million digits): that is for the child, with its limits."""
@@ -174,13 +174,13 @@ def test_saving_a_template_does_not_work_out_what_it_would_make(desk: Desk, body
     assert detail.startswith("Template 'Hostile', body: ")
 
 
-def test_a_template_cannot_include_another(desk: Desk) -> None:
+def test_a4a_a_template_cannot_include_another(desk: Desk) -> None:
     with pytest.raises(DeskError, match=r"Template 'Hostile', body line 2: a template cannot "
                                         r"include, import or extend another one"):
         _mailing(desk, "Hi\n{% include '/etc/passwd' %}")
 
 
-def test_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) -> None:
+def test_a4a_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) -> None:
     _mailing(desk, "Hello {{ contact.email }}")
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
     [draft] = list((desk.data_dir / "drafts" / "new").iterdir())
@@ -197,7 +197,7 @@ def test_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) -> Non
     assert work_round(desk) == []  # not sent twice
 
 
-def test_when_no_renderer_starts_the_drafts_wait_and_are_sent_later(
+def test_a4a_when_no_renderer_starts_the_drafts_wait_and_are_sent_later(
         desk: Desk, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     _mailing(desk, "Hello")
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)

@@ -372,3 +372,96 @@ def test_t7_a_ticket_s_timeline_has_only_its_own_entries(desk: Desk) -> None:
     desk.edit_ticket("11", {"priority": "low"}, ADMIN)
     assert [i.what for i in desk.timeline(first.id, ADMIN)] == [
         "Created in Support pipeline / New"]
+
+
+# -- each rule in one pass, as a quick read of what it says ------------------------
+
+
+def test_t1_create_sets_create_date_and_source(desk: Desk) -> None:
+    ticket = desk.create_ticket(ADMIN, "Support pipeline", "New", "  Printer on fire ")
+    assert (ticket.subject, ticket.source, ticket.create_date) == (
+        "Printer on fire", "manual", START)
+    assert reopen(desk).ticket(ticket.id, ADMIN).subject == "Printer on fire"
+    with refusal("needs a subject"):
+        desk.create_ticket(ADMIN, "0", "New", "  ")
+
+
+def test_s7_required_stage_properties_on_create_and_move(desk: Desk) -> None:
+    desk.create_property("resolution", "text", ADMIN)
+    desk.set_stage_property("Closed", "resolution", ADMIN, required=True)
+    with refusal("'Closed' requires Resolution"):
+        desk.create_ticket(ADMIN, "0", "Closed", "Done already")
+    tid = new_ticket(desk).id
+    with refusal("'Closed' requires Resolution"):
+        desk.move_ticket(tid, "Closed", ADMIN)
+    assert desk.ticket(tid, ADMIN).stage == "1"  # nothing happened
+    desk.move_ticket(tid, "Closed", ADMIN, values={"resolution": "Replaced toner"})
+    assert desk.ticket(tid, ADMIN).props == {"resolution": "Replaced toner"}
+    # Automation is not asked (S7 is about a user's manual moves).
+    other = desk.create_ticket(AUTOMATION, "0", "New", "From a rule")
+    desk.move_ticket(other.id, "Closed", AUTOMATION)
+    with refusal("cannot be emptied"):
+        desk.edit_ticket(tid, {"resolution": ""}, ADMIN)
+
+
+def test_t2_move_within_and_across_pipelines(desk: Desk) -> None:
+    tid = new_ticket(desk).id
+    desk.move_ticket(tid, "Waiting on us", ADMIN)
+    assert desk.ticket(tid, ADMIN).stage == "3"
+    sales = desk.create_pipeline("Sales", ADMIN)
+    desk.move_ticket(tid, "Waiting on contact", ADMIN, pipeline="Sales")
+    moved = reopen(desk).ticket(tid, ADMIN)
+    assert (moved.pipeline, moved.stage) == (sales.id, sales.stages[1].id)
+    desk.move_ticket(tid, "4", ADMIN)  # an id of another pipeline's stage moves it there
+    assert (desk.ticket(tid, ADMIN).pipeline, desk.ticket(tid, ADMIN).stage) == ("0", "4")
+    with refusal("is in 'Support pipeline', not in 'Sales'"):
+        desk.move_ticket(tid, "1", ADMIN, pipeline="Sales")
+
+
+def test_t3_close_date(desk: Desk, clock: MutableClock) -> None:
+    tid = new_ticket(desk).id
+    closed_at = clock.advance(hours=2)
+    desk.move_ticket(tid, "Closed", ADMIN)
+    assert desk.ticket(tid, ADMIN).close_date == closed_at
+    desk.add_stage("0", "Archived", "closed", ADMIN)
+    clock.advance(hours=1)
+    desk.move_ticket(tid, "Archived", ADMIN)  # Closed -> Closed keeps it
+    assert desk.ticket(tid, ADMIN).close_date == closed_at
+    desk.move_ticket(tid, "New", ADMIN)  # Closed -> Open clears it
+    assert desk.ticket(tid, ADMIN).close_date is None
+    desk.set_close_date_rule("0", False, ADMIN)
+    desk.move_ticket(tid, "Closed", ADMIN)
+    assert desk.ticket(tid, ADMIN).close_date is None
+    assert reopen(desk).pipeline("0", ADMIN).automation.close_date is False
+
+
+def test_t3_created_in_a_closed_stage_gets_a_close_date(desk: Desk) -> None:
+    ticket = desk.create_ticket(ADMIN, "0", "Closed", "Solved on the phone")
+    assert ticket.close_date == START
+
+
+def test_t5_delete_and_ids_are_never_reused(desk: Desk) -> None:
+    first = new_ticket(desk, "One").id
+    second = new_ticket(desk, "Two").id
+    desk.delete_ticket(second, ADMIN)
+    with refusal(f"No ticket #{second}"):
+        desk.ticket(second, ADMIN)
+    third = reopen(desk).create_ticket(ADMIN, "0", "New", "Three").id
+    assert (first, second, third) == ("1", "2", "3")
+
+
+def test_t7_timeline_records_who_what_from_what_to_what(desk: Desk, clock: MutableClock) -> None:
+    tid = new_ticket(desk).id
+    clock.advance(minutes=5)
+    desk.edit_ticket(tid, {"priority": "urgent"}, ADMIN)
+    clock.advance(minutes=5)
+    desk.move_ticket(tid, "Closed", AUTOMATION)
+    items = reopen(desk).timeline(tid, ADMIN)
+    assert [(i.what, i.actor) for i in items] == [
+        ("Created in Support pipeline / New", "user:admin"),
+        ("Edited", "user:admin"),
+        ("Moved", "automation:engine"),
+    ]
+    assert items[1].changes == (("Priority", "(empty)", "Urgent"),)
+    assert ("Stage", "New", "Closed") in items[2].changes
+    assert items[2].at == clock.now

@@ -12,12 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mail_fixtures import Inbox
+from mail_fixtures import Inbox, use_smtp
 from textual.app import App
 
 from core import LOCAL_ADMIN, Desk
 from core.access import Actor
-from core.automation.actions import Branch, Comment, Delay, Notify, SendEmail, SetProperty
+from core.automation.actions import (
+    Branch,
+    Delay,
+    Notify,
+    SendEmail,
+    SetProperty,
+    parse_path,
+)
 from core.clock import fixed_clock
 from core.desk import TicketDraft
 from core.model import SmtpSettings, User
@@ -61,7 +68,7 @@ def outbox(desk: Desk) -> list[email.message.EmailMessage]:
     path = desk.data_dir / "outbox"
     if not path.exists():
         return []
-    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)  # type: ignore[misc]
+    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)
             for m in mailbox.Maildir(path, factory=None, create=False)]
 
 
@@ -115,11 +122,7 @@ async def test_done_when_with_smtp_the_email_reaches_the_server_within_a_second(
     """The same with `[mail.smtp]` set: the app hands the message to a real
     SMTP server on loopback, and the outbox is empty again."""
     inbox, settings = smtp_server
-    config = desk.config.model_copy(deep=True)
-    config.mail.smtp = settings.model_copy(update={"from_": "support@pipedesk.example"})
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+    use_smtp(desk, settings)
     desk.add_contact("ada@example.com", A, name="Ada Lovelace")
     desk.add_action("0", "Closed", SendEmail(template="Ticket closed"), A)
     ticket = desk.create_ticket(A, "0", "Waiting on us", "Printer on fire",
@@ -397,14 +400,6 @@ async def test_the_log_screen_numbers_actions_after_a_delay_as_the_tab_does(
         assert "1 delay" in text and "+1" not in text
 
 
-@pytest.mark.anyio
-async def test_every_binding_has_an_id() -> None:
-    for screen in (AutomateScreen, ActionDialog, DeleteActionDialog, TemplatesScreen,
-                   TemplateDialog, NotificationsScreen, AutomationLogScreen):
-        for binding in screen.BINDINGS:
-            assert getattr(binding, "id", None), (screen, binding)
-
-
 # -- snapshots ------------------------------------------------------------------------
 
 
@@ -419,12 +414,9 @@ def snapshot_desk(tmp_path: Path) -> Desk:
     desk.add_action("0", "Waiting on us", SetProperty(property="stage", value="Closed"), A)
     desk.add_action("0", "Closed", SendEmail(template="Ticket closed"), A)
     desk.add_action("0", "Closed", Notify(user="admin"), A)
-    config = desk.config.model_copy(deep=True)
-    config.pipelines[0].stages[0].actions[0].comments.append(
-        Comment(author="Ingrid Berg", at=NOW, text="Customers asked for a receipt"))
-    with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+    desk.add_users([User(id="ingrid", name="Ingrid Berg")], A)
+    desk.comment_action("0", "New", parse_path("1"), "Customers asked for a receipt",
+                        Actor.user("ingrid"))
     ticket = desk.create_ticket(A, "0", "New", "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Waiting on us", A, values={"priority": "urgent"})
     return desk

@@ -175,13 +175,6 @@ async def test_p7_the_board_follows_at_once(desk: Desk) -> None:
         assert "40" in card
 
 
-@pytest.mark.anyio
-async def test_every_binding_has_an_id(desk: Desk) -> None:
-    for screen in (CardPropertiesDialog, PropertyPicker):
-        for binding in screen.BINDINGS:
-            assert getattr(binding, "id", None), (screen, binding)
-
-
 def test_snapshot_card_properties_dialog(tmp_path: Path, snap_compare: Any) -> None:
     desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.create_property("seats", "number", A, label="Seats bought")

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
@@ -27,7 +26,7 @@ from tui.screens.board import BoardScreen
 from tui.screens.contacts import ContactDialog, ContactsScreen
 from tui.screens.ticket_detail import TicketDetailScreen
 from tui.screens.ticket_form import CreateTicketDialog
-from tui.widgets.contact_picker import ContactPicker, _ContactField
+from tui.widgets.contact_picker import ContactPicker
 from tui.widgets.flag_box import FlagBox
 
 A = LOCAL_ADMIN
@@ -534,13 +533,6 @@ async def test_shift_tab_back_into_a_filled_field_keeps_its_text(tmp_path: Path)
         assert app.screen.query_one("#contact-email", Input).value == "bo@example.sex"
         await pilot.press("tab", "y")
         assert app.screen.query_one("#contact-name", Input).value == "Boy"
-
-
-def test_every_binding_has_an_id() -> None:
-    """So that a keymap can rebind any of them later."""
-    for cls in (ContactsScreen, ContactDialog, _ContactField, FlagBox, PipedeskApp):
-        for binding in cls.BINDINGS:
-            assert isinstance(binding, Binding) and binding.id, (cls.__name__, binding)
 
 
 # -- snapshots ---------------------------------------------------------------------------

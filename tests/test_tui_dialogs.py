@@ -8,6 +8,7 @@ snapshots/test_tui_dialogs/.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ from textual.widgets import Footer, Input, Static, TextArea
 
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
-from core.model import DeskConfig, StageProperty
 from tui.app import PipedeskApp
 from tui.screens.dialogs import ConfirmDialog, DeskDialog, MessageDialog
 from tui.screens.keys_help import KeysHelpScreen, keys_of
@@ -69,12 +69,7 @@ def flat(text: str) -> str:
 def require_resolution(desk: Desk) -> None:
     """Closed asks for a required Resolution (S7)."""
     desk.create_property("resolution", "text", A)
-
-    def change(config: DeskConfig) -> None:
-        closed = config.pipelines[0].stages[3]
-        closed.properties.append(StageProperty(name="resolution", required=True))
-
-    desk._change_settings(A, "change stages", change)
+    desk.set_stage_property(CLOSED, "resolution", A, required=True)
 
 
 def open_desk(path: Path) -> Desk:
@@ -173,11 +168,7 @@ async def test_create_in_a_stage_with_a_required_property(desk: Desk) -> None:
 
 @pytest.mark.anyio
 async def test_a_stage_asking_for_priority_marks_it_required_once(desk: Desk) -> None:
-    def change(config: DeskConfig) -> None:
-        config.pipelines[0].stages[0].properties.append(
-            StageProperty(name="priority", required=True))
-
-    desk._change_settings(A, "change stages", change)
+    desk.set_stage_property(NEW, "priority", A, required=True)
     dialog = CreateTicketDialog(desk, A, SUPPORT, NEW)
     app = Host(dialog)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -371,7 +362,7 @@ def _rename(desk: Desk) -> Any:
 
 # (dialog, keys, the field, what it holds after): each goes back to a filled
 # field, and types one more letter.
-BACK_TO_A_FIELD = {
+BACK_TO_A_FIELD: dict[str, tuple[Callable[[Desk], Any], list[str], str, str]] = {
     "template editor": (lambda desk: TemplateDialog(desk, A, None),
                         [*"Welcome", "tab", "shift+tab", "!"], "#template-name", "Welcome!"),
     "action dialog": (_action, ["tab", "tab", "shift+tab", "m"], "#duration", "2hm"),
@@ -523,14 +514,8 @@ async def test_keys_help_closes(key: str) -> None:
         assert app.results == [None]
 
 
-def test_every_dialog_binding_has_an_id() -> None:
-    """So that a keymap can rebind any of them later."""
-    from tui.screens.move_dialog import _PickList
-
-    for cls in (ConfirmDialog, MessageDialog, CreateTicketDialog, MoveTicketDialog,
-                KeysHelpScreen, _PickList):
-        for binding in cls.BINDINGS:
-            assert isinstance(binding, Binding) and binding.id, (cls.__name__, binding)
+def test_the_ticket_form_is_a_desk_dialog() -> None:
+    """It shares DeskDialog's keys and field behaviour (Shift+Tab, Escape)."""
     assert issubclass(CreateTicketDialog, DeskDialog)
 
 

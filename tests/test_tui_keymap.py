@@ -7,12 +7,18 @@ not, the toast naming the file and line, the keys `?` lists.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
+from textual.dom import DOMNode
 
+import tui.screens
+import tui.widgets
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
@@ -223,3 +229,41 @@ def test_c2_swapping_two_keys_is_no_clash() -> None:
     [(key, lost)] = keymap_clashes({"board.move_right": "n"})
     assert (key, lost.id) == ("n", "board.new")
     assert keymap_clashes({"board.move_right": "n", "board.new": "greater_than_sign"}) == []
+
+
+def pipedesk_classes_with_bindings() -> list[type[DOMNode]]:
+    """Every screen, dialog and widget of pipedesk's (and the app) that
+    declares BINDINGS of its own, found by walking the classes rather than
+    listed by hand, so that a screen added later is checked too."""
+    for package in (tui.screens, tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+    importlib.import_module("tui.app")
+    found: list[type[DOMNode]] = []
+    todo: list[type[DOMNode]] = [DOMNode]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("tui.") and "BINDINGS" in vars(cls) \
+                and cls not in found:
+            found.append(cls)
+    return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+
+
+@pytest.mark.parametrize("cls", pipedesk_classes_with_bindings(),
+                         ids=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
+def test_c2_every_binding_of_every_screen_has_an_id(cls: type[DOMNode]) -> None:
+    """A keymap remaps a key by its binding's id: a binding without one (or
+    a bare (key, action) tuple) is a key the user cannot remap."""
+    without = [binding for binding in vars(cls)["BINDINGS"]
+               if not (isinstance(binding, Binding) and binding.id)]
+    assert without == [], f"{cls.__qualname__}: bindings without an id: {without}"
+
+
+def test_c2_the_binding_id_check_sees_every_screen() -> None:
+    """The walk above finds the screens a user opens, so a screen cannot
+    slip out of the check by being left out of a list."""
+    names = {cls.__qualname__ for cls in pipedesk_classes_with_bindings()}
+    assert {"PipedeskApp", "BoardScreen", "TicketDetailScreen", "PipelineSelectScreen",
+            "StageEditorScreen", "AutomateScreen", "ContactsScreen", "PropertiesScreen",
+            "KeysHelpScreen", "ConfirmDialog", "CreateTicketDialog"} <= names

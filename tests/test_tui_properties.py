@@ -260,13 +260,6 @@ async def test_refusals_say_why_and_change_nothing(desk: Desk, name: str, key: s
     assert not any(p.archived for p in custom(desk).values())
 
 
-@pytest.mark.anyio
-async def test_every_binding_has_an_id(desk: Desk) -> None:
-    for screen in (PropertiesScreen, CreatePropertyDialog, EditPropertyDialog):
-        for binding in screen.BINDINGS:
-            assert getattr(binding, "id", None), (screen, binding)
-
-
 def snapshot_desk(tmp_path: Path) -> Desk:
     desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.create_property("tier", "choice", A, label="Customer tier", options=["Gold", "Silver"])

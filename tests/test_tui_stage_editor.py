@@ -365,13 +365,6 @@ async def test_an_agent_sees_the_stages_read_only_and_every_edit_is_refused(
         assert "Only administrators may change stages" in message(app)
 
 
-@pytest.mark.anyio
-async def test_every_binding_has_an_id(desk: Desk) -> None:
-    for screen in (StageEditorScreen, AddStageDialog, MoveTicketsDialog):
-        for binding in screen.BINDINGS:
-            assert getattr(binding, "id", None), (screen, binding)
-
-
 # -- snapshots ---------------------------------------------------------------------------
 
 

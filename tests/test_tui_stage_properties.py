@@ -209,13 +209,6 @@ async def test_a_stage_label_with_brackets_reads_as_typed(desk: Desk) -> None:
         assert "Properties asked for in '[b]Urgent[/b]'" in screen_text(app)
 
 
-@pytest.mark.anyio
-async def test_every_binding_has_an_id(desk: Desk) -> None:
-    for screen in (StagePropertiesDialog, PropertyPicker):
-        for binding in screen.BINDINGS:
-            assert getattr(binding, "id", None), (screen, binding)
-
-
 # -- the "done when", on the real app ----------------------------------------------
 
 

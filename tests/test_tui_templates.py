@@ -60,9 +60,9 @@ async def test_the_action_editor_refuses_a_message_with_an_unknown_placeholder(
         dialog.query_one("#message").value = "#{{ ticket.idd }} waits"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is dialog
         assert dialog.error_text == ("The notification's message, line 1: {{ ticket.idd }} is "
                                      "not a placeholder; did you mean {{ ticket.id }}?")
+        assert app.screen is dialog
         assert desk.pipeline("0", A).stages[0].actions == []
 
 

@@ -19,6 +19,7 @@ import pytest
 import rich.text
 from rich.cells import cell_len
 from text_fixtures import HOSTILE, TERMINAL_CSI, put_on_disk, unsafe_in
+from textual._compositor import LayoutUpdate
 from textual.content import Content
 
 from core import LOCAL_ADMIN, Desk
@@ -55,7 +56,8 @@ def terminal_output(app: PipedeskApp) -> str:
     below a dialog included."""
     update = app.screen._compositor.render_update(full=True,
                                                   screen_stack=app._background_screens)
-    assert update is not None
+    # A full update is always a LayoutUpdate (typed as any renderable).
+    assert isinstance(update, LayoutUpdate)
     return update.render_segments(app.console)
 
 

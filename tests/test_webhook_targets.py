@@ -37,7 +37,7 @@ from core.automation.rounds import work_round
     ("http://0.0.0.0:8080/", "0.0.0.0 is the unspecified address"),
     ("http://100.64.0.1/", "100.64.0.1 is a reserved address"),
 ])
-def test_a_webhook_to_a_non_public_address_is_refused_on_saving(
+def test_a4c_a_webhook_to_a_non_public_address_is_refused_on_saving(
         desk: Desk, url: str, kind: str) -> None:
     desk.templates(ADMIN)
     before = (desk.data_dir / "desk.toml").read_bytes()
@@ -47,14 +47,14 @@ def test_a_webhook_to_a_non_public_address_is_refused_on_saving(
     assert (desk.data_dir / "desk.toml").read_bytes() == before
 
 
-def test_public_addresses_and_names_are_taken(desk: Desk) -> None:
+def test_a4c_public_addresses_and_names_are_taken(desk: Desk) -> None:
     for url in ("https://hooks.example.com/desk", "http://93.184.215.14/hook",
                 "https://[2606:4700::1111]/hook"):
         desk.add_action("0", "Closed", Webhook(url=url), ADMIN)
     assert len(desk.config.pipelines[0].stages[3].actions) == 3
 
 
-def test_an_address_desk_toml_allows_is_taken_and_called(desk: Desk, hook_server: str) -> None:
+def test_a4c_an_address_desk_toml_allows_is_taken_and_called(desk: Desk, hook_server: str) -> None:
     allow_loopback_webhooks(desk)
     desk.add_action("0", "Waiting on us", Webhook(url=hook_server), ADMIN)
     desk.move_ticket(new_ticket(desk, "Printer on fire").id, "Waiting on us", ADMIN)
@@ -62,7 +62,7 @@ def test_an_address_desk_toml_allows_is_taken_and_called(desk: Desk, hook_server
     assert [posted["subject"] for posted in Hooks.received] == ["Printer on fire"]
 
 
-def test_a_name_that_resolves_to_loopback_is_not_called(desk: Desk, hook_server: str) -> None:
+def test_a4c_a_name_that_resolves_to_loopback_is_not_called(desk: Desk, hook_server: str) -> None:
     """The action was saved while desk.toml allowed loopback; now it does
     not. `localhost` resolves to 127.0.0.1: the call is refused, logged, and
     the server hears nothing."""
@@ -87,7 +87,7 @@ def test_a_name_that_resolves_to_loopback_is_not_called(desk: Desk, hook_server:
     assert Hooks.received == []
 
 
-def test_the_allow_list_in_desk_toml_is_checked_on_load(desk: Desk, run: Any,
+def test_a4c_the_allow_list_in_desk_toml_is_checked_on_load(desk: Desk, run: Any,
                                                         home: Path) -> None:
     assert run("automation", "list", "0").code == 0
     text = (home / "desk.toml").read_text()
@@ -98,7 +98,7 @@ def test_the_allow_list_in_desk_toml_is_checked_on_load(desk: Desk, run: Any,
     assert "desk.toml" in result.err
 
 
-def test_the_command_line_refuses_a_loopback_webhook(run: Any, home: Path) -> None:
+def test_a4c_the_command_line_refuses_a_loopback_webhook(run: Any, home: Path) -> None:
     new_desk(home)
     before = (home / "desk.toml").read_bytes()
     result = run("automation", "add", "0", "Closed", "webhook", "http://127.0.0.1:9/x")
