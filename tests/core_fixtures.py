@@ -18,7 +18,7 @@ import pytest
 import tomli_w
 
 from core import LOCAL_ADMIN, Desk, DeskError
-from core.model import User
+from core.model import Team, User
 from core.records import Ticket
 from core.store.files import atomic_write
 
@@ -111,19 +111,11 @@ def edit_settings(desk: Desk, change: Callable[[dict[str, Any]], None]) -> None:
 
 
 def add_team(desk: Desk, team_id: str, name: str, members: list[str]) -> None:
-    """A team in desk.toml (`[[teams]]`), as an administrator writes one:
-    the desk has no command for teams yet (the users issue brings them)."""
-    edit_settings(desk, lambda raw: raw.setdefault("teams", []).append(
-        {"id": team_id, "name": name, "members": members}))
+    """U1: a team of the desk's users, added by the administrator."""
+    desk.add_teams([Team(id=team_id, name=name, members=members)], ADMIN)
 
 
 def stage_properties(desk: Desk, stage_id: str, *props: tuple[str, bool]) -> None:
-    """S7: set a stage's conditional properties, (name, required) each, in desk.toml."""
-
-    def change(raw: dict[str, Any]) -> None:
-        for pipeline in raw["pipelines"]:
-            for stage in pipeline["stages"]:
-                if stage["id"] == stage_id:
-                    stage["properties"] = [{"name": n, "required": r} for n, r in props]
-
-    edit_settings(desk, change)
+    """S7: the stage asks for these properties, (name, required) each, in order."""
+    for name, required in props:
+        desk.set_stage_property(stage_id, name, ADMIN, required=required)
