@@ -20,6 +20,7 @@ from textual.timer import Timer
 from core import LOCAL_ADMIN, Actor, Desk, DeskError
 from core.events import AutomationRan, Notice
 from tui.commands import DeskCommands
+from tui.desk_notices import DeskNotices, follow_desk
 from tui.memory import last_pipeline
 from tui.notices import OneNotice
 from tui.screens.board import BoardScreen
@@ -83,10 +84,15 @@ class PipedeskApp(App[None]):
     def on_mount(self) -> None:
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
         self.set_interval(WORK_INTERVAL, self.do_work)
-        self.desk.subscribe(self._on_notice)
+        # The one subscription to the desk: screens follow the app's signal.
+        self.desk_notices = DeskNotices.of(self, self.desk)
+        follow_desk(self, self.desk, self._on_notice)
         # Once the board is up: a toast raised before its screen is
         # composed is kept but not shown.
         self.call_after_refresh(self._tell_news)
+
+    def on_unmount(self) -> None:
+        self.desk_notices.close()
 
     def _tell_news(self) -> None:
         for line, severity in self.news:

@@ -33,6 +33,7 @@ from core.present import count, counted, say, say_value
 from core.records import Contact, Ticket
 from core.text import show_line
 from core.timeline import TimelineItem
+from tui.desk_notices import follow_desk
 from tui.screens.contacts import ContactDialog
 from tui.widgets.contact_picker import ContactPicker
 from tui.widgets.property_form import choices, placeholder, typed_value
@@ -153,15 +154,10 @@ class TicketDetailScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._stop_following = self.desk.subscribe(self.on_desk_notice)
+        self._stop_following = follow_desk(self, self.desk, self.on_desk_notice)
         self._apply_width(self.app.size.width)
         self.show_ticket()
         self.properties_table.focus()
-
-    def on_unmount(self) -> None:
-        if self._stop_following is not None:
-            self._stop_following()
-            self._stop_following = None
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
