@@ -18,8 +18,8 @@ from textual.widgets import DataTable
 
 from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
-from tui.screens.dialogs import LabelPrompt
-from tui.screens.pipelines import PipelineSelectScreen, _Confirm, _Refusal
+from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
+from tui.screens.pipelines import PipelineSelectScreen
 
 A = LOCAL_ADMIN
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -286,7 +286,7 @@ async def test_d_deletes_an_empty_pipeline_after_confirming(desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, _Confirm)
+        assert isinstance(app.screen, ConfirmDialog)
         assert "'Billing [EU]' and its stages will be deleted" in screen_text(app)
         await pilot.press("y")
         await pilot.pause()
@@ -322,7 +322,7 @@ async def test_a_pipeline_with_tickets_is_not_deleted_and_the_refusal_says_why(
         await pilot.press("d")
         await pilot.pause()
         refusal = app.screen
-        assert isinstance(refusal, _Refusal)
+        assert isinstance(refusal, MessageDialog)
         assert "cannot be undone" not in screen_text(app)
         # The desk's words, as they are (the dialog wraps them).
         assert refusal.message == ("Pipeline 'Support pipeline' holds 5 tickets; move them "
@@ -345,11 +345,11 @@ async def test_a_ticket_come_in_while_confirming_is_still_refused(desk: Desk) ->
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, _Confirm)
+        assert isinstance(app.screen, ConfirmDialog)
         desk.create_ticket(A, billing, "New", "Late arrival")
         await pilot.press("y")
         await pilot.pause()
-        assert isinstance(app.screen, _Refusal)
+        assert isinstance(app.screen, MessageDialog)
         assert "Pipeline 'Billing [EU]' holds 1 ticket" in screen_text(app)
         assert labels(desk) == ["Support pipeline", "Sales", "Billing [EU]"]
 
@@ -360,7 +360,7 @@ async def test_the_last_pipeline_is_not_deleted(desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, _Refusal)
+        assert isinstance(app.screen, MessageDialog)
         assert "'Support pipeline' is the last pipeline" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
@@ -373,7 +373,7 @@ async def test_every_binding_has_an_id(desk: Desk) -> None:
     """A keymap remaps keys by binding id."""
     app = Host(desk)
     async with app.run_test(size=SIZE):
-        for screen in (PipelineSelectScreen, LabelPrompt, _Confirm, _Refusal):
+        for screen in (PipelineSelectScreen, LabelPrompt, ConfirmDialog, MessageDialog):
             for binding in screen.BINDINGS:
                 assert getattr(binding, "id", None), (screen, binding)
 
