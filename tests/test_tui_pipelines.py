@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.widgets import DataTable
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
@@ -28,6 +29,8 @@ SIZE = (80, 24)
 
 class Host(App[None]):
     """Pushes the screen at start and keeps its results."""
+
+    CSS_PATH = SCREENS_CSS
 
     TITLE = "pipedesk"
 

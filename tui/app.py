@@ -42,10 +42,12 @@ WORK_INTERVAL = 1.0
 
 class PipedeskApp(App[None]):
     TITLE = "pipedesk"
-    CSS_PATH = "pipedesk.tcss"
+    # The screens' looks, then the palette's (apart, so that a test's host
+    # of one screen loads the first alone).
+    CSS_PATH = ["pipedesk.tcss", "palette.tcss"]
     # The command palette offers pipedesk's own commands (tui/commands.py),
     # not Textual's (themes, screenshots). Its footer entry is hidden
-    # (pipedesk.tcss): at 80 columns it would take the room of the screen's
+    # (palette.tcss): at 80 columns it would take the room of the screen's
     # keys; `?` lists it.
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = {DeskCommands}

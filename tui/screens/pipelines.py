@@ -64,17 +64,6 @@ class PipelineSelectScreen(TableScreen[str | None]):
         Binding("k", "cursor(-1)", "Previous", show=False, id="pipelines.previous"),
     ]
 
-    DEFAULT_CSS = """
-    PipelineSelectScreen #pipelines-title {
-        height: 1; padding: 0 1; text-style: bold;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    PipelineSelectScreen #pipelines-hint {
-        height: 1; padding: 0 1; text-style: italic;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
-
     def __init__(self, desk: Desk, actor: Actor, current: str | None = None) -> None:
         super().__init__(desk, actor)
         self.current = current

@@ -46,17 +46,6 @@ class TableScreen(Screen[ResultT]):
     """Subclasses compose a `DataTable` with the class `desk-table`, and
     call `follow_desk(on_notice)` in `on_mount`."""
 
-    DEFAULT_CSS = """
-    TableScreen .desk-table { height: 1fr; border-top: solid $primary;
-                              scrollbar-size-vertical: 1; }
-    /* Under a dialog the screen is dimmed, and with 16 colours the dimmed
-     * cursor's text and background become the same grey: the row the dialog
-     * is about would vanish. Bold and underline survive the dimming. */
-    TableScreen .desk-table.-behind > .datatable--cursor {
-        background: $surface; color: $foreground; text-style: bold underline;
-    }
-    """
-
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__()
         self.desk = desk
