@@ -1,8 +1,8 @@
 """The terminal client: `run(desk)` opens the board of the last pipeline used.
 
-Only this module, tui/commands.py and tui/screens, tui/widgets import
-Textual, and nothing imports them until the board opens, so `pipedesk --help`
-and the other commands start fast.
+Only this module, tui/commands.py, tui/notices.py, tui/desk_notices.py and
+tui/screens, tui/widgets import Textual, and nothing imports them until the
+board opens, so `pipedesk --help` and the other commands start fast.
 """
 
 from __future__ import annotations
@@ -79,6 +79,8 @@ class PipedeskApp(App[None]):
         self._follow_timer: Timer | None = None
         self._delivering = False
         self._unreadable = OneNotice(self)  # "Cannot read the desk"
+        # The desk's notices, told to the screens (on mount).
+        self.desk_notices: DeskNotices | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         return BoardScreen(self.desk, self.actor, last_pipeline(self.desk.data_dir))
@@ -94,7 +96,8 @@ class PipedeskApp(App[None]):
         self.call_after_refresh(self._tell_news)
 
     def on_unmount(self) -> None:
-        self.desk_notices.close()
+        if self.desk_notices is not None:
+            self.desk_notices.close()
 
     def _tell_news(self) -> None:
         for line, severity in self.news:

@@ -105,12 +105,8 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         follow_desk(self, self.desk, self.on_desk_notice)
         self._after_layout()
-        # What the first board does not need waits until it is painted.
-        self.call_after_refresh(self._after_first_paint)
-
-    def _after_first_paint(self) -> None:
         remember_pipeline(self.desk.data_dir, self.index.pipeline.id)
-        self._prepare_search()
+        self.call_after_refresh(self._prepare_search)
 
     def _prepare_search(self) -> None:
         self.run_worker(self.index.prepare_search, thread=True, exclusive=True,
