@@ -286,6 +286,23 @@ async def test_it_reopens_on_the_last_pipeline_used(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
+async def test_reopening_the_same_board_writes_nothing(tmp_path: Path) -> None:
+    """The board remembered is the board opened: the file that remembers it
+    is not written again (its syncs would delay the first board)."""
+    app = PipedeskApp(open_desk(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    [remembered] = tmp_path.glob(".last-board-*.json")
+    written = remembered.stat()
+    again = PipedeskApp(open_desk(tmp_path))
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert board(again).pipeline.id == "0"
+    now = remembered.stat()
+    assert (now.st_ino, now.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+
+
+@pytest.mark.anyio
 async def test_q_quits(tmp_path: Path) -> None:
     app = PipedeskApp(open_desk(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:

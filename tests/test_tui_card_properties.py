@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from textual.app import App
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
@@ -23,6 +24,8 @@ SIZE = (80, 24)
 
 
 class Host(App[None]):
+    CSS_PATH = SCREENS_CSS
+
     def __init__(self, desk: Desk) -> None:
         super().__init__()
         self.desk = desk

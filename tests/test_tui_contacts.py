@@ -18,6 +18,7 @@ from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
@@ -48,7 +49,9 @@ class Host(App[None]):
     """Stands in for the board: pushes one screen and keeps what it
     dismissed with."""
 
-    # The app hides the palette's footer entry (pipedesk.tcss), which this
+    CSS_PATH = SCREENS_CSS
+
+    # The app hides the palette's footer entry (palette.tcss), which this
     # host does not load.
     ENABLE_COMMAND_PALETTE = False
 

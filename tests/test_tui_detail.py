@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.widgets import DataTable
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from core.demo import AGENTS
-from core.events import Notice
 from tui.screens.ticket_detail import TicketDetailScreen, precise_duration
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -30,6 +30,8 @@ CREATED_ONLY = "Created in Support pipeline / New"
 
 class Host(App[None]):
     """Stands in for the board: it pushes the detail screen and stays below."""
+
+    CSS_PATH = SCREENS_CSS
 
     def __init__(self, desk: Desk, ticket_id: str) -> None:
         super().__init__()
@@ -309,19 +311,31 @@ async def test_a_ticket_deleted_elsewhere_says_so_and_goes_back(tmp_path: Path) 
 
 
 @pytest.mark.anyio
-async def test_it_stops_following_the_desk_when_it_leaves(tmp_path: Path) -> None:
-    desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = detail(app)
-        heard: list[Notice] = []
-        desk.subscribe(heard.append)
+async def test_a_closed_detail_hears_nothing_more_and_an_open_one_does(tmp_path: Path) -> None:
+    """The screens follow the app's signal, and a screen's following ends
+    with it: the ticket left with q says nothing when it is deleted later,
+    the one still open says it was deleted and goes back."""
+    desk, left = plain_desk(tmp_path)
+    still_open = desk.create_ticket(A, "0", "New", "Scanner jammed").id
+    app = Host(desk, left)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        gone = detail(app)
         await pilot.press("q")
         await pilot.pause()
+        assert not gone.is_attached
+        app.push_screen(TicketDetailScreen(desk, A, still_open))
+        await pilot.pause()
+        other = Desk.open(tmp_path, clock=fixed_clock(NOW))
+        other.delete_ticket(left, A)
+        other.delete_ticket(still_open, A)
+        desk.refresh()
+        await pilot.pause()
+        assert app.is_running
         assert len(app.screen_stack) == 1
-        desk.edit_ticket(ticket_id, {"priority": "low"}, A)
-        assert heard  # the desk did tell its subscribers …
-        assert screen.on_desk_notice not in desk._subscribers  # … but not the gone screen
+        said = [n.message for n in app._notifications]
+        assert said == [f"Ticket #{still_open} was deleted (by {A})."]
+        assert f"Ticket #{still_open} was deleted" in screen_text(app)
+        assert f"Ticket #{left} was deleted" not in screen_text(app)
 
 
 # -- keys ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
@@ -38,6 +39,8 @@ NEEDS_RESOLUTION = "Stage 'Closed' requires Resolution; give a value to go on."
 class Host(App[None]):
     """Stands in for the board: pushes one dialog and keeps what it
     dismissed with."""
+
+    CSS_PATH = SCREENS_CSS
 
     def __init__(self, dialog: Screen[Any]) -> None:
         super().__init__()
@@ -458,6 +461,8 @@ class KeysOfThis(Screen[None]):
 
 
 class KeysHost(App[None]):
+    CSS_PATH = SCREENS_CSS
+
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("r", "refresh", "Refresh", id="app.refresh"),

@@ -15,11 +15,12 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.widgets import DataTable
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
-from tui.screens.dialogs import LabelPrompt
-from tui.screens.pipelines import PipelineSelectScreen, _Confirm, _Refusal
+from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
+from tui.screens.pipelines import PipelineSelectScreen
 
 A = LOCAL_ADMIN
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -28,6 +29,8 @@ SIZE = (80, 24)
 
 class Host(App[None]):
     """Pushes the screen at start and keeps its results."""
+
+    CSS_PATH = SCREENS_CSS
 
     TITLE = "pipedesk"
 
@@ -298,7 +301,7 @@ async def test_d_deletes_an_empty_pipeline_after_confirming(desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, _Confirm)
+        assert isinstance(app.screen, ConfirmDialog)
         assert "'Billing [EU]' and its stages will be deleted" in screen_text(app)
         await pilot.press("y")
         await pilot.pause()
@@ -334,7 +337,7 @@ async def test_a_pipeline_with_tickets_is_not_deleted_and_the_refusal_says_why(
         await pilot.press("d")
         await pilot.pause()
         refusal = app.screen
-        assert isinstance(refusal, _Refusal)
+        assert isinstance(refusal, MessageDialog)
         assert "cannot be undone" not in screen_text(app)
         # The desk's words, as they are (the dialog wraps them).
         assert refusal.message == ("Pipeline 'Support pipeline' holds 5 tickets; move them "
@@ -357,11 +360,11 @@ async def test_a_ticket_come_in_while_confirming_is_still_refused(desk: Desk) ->
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, _Confirm)
+        assert isinstance(app.screen, ConfirmDialog)
         desk.create_ticket(A, billing, "New", "Late arrival")
         await pilot.press("y")
         await pilot.pause()
-        assert isinstance(app.screen, _Refusal)
+        assert isinstance(app.screen, MessageDialog)
         assert "Pipeline 'Billing [EU]' holds 1 ticket" in screen_text(app)
         assert labels(desk) == ["Support pipeline", "Sales", "Billing [EU]"]
 
@@ -372,7 +375,7 @@ async def test_the_last_pipeline_is_not_deleted(desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, _Refusal)
+        assert isinstance(app.screen, MessageDialog)
         assert "'Support pipeline' is the last pipeline" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.widgets import DataTable
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
@@ -23,6 +24,8 @@ SIZE = (80, 24)
 
 class Host(App[None]):
     """Pushes the screen at start, as the board does with P."""
+
+    CSS_PATH = SCREENS_CSS
 
     TITLE = "pipedesk"
     # As in the app (tui/app.py): the palette's footer entry would take room.

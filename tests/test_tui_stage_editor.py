@@ -15,6 +15,7 @@ import pytest
 from core_fixtures import add_agent, data_files, new_ticket
 from textual.app import App
 from textual.widgets import DataTable
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Actor, Desk
 from core.clock import fixed_clock
@@ -27,6 +28,8 @@ SIZE = (80, 24)
 
 
 class Host(App[None]):
+    CSS_PATH = SCREENS_CSS
+
     def __init__(self, desk: Desk, actor: Actor = A, pipeline: str = "0") -> None:
         super().__init__()
         self.desk = desk

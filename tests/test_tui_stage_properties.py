@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.widgets import Button, OptionList
+from tui_fixtures import SCREENS_CSS
 
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
@@ -28,6 +29,8 @@ SIZE = (80, 24)
 
 
 class Host(App[None]):
+    CSS_PATH = SCREENS_CSS
+
     def __init__(self, desk: Desk, chosen: list[StageProperty] | None = None,
                  stage_label: str = "Waiting on us") -> None:
         super().__init__()

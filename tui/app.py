@@ -1,8 +1,8 @@
 """The terminal client: `run(desk)` opens the board of the last pipeline used.
 
-Only this module, tui/commands.py and tui/screens, tui/widgets import
-Textual, and nothing imports them until the board opens, so `pipedesk --help`
-and the other commands start fast.
+Only this module, tui/commands.py, tui/notices.py, tui/desk_notices.py and
+tui/screens, tui/widgets import Textual, and nothing imports them until the
+board opens, so `pipedesk --help` and the other commands start fast.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from textual.timer import Timer
 from core import LOCAL_ADMIN, Actor, Desk, DeskError
 from core.events import AutomationRan, Notice
 from tui.commands import DeskCommands
+from tui.desk_notices import DeskNotices, follow_desk
 from tui.memory import last_pipeline
 from tui.notices import OneNotice
 from tui.screens.board import BoardScreen
@@ -41,10 +42,12 @@ WORK_INTERVAL = 1.0
 
 class PipedeskApp(App[None]):
     TITLE = "pipedesk"
-    CSS_PATH = "pipedesk.tcss"
+    # The screens' looks, then the palette's (apart, so that a test's host
+    # of one screen loads the first alone).
+    CSS_PATH = ["pipedesk.tcss", "palette.tcss"]
     # The command palette offers pipedesk's own commands (tui/commands.py),
     # not Textual's (themes, screenshots). Its footer entry is hidden
-    # (pipedesk.tcss): at 80 columns it would take the room of the screen's
+    # (palette.tcss): at 80 columns it would take the room of the screen's
     # keys; `?` lists it.
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = {DeskCommands}
@@ -76,6 +79,8 @@ class PipedeskApp(App[None]):
         self._follow_timer: Timer | None = None
         self._delivering = False
         self._unreadable = OneNotice(self)  # "Cannot read the desk"
+        # The desk's notices, told to the screens (on mount).
+        self.desk_notices: DeskNotices | None = None
 
     def get_default_screen(self) -> Screen[Any]:
         return BoardScreen(self.desk, self.actor, last_pipeline(self.desk.data_dir))
@@ -83,10 +88,16 @@ class PipedeskApp(App[None]):
     def on_mount(self) -> None:
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
         self.set_interval(WORK_INTERVAL, self.do_work)
-        self.desk.subscribe(self._on_notice)
+        # The one subscription to the desk: screens follow the app's signal.
+        self.desk_notices = DeskNotices.of(self, self.desk)
+        follow_desk(self, self.desk, self._on_notice)
         # Once the board is up: a toast raised before its screen is
         # composed is kept but not shown.
         self.call_after_refresh(self._tell_news)
+
+    def on_unmount(self) -> None:
+        if self.desk_notices is not None:
+            self.desk_notices.close()
 
     def _tell_news(self) -> None:
         for line, severity in self.news:

@@ -33,5 +33,10 @@ def last_pipeline(data_dir: Path) -> str | None:
 
 
 def remember_pipeline(data_dir: Path, pipeline_id: str) -> None:
+    """Keep `pipeline_id` as the board to open next time. The board opened
+    is usually the one remembered: then nothing is written (two syncs that
+    the first board would wait for)."""
+    if last_pipeline(data_dir) == pipeline_id:
+        return
     with contextlib.suppress(OSError):
         atomic_write(_path(data_dir), json.dumps({"pipeline": pipeline_id}).encode())

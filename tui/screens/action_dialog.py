@@ -74,16 +74,6 @@ class ActionDialog(DeskDialog[Action | None]):
         Binding("escape", "cancel", "Cancel", id="action.cancel"),
         Binding("ctrl+s", "save", "Save", id="action.save"),
     ]
-    DEFAULT_CSS = """
-    ActionDialog > .dialog { width: 70; }
-    ActionDialog .field { height: 1; margin-top: 1; }
-    ActionDialog .field-label { width: 11; text-style: bold; }
-    ActionDialog .field Input, ActionDialog .field Select { width: 1fr; }
-    /* Fields stand out from their labels without colour: a reversed
-     * cursor line when focused, a muted background otherwise. */
-    ActionDialog .field Input { background: $boost; }
-    ActionDialog .-hidden { display: none; }
-    """
 
     def __init__(self, title: str, config: DeskConfig, act: Callable[[Action], Any],
                  action: Action | None = None) -> None:

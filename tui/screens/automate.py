@@ -55,15 +55,6 @@ class AutomateScreen(TableScreen[None]):
         *cursor_bindings("automate"),
         Binding("enter", "edit", "Edit", show=False, priority=True, id="automate.open"),
     ]
-    DEFAULT_CSS = """
-    AutomateScreen .screen-title { height: 1; padding: 0 1; text-style: bold;
-                                   text-wrap: nowrap; text-overflow: ellipsis; }
-    AutomateScreen .screen-line { height: 1; padding: 0 1;
-                                  text-wrap: nowrap; text-overflow: ellipsis; }
-    AutomateScreen #automate-hint { text-style: italic; }
-    AutomateScreen #automate-comments { height: auto; max-height: 4; padding: 0 1;
-                                        border-top: solid $primary; }
-    """
 
     def __init__(self, desk: Desk, actor: Actor, pipeline_id: str) -> None:
         super().__init__(desk, actor)
@@ -336,10 +327,6 @@ class DeleteActionDialog(DeskDialog[bool | None]):
         Binding("a", "and_after", "And all after", id="delete_action.and_after"),
         Binding("escape", "cancel", "Cancel", id="delete_action.cancel"),
     ]
-    DEFAULT_CSS = """
-    DeleteActionDialog > .dialog { width: 60; }
-    DeleteActionDialog .dialog-message { height: auto; }
-    """
 
     def __init__(self, action: str, after: int) -> None:
         super().__init__()

@@ -27,11 +27,6 @@ class AutomationLogScreen(TableScreen[None]):
         Binding("enter", "open", "Open ticket", priority=True, id="log.open"),
         *cursor_bindings("log"),
     ]
-    DEFAULT_CSS = """
-    AutomationLogScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
-    AutomationLogScreen #log-detail { height: auto; max-height: 3; padding: 0 1;
-                                      border-top: solid $primary; }
-    """
 
     def __init__(self, desk: Desk, actor: Actor, pipeline_id: str) -> None:
         super().__init__(desk, actor)

@@ -8,7 +8,6 @@ notice touched are repainted, and the cursor stays on its ticket.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from textual import on
@@ -27,6 +26,7 @@ from core.present import count, counted, say, say_value
 from core.records import Ticket
 from core.text import show_line
 from tui.board_index import BoardIndex
+from tui.desk_notices import follow_desk
 from tui.memory import remember_pipeline
 from tui.notices import OneNotice
 from tui.widgets.stage_column import StageColumn
@@ -82,7 +82,6 @@ class BoardScreen(Screen[None]):
         self.actor = actor
         self.index = BoardIndex(desk, actor, self._pipeline(pipeline_id))
         self.column = 0  # the cursor's column
-        self._stop_following: Callable[[], None] | None = None
         # Where the cursor's ticket went, when another terminal took it away.
         self._where_notice = OneNotice(self)
 
@@ -104,7 +103,7 @@ class BoardScreen(Screen[None]):
                 for stage in self.index.pipeline.stages]
 
     def on_mount(self) -> None:
-        self._stop_following = self.desk.subscribe(self.on_desk_notice)
+        follow_desk(self, self.desk, self.on_desk_notice)
         self._after_layout()
         remember_pipeline(self.desk.data_dir, self.index.pipeline.id)
         self.call_after_refresh(self._prepare_search)
@@ -112,10 +111,6 @@ class BoardScreen(Screen[None]):
     def _prepare_search(self) -> None:
         self.run_worker(self.index.prepare_search, thread=True, exclusive=True,
                         group="search")
-
-    def on_unmount(self) -> None:
-        if self._stop_following is not None:
-            self._stop_following()
 
     def on_resize(self) -> None:
         self._after_layout()

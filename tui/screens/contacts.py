@@ -62,17 +62,6 @@ class ContactsScreen(TableScreen[None]):
         *cursor_bindings("contacts"),
     ]
 
-    DEFAULT_CSS = """
-    ContactsScreen #contacts-title, ContactsScreen #contacts-hint,
-    ContactsScreen #contacts-empty {
-        height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    ContactsScreen #contacts-title { text-style: bold; }
-    ContactsScreen #contacts-hint, ContactsScreen #contacts-empty { text-style: italic; }
-    ContactsScreen #contacts-filter { display: none; height: 1; margin: 0 1; }
-    ContactsScreen #contacts-filter.-shown { display: block; }
-    """
-
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__(desk, actor)
         self.filter = ""
@@ -232,12 +221,6 @@ class ContactDialog(DeskDialog[str | None]):
         # On the marketing switch (the fields say Enter themselves).
         Binding("enter", "save", "Save", show=False, id="contact_dialog.save_enter"),
     ]
-
-    DEFAULT_CSS = """
-    ContactDialog .field-label { margin-top: 1; }
-    ContactDialog Input { background: $boost; }
-    ContactDialog FlagBox { margin-top: 1; }
-    """
 
     def __init__(self, desk: Desk, actor: Actor, contact: Contact | None = None, *,
                  typed: str = "") -> None:

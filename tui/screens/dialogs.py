@@ -49,37 +49,6 @@ class DeskDialog(ModalScreen[ResultT]):
                 priority=True, id="dialog.previous_field"),
     ]
 
-    DEFAULT_CSS = """
-    DeskDialog { align: center middle; }
-    DeskDialog > .dialog {
-        width: 72; max-width: 100%;
-        height: auto; max-height: 100%;
-        /* A stage that asks for many properties makes a form taller than
-         * 24 rows: it scrolls, and the focused field is kept in view. */
-        overflow-y: auto; scrollbar-size-vertical: 1;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    DeskDialog .dialog-title {
-        text-style: bold; margin-bottom: 1;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    DeskDialog .dialog-section { margin-top: 1; text-style: bold; }
-    /* A refusal: the cross says it without colour; this red stays red with
-     * 16 colours ($text-error turns white there). */
-    DeskDialog .dialog-error {
-        display: none; margin-top: 1;
-        color: $error-lighten-2; text-style: bold;
-    }
-    DeskDialog .dialog-error.-shown { display: block; }
-    DeskDialog .dialog-hint { margin-top: 1; color: $text-muted; text-style: italic; }
-    DeskDialog .dialog-buttons { height: auto; margin-top: 1; align-horizontal: right; }
-    DeskDialog .dialog-buttons Button { margin-left: 2; }
-    /* Reverse reads in every terminal, 16 colours included. */
-    DeskDialog .dialog-buttons Button:focus { text-style: bold reverse; }
-    """
-
     def set_focus(self, widget: Widget | None, scroll_visible: bool = True,
                   from_app_focus: bool = False) -> None:
         # A field reached with Tab or Shift+Tab (or a click, or on opening)
@@ -140,11 +109,6 @@ class ConfirmDialog(DeskDialog[bool]):
         Binding("right", "app.focus_next", "Next button", show=False, id="confirm.next"),
     ]
 
-    DEFAULT_CSS = """
-    ConfirmDialog > .dialog { width: 60; }
-    ConfirmDialog .dialog-message { height: auto; }
-    """
-
     def __init__(self, title: str, message: str, confirm_label: str = "Delete", *,
                  destructive: bool = True) -> None:
         super().__init__()
@@ -198,11 +162,6 @@ class MessageDialog(DeskDialog[None]):
         Binding("escape", "close", "Close", id="message.close"),
     ]
 
-    DEFAULT_CSS = """
-    MessageDialog > .dialog { width: 56; }
-    MessageDialog .dialog-message { height: auto; }
-    """
-
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
         self.dialog_title = title
@@ -235,11 +194,6 @@ class LabelPrompt(DeskDialog[str | None]):
     prompt, which stays open. `placeholder` says what to type."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
-
-    DEFAULT_CSS = """
-    LabelPrompt > .dialog { width: 64; overflow-y: hidden; }
-    LabelPrompt .dialog-hint { color: $foreground; }
-    """
 
     def __init__(self, title: str, act: Callable[[str], str], value: str = "",
                  placeholder: str = "Label") -> None:

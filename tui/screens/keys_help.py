@@ -120,12 +120,6 @@ class KeysHelpScreen(DeskDialog[None]):
         Binding("i", "switch_ids", "Ids", id="keys_help.ids"),
     ]
 
-    DEFAULT_CSS = """
-    KeysHelpScreen > .dialog { width: 78; }
-    KeysHelpScreen #keys-list { height: auto; max-height: 18; scrollbar-size-vertical: 1; }
-    KeysHelpScreen #keys-list:focus { background-tint: $foreground 0%; }
-    """
-
     def __init__(self, bindings: list[tuple[str, str]],
                  ids: list[tuple[str, str]] | None = None) -> None:
         super().__init__()

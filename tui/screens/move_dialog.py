@@ -65,15 +65,6 @@ class MoveTicketDialog(DeskDialog[bool]):
         Binding("ctrl+s", "move", "Move", id="move.move"),
     ]
 
-    DEFAULT_CSS = """
-    MoveTicketDialog #move-from { text-wrap: nowrap; text-overflow: ellipsis; }
-    MoveTicketDialog #move-heading { margin-top: 1; }
-    MoveTicketDialog _PickList { height: auto; max-height: 12; scrollbar-size-vertical: 1; }
-    /* Reverse reads in every terminal, 16 colours included. */
-    MoveTicketDialog _PickList > .option-list--option-highlighted { text-style: bold reverse; }
-    MoveTicketDialog #move-properties { height: auto; margin-top: 1; }
-    """
-
     def __init__(self, desk: Desk, actor: Actor, ticket_id: str,
                  stage_id: str | None = None) -> None:
         super().__init__()

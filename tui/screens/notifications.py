@@ -24,11 +24,6 @@ class NotificationsScreen(TableScreen[None]):
         Binding("enter", "open", "Open ticket", priority=True, id="notifications.open"),
         *cursor_bindings("notifications"),
     ]
-    DEFAULT_CSS = """
-    NotificationsScreen .screen-title { height: 1; padding: 0 1; text-style: bold; }
-    NotificationsScreen .screen-hint { height: 1; padding: 0 1; text-style: italic;
-                                       text-wrap: nowrap; text-overflow: ellipsis; }
-    """
 
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__(desk, actor)

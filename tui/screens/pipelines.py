@@ -7,11 +7,9 @@ pipeline that still holds tickets, the last pipeline) is shown as the desk
 words it, and nothing changes. The list follows the desk's notices, so a
 pipeline made, renamed or filled in another terminal shows up here too.
 
-The two small dialogs at the bottom (`_Confirm`, `_Refusal`) stand on the
-shared frame of tui/screens/dialogs.py, as does its `LabelPrompt`. `_Confirm`
-and `_Refusal` take the same arguments and give the same results as its
-`ConfirmDialog` and `MessageDialog`, and could become them once their words
-("Nothing was changed …") are the same.
+Its dialogs are the shared ones of tui/screens/dialogs.py (`LabelPrompt`,
+`ConfirmDialog`, `MessageDialog`), so they look and answer as every other
+screen's do.
 """
 
 from __future__ import annotations
@@ -20,15 +18,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
 from core import Actor, Desk, DeskError
 from core.events import Notice
 from core.model import Pipeline
 from core.present import count
-from tui.screens.dialogs import DeskDialog, LabelPrompt, ResultT
+from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
 from tui.screens.table_screen import TableScreen
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -66,17 +63,6 @@ class PipelineSelectScreen(TableScreen[str | None]):
         Binding("j", "cursor(1)", "Next", show=False, id="pipelines.next"),
         Binding("k", "cursor(-1)", "Previous", show=False, id="pipelines.previous"),
     ]
-
-    DEFAULT_CSS = """
-    PipelineSelectScreen #pipelines-title {
-        height: 1; padding: 0 1; text-style: bold;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    PipelineSelectScreen #pipelines-hint {
-        height: 1; padding: 0 1; text-style: italic;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
 
     def __init__(self, desk: Desk, actor: Actor, current: str | None = None) -> None:
         super().__init__(desk, actor)
@@ -240,7 +226,7 @@ class PipelineSelectScreen(TableScreen[str | None]):
         try:
             self.desk.reorder_pipeline(pipeline_id, target + 1, self.actor)
         except DeskError as err:
-            self.app.push_screen(_Refusal("Pipeline not moved", err.message))
+            self.app.push_screen(MessageDialog("Pipeline not moved", err.message))
             return
         self.show_pipelines(select=pipeline_id)
 
@@ -264,7 +250,7 @@ class PipelineSelectScreen(TableScreen[str | None]):
             # then refuses to delete wastes a key and reads as a promise.
             self.desk.check_delete_pipeline(pipeline_id, self.actor)
         except DeskError as err:
-            self.app.push_screen(_Refusal("Pipeline not deleted", err.message))
+            self.app.push_screen(MessageDialog("Pipeline not deleted", err.message))
             return
 
         def confirmed(yes: bool | None) -> None:
@@ -275,101 +261,12 @@ class PipelineSelectScreen(TableScreen[str | None]):
             except DeskError as err:
                 # P5: the desk says how many tickets, and what to do (a
                 # ticket may have come in from elsewhere since the check).
-                self.app.push_screen(_Refusal("Pipeline not deleted", err.message))
+                self.app.push_screen(MessageDialog("Pipeline not deleted", err.message))
                 return
             self.show_pipelines(select=self.highlighted)
 
         self.app.push_screen(
-            _Confirm("Delete pipeline?",
-                     f"'{label}' and its stages will be deleted. This cannot be undone."),
+            ConfirmDialog("Delete pipeline?",
+                          f"'{label}' and its stages will be deleted. This cannot be undone."),
             confirmed)
 
-
-# -- the dialogs -----------------------------------------------------------------------
-
-
-
-class _Dialog(DeskDialog[ResultT]):
-    """The shared dialog frame (tui/screens/dialogs.py), a little narrower,
-    with hints in the body's own colour."""
-
-    DEFAULT_CSS = """
-    _Dialog > .dialog { width: 64; overflow-y: hidden; }
-    _Dialog .dialog-hint { color: $foreground; }
-    """
-
-
-class _Confirm(_Dialog[bool]):
-    """Yes or no: `_Confirm(title, message, confirm_label="Delete")`;
-    dismisses True to go ahead. y confirms, n / Escape cancel; the focus
-    starts on Cancel, so an Enter typed by habit deletes nothing."""
-
-    BINDINGS = [
-        Binding("y", "confirm", "Yes", id="pipelines.confirm.yes"),
-        Binding("n", "cancel", "No", id="pipelines.confirm.no"),
-        Binding("escape", "cancel", "Cancel", id="pipelines.confirm.cancel"),
-        Binding("left", "app.focus_previous", "Previous button", show=False,
-                id="pipelines.confirm.previous"),
-        Binding("right", "app.focus_next", "Next button", show=False,
-                id="pipelines.confirm.next"),
-    ]
-
-    def __init__(self, title: str, message: str, confirm_label: str = "Delete") -> None:
-        super().__init__()
-        self.dialog_title = title
-        self.message = message
-        self.confirm_label = confirm_label
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield self.title_line(self.dialog_title)
-            yield Static(Content(self.message))
-            yield Static(Content(f"y {self.confirm_label} · n or Esc Cancel · "
-                                 "← → and Enter pick a button"), classes="dialog-hint")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self.confirm_label, id="confirm-yes", compact=True)
-                yield Button("Cancel", id="confirm-no", compact=True)
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
-
-
-class _Refusal(_Dialog[None]):
-    """A refusal to read: `_Refusal(title, message)`; Enter or Escape
-    closes it (dismisses None)."""
-
-    # Nothing takes the focus, so Enter reaches the binding below and the
-    # footer says what it does.
-    AUTO_FOCUS = ""
-    BINDINGS = [
-        Binding("enter", "close", "OK", id="pipelines.refusal.ok"),
-        Binding("escape", "close", "Close", id="pipelines.refusal.close"),
-    ]
-
-    def __init__(self, title: str, message: str) -> None:
-        super().__init__()
-        self.dialog_title = title
-        self.message = message
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield self.title_line(self.dialog_title)
-            yield Static(Content(self.message), id="refusal-message")
-            yield Static(Content("Nothing was changed. Enter or Esc closes this."),
-                         classes="dialog-hint")
-        yield Footer(compact=True)
-
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -56,14 +56,6 @@ class PropertiesScreen(TableScreen[None]):
         Binding("enter", "edit", "Edit", show=False, priority=True, id="properties.open"),
     ]
 
-    DEFAULT_CSS = """
-    PropertiesScreen #properties-title, PropertiesScreen #properties-hint {
-        height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    PropertiesScreen #properties-title { text-style: bold; }
-    PropertiesScreen #properties-hint { text-style: italic; }
-    """
-
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__(desk, actor)
         self.show_archived = False
@@ -186,12 +178,6 @@ class CreatePropertyDialog(DeskDialog[str | None]):
         Binding("ctrl+s", "create", "Create", id="properties.create.save"),
     ]
 
-    DEFAULT_CSS = """
-    CreatePropertyDialog .field-label { margin-top: 1; }
-    /* Compact fields: the four of them fit 24 rows with the hints. */
-    CreatePropertyDialog Input, EditPropertyDialog Input { background: $boost; }
-    """
-
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__()
         self.desk = desk
@@ -253,10 +239,6 @@ class EditPropertyDialog(DeskDialog[str | None]):
         Binding("escape", "cancel", "Cancel", id="properties.edit.cancel"),
         Binding("ctrl+s", "save", "Save", id="properties.edit.save"),
     ]
-
-    DEFAULT_CSS = """
-    EditPropertyDialog .field-label { margin-top: 1; }
-    """
 
     def __init__(self, desk: Desk, actor: Actor, prop: PropertyDef) -> None:
         super().__init__()

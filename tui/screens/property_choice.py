@@ -30,14 +30,6 @@ class PropertyChoiceDialog(DeskDialog[ResultT]):
     (`heading`, `intro`, `empty`, `hint`), what may be `offered`, and what
     `action_done` does; `row` may add to a row's text."""
 
-    DEFAULT_CSS = """
-    PropertyChoiceDialog > .dialog { width: 64; }
-    PropertyChoiceDialog #chosen {
-        height: auto; max-height: 12; border: none; padding: 0; margin-top: 1;
-        background: $surface;
-    }
-    """
-
     # The bindings every such dialog has; subclasses add their own.
     CHOICE_BINDINGS = [
         Binding("a", "add", "Add", id="{prefix}.add"),
@@ -171,13 +163,6 @@ class PropertyPicker(DeskDialog[str | None]):
     """Picks one property; dismisses with its name, or None (Escape)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="property_picker.cancel")]
-
-    DEFAULT_CSS = """
-    PropertyPicker > .dialog { width: 48; }
-    PropertyPicker OptionList {
-        height: auto; max-height: 14; border: none; padding: 0; background: $surface;
-    }
-    """
 
     def __init__(self, offered: Sequence[PropertyDef]) -> None:
         super().__init__()

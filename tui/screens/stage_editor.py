@@ -82,15 +82,6 @@ class StageEditorScreen(TableScreen[bool]):
         Binding("end,G", "cursor(1000)", "Last", show=False, priority=True, id="stages.last"),
     ]
 
-    DEFAULT_CSS = """
-    StageEditorScreen #stages-title, StageEditorScreen #stages-hint {
-        height: 1; padding: 0 1;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    StageEditorScreen #stages-title { text-style: bold; }
-    StageEditorScreen #stages-hint { text-style: italic; }
-    """
-
     def __init__(self, desk: Desk, actor: Actor, pipeline_id: str) -> None:
         super().__init__(desk, actor)
         self.pipeline_id = desk.pipeline(pipeline_id, actor).id
@@ -385,12 +376,6 @@ class AddStageDialog(DeskDialog[str | None]):
         Binding("ctrl+l", "state('closed')", "Closed", show=False, id="stages.add.closed"),
     ]
 
-    DEFAULT_CSS = """
-    AddStageDialog > .dialog { width: 60; }
-    AddStageDialog RadioSet { width: 100%; layout: horizontal; margin-top: 1; }
-    AddStageDialog RadioButton { width: auto; margin-right: 2; }
-    """
-
     def __init__(self, act: Callable[[str, StageState], str]) -> None:
         super().__init__()
         self.act = act
@@ -453,14 +438,6 @@ class MoveTicketsDialog(DeskDialog[str | None]):
     its ref, or None (Escape: the stage is not deleted)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="stages.move_to.cancel")]
-
-    DEFAULT_CSS = """
-    MoveTicketsDialog > .dialog { width: 60; }
-    MoveTicketsDialog OptionList {
-        height: auto; max-height: 8; margin-top: 1;
-        border: none; padding: 0; background: $surface;
-    }
-    """
 
     def __init__(self, stage: Stage, held: int, targets: list[tuple[str, Stage]]) -> None:
         super().__init__()

@@ -40,15 +40,6 @@ class StagePropertiesDialog(PropertyChoiceDialog[list[StageProperty] | None]):
         Binding("escape", "cancel", "Cancel", id="stage_props.cancel"),
     ]
 
-    DEFAULT_CSS = """
-    /* Title, intro, hint, a refusal and the buttons take 14 rows: with the
-     * footer, a longer list would push the buttons off an 80x24 screen.
-     * The list scrolls instead. */
-    StagePropertiesDialog #chosen { max-height: 8; }
-    /* In the list's place, so as far from the intro as the list would be. */
-    StagePropertiesDialog #none-chosen { margin-top: 1; }
-    """
-
     def __init__(self, desk: Desk, actor: Actor, stage_label: str,
                  chosen: Sequence[StageProperty]) -> None:
         super().__init__(desk, actor, [sp.name for sp in chosen])

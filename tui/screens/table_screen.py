@@ -1,7 +1,7 @@
 """The frame of a screen built around one table of rows keyed by id: the
 pipeline list, the stage editor, the property definitions.
 
-It follows the desk (subscribes on mount, stops on unmount), keeps the row
+It follows the desk (the app's signal, tui/desk_notices.py), keeps the row
 a dialog is about visible while the screen is dimmed under that dialog,
 and gives the cursor keys and the key of the highlighted row.
 """
@@ -18,6 +18,7 @@ from textual.widgets import DataTable
 
 from core import Actor, Desk, DeskError
 from core.events import Notice
+from tui.desk_notices import follow_desk
 
 ResultT = TypeVar("ResultT")
 
@@ -45,30 +46,14 @@ class TableScreen(Screen[ResultT]):
     """Subclasses compose a `DataTable` with the class `desk-table`, and
     call `follow_desk(on_notice)` in `on_mount`."""
 
-    DEFAULT_CSS = """
-    TableScreen .desk-table { height: 1fr; border-top: solid $primary;
-                              scrollbar-size-vertical: 1; }
-    /* Under a dialog the screen is dimmed, and with 16 colours the dimmed
-     * cursor's text and background become the same grey: the row the dialog
-     * is about would vanish. Bold and underline survive the dimming. */
-    TableScreen .desk-table.-behind > .datatable--cursor {
-        background: $surface; color: $foreground; text-style: bold underline;
-    }
-    """
-
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__()
         self.desk = desk
         self.actor = actor
-        self._stop_following: Callable[[], None] | None = None
 
     def follow_desk(self, on_notice: Callable[[Notice], None]) -> None:
-        self._stop_following = self.desk.subscribe(on_notice)
-
-    def on_unmount(self) -> None:
-        if self._stop_following is not None:
-            self._stop_following()
-            self._stop_following = None
+        """Hear the desk's notices until this screen is gone."""
+        follow_desk(self, self.desk, on_notice)
 
     def on_screen_suspend(self) -> None:
         self.table.add_class("-behind")

@@ -29,13 +29,6 @@ class TemplatesScreen(TableScreen[None]):
         Binding("enter", "edit", "Edit", show=False, priority=True, id="templates.open"),
         *cursor_bindings("templates"),
     ]
-    DEFAULT_CSS = """
-    TemplatesScreen .screen-title { height: 1; padding: 0 1; text-style: bold;
-                                    text-wrap: nowrap; text-overflow: ellipsis; }
-    TemplatesScreen #template-preview { height: 1fr; padding: 0 1;
-                                        border-top: solid $primary; }
-    TemplatesScreen #templates-table { height: auto; max-height: 10; }
-    """
 
     def compose(self) -> ComposeResult:
         yield UnreadBadge(self.desk, self.actor)
@@ -124,14 +117,6 @@ class TemplateDialog(DeskDialog[str | None]):
         Binding("escape", "cancel", "Cancel", id="template.cancel"),
         Binding("ctrl+s", "save", "Save", id="template.save"),
     ]
-    DEFAULT_CSS = """
-    TemplateDialog > .dialog { width: 76; }
-    TemplateDialog .field { height: 1; margin-bottom: 1; }
-    TemplateDialog .field-label { width: 9; text-style: bold; }
-    TemplateDialog .field Input { width: 1fr; background: $boost; }
-    TemplateDialog TextArea { height: 8; }
-    TemplateDialog .dialog-hint { margin-top: 0; }
-    """
 
     def __init__(self, desk: Desk, actor: Actor, template: Template | None) -> None:
         super().__init__()

@@ -33,6 +33,7 @@ from core.present import count, counted, say, say_value
 from core.records import Contact, Ticket
 from core.text import show_line
 from core.timeline import TimelineItem
+from tui.desk_notices import follow_desk
 from tui.screens.contacts import ContactDialog
 from tui.widgets.contact_picker import ContactPicker
 from tui.widgets.property_form import choices, placeholder, typed_value
@@ -77,47 +78,6 @@ class TicketDetailScreen(Screen[None]):
         Binding("G", "ends(1)", "Last", show=False, id="detail.last"),
     ]
 
-    DEFAULT_CSS = """
-    TicketDetailScreen { layout: vertical; }
-    TicketDetailScreen #detail-title {
-        height: 1; padding: 0 1; text-style: bold;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    TicketDetailScreen #detail-where {
-        height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    TicketDetailScreen #detail-tabs {
-        display: none; height: 1; padding: 0 1; text-wrap: nowrap;
-    }
-    TicketDetailScreen #detail-body { height: 1fr; }
-    TicketDetailScreen #detail-side { width: 1fr; }
-    TicketDetailScreen .detail-panel {
-        border: round $primary;
-        border-title-style: bold;
-        border-title-color: $text;
-        padding: 0 1;
-    }
-    TicketDetailScreen .detail-panel:focus-within { border: round $accent; }
-    TicketDetailScreen #detail-properties {
-        width: 1fr; height: 1fr; scrollbar-size-vertical: 1;
-    }
-    /* Reverse reads the same in every terminal, 16 colours included. */
-    TicketDetailScreen #detail-properties > .datatable--cursor { text-style: reverse; }
-    TicketDetailScreen #detail-timeline { height: 1fr; scrollbar-size-vertical: 1; }
-    TicketDetailScreen #detail-conversation { height: 6; }
-    TicketDetailScreen #detail-conversation Static { color: $text-muted; }
-
-    /* Narrow: one panel at a time, the tab line says which. */
-    TicketDetailScreen.-narrow #detail-tabs { display: block; }
-    TicketDetailScreen.-narrow #detail-body { layout: vertical; }
-    TicketDetailScreen.-narrow #detail-conversation { height: 1fr; }
-    TicketDetailScreen.-narrow.-show-properties #detail-side { display: none; }
-    TicketDetailScreen.-narrow.-show-timeline #detail-properties { display: none; }
-    TicketDetailScreen.-narrow.-show-timeline #detail-conversation { display: none; }
-    TicketDetailScreen.-narrow.-show-conversation #detail-properties { display: none; }
-    TicketDetailScreen.-narrow.-show-conversation #detail-timeline { display: none; }
-    """
-
     def __init__(self, desk: Desk, actor: Actor, ticket_id: str) -> None:
         super().__init__()
         self.desk = desk
@@ -153,15 +113,10 @@ class TicketDetailScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._stop_following = self.desk.subscribe(self.on_desk_notice)
+        self._stop_following = follow_desk(self, self.desk, self.on_desk_notice)
         self._apply_width(self.app.size.width)
         self.show_ticket()
         self.properties_table.focus()
-
-    def on_unmount(self) -> None:
-        if self._stop_following is not None:
-            self._stop_following()
-            self._stop_following = None
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
@@ -414,23 +369,6 @@ class _PropertyEditor(ModalScreen[bool]):
         # own key; the Save button (Tab, Enter) is the other way.
         Binding("ctrl+s", "save", "Save", id="detail.editor.save"),
     ]
-
-    DEFAULT_CSS = """
-    _PropertyEditor { align: center middle; }
-    _PropertyEditor > #editor {
-        width: 64; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    _PropertyEditor #editor-title {
-        margin-bottom: 1; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    _PropertyEditor #editor-hint { color: $text-muted; text-style: italic; }
-    _PropertyEditor #editor-error { display: none; color: $text-error; text-style: bold; }
-    _PropertyEditor #editor-error.-shown { display: block; }
-    _PropertyEditor TextArea { height: 8; }
-    _PropertyEditor #editor-buttons { height: auto; align-horizontal: right; }
-    _PropertyEditor Button { margin-left: 1; }
-    """
 
     def __init__(self, desk: Desk, actor: Actor, ticket: Ticket, prop: PropertyDef) -> None:
         super().__init__()

@@ -6,13 +6,12 @@ nothing unread it takes no room."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual.widgets import Static
 
 from core import Actor, Desk
 from core.events import Notice
 from core.present import count
+from tui.desk_notices import follow_desk
 
 
 class UnreadBadge(Static):
@@ -34,15 +33,10 @@ class UnreadBadge(Static):
         super().__init__(classes="unread-badge")
         self.desk = desk
         self.actor = actor
-        self._stop: Callable[[], None] | None = None
 
     def on_mount(self) -> None:
-        self._stop = self.desk.subscribe(self._on_notice)
+        follow_desk(self, self.desk, self._on_notice)
         self.update_count()
-
-    def on_unmount(self) -> None:
-        if self._stop is not None:
-            self._stop()
 
     def _on_notice(self, notice: Notice) -> None:
         self.update_count()
