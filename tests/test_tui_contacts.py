@@ -24,7 +24,8 @@ from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
 from tui.screens.board import BoardScreen
-from tui.screens.contacts import ContactDialog, ContactsScreen
+from tui.screens.contact_dialog import ContactDialog
+from tui.screens.contacts import ContactsScreen
 from tui.screens.ticket_detail import TicketDetailScreen
 from tui.screens.ticket_form import CreateTicketDialog
 from tui.widgets.contact_picker import ContactPicker

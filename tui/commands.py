@@ -13,16 +13,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from core import DeskError
+from core import Desk, DeskError
+from core.access import Actor
 from core.text import show_line
 
-if TYPE_CHECKING:
-    from tui.app import PipedeskApp
+
+@runtime_checkable
+class PaletteHost(Protocol):
+    """What the palette needs of the app (tui.app.PipedeskApp is one): said
+    here, so the app imports the palette and not the other way round."""
+
+    desk: Desk
+    actor: Actor
+
+    def open_board(self, pipeline_id: str) -> None: ...
+    def on_board(self, action: str) -> None: ...
+    def open_ticket(self, ticket_id: str) -> None: ...
+    def action_contacts(self) -> None: ...
+    def action_notifications(self) -> None: ...
+    def exit(self) -> None: ...
 
 
 class PaletteCommand(NamedTuple):
@@ -31,7 +45,7 @@ class PaletteCommand(NamedTuple):
     run: Callable[[], object]
 
 
-def palette_commands(app: PipedeskApp) -> list[PaletteCommand]:
+def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
     """The commands on offer, in the order the palette lists them."""
     boards = [PaletteCommand(f"Board: {show_line(p.label)}", "Open this pipeline's board",
                              partial(app.open_board, p.id))
@@ -59,18 +73,14 @@ class DeskCommands(Provider):
     """pipedesk's own commands for the palette."""
 
     def _commands(self) -> list[PaletteCommand]:
-        from tui.app import PipedeskApp
-
         app = self.app
-        return palette_commands(app) if isinstance(app, PipedeskApp) else []
+        return palette_commands(app) if isinstance(app, PaletteHost) else []
 
     def _ticket_command(self, query: str) -> PaletteCommand | None:
         """"#17" or "17": open that ticket, if the user may see it."""
-        from tui.app import PipedeskApp
-
         app = self.app
         number = query.strip().removeprefix("#")
-        if not (isinstance(app, PipedeskApp) and number.isascii() and number.isdigit()):
+        if not (isinstance(app, PaletteHost) and number.isascii() and number.isdigit()):
             return None
         try:
             ticket = app.desk.ticket(number, app.actor)

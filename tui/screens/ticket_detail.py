@@ -34,7 +34,7 @@ from core.records import Contact, Ticket
 from core.text import show_line
 from core.timeline import TimelineItem
 from tui.desk_notices import follow_desk
-from tui.screens.contacts import ContactDialog
+from tui.screens.contact_dialog import ContactDialog
 from tui.widgets.contact_picker import ContactPicker
 from tui.widgets.property_form import choices, placeholder, typed_value
 from tui.widgets.unread_badge import UnreadBadge

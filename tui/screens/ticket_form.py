@@ -21,7 +21,7 @@ from textual.widgets import Button, Footer, Input, Static
 from core import Actor, Desk, DeskError
 from core.model import Pipeline, PropertyDef, Stage
 from core.records import Contact
-from tui.screens.contacts import ContactDialog
+from tui.screens.contact_dialog import ContactDialog
 from tui.screens.dialogs import DeskDialog
 from tui.widgets.contact_picker import ContactPicker
 from tui.widgets.property_form import FormField, PropertyForm
