@@ -2,6 +2,13 @@
 
 The `clock` and `desk` fixtures are registered for every test file by
 conftest.py; the helpers are imported by name.
+
+`desk` runs each core test over both stores, `[local]` (a data dir) and
+`[memory]` (conftest.py's `pytest_generate_tests`): what the desk does must
+not depend on where it keeps its data. A test about files (damaged files,
+journal bytes, the data dir's layout) is marked `@pytest.mark.files` and
+runs over the local store only; the screens' and the command line's tests
+use the local store, as the program does.
 """
 
 from __future__ import annotations
@@ -14,12 +21,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import tomli_w
 
-from core import LOCAL_ADMIN, Desk, DeskError
-from core.model import User
+from core import LOCAL_ADMIN, Desk, DeskError, data_dir_of, open_desk
+from core.model import StageProperty, User, new_desk_config
 from core.records import Ticket
+from core.stage_edits import SetStageProperties
+from core.state import DeskState
+from core.store import MemoryStore
 from core.store.files import atomic_write
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -45,15 +56,31 @@ def clock() -> MutableClock:
     return MutableClock()
 
 
+STORES = ("local", "memory")
+
+
 @pytest.fixture
-def desk(tmp_path: Path, clock: MutableClock) -> Desk:
-    """A brand-new desk in a temporary data dir (the dir does not exist yet)."""
-    return Desk.open(tmp_path / "desk", clock=clock)
+def desk(request: pytest.FixtureRequest, tmp_path: Path, clock: MutableClock) -> Desk:
+    """A brand-new desk: `[local]` in a temporary data dir (the dir does not
+    exist yet), `[memory]` in a new MemoryStore."""
+    if getattr(request, "param", "local") == "memory":
+        return Desk(MemoryStore(), clock=clock)
+    return open_desk(tmp_path / "desk", clock=clock)
 
 
 def reopen(desk: Desk, clock: Callable[[], datetime] | None = None) -> Desk:
-    """Open the desk's data dir again, as the next start of the program would."""
-    return Desk.open(desk.data_dir, clock=clock or MutableClock())
+    """Open the desk again, as the next start of the program (or another
+    process) would: its data dir again, or a new Desk over the same memory."""
+    if isinstance(desk.store, MemoryStore):
+        return Desk(desk.store, clock=clock or MutableClock())
+    return open_desk(data_dir(desk), clock=clock or MutableClock())
+
+
+def data_dir(desk: Desk) -> Path:
+    """The data dir of a local desk (a test of files: `@pytest.mark.files`)."""
+    found = data_dir_of(desk)
+    assert found is not None, "a test of files runs over the local store: @pytest.mark.files"
+    return found
 
 
 @contextmanager
@@ -87,6 +114,18 @@ def data_files(directory: Path) -> dict[str, tuple[bytes, int, int]]:
             for p in sorted(directory.iterdir()) if p.is_file() and p.name != ".lock"}
 
 
+def stored(desk: Desk) -> object:
+    """What the desk's store holds, to compare before and after a refusal
+    ("nothing written"): the data dir's files, or the memory store's
+    entries and settings, as a new desk over it would read them."""
+    found = data_dir_of(desk)
+    if found is not None:
+        return data_files(found)
+    caught = desk.store.catch_up(DeskState(), new_desk_config())
+    return ([msgspec.json.encode(e) for e in caught.entries],
+            caught.settings.model_dump() if caught.settings is not None else None)
+
+
 def journal_lines(directory: Path) -> list[dict[str, Any]]:
     lines = (directory / "tickets.jsonl").read_bytes().splitlines()
     return [json.loads(line) for line in lines]
@@ -103,7 +142,7 @@ def line_of(path: Path, needle: str) -> int:
 def edit_settings(desk: Desk, change: Callable[[dict[str, Any]], None]) -> None:
     """Edit desk.toml as a person would (outside the program), then let the
     desk notice it."""
-    path = desk.data_dir / "desk.toml"
+    path = data_dir(desk) / "desk.toml"
     raw = tomllib.loads(path.read_text())
     change(raw)
     atomic_write(path, tomli_w.dumps(raw).encode())
@@ -111,12 +150,8 @@ def edit_settings(desk: Desk, change: Callable[[dict[str, Any]], None]) -> None:
 
 
 def stage_properties(desk: Desk, stage_id: str, *props: tuple[str, bool]) -> None:
-    """S7: set a stage's conditional properties, (name, required) each, in desk.toml."""
-
-    def change(raw: dict[str, Any]) -> None:
-        for pipeline in raw["pipelines"]:
-            for stage in pipeline["stages"]:
-                if stage["id"] == stage_id:
-                    stage["properties"] = [{"name": n, "required": r} for n, r in props]
-
-    edit_settings(desk, change)
+    """S7: set a stage's conditional properties, (name, required) each, as
+    an administrator does in the stage editor."""
+    pipeline, _ = desk.stage(stage_id, ADMIN)
+    wanted = tuple(StageProperty(name=n, required=r) for n, r in props)
+    desk.edit_stages(pipeline.id, [SetStageProperties(stage_id, wanted)], ADMIN)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from core_fixtures import data_dir
 
 from core import Desk
 from core.model import SmtpSettings
@@ -104,7 +105,7 @@ def on_disk(desk: Desk, event: dict[str, Any]) -> None:
     read it: what is on disk must be harmless whatever it holds."""
     entry = {"seq": desk.state.seq + 1, "at": "2026-11-23T09:00:00Z", "actor": "user:admin",
              "event": event}
-    with open(desk.data_dir / "tickets.jsonl", "a", encoding="utf-8") as journal:
+    with open(data_dir(desk) / "tickets.jsonl", "a", encoding="utf-8") as journal:
         journal.write(json.dumps(entry) + "\n")
     desk.refresh()
 
@@ -115,5 +116,4 @@ def allow_loopback_webhooks(desk: Desk) -> None:
     config = desk.config.model_copy(deep=True)
     config.webhooks.allow = ["127.0.0.1", "::1"]
     with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+        desk._save_settings(config)

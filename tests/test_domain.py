@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from core_fixtures import START, reopen
+from core_fixtures import START, data_dir, reopen
 from core_fixtures import MutableClock as Clock
 from core_fixtures import data_files as snapshot_of_files
 
@@ -62,15 +62,16 @@ def test_p4_reorder_changes_every_list(desk: Desk) -> None:
         desk.reorder_pipeline(a.id, 4, A)
 
 
+@pytest.mark.files
 def test_p5_delete_refused_while_holding_tickets_and_for_the_last(desk: Desk) -> None:
     sales = desk.create_pipeline("Sales", A)
     for n in range(12):
         new_ticket(desk, f"Quote {n}", pipeline=sales.id)
-    before = snapshot_of_files(desk.data_dir)
+    before = snapshot_of_files(data_dir(desk))
     with pytest.raises(DeskError, match="'Sales' holds 12 tickets; move them to another "
                                         "pipeline or delete them first"):
         desk.delete_pipeline("Sales", A)
-    assert snapshot_of_files(desk.data_dir) == before
+    assert snapshot_of_files(data_dir(desk)) == before
     for t in desk.tickets(A, pipeline=sales.id):
         desk.delete_ticket(t.id, A)
     desk.delete_pipeline("Sales", A)
@@ -140,6 +141,7 @@ def test_s6_delete_moves_tickets_in_the_same_step(desk: Desk, clock: Clock) -> N
     assert last.what == "Moved: stage 'Waiting on us' was deleted"
 
 
+@pytest.mark.files
 def test_s6_a_crash_between_journal_and_settings_is_finished_on_open(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     tid = new_ticket(desk, stage="Waiting on us")
@@ -155,12 +157,13 @@ def test_s6_a_crash_between_journal_and_settings_is_finished_on_open(
     again = reopen(desk)
     assert "Waiting on us" not in stage_labels(again)
     assert again.ticket(tid, A).stage == "1"
-    assert "Waiting on us" not in (again.data_dir / "desk.toml").read_text()
+    assert "Waiting on us" not in (data_dir(again) / "desk.toml").read_text()
 
 
+@pytest.mark.files
 def test_refused_settings_change_leaves_every_file_alone(desk: Desk) -> None:
     new_ticket(desk)
-    before = snapshot_of_files(desk.data_dir)
+    before = snapshot_of_files(data_dir(desk))
     refusals = [
         lambda: desk.delete_stage("Closed", A),
         lambda: desk.create_pipeline("support pipeline", A),
@@ -170,7 +173,7 @@ def test_refused_settings_change_leaves_every_file_alone(desk: Desk) -> None:
     for refused in refusals:
         with pytest.raises(DeskError):
             refused()
-    assert snapshot_of_files(desk.data_dir) == before
+    assert snapshot_of_files(data_dir(desk)) == before
 
 
 # -- tickets ---------------------------------------------------------------------

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from core_fixtures import MutableClock as Clock
+from core_fixtures import data_dir, reopen
 from core_fixtures import data_files as snapshot_of_files
-from core_fixtures import reopen
 
-from core import LOCAL_ADMIN, DataFileError, Desk
+from core import LOCAL_ADMIN, DataFileError, Desk, open_desk
 from core.desk import TicketDraft
 from core.events import Notice
 from core.store import local
@@ -41,16 +41,18 @@ def test_reopen_gives_the_same_desk(desk: Desk) -> None:
     assert again.state.seq == desk.state.seq == 8
 
 
+@pytest.mark.files
 def test_a_batch_bigger_than_one_write_is_whole_and_in_order(desk: Desk) -> None:
     """A bulk import (and the automation after it) appends in slices; every
     line is there once, in order, and reads back as the same desk."""
     desk.create_tickets([TicketDraft("0", "New", f"Ticket {i}") for i in range(10_000)], A)
-    assert journal_seqs(desk.data_dir) == list(range(1, 10_001))
+    assert journal_seqs(data_dir(desk)) == list(range(1, 10_001))
     again = reopen(desk)
     assert again.state.tickets == desk.state.tickets
     assert again.ticket("10000", A).subject == "Ticket 9999"
 
 
+@pytest.mark.files
 def test_the_journal_read_from_its_end_gives_the_same_lines_newest_first(desk: Desk) -> None:
     """Timelines and the log read the journal backwards, from match to
     match: with a line still being written at the end, they see every whole
@@ -66,10 +68,11 @@ def test_the_journal_read_from_its_end_gives_the_same_lines_newest_first(desk: D
     assert [e.seq for e in journal.newest_lines_with(b'"ticket.created"')][:2] == [6000, 5999]
 
 
+@pytest.mark.files
 def test_snapshot_then_journal_tail(desk: Desk) -> None:
     fill(desk, 3)
     desk.compact()
-    snapshot = json.loads((desk.data_dir / "tickets.json").read_text())
+    snapshot = json.loads((data_dir(desk) / "tickets.json").read_text())
     assert (snapshot["seq"], len(snapshot["tickets"])) == (3, 3)
     desk.move_ticket("1", "Closed", A)  # after the snapshot: only in the journal
     again = reopen(desk)
@@ -80,19 +83,21 @@ def test_snapshot_then_journal_tail(desk: Desk) -> None:
         "Created in Support pipeline / New", "Moved"]
 
 
+@pytest.mark.files
 def test_opening_compacts_a_long_tail(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local, "COMPACT_AFTER", 10)
     fill(desk, 12)
-    assert not (desk.data_dir / "tickets.json").exists()
+    assert not (data_dir(desk) / "tickets.json").exists()
     again = reopen(desk)
-    snapshot = json.loads((again.data_dir / "tickets.json").read_text())
+    snapshot = json.loads((data_dir(again) / "tickets.json").read_text())
     assert snapshot["seq"] == 12
     assert len(reopen(again).state.tickets) == 12
 
 
+@pytest.mark.files
 def test_a_journal_cut_mid_line_is_set_aside(desk: Desk) -> None:
     fill(desk, 3)
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     data = journal.read_bytes()
     last_line_start = data.rstrip(b"\n").rfind(b"\n") + 1
     cut = data[: last_line_start + 40]  # a crash while writing the third ticket
@@ -100,36 +105,39 @@ def test_a_journal_cut_mid_line_is_set_aside(desk: Desk) -> None:
     again = reopen(desk)
     assert len(again.warnings) == 1 and "set aside in tickets.jsonl.corrupt" in again.warnings[0]
     assert sorted(again.state.tickets) == ["1", "2"]
-    corrupt = (again.data_dir / "tickets.jsonl.corrupt").read_bytes()
+    corrupt = (data_dir(again) / "tickets.jsonl.corrupt").read_bytes()
     assert corrupt.startswith(data[last_line_start: last_line_start + 40])
     # The journal goes on cleanly after it.
     assert again.create_ticket(A, "0", "New", "After the crash").id == "3"
     third = reopen(again)
     assert third.warnings == []
-    assert journal_seqs(third.data_dir) == [1, 2, 3]
+    assert journal_seqs(data_dir(third)) == [1, 2, 3]
 
 
+@pytest.mark.files
 def test_a_broken_line_inside_the_journal_is_named(desk: Desk) -> None:
     fill(desk, 3)
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     lines = journal.read_bytes().splitlines(keepends=True)
     lines[1] = b'{"seq": 2, "oops"\n'
     journal.write_bytes(b"".join(lines))
-    before = snapshot_of_files(desk.data_dir)
+    before = snapshot_of_files(data_dir(desk))
     with pytest.raises(DataFileError, match=r"tickets.jsonl, line 2: cannot read entry"):
         reopen(desk)
-    assert snapshot_of_files(desk.data_dir) == before
+    assert snapshot_of_files(data_dir(desk)) == before
 
 
+@pytest.mark.files
 def test_a_gap_in_the_journal_is_named(desk: Desk) -> None:
     fill(desk, 3)
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     lines = journal.read_bytes().splitlines(keepends=True)
     journal.write_bytes(lines[0] + lines[2])
     with pytest.raises(DataFileError, match=r"line 2: entry numbered 3 where 2 was expected"):
         reopen(desk)
 
 
+@pytest.mark.files
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda t: t.replace("next_id = ", "next_id = = "), r"desk.toml, line \d+: column"),
     (lambda t: t.replace('state = "closed"', 'state = "shut"'),
@@ -147,16 +155,17 @@ def test_a_gap_in_the_journal_is_named(desk: Desk) -> None:
 def test_a_broken_desk_toml_is_refused_and_nothing_written(desk: Desk, edit: object,
                                                            message: str) -> None:
     fill(desk, 2)
-    settings = desk.data_dir / "desk.toml"
+    settings = data_dir(desk) / "desk.toml"
     settings.write_text(edit(settings.read_text()))  # type: ignore[operator]
-    before = snapshot_of_files(desk.data_dir)
+    before = snapshot_of_files(data_dir(desk))
     with pytest.raises(DataFileError, match=message):
         reopen(desk)
-    assert snapshot_of_files(desk.data_dir) == before
+    assert snapshot_of_files(data_dir(desk)) == before
 
 
+@pytest.mark.files
 def test_the_line_of_a_wrong_value_is_the_right_line(desk: Desk) -> None:
-    settings = desk.data_dir / "desk.toml"
+    settings = data_dir(desk) / "desk.toml"
     lines = settings.read_text().splitlines()
     target = next(n for n, line in enumerate(lines) if '"Waiting on us"' in line)
     lines[target] = lines[target].replace('"open"', '"opne"')
@@ -166,10 +175,11 @@ def test_the_line_of_a_wrong_value_is_the_right_line(desk: Desk) -> None:
     assert refused.value.line == target + 1
 
 
+@pytest.mark.files
 def test_4_a_broken_snapshot_is_named_by_line_and_made_again(desk: Desk) -> None:
     fill(desk, 5)
     desk.compact()
-    snapshot = desk.data_dir / "tickets.json"
+    snapshot = data_dir(desk) / "tickets.json"
     lines = snapshot.read_text().splitlines()
     ticket_line = next(n for n, line in enumerate(lines) if '"subject":"Ticket 3"' in line)
     lines[ticket_line] = lines[ticket_line].replace('"subject":"Ticket 3"', '"subject":3')
@@ -178,28 +188,31 @@ def test_4_a_broken_snapshot_is_named_by_line_and_made_again(desk: Desk) -> None
     assert again.state.tickets == desk.state.tickets
     assert f"tickets.json could not be used (line {ticket_line + 1}: Expected `str`" \
         in again.warnings[0]
-    assert '"subject":3' in (desk.data_dir / "tickets.json.corrupt").read_text()
+    assert '"subject":3' in (data_dir(desk) / "tickets.json.corrupt").read_text()
 
 
+@pytest.mark.files
 def test_a_snapshot_ahead_of_its_journal_is_refused(desk: Desk) -> None:
     fill(desk, 3)
     desk.compact()
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     journal.write_bytes(journal.read_bytes().splitlines(keepends=True)[0])
     with pytest.raises(DataFileError, match="tickets.json: it covers tickets.jsonl up to entry 3"):
         reopen(desk)
 
 
+@pytest.mark.files
 def test_missing_settings_beside_tickets_is_refused(desk: Desk) -> None:
     fill(desk, 1)
-    (desk.data_dir / "desk.toml").unlink()
+    (data_dir(desk) / "desk.toml").unlink()
     with pytest.raises(DataFileError, match="desk.toml: missing"):
         reopen(desk)
-    assert not (desk.data_dir / "desk.toml").exists()
+    assert not (data_dir(desk) / "desk.toml").exists()
 
 
+@pytest.mark.files
 def test_another_process_s_changes_arrive_with_refresh(desk: Desk, clock: Clock) -> None:
-    other = Desk.open(desk.data_dir, clock=clock)
+    other = open_desk(data_dir(desk), clock=clock)
     heard: list[Notice] = []
     desk.subscribe(heard.append)
     other.create_ticket(A, "0", "New", "From the other terminal")
@@ -212,9 +225,10 @@ def test_another_process_s_changes_arrive_with_refresh(desk: Desk, clock: Clock)
     assert len(heard) == 1
 
 
+@pytest.mark.files
 def test_a_writer_catches_up_before_it_checks(desk: Desk, clock: Clock) -> None:
     """A stale process must not break a rule another process's change set up."""
-    other = Desk.open(desk.data_dir, clock=clock)
+    other = open_desk(data_dir(desk), clock=clock)
     sales = other.create_pipeline("Sales", A)
     other.create_ticket(A, sales.id, "New", "Quote")
     with pytest.raises(Exception, match="holds 1 ticket"):
@@ -225,8 +239,8 @@ def test_a_writer_catches_up_before_it_checks(desk: Desk, clock: Clock) -> None:
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from core import Desk, LOCAL_ADMIN
-    desk = Desk.open(Path(sys.argv[1]))
+    from core import LOCAL_ADMIN, open_desk
+    desk = open_desk(Path(sys.argv[1]))
     for n in range(int(sys.argv[3])):
         desk.create_ticket(LOCAL_ADMIN, "0", "New", f"{sys.argv[2]} {n}")
 """)
@@ -234,13 +248,13 @@ WRITER = textwrap.dedent("""
 
 def test_two_processes_appending_at_once_lose_and_double_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "desk"
-    Desk.open(data_dir)
+    open_desk(data_dir)
     count = 150
     root = str(Path(__file__).resolve().parent.parent)
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(data_dir), name, str(count)],
                                 cwd=root) for name in ("left", "right")]
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
-    desk = Desk.open(data_dir)
+    desk = open_desk(data_dir)
     subjects = sorted(t.subject for t in desk.state.tickets.values())
     assert subjects == sorted(f"{side} {n}" for side in ("left", "right") for n in range(count))
     assert sorted(int(i) for i in desk.state.tickets) == list(range(1, 2 * count + 1))
@@ -248,6 +262,7 @@ def test_two_processes_appending_at_once_lose_and_double_nothing(tmp_path: Path)
     assert desk.warnings == []
 
 
+@pytest.mark.files
 def test_s6_a_failed_settings_write_still_shows_the_stage_gone(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """The journal already moved the tickets: the running desk follows it,
@@ -263,4 +278,4 @@ def test_s6_a_failed_settings_write_still_shows_the_stage_gone(
     assert "Waiting on us" not in [s.label for s in desk.pipeline("0", A).stages]
     assert desk.ticket(tid, A).stage == "1"
     monkeypatch.undo()
-    assert "Waiting on us" not in (reopen(desk).data_dir / "desk.toml").read_text()
+    assert "Waiting on us" not in (data_dir(reopen(desk)) / "desk.toml").read_text()

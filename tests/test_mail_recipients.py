@@ -47,10 +47,10 @@ def use_smtp(desk: Desk, settings: SmtpSettings) -> None:
     config = desk.config.model_copy(deep=True)
     config.mail.smtp = settings.model_copy(update={"from_": "support@pipedesk.example"})
     with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+        desk._save_settings(config)
 
 
+@pytest.mark.files
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_mail_goes_to_the_stored_address_alone_whatever_the_name(
         desk: Desk, smtp_server: tuple[Inbox, SmtpSettings], name: str) -> None:

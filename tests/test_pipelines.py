@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from core_fixtures import ADMIN, add_agent, data_files, new_ticket, refusal, reopen
+from core_fixtures import (
+    ADMIN,
+    add_agent,
+    data_dir,
+    new_ticket,
+    refusal,
+    reopen,
+    stored,
+)
 
 from core import Actor, Desk, DeskError
 from core.model import StageState
@@ -19,6 +27,7 @@ def labels(desk: Desk) -> list[str]:
 # -- P1 ----------------------------------------------------------------------------
 
 
+@pytest.mark.files
 def test_p1_first_start_has_support_pipeline_with_four_stages_in_order(desk: Desk) -> None:
     [support] = desk.pipelines(ADMIN)
     assert support.label == "Support pipeline"
@@ -28,7 +37,7 @@ def test_p1_first_start_has_support_pipeline_with_four_stages_in_order(desk: Des
         ("Waiting on us", StageState.OPEN),
         ("Closed", StageState.CLOSED),
     ]
-    assert (desk.data_dir / "desk.toml").exists()
+    assert (data_dir(desk) / "desk.toml").exists()
 
 
 def test_p1_the_default_pipeline_is_written_once_not_on_every_start(desk: Desk) -> None:
@@ -149,18 +158,18 @@ def test_p5_a_delete_can_be_checked_first_deleting_nothing(desk: Desk) -> None:
     billing = desk.create_pipeline("Billing", ADMIN)
     agent = add_agent(desk)
     new_ticket(desk, pipeline=billing.id)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("Pipeline 'Billing' holds 1 ticket; move it to another pipeline"):
         desk.check_delete_pipeline("Billing", ADMIN)
     with refusal("No pipeline 'Sales'"):
         desk.check_delete_pipeline("Sales", ADMIN)
     with refusal("Only administrators may delete pipelines"):
         desk.check_delete_pipeline("0", Actor.user(agent.id))
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     desk.delete_ticket("1", ADMIN)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     assert desk.check_delete_pipeline("Billing", ADMIN).id == billing.id
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     assert labels(desk) == ["Support pipeline", "Billing"]
     desk.delete_pipeline("Billing", ADMIN)
     with refusal("'Support pipeline' is the last pipeline"):
@@ -284,10 +293,10 @@ def test_a_refused_settings_change_leaves_every_file_byte_for_byte(
     desk.rename_stage(billing.stages[0].id, "Received", ADMIN)
     add_agent(desk)
     new_ticket(desk)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     config = desk.config.model_copy(deep=True)
     with pytest.raises(DeskError):
         change(desk)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     assert desk.config == config
     assert reopen(desk).config == config

@@ -12,15 +12,17 @@ import pytest
 from core_fixtures import (
     ADMIN,
     MutableClock,
+    data_dir,
     data_files,
     journal_lines,
     line_of,
     new_ticket,
     refusal,
     reopen,
+    stored,
 )
 
-from core import DataFileError, Desk
+from core import DataFileError, Desk, open_desk
 from core.events import Notice, TicketCreated
 from core.store import local
 
@@ -50,7 +52,7 @@ def open_fails(data_dir: Path) -> DataFileError:
     """Opening refuses with a DataFileError and writes nothing at all."""
     before = data_files(data_dir)
     with pytest.raises(DataFileError) as info:
-        Desk.open(data_dir, clock=MutableClock())
+        open_desk(data_dir, clock=MutableClock())
     assert data_files(data_dir) == before
     return info.value
 
@@ -67,9 +69,10 @@ def test_reopen_gives_the_same_desk(desk: Desk) -> None:
     assert again.warnings == []
 
 
+@pytest.mark.files
 def test_the_journal_is_one_numbered_line_per_change(desk: Desk) -> None:
     busy(desk)
-    lines = journal_lines(desk.data_dir)
+    lines = journal_lines(data_dir(desk))
     assert [line["seq"] for line in lines] == list(range(1, 12))
     assert [line["event"]["type"] for line in lines] == (
         ["contact.added"] + ["ticket.created"] * 6 + ["ticket.changed"] * 3
@@ -77,12 +80,13 @@ def test_the_journal_is_one_numbered_line_per_change(desk: Desk) -> None:
     assert {line["actor"] for line in lines} == {"user:admin"}
 
 
+@pytest.mark.files
 def test_compaction_then_reopen(desk: Desk) -> None:
     busy(desk)
     desk.compact()
-    snapshot = json.loads((desk.data_dir / "tickets.json").read_text())
+    snapshot = json.loads((data_dir(desk) / "tickets.json").read_text())
     assert (snapshot["seq"], snapshot["last_ticket_id"], len(snapshot["tickets"])) == (11, 6, 5)
-    assert snapshot["journal_offset"] == (desk.data_dir / "tickets.jsonl").stat().st_size
+    assert snapshot["journal_offset"] == (data_dir(desk) / "tickets.jsonl").stat().st_size
     again = reopen(desk)
     same_desk(again, desk)
     # The journal is kept whole: timelines reach back past the snapshot.
@@ -91,6 +95,7 @@ def test_compaction_then_reopen(desk: Desk) -> None:
     assert new_ticket(again).id == "7"
 
 
+@pytest.mark.files
 def test_load_is_the_snapshot_plus_the_journal_s_tail(desk: Desk) -> None:
     busy(desk)
     desk.compact()
@@ -98,7 +103,7 @@ def test_load_is_the_snapshot_plus_the_journal_s_tail(desk: Desk) -> None:
     new_ticket(desk, "After the snapshot")
     # Prove the snapshot is what is read (not a replay of the whole
     # journal): a change made only in tickets.json shows up.
-    path = desk.data_dir / "tickets.json"
+    path = data_dir(desk) / "tickets.json"
     path.write_text(path.read_text().replace('"subject":"Ticket 0"', '"subject":"From snapshot"'))
     again = reopen(desk)
     assert again.ticket("1", ADMIN).subject == "From snapshot"
@@ -107,13 +112,14 @@ def test_load_is_the_snapshot_plus_the_journal_s_tail(desk: Desk) -> None:
     assert again.state.seq == 13
 
 
+@pytest.mark.files
 def test_opening_compacts_a_long_tail(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local, "COMPACT_AFTER", 5)
     for n in range(7):
         new_ticket(desk, f"Ticket {n}")
-    assert not (desk.data_dir / "tickets.json").exists()
+    assert not (data_dir(desk) / "tickets.json").exists()
     again = reopen(desk)
-    assert json.loads((desk.data_dir / "tickets.json").read_text())["seq"] == 7
+    assert json.loads((data_dir(desk) / "tickets.json").read_text())["seq"] == 7
     same_desk(reopen(desk), again)
 
 
@@ -130,33 +136,35 @@ def tear_last_line(data_dir: Path, keep: int = 20) -> bytes:
     return data[start:start + keep]
 
 
+@pytest.mark.files
 def test_a_journal_cut_mid_line_is_set_aside_with_a_warning(desk: Desk) -> None:
     for n in range(3):
         new_ticket(desk, f"Ticket {n}")
-    piece = tear_last_line(desk.data_dir)
+    piece = tear_last_line(data_dir(desk))
 
     again = reopen(desk)
     [warning] = again.warnings
     assert "tickets.jsonl" in warning and "cut short" in warning
     assert "tickets.jsonl.corrupt" in warning
-    assert (desk.data_dir / "tickets.jsonl.corrupt").read_bytes() == piece + b"\n"
+    assert (data_dir(desk) / "tickets.jsonl.corrupt").read_bytes() == piece + b"\n"
     # Everything before the torn line is loaded; the torn ticket is not.
     assert [t.subject for t in again.tickets(ADMIN)] == ["Ticket 0", "Ticket 1"]
-    assert (desk.data_dir / "tickets.jsonl").read_bytes().endswith(b"\n")
+    assert (data_dir(desk) / "tickets.jsonl").read_bytes().endswith(b"\n")
 
     # The next change goes on a line of its own, and the desk opens clean.
     assert new_ticket(again, "After the crash").id == "3"
-    assert [line["seq"] for line in journal_lines(desk.data_dir)] == [1, 2, 3]
+    assert [line["seq"] for line in journal_lines(data_dir(desk))] == [1, 2, 3]
     third = reopen(desk)
     assert third.warnings == []
     assert [t.subject for t in third.tickets(ADMIN)] == ["Ticket 0", "Ticket 1", "After the crash"]
 
 
+@pytest.mark.files
 def test_a_torn_line_after_the_snapshot_is_set_aside_too(desk: Desk) -> None:
     new_ticket(desk, "Before")
     desk.compact()
     new_ticket(desk, "Torn")
-    tear_last_line(desk.data_dir, keep=5)
+    tear_last_line(data_dir(desk), keep=5)
     again = reopen(desk)
     assert len(again.warnings) == 1
     assert [t.subject for t in again.tickets(ADMIN)] == ["Before"]
@@ -164,93 +172,102 @@ def test_a_torn_line_after_the_snapshot_is_set_aside_too(desk: Desk) -> None:
     assert reopen(desk).warnings == []
 
 
+@pytest.mark.files
 def test_a_live_writer_sets_aside_another_process_s_torn_line(desk: Desk) -> None:
     other = reopen(desk)
     new_ticket(other, "Whole")
     new_ticket(other, "Torn")
-    tear_last_line(desk.data_dir)  # the other process died mid-write
+    tear_last_line(data_dir(desk))  # the other process died mid-write
     assert desk.refresh() is not None  # a reader takes whole lines only ...
     assert desk.warnings == []  # ... and leaves the rest to a writer
     ticket = new_ticket(desk, "Mine")
     assert ticket.id == "2"
     assert len(desk.warnings) == 1
-    assert [line["seq"] for line in journal_lines(desk.data_dir)] == [1, 2]
+    assert [line["seq"] for line in journal_lines(data_dir(desk))] == [1, 2]
     assert [t.subject for t in reopen(desk).tickets(ADMIN)] == ["Whole", "Mine"]
 
 
 # -- desk.toml that cannot be read ------------------------------------------------------
 
 
+@pytest.mark.files
 def test_a_toml_syntax_error_names_desk_toml_and_the_line(desk: Desk) -> None:
     busy(desk)
     desk.compact()
     new_ticket(desk)
-    path = desk.data_dir / "desk.toml"
+    path = data_dir(desk) / "desk.toml"
     text = path.read_text().replace('label = "Billing"', 'label = "Billing', 1)
     path.write_text(text)
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert err.path == "desk.toml"
     assert err.line == line_of(path, 'label = "Billing')
     assert str(err).startswith(f"desk.toml, line {err.line}: ")
 
 
+@pytest.mark.files
 @pytest.mark.parametrize("garbage", ["pipelines = [", "[[pipelines]\n", "next_id = = 3",
                                      "schema_version = 1\nschema_version = 2"])
 def test_any_broken_toml_is_refused_before_anything_is_written(desk: Desk, garbage: str) -> None:
     new_ticket(desk)
-    path = desk.data_dir / "desk.toml"
+    path = data_dir(desk) / "desk.toml"
     path.write_text(path.read_text() + "\n" + garbage + "\n")
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert err.path == "desk.toml" and err.line is not None
     assert err.line <= len(path.read_text().splitlines())
 
 
+@pytest.mark.files
 def test_a_desk_toml_cut_short_names_the_line_it_stops_on(desk: Desk) -> None:
-    path = desk.data_dir / "desk.toml"
+    path = data_dir(desk) / "desk.toml"
     text = path.read_text()
     path.write_text(text[: text.index('"Waiting on us"') + 5])
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert err.line == len(path.read_text().splitlines())
     assert "Unterminated string at the end of the file" in err.problem
 
 
+@pytest.mark.files
 def test_desk_toml_that_is_not_utf8_is_refused(desk: Desk) -> None:
-    path = desk.data_dir / "desk.toml"
+    path = data_dir(desk) / "desk.toml"
     path.write_bytes(path.read_bytes().replace(b"Support pipeline", b"Support \xff pipeline"))
-    assert "not UTF-8" in str(open_fails(desk.data_dir))
+    assert "not UTF-8" in str(open_fails(data_dir(desk)))
 
 
 def replace_in_settings(desk: Desk, old: str, new: str) -> Path:
-    path = desk.data_dir / "desk.toml"
+    path = data_dir(desk) / "desk.toml"
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
     return path
 
 
+@pytest.mark.files
 def test_a_wrong_stage_state_is_named_with_its_line(desk: Desk) -> None:
     path = replace_in_settings(desk, 'label = "Waiting on us", state = "open"',
                                'label = "Waiting on us", state = "opne"')
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert "pipelines[0].stages[2].state" in err.problem
     assert "'open' or 'closed'" in err.problem
     assert err.line == line_of(path, '"opne"')
 
 
+@pytest.mark.files
 def test_a_stage_asking_for_a_read_only_property_is_refused(desk: Desk) -> None:
     replace_in_settings(desk, 'state = "closed", properties = []',
                         'state = "closed", properties = [{ name = "close_date" }]')
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert err.path == "desk.toml"
     assert "stage 'Closed' asks for property 'close_date', which is read-only" in err.problem
 
 
+@pytest.mark.files
 def test_a_stage_asking_for_an_undefined_property_is_refused(desk: Desk) -> None:
     replace_in_settings(desk, 'state = "closed", properties = []',
                         'state = "closed", properties = [{ name = "resolution" }]')
-    assert "which the desk does not define" in open_fails(desk.data_dir).problem
+    assert "which the desk does not define" in open_fails(data_dir(desk)).problem
 
 
+@pytest.mark.files
 @pytest.mark.parametrize(("old", "new", "problem", "at"), [
     ("include_chat = false", "include_chats = false",
      "pipelines[0].automation.include_chats: unknown key (a typo?)",
@@ -266,11 +283,12 @@ def test_a_stage_asking_for_an_undefined_property_is_refused(desk: Desk) -> None
 def test_a_wrong_value_is_named_with_its_line(desk: Desk, old: str, new: str, problem: str,
                                               at: str) -> None:
     path = replace_in_settings(desk, old, new)
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert problem in err.problem
     assert err.line == line_of(path, at)
 
 
+@pytest.mark.files
 @pytest.mark.parametrize(("old", "new", "problem"), [
     ('{ id = "4", label = "Closed", state = "closed"',
      '{ id = "4", label = "Closed", state = "open"',
@@ -284,28 +302,30 @@ def test_a_wrong_value_is_named_with_its_line(desk: Desk, old: str, new: str, pr
 def test_settings_that_break_a_rule_are_refused(desk: Desk, old: str, new: str,
                                                 problem: str) -> None:
     replace_in_settings(desk, old, new)
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert err.path == "desk.toml"
     assert problem in err.problem
 
 
+@pytest.mark.files
 def test_a_missing_desk_toml_beside_tickets_is_refused(desk: Desk) -> None:
     new_ticket(desk)
-    (desk.data_dir / "desk.toml").unlink()
-    err = open_fails(desk.data_dir)
+    (data_dir(desk) / "desk.toml").unlink()
+    err = open_fails(data_dir(desk))
     assert "desk.toml: missing, but this data dir holds tickets" in str(err)
-    assert not (desk.data_dir / "desk.toml").exists()
+    assert not (data_dir(desk) / "desk.toml").exists()
 
 
+@pytest.mark.files
 def test_a_live_desk_never_overwrites_a_desk_toml_it_cannot_read(desk: Desk) -> None:
     new_ticket(desk)
     path = replace_in_settings(desk, 'state = "closed"', 'state = "shut"')
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with pytest.raises(DataFileError, match="desk.toml, line"):
         desk.create_pipeline("Billing", ADMIN)
     with pytest.raises(DataFileError, match="desk.toml, line"):
         desk.move_ticket("1", "Closed", ADMIN)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     assert 'state = "shut"' in path.read_text()
 
 
@@ -317,7 +337,7 @@ def snapshot_desk(desk: Desk) -> Path:
     for subject in ("First", "Second", "Third"):
         new_ticket(desk, subject)
     desk.compact()
-    return desk.data_dir / "tickets.json"
+    return data_dir(desk) / "tickets.json"
 
 
 def rebuilt(desk: Desk, path: Path, *said: str) -> Desk:
@@ -333,7 +353,7 @@ def rebuilt(desk: Desk, path: Path, *said: str) -> Desk:
     for fragment in ("tickets.json could not be used", "set aside in tickets.json.corrupt",
                      *said):
         assert fragment in warning, (fragment, warning)
-    assert (desk.data_dir / "tickets.json.corrupt").read_bytes() == damaged
+    assert (data_dir(desk) / "tickets.json.corrupt").read_bytes() == damaged
     assert json.loads(path.read_bytes())["seq"] == desk.state.seq
     third = reopen(desk)
     assert third.warnings == []
@@ -341,12 +361,14 @@ def rebuilt(desk: Desk, path: Path, *said: str) -> Desk:
     return again
 
 
+@pytest.mark.files
 def test_4_a_garbage_snapshot_is_set_aside_and_made_again(desk: Desk) -> None:
     path = snapshot_desk(desk)
     path.write_text("this is not json\n")
     rebuilt(desk, path, "line 1: JSON is malformed")
 
 
+@pytest.mark.files
 def test_4_a_wrong_type_in_a_snapshot_ticket_is_named_by_its_line(desk: Desk) -> None:
     path = snapshot_desk(desk)
     path.write_text(path.read_text().replace('"subject":"Second"', '"subject":2'))
@@ -354,6 +376,7 @@ def test_4_a_wrong_type_in_a_snapshot_ticket_is_named_by_its_line(desk: Desk) ->
     rebuilt(desk, path, f"line {line}: Expected `str`, got `int`")
 
 
+@pytest.mark.files
 def test_4_a_wrong_type_in_a_snapshot_contact_is_named_by_its_line(desk: Desk) -> None:
     path = snapshot_desk(desk)
     path.write_text(path.read_text().replace('"marketing":false', '"marketing":"no"'))
@@ -361,6 +384,7 @@ def test_4_a_wrong_type_in_a_snapshot_contact_is_named_by_its_line(desk: Desk) -
     rebuilt(desk, path, f"line {line}: Expected `bool`, got `str`")
 
 
+@pytest.mark.files
 def test_4_a_snapshot_cut_short_is_set_aside_and_made_again(desk: Desk) -> None:
     path = snapshot_desk(desk)
     data = path.read_bytes()
@@ -369,28 +393,31 @@ def test_4_a_snapshot_cut_short_is_set_aside_and_made_again(desk: Desk) -> None:
     rebuilt(desk, path, f"line {last}: Input data was truncated")
 
 
+@pytest.mark.files
 def test_4_an_earlier_set_aside_snapshot_is_kept(desk: Desk) -> None:
     path = snapshot_desk(desk)
-    earlier = desk.data_dir / "tickets.json.corrupt"
+    earlier = data_dir(desk) / "tickets.json.corrupt"
     earlier.write_bytes(b"an earlier damaged snapshot")
     path.write_text("not json either")
     again = reopen(desk)
     assert "set aside in tickets.json.corrupt-2" in again.warnings[0]
     assert earlier.read_bytes() == b"an earlier damaged snapshot"
-    assert (desk.data_dir / "tickets.json.corrupt-2").read_text() == "not json either"
+    assert (data_dir(desk) / "tickets.json.corrupt-2").read_text() == "not json either"
 
 
+@pytest.mark.files
 def test_a_snapshot_covering_more_journal_than_there_is_is_refused(desk: Desk) -> None:
     snapshot_desk(desk)
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     journal.write_bytes(b"".join(journal.read_bytes().splitlines(keepends=True)[:2]))
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert err.path == "tickets.json"
     assert re.search(r"covers tickets\.jsonl up to entry 4 \(byte \d+\), but that file "
                      r"holds only 2 entries", err.problem)
     assert "restore the journal from a backup" in err.problem
 
 
+@pytest.mark.files
 @pytest.mark.parametrize("bad", [
     b"this is not json",
     b'{"seq": 2, "at": "2026-11-23T09:00:00Z", "actor": "user:admin"}',
@@ -401,34 +428,36 @@ def test_a_snapshot_covering_more_journal_than_there_is_is_refused(desk: Desk) -
 def test_a_broken_line_inside_the_journal_is_named(desk: Desk, bad: bytes) -> None:
     for n in range(4):
         new_ticket(desk, f"Ticket {n}")
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     lines = journal.read_bytes().splitlines(keepends=True)
     lines[1] = bad + b"\n"
     journal.write_bytes(b"".join(lines))
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert (err.path, err.line) == ("tickets.jsonl", 2)
     assert str(err).startswith("tickets.jsonl, line 2: cannot read entry")
 
 
+@pytest.mark.files
 def test_a_broken_line_and_a_torn_tail_leave_the_journal_untouched(desk: Desk) -> None:
     """A file that cannot be read is never rewritten, not even to set a
     torn tail aside."""
     for n in range(4):
         new_ticket(desk, f"Ticket {n}")
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     lines = journal.read_bytes().splitlines(keepends=True)
     journal.write_bytes(lines[0] + b"garbage\n" + b"".join(lines[2:])[:-10])
-    assert open_fails(desk.data_dir).line == 2
-    assert not (desk.data_dir / "tickets.jsonl.corrupt").exists()
+    assert open_fails(data_dir(desk)).line == 2
+    assert not (data_dir(desk) / "tickets.jsonl.corrupt").exists()
 
 
+@pytest.mark.files
 def test_missing_or_reordered_journal_lines_are_named(desk: Desk) -> None:
     for n in range(4):
         new_ticket(desk, f"Ticket {n}")
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     lines = journal.read_bytes().splitlines(keepends=True)
     journal.write_bytes(lines[0] + lines[2] + lines[3])
-    err = open_fails(desk.data_dir)
+    err = open_fails(data_dir(desk))
     assert (err.path, err.line) == ("tickets.jsonl", 2)
     assert "entry numbered 3 where 2 was expected" in err.problem
 
@@ -437,7 +466,7 @@ def test_a_data_dir_that_cannot_be_made_is_refused(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with refusal("Cannot create the data dir"):
-        Desk.open(blocker / "desk")
+        open_desk(blocker / "desk")
 
 
 # -- a second desk on the same data dir ----------------------------------------------

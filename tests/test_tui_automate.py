@@ -15,7 +15,7 @@ import pytest
 from mail_fixtures import Inbox
 from textual.app import App
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.access import Actor
 from core.automation.actions import Branch, Comment, Delay, Notify, SendEmail, SetProperty
 from core.clock import fixed_clock
@@ -58,7 +58,7 @@ def go_to(app: App[Any], text: str) -> None:
 
 
 def outbox(desk: Desk) -> list[email.message.EmailMessage]:
-    path = desk.data_dir / "outbox"
+    path = desk.store.mail_spools().outbox
     if not path.exists():
         return []
     return [email.message_from_bytes(m.as_bytes(), policy=policy.default)  # type: ignore[misc]
@@ -118,8 +118,7 @@ async def test_done_when_with_smtp_the_email_reaches_the_server_within_a_second(
     config = desk.config.model_copy(deep=True)
     config.mail.smtp = settings.model_copy(update={"from_": "support@pipedesk.example"})
     with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+        desk._save_settings(config)
     desk.add_contact("ada@example.com", A, name="Ada Lovelace")
     desk.add_action("0", "Closed", SendEmail(template="Ticket closed"), A)
     ticket = desk.create_ticket(A, "0", "Waiting on us", "Printer on fire",
@@ -409,7 +408,7 @@ async def test_every_binding_has_an_id() -> None:
 
 
 def snapshot_desk(tmp_path: Path) -> Desk:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.add_contact("ada@example.com", A, name="Ada Lovelace")
     desk.add_action("0", "New", SendEmail(template="Ticket received"), A)
     desk.add_action("0", "Waiting on us", Branch(
@@ -423,8 +422,7 @@ def snapshot_desk(tmp_path: Path) -> Desk:
     config.pipelines[0].stages[0].actions[0].comments.append(
         Comment(author="Ingrid Berg", at=NOW, text="Customers asked for a receipt"))
     with desk._writing():
-        desk._store.save_settings(config)
-        desk.config = config
+        desk._save_settings(config)
     ticket = desk.create_ticket(A, "0", "New", "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Waiting on us", A, values={"priority": "urgent"})
     return desk

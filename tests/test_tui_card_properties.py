@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.app import App
 
-from core import LOCAL_ADMIN, Desk, DeskError
+from core import LOCAL_ADMIN, Desk, DeskError, open_desk
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
 from tui.screens.board import BoardScreen
@@ -183,7 +183,7 @@ async def test_every_binding_has_an_id(desk: Desk) -> None:
 
 
 def test_snapshot_card_properties_dialog(tmp_path: Path, snap_compare: Any) -> None:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.create_property("seats", "number", A, label="Seats bought")
     desk.set_card_properties("0", ["subject", "seats", "priority", "age"], A)
     assert snap_compare(Host(desk), terminal_size=SIZE)

@@ -20,6 +20,7 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+import core
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
@@ -36,7 +37,7 @@ SIZE = (80, 24)
 
 
 def open_desk(path: Path) -> Desk:
-    return Desk.open(path / "desk", clock=fixed_clock(NOW))
+    return core.open_desk(path / "desk", clock=fixed_clock(NOW))
 
 
 def three_contacts(desk: Desk) -> None:

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
 
+import core
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
 from core.model import DeskConfig, StageProperty
@@ -78,7 +79,7 @@ def require_resolution(desk: Desk) -> None:
 
 
 def open_desk(path: Path) -> Desk:
-    return Desk.open(path, clock=fixed_clock(NOW))
+    return core.open_desk(path, clock=fixed_clock(NOW))
 
 
 # -- the new-ticket form ---------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any, TextIO, cast
 import click
 import msgspec
 
-from core import LOCAL_ADMIN, Desk, DeskError, NoDesk
+from core import LOCAL_ADMIN, Desk, DeskError, NoDesk, open_desk, place_of
 from core.model import Pipeline, StageState
 from core.present import count, counted, say, say_contact_change, say_value, when
 from core.properties import say_option
@@ -57,11 +57,11 @@ class Session:
             from core.store.location import data_dir_for
 
             try:
-                self._desk = Desk.open(data_dir_for(self.data_dir), create=create)
+                self._desk = open_desk(data_dir_for(self.data_dir), create=create)
             except NoDesk as err:
                 raise DeskError(f"{err.message} {self._how_to_create(err.path)}") from None
             if self._desk.created:
-                click.echo(f"pipedesk: Created a new desk in {self._desk.data_dir}.", err=True)
+                click.echo(f"pipedesk: Created a new desk in {place_of(self._desk)}.", err=True)
             for warning in self._desk.warnings:
                 click.echo(f"pipedesk: warning: {warning}", err=True)
         return self._desk

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from core import Desk
+from core import Desk, place_of
 from core.automation.actions import (
     Action,
     AssignOwner,
@@ -341,7 +341,7 @@ def worker(session: Session, once: bool, interval: float) -> None:
     where no terminal stays open. Several may run on one data dir."""
     desk = session.desk
     if not once:
-        click.echo(f"pipedesk worker on {desk.data_dir}; Ctrl+C stops.", err=True)
+        click.echo(f"pipedesk worker on {place_of(desk)}; Ctrl+C stops.", err=True)
     while True:
         done = work_round(desk)
         for line in done:
