@@ -1,11 +1,12 @@
 """`Desk`: the one way to read and change a desk.
 
 Every surface (screens, command line, later HTTP and mail) calls these
-methods with the acting user. A command takes the writer lock, catches up with
-what other processes wrote, checks access and the rules, records events in
-the journal (durable before it returns), applies them, and then tells
-subscribers. Settings changes are made on a copy and saved whole, so a refused
-rule leaves nothing half-done.
+methods with the acting user. A command is one transaction of the store
+(core/store/base.py: the writer lock, a catch-up with what other processes
+wrote), checks access and the rules, records events through the store
+(durable before it returns), applies them, and then tells subscribers. The
+desk knows no files: the store does. Settings changes are made on a copy
+and saved whole, so a refused rule leaves nothing half-done.
 """
 
 from __future__ import annotations
@@ -504,10 +505,10 @@ class Desk:
                     actor: Actor) -> StageEditResult:
         """S8: apply stage edits together, in order, all or nothing.
 
-        Without deletions the edits are one write of desk.toml. With them,
-        the tickets' moves and the new stages are one journal line written
-        first; desk.toml follows, and should a crash come between the two,
-        the next open finishes the job from that line (the store does)."""
+        Without deletions the edits are new settings alone. With them, the
+        tickets' moves and the new stages are one entry, committed with the
+        settings as one unit (the local store writes the journal line first
+        and finishes desk.toml from it after a crash)."""
         with self._writing():
             draft, result = self._draft_stage_edits(pipeline_ref, edits, actor)
             if not result.deleted:

@@ -126,6 +126,13 @@ def stored(desk: Desk) -> object:
             caught.settings.model_dump() if caught.settings is not None else None)
 
 
+def last_entry(desk: Desk) -> dict[str, Any]:
+    """The store's newest entry as the journal writes it (JSON), over any store."""
+    newest = next(iter(desk.store.newest_entries()))
+    found: dict[str, Any] = json.loads(msgspec.json.encode(newest))
+    return found
+
+
 def journal_lines(directory: Path) -> list[dict[str, Any]]:
     lines = (directory / "tickets.jsonl").read_bytes().splitlines()
     return [json.loads(line) for line in lines]

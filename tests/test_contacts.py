@@ -7,7 +7,7 @@ from core_fixtures import (
     ADMIN,
     MutableClock,
     data_dir,
-    journal_lines,
+    last_entry,
     new_ticket,
     refusal,
     reopen,
@@ -133,7 +133,6 @@ def test_contacts_survive_compaction(desk: Desk) -> None:
 # -- editing a contact ---------------------------------------------------------------
 
 
-@pytest.mark.files
 def test_edit_a_contact_s_name_and_marketing_flag(desk: Desk, clock: MutableClock) -> None:
     desk.add_contact("kari@example.no", ADMIN, name="Kari")
     clock.advance(minutes=5)
@@ -142,7 +141,7 @@ def test_edit_a_contact_s_name_and_marketing_flag(desk: Desk, clock: MutableCloc
                                                              True)
     assert reopen(desk).contact("kari@example.no", ADMIN) == edited
     # Who, when, and what from what, as a ticket's change is recorded (T7).
-    line = journal_lines(data_dir(desk))[-1]
+    line = last_entry(desk)
     assert line["actor"] == str(ADMIN)
     assert line["at"] == "2026-11-23T09:05:00Z"
     assert line["event"] == {"type": "contact.changed", "contact": "kari@example.no",
@@ -150,12 +149,11 @@ def test_edit_a_contact_s_name_and_marketing_flag(desk: Desk, clock: MutableCloc
                                          "marketing": [False, True]}}
 
 
-@pytest.mark.files
 def test_editing_only_the_flag_keeps_the_name(desk: Desk) -> None:
     desk.add_contact("kari@example.no", ADMIN, name="Kari", marketing=True)
     edited = desk.edit_contact("kari@example.no", ADMIN, marketing=False)
     assert (edited.name, edited.marketing) == ("Kari", False)
-    assert journal_lines(data_dir(desk))[-1]["event"]["changes"] == {"marketing": [True, False]}
+    assert last_entry(desk)["event"]["changes"] == {"marketing": [True, False]}
     cleared = desk.edit_contact("kari@example.no", ADMIN, name="")
     assert (cleared.name, cleared.marketing) == ("", False)
 

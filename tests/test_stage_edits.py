@@ -10,6 +10,7 @@ from core_fixtures import (
     add_agent,
     data_dir,
     journal_lines,
+    last_entry,
     new_ticket,
     refusal,
     reopen,
@@ -102,14 +103,13 @@ def test_s8_a_refused_edit_anywhere_in_the_batch_saves_nothing(
     assert desk.ticket(ticket.id, ADMIN).stage == "3"
 
 
-@pytest.mark.files
 def test_s8_a_ticket_moved_twice_in_one_batch_has_one_timeline_entry(
         desk: Desk, clock: MutableClock) -> None:
     ticket = new_ticket(desk, stage="Waiting on us")
     clock.advance(hours=1)
     desk.edit_stages("0", [DeleteStage("Waiting on us", "Waiting on contact"),
                            DeleteStage("Waiting on contact", "Closed")], ADMIN)
-    moved = journal_lines(data_dir(desk))[-1]["event"]["moved"][ticket.id]
+    moved = last_entry(desk)["event"]["moved"][ticket.id]
     assert moved["stage"] == ["3", "4"]
     # T3: it ended in a Closed stage.
     assert desk.ticket(ticket.id, ADMIN).close_date == clock.now

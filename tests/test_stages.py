@@ -8,7 +8,7 @@ from core_fixtures import (
     START,
     MutableClock,
     data_dir,
-    journal_lines,
+    last_entry,
     new_ticket,
     refusal,
     reopen,
@@ -152,7 +152,6 @@ def test_s6_deleting_a_stage_that_holds_tickets_needs_a_target(desk: Desk) -> No
     assert desk.stage_counts("0", ADMIN)["3"] == 3
 
 
-@pytest.mark.files
 def test_s6_delete_moves_every_ticket_to_the_target(desk: Desk) -> None:
     held = [new_ticket(desk, f"Ticket {n}", stage="Waiting on us").id for n in range(5)]
     other = new_ticket(desk, "Stays", stage="New")
@@ -161,7 +160,7 @@ def test_s6_delete_moves_every_ticket_to_the_target(desk: Desk) -> None:
     assert {desk.ticket(t, ADMIN).stage for t in held} == {"2"}
     assert desk.ticket(other.id, ADMIN).stage == "1"
     # One journal line for the deletion and all its moves (S6: whole or not at all).
-    last = journal_lines(data_dir(desk))[-1]
+    last = last_entry(desk)
     assert last["event"]["type"] == "stages.edited"
     assert sorted(last["event"]["moved"]) == sorted(held)
     again = reopen(desk)
@@ -240,7 +239,7 @@ def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
         desk.delete_stage("Waiting on us", ADMIN, move_to="Closed")
     monkeypatch.undo()
     # The crash left the journal line and the old desk.toml.
-    assert journal_lines(data_dir(desk))[-1]["event"]["type"] == "stages.edited"
+    assert last_entry(desk)["event"]["type"] == "stages.edited"
     assert (data_dir(desk) / "desk.toml").read_bytes() == toml_before
 
     again = reopen(desk)

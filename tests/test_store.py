@@ -1,11 +1,15 @@
-"""The local store (DESIGN.md, "Local data"): reopening, the snapshot and the
-journal's tail, torn and broken files named by file and line, and a second
-desk on the same data dir following the first."""
+"""The stores (DESIGN.md, "Local data"; core/store/base.py): reopening, the
+snapshot and the journal's tail, torn and broken files named by file and
+line, several desks and processes on one data dir, and the contract every
+store keeps (its tests run over the local and the memory store)."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,10 +25,13 @@ from core_fixtures import (
     reopen,
     stored,
 )
+from core_fixtures import MutableClock as Clock
+from core_fixtures import data_files as snapshot_of_files
 
-from core import DataFileError, Desk, open_desk
-from core.events import Notice, TicketCreated
-from core.store import local
+from core import LOCAL_ADMIN, DataFileError, Desk, data_dir_of, open_desk
+from core.desk import TicketDraft
+from core.events import Notice, TicketChanged, TicketCreated, TicketDeleted, ticket_ids
+from core.store import LocalStore, MemoryStore, local
 
 
 def busy(desk: Desk) -> None:
@@ -538,3 +545,318 @@ def test_a_ticket_deleted_elsewhere_is_gone_here_too(desk: Desk) -> None:
     desk.delete_ticket("1", ADMIN)
     with refusal("No ticket #1"):
         other.edit_ticket("1", {"priority": "low"}, ADMIN)
+
+
+# -- several processes on one data dir, and more of the local files ------------
+
+A = LOCAL_ADMIN
+
+
+def fill(desk: Desk, n: int) -> list[str]:
+    return [desk.create_ticket(A, "0", "New", f"Ticket {i}").id for i in range(n)]
+
+
+def journal_seqs(directory: Path) -> list[int]:
+    lines = (directory / "tickets.jsonl").read_bytes().splitlines()
+    return [json.loads(line)["seq"] for line in lines]
+
+
+@pytest.mark.files
+def test_a_batch_bigger_than_one_write_is_whole_and_in_order(desk: Desk) -> None:
+    """A bulk import (and the automation after it) appends in slices; every
+    line is there once, in order, and reads back as the same desk."""
+    desk.create_tickets([TicketDraft("0", "New", f"Ticket {i}") for i in range(10_000)], A)
+    assert journal_seqs(data_dir(desk)) == list(range(1, 10_001))
+    again = reopen(desk)
+    assert again.state.tickets == desk.state.tickets
+    assert again.ticket("10000", A).subject == "Ticket 9999"
+
+
+@pytest.mark.files
+def test_the_journal_read_from_its_end_gives_the_same_lines_newest_first(desk: Desk) -> None:
+    """Timelines and the log read the journal backwards, from match to
+    match: with a line still being written at the end, they see every whole
+    line holding the needle, newest first."""
+    desk.create_tickets([TicketDraft("0", "New", f"Ticket {i}") for i in range(6_000)], A)
+    store = desk.store
+    assert isinstance(store, LocalStore)
+    journal = store.journal
+    with open(journal.path, "ab") as f:
+        f.write(b'{"seq":6001,"at":"2026-11-23T09:00:00Z","actor":"user:admin","ev')
+    whole = journal.path.read_bytes().splitlines()[:-1]
+    for needle in (b'"ticket.created"', b'"Ticket 5999"', b'"Ticket 0"', b"no such text"):
+        forwards = [json.loads(line)["seq"] for line in whole if needle in line]
+        assert [e.seq for e in journal.newest_lines_with(needle)] == forwards[::-1]
+    assert [e.seq for e in journal.newest_lines_with(b'"ticket.created"')][:2] == [6000, 5999]
+
+
+@pytest.mark.files
+def test_snapshot_then_journal_tail(desk: Desk) -> None:
+    fill(desk, 3)
+    desk.compact()
+    snapshot = json.loads((data_dir(desk) / "tickets.json").read_text())
+    assert (snapshot["seq"], len(snapshot["tickets"])) == (3, 3)
+    desk.move_ticket("1", "Closed", A)  # after the snapshot: only in the journal
+    again = reopen(desk)
+    assert again.ticket("1", A).stage == "4"
+    assert len(again.state.tickets) == 3
+    # The journal keeps its whole history: timelines reach back past the snapshot.
+    assert [i.what for i in again.timeline("1", A)] == [
+        "Created in Support pipeline / New", "Moved"]
+
+
+@pytest.mark.files
+def test_a_journal_cut_mid_line_is_set_aside(desk: Desk) -> None:
+    fill(desk, 3)
+    journal = data_dir(desk) / "tickets.jsonl"
+    data = journal.read_bytes()
+    last_line_start = data.rstrip(b"\n").rfind(b"\n") + 1
+    cut = data[: last_line_start + 40]  # a crash while writing the third ticket
+    journal.write_bytes(cut)
+    again = reopen(desk)
+    assert len(again.warnings) == 1 and "set aside in tickets.jsonl.corrupt" in again.warnings[0]
+    assert sorted(again.state.tickets) == ["1", "2"]
+    corrupt = (data_dir(again) / "tickets.jsonl.corrupt").read_bytes()
+    assert corrupt.startswith(data[last_line_start: last_line_start + 40])
+    # The journal goes on cleanly after it.
+    assert again.create_ticket(A, "0", "New", "After the crash").id == "3"
+    third = reopen(again)
+    assert third.warnings == []
+    assert journal_seqs(data_dir(third)) == [1, 2, 3]
+
+
+@pytest.mark.files
+def test_a_gap_in_the_journal_is_named(desk: Desk) -> None:
+    fill(desk, 3)
+    journal = data_dir(desk) / "tickets.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(lines[0] + lines[2])
+    with pytest.raises(DataFileError, match=r"line 2: entry numbered 3 where 2 was expected"):
+        reopen(desk)
+
+
+@pytest.mark.files
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace("next_id = ", "next_id = = "), r"desk.toml, line \d+: column"),
+    (lambda t: t.replace('state = "closed"', 'state = "shut"'),
+     r"desk.toml, line \d+: pipelines\[0\].stages\[3\].state: Input should be"),
+    (lambda t: t.replace('label = "Support pipeline"', 'lable = "Support pipeline"'),
+     r"desk.toml, line \d+: pipelines\[0\].label: Field required"),
+    (lambda t: t.replace('state = "closed"', 'state = "open"'),
+     r"desk.toml, line \d+: Pipeline 'Support pipeline' must keep at least one Closed stage"),
+    (lambda t: t.replace('label = "New", state = "open", properties = []',
+                         'label = "New", state = "open", properties = [{ name = "close_date" }]'),
+     r"desk.toml, line \d+: stage 'New' asks for property 'close_date', which is read-only"),
+    (lambda t: t.replace("schema_version = 1", "schema_version = 99"),
+     r"desk.toml, line 4: schema_version 99 is newer"),
+])
+def test_a_broken_desk_toml_is_refused_and_nothing_written(desk: Desk, edit: object,
+                                                           message: str) -> None:
+    fill(desk, 2)
+    settings = data_dir(desk) / "desk.toml"
+    settings.write_text(edit(settings.read_text()))  # type: ignore[operator]
+    before = snapshot_of_files(data_dir(desk))
+    with pytest.raises(DataFileError, match=message):
+        reopen(desk)
+    assert snapshot_of_files(data_dir(desk)) == before
+
+
+@pytest.mark.files
+def test_the_line_of_a_wrong_value_is_the_right_line(desk: Desk) -> None:
+    settings = data_dir(desk) / "desk.toml"
+    lines = settings.read_text().splitlines()
+    target = next(n for n, line in enumerate(lines) if '"Waiting on us"' in line)
+    lines[target] = lines[target].replace('"open"', '"opne"')
+    settings.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFileError) as refused:
+        reopen(desk)
+    assert refused.value.line == target + 1
+
+
+@pytest.mark.files
+def test_4_a_broken_snapshot_is_named_by_line_and_made_again(desk: Desk) -> None:
+    fill(desk, 5)
+    desk.compact()
+    snapshot = data_dir(desk) / "tickets.json"
+    lines = snapshot.read_text().splitlines()
+    ticket_line = next(n for n, line in enumerate(lines) if '"subject":"Ticket 3"' in line)
+    lines[ticket_line] = lines[ticket_line].replace('"subject":"Ticket 3"', '"subject":3')
+    snapshot.write_text("\n".join(lines) + "\n")
+    again = reopen(desk)
+    assert again.state.tickets == desk.state.tickets
+    assert f"tickets.json could not be used (line {ticket_line + 1}: Expected `str`" \
+        in again.warnings[0]
+    assert '"subject":3' in (data_dir(desk) / "tickets.json.corrupt").read_text()
+
+
+@pytest.mark.files
+def test_a_snapshot_ahead_of_its_journal_is_refused(desk: Desk) -> None:
+    fill(desk, 3)
+    desk.compact()
+    journal = data_dir(desk) / "tickets.jsonl"
+    journal.write_bytes(journal.read_bytes().splitlines(keepends=True)[0])
+    with pytest.raises(DataFileError, match="tickets.json: it covers tickets.jsonl up to entry 3"):
+        reopen(desk)
+
+
+@pytest.mark.files
+def test_missing_settings_beside_tickets_is_refused(desk: Desk) -> None:
+    fill(desk, 1)
+    (data_dir(desk) / "desk.toml").unlink()
+    with pytest.raises(DataFileError, match="desk.toml: missing"):
+        reopen(desk)
+    assert not (data_dir(desk) / "desk.toml").exists()
+
+
+
+def test_another_process_s_changes_arrive_with_refresh(desk: Desk, clock: Clock) -> None:
+    other = reopen(desk, clock)
+    heard: list[Notice] = []
+    desk.subscribe(heard.append)
+    other.create_ticket(A, "0", "New", "From the other terminal")
+    other.rename_stage("New", "Inbox", A)
+    assert desk.refresh() is not None
+    assert desk.ticket("1", A).subject == "From the other terminal"
+    assert desk.pipeline("0", A).stages[0].label == "Inbox"
+    assert [(len(n.entries), n.settings, n.local) for n in heard] == [(1, True, False)]
+    assert desk.refresh() is None  # nothing new: nothing heard
+    assert len(heard) == 1
+
+
+def test_p5_a_stale_writer_is_refused_what_another_desk_forbids(desk: Desk, clock: Clock) -> None:
+    """A stale process must not break a rule another process's change set up."""
+    other = reopen(desk, clock)
+    sales = other.create_pipeline("Sales", A)
+    other.create_ticket(A, sales.id, "New", "Quote")
+    with pytest.raises(Exception, match="holds 1 ticket"):
+        desk.delete_pipeline(sales.id, A)  # this desk had not refreshed
+    assert desk.create_ticket(A, "0", "New", "Mine").id == "2"  # no id taken twice
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from core import LOCAL_ADMIN, open_desk
+    desk = open_desk(Path(sys.argv[1]))
+    for n in range(int(sys.argv[3])):
+        desk.create_ticket(LOCAL_ADMIN, "0", "New", f"{sys.argv[2]} {n}")
+""")
+
+
+def test_two_processes_appending_at_once_lose_and_double_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "desk"
+    open_desk(data_dir)
+    count = 150
+    root = str(Path(__file__).resolve().parent.parent)
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(data_dir), name, str(count)],
+                                cwd=root) for name in ("left", "right")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    desk = open_desk(data_dir)
+    subjects = sorted(t.subject for t in desk.state.tickets.values())
+    assert subjects == sorted(f"{side} {n}" for side in ("left", "right") for n in range(count))
+    assert sorted(int(i) for i in desk.state.tickets) == list(range(1, 2 * count + 1))
+    assert journal_seqs(data_dir) == list(range(1, 2 * count + 1))
+    assert desk.warnings == []
+
+
+@pytest.mark.files
+def test_s6_a_failed_settings_write_still_shows_the_stage_gone(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal already moved the tickets: the running desk follows it,
+    and the next open writes desk.toml."""
+    tid = desk.create_ticket(A, "0", "Waiting on us", "Stuck").id
+
+    def disk_full(config: object) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(desk._store, "save_settings", disk_full)
+    with pytest.raises(OSError):
+        desk.delete_stage("Waiting on us", A, move_to="New")
+    assert "Waiting on us" not in [s.label for s in desk.pipeline("0", A).stages]
+    assert desk.ticket(tid, A).stage == "1"
+    monkeypatch.undo()
+    assert "Waiting on us" not in (data_dir(reopen(desk)) / "desk.toml").read_text()
+
+
+# -- the store's contract (core/store/base.py), kept by every store -------------
+
+
+def test_store_numbers_the_entries_of_two_desks_one_after_another(desk: Desk) -> None:
+    other = reopen(desk)
+    for n in range(3):
+        new_ticket(desk, f"Mine {n}")
+        new_ticket(other, f"Theirs {n}")  # catches up first: numbered after mine
+    seqs = [e.seq for e in desk.store.newest_entries()]
+    assert seqs == list(range(6, 0, -1))
+    assert sorted(t.subject for t in reopen(desk).state.tickets.values()) == [
+        "Mine 0", "Mine 1", "Mine 2", "Theirs 0", "Theirs 1", "Theirs 2"]
+
+
+def test_store_a_failed_command_leaves_nothing_half_written(desk: Desk) -> None:
+    """Entries and settings staged in a transaction that fails are dropped
+    whole: a new desk over the store sees neither."""
+    new_ticket(desk)
+    before = stored(desk)
+    draft = desk.config.model_copy(deep=True)
+    draft.pipelines[0].label = "Renamed in a failed command"
+    with pytest.raises(RuntimeError), desk.store.transaction(desk.state, desk.config) as txn:
+        txn.record(str(ADMIN), desk.now(), [TicketDeleted(ticket="1", subject="Printer on fire")])
+        txn.save_settings(draft)
+        raise RuntimeError("the command failed")
+    assert stored(desk) == before
+    again = reopen(desk)
+    assert [t.subject for t in again.state.tickets.values()] == ["Printer on fire"]
+    assert again.pipeline("0", ADMIN).label == "Support pipeline"
+
+
+def test_store_s6_entries_and_settings_commit_as_one(desk: Desk) -> None:
+    """A stage deletion is an entry (the tickets' moves) and new settings
+    (the stages): another desk sees both at once, or neither."""
+    ticket = new_ticket(desk, stage="Waiting on us")
+    other = reopen(desk)
+    desk.delete_stage("Waiting on us", ADMIN, move_to="New")
+    notice = other.refresh()
+    assert notice is not None and notice.settings and len(notice.entries) == 1
+    assert "Waiting on us" not in [s.label for s in other.pipeline("0", ADMIN).stages]
+    assert other.ticket(ticket.id, ADMIN).stage == "1"
+
+
+def test_store_a_second_desk_catches_up_with_tickets_and_settings(desk: Desk) -> None:
+    other = reopen(desk)
+    assert other.refresh() is None  # nothing new: nothing to tell
+    ticket = new_ticket(desk)
+    notice = other.refresh()
+    assert notice is not None and not notice.local and not notice.settings
+    assert [e.seq for e in notice.entries] == [1]
+    assert other.ticket(ticket.id, ADMIN).subject == "Printer on fire"
+    other.rename_pipeline("0", "Helpdesk", ADMIN)
+    notice = desk.refresh()
+    assert notice is not None and notice.settings
+    assert desk.pipeline("0", ADMIN).label == "Helpdesk"
+
+
+def test_store_t7_newest_entries_mentioning_a_ticket_come_newest_first(desk: Desk) -> None:
+    first = new_ticket(desk, "First")
+    second = new_ticket(desk, "Second")
+    desk.edit_ticket(first.id, {"priority": "high"}, ADMIN)
+    desk.move_ticket(second.id, "Closed", ADMIN)
+    mine = [e for e in desk.store.newest_entries(ticket=first.id)
+            if first.id in ticket_ids(e.event)]
+    assert [(e.seq, type(e.event)) for e in mine] == [(3, TicketChanged), (1, TicketCreated)]
+    created = list(desk.store.newest_entries(kind=TicketCreated))
+    assert [e.seq for e in created if isinstance(e.event, TicketCreated)] == [2, 1]
+    assert [item.what for item in desk.timeline(first.id, ADMIN)] == [
+        "Created in Support pipeline / New", "Edited"]
+
+
+def test_store_a_memory_desk_writes_no_files(tmp_path: Path, clock: MutableClock) -> None:
+    """The memory store is for previews and tests: its desk leaves the
+    working directory as it was, and a new Desk over it is the same desk."""
+    store = MemoryStore()
+    desk = Desk(store, clock=clock)
+    assert desk.created and data_dir_of(desk) is None
+    new_ticket(desk)
+    again = Desk(store, clock=clock)
+    assert not again.created
+    assert again.state.tickets == desk.state.tickets
+    assert list(tmp_path.iterdir()) == []
