@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core import LOCAL_ADMIN, Desk  # noqa: E402
+from core import LOCAL_ADMIN, Desk, open_desk  # noqa: E402
 from core.automation.actions import Action, Branch, Notify, SendEmail, SetProperty  # noqa: E402
 from core.desk import TicketDraft  # noqa: E402
 from core.records import Contact  # noqa: E402
@@ -73,7 +73,7 @@ def timed_automation(desk: Desk) -> list[float]:
 def run_once(count: int, actions: list[Action], contacts: bool) -> dict[str, float]:
     root = Path(tempfile.mkdtemp(prefix="pipedesk-bench-"))
     try:
-        desk = Desk.open(root / "desk")
+        desk = open_desk(root / "desk")
         if contacts:
             desk.add_contacts([Contact(email=f"c{n}@example.com", name=f"Customer {n}")
                                for n in range(count)], A)

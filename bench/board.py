@@ -55,9 +55,9 @@ CHARS = {"greater_than_sign": ">", "less_than_sign": "<", "slash": "/", "escape"
 
 async def main() -> None:
     from textual import events
-    from core import LOCAL_ADMIN, Desk
+    from core import LOCAL_ADMIN, Desk, open_desk
     from tui.app import PipedeskApp
-    desk = Desk.open(Path(sys.argv[1]))
+    desk = open_desk(Path(sys.argv[1]))
     app = PipedeskApp(desk)
     keys = int(sys.argv[2])
     painted = asyncio.Event()
@@ -104,7 +104,7 @@ async def main() -> None:
         # Another terminal moves the cursor's ticket a stage on (not timed:
         # that is the other process's write); timed is taking it in, as the
         # app's timer does, to the repainted board.
-        other = Desk.open(Path(sys.argv[1]))
+        other = open_desk(Path(sys.argv[1]))
         stages = [s.id for s in app.screen.pipeline.stages]
 
         async def outside() -> float:

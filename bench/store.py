@@ -3,7 +3,7 @@
 Progress goes to stderr. Every desk lives in a temporary directory that is
 removed at the end.
 
-- load: `Desk.open` on desks made by `pipedesk demo --tickets N --seed S`,
+- load: `open_desk` on desks made by `pipedesk demo --tickets N --seed S`,
   each run in a fresh Python process (imports and OS caches as a user
   starting the program meets them); median and min of --repeat runs, with
   `import core` timed apart and the whole child process timed around it.
@@ -54,9 +54,9 @@ import time
 t0 = time.perf_counter()
 import json, resource, sys
 from pathlib import Path
-from core import Desk
+from core import Desk, open_desk
 t1 = time.perf_counter()
-desk = Desk.open(Path(sys.argv[1]))
+desk = open_desk(Path(sys.argv[1]))
 t2 = time.perf_counter()
 try:  # this process's own peak: ru_maxrss may carry the parent's across the spawn
     status = open("/proc/self/status").read().split("VmHWM:")[1]
@@ -120,10 +120,10 @@ def make_desk(directory: Path, tickets: int, seed: int) -> tuple[float, str]:
              "--seed", str(seed)])
         made_by = "pipedesk demo"
     else:  # the console script is not installed: the same code, called directly
-        from core import LOCAL_ADMIN, Desk
+        from core import LOCAL_ADMIN, open_desk
         from core.demo import add_demo_tickets
 
-        add_demo_tickets(Desk.open(directory), LOCAL_ADMIN, tickets, seed)
+        add_demo_tickets(open_desk(directory), LOCAL_ADMIN, tickets, seed)
         made_by = "core.demo.add_demo_tickets (no pipedesk console script)"
     return time.perf_counter() - started, made_by
 
@@ -233,12 +233,12 @@ def check_appended(desk: Any, before: int, expected: int, what: str) -> None:
 def measure_appends(directory: Path, count: int) -> dict[str, Any]:
     from filelock import FileLock
 
-    from core import Desk
+    from core import open_desk
     from core.events import Entry, TicketChanged
     from core.store.files import sync
     from core.store.journal import Journal, encode
 
-    desk = Desk.open(directory)
+    desk = open_desk(directory)
     ids = list(desk.state.tickets)[:count]
     edit = edit_priorities(desk, ids)
     move = move_to_next_stage(desk, ids)
@@ -285,11 +285,11 @@ def measure_appends(directory: Path, count: int) -> dict[str, Any]:
 
 
 def measure_tail(directory: Path, repeat: int) -> dict[str, Any]:
-    from core import Desk
+    from core import open_desk
     from core.store.local import COMPACT_AFTER
 
     snapshot = directory / "tickets.json"
-    desk = Desk.open(directory)
+    desk = open_desk(directory)
     need = COMPACT_AFTER - (desk.state.seq - snapshot_seq(snapshot))  # some may be there
     ids = list(desk.state.tickets)
     last = ids[-1]
@@ -302,7 +302,7 @@ def measure_tail(directory: Path, repeat: int) -> dict[str, Any]:
     log(f"  loading it {repeat} times with {COMPACT_AFTER} entries to replay …")
     tail = measure_load(directory, repeat)
 
-    desk = Desk.open(directory)
+    desk = open_desk(directory)
     if desk.state.seq - snapshot_seq(snapshot) != COMPACT_AFTER:
         raise RuntimeError("the journal's tail is not COMPACT_AFTER entries long")
     edit_priorities(desk, [last])  # one past COMPACT_AFTER: the next open compacts
@@ -435,7 +435,7 @@ def main() -> None:
         "load_100000_s": {
             "target": TARGETS["load_100000_s"],
             "measured": load,
-            "of": "median Desk.open of the 100,000-ticket desk just made",
+            "of": "median open_desk of the 100,000-ticket desk just made",
             "met": None if load is None else load <= TARGETS["load_100000_s"],
             "measured_when_compacting": compacting,
             "met_when_compacting": (None if compacting is None

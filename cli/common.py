@@ -18,7 +18,7 @@ from typing import Any, TextIO, cast
 
 import click
 
-from core import LOCAL_ADMIN, Actor, Desk, DeskError, NoDesk
+from core import LOCAL_ADMIN, Actor, Desk, DeskError, NoDesk, open_desk, place_of
 from core.text import json_safe, show_line, show_text
 
 # -- the session -----------------------------------------------------------------
@@ -51,11 +51,11 @@ class Session:
             from core.store.location import data_dir_for
 
             try:
-                self._desk = Desk.open(data_dir_for(self.data_dir), create=create)
+                self._desk = open_desk(data_dir_for(self.data_dir), create=create)
             except NoDesk as err:
                 raise DeskError(f"{err.message} {self._how_to_create(err.path)}") from None
             if self._desk.created:
-                click.echo(f"pipedesk: Created a new desk in {self._desk.data_dir}.", err=True)
+                click.echo(f"pipedesk: Created a new desk in {place_of(self._desk)}.", err=True)
             for warning in self._desk.warnings:
                 click.echo(f"pipedesk: warning: {warning}", err=True)
         return self._desk

@@ -10,6 +10,7 @@ import click
 
 from cli.common import Session, command, pass_session
 from core.automation.rounds import work_round
+from core.local import place_of
 
 
 def _finite(seconds: float) -> float:
@@ -30,7 +31,7 @@ def worker(session: Session, once: bool, interval: float) -> None:
     where no terminal stays open. Several may run on one data dir."""
     desk = session.desk
     if not once:
-        click.echo(f"pipedesk worker on {desk.data_dir}; Ctrl+C stops.", err=True)
+        click.echo(f"pipedesk worker on {place_of(desk)}; Ctrl+C stops.", err=True)
     while True:
         done = work_round(desk)
         for line in done:

@@ -1,11 +1,12 @@
 """`Desk`: the one way to read and change a desk.
 
 Every surface (screens, command line, later HTTP and mail) calls these
-methods with the acting user. A command takes the writer lock, catches up with
-what other processes wrote, checks access and the rules, records events in
-the journal (durable before it returns), applies them, and then tells
-subscribers. Settings changes are made on a copy and saved whole, so a refused
-rule leaves nothing half-done.
+methods with the acting user. A command is one transaction of the store
+(core/store/base.py: the writer lock, a catch-up with what other processes
+wrote), checks access and the rules, records events through the store
+(durable before it returns), applies them, and then tells subscribers. The
+desk knows no files: the store does. Settings changes are made on a copy
+and saved whole, so a refused rule leaves nothing half-done.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core import access
@@ -27,7 +27,7 @@ from core.automation.actions import Path as ActionPath
 from core.automation.log import LogItem, automation_log
 from core.automation.templates import Template
 from core.clock import Clock, default_clock
-from core.errors import DataFileError, DeskError
+from core.errors import DeskError
 from core.events import (
     AutomationRan,
     Changes,
@@ -40,12 +40,10 @@ from core.events import (
     NotificationSent,
     NotificationsRead,
     StagesEdited,
-    StepDelayed,
     StepResumed,
     TicketChanged,
     TicketCreated,
     TicketDeleted,
-    ticket_ids,
 )
 from core.finding import find_pipeline, find_stage
 from core.model import (
@@ -79,7 +77,7 @@ from core.stage_edits import (
     apply_stage_edits,
 )
 from core.state import Delayed, DeskState, Notification, with_changes
-from core.store import LocalStore
+from core.store.base import CatchUp, Store, Transaction
 from core.text import check_line
 from core.tickets import value_of as _value
 from core.timeline import TimelineItem, timeline_items
@@ -109,12 +107,15 @@ class TicketDraft:
 
 
 class Desk:
-    def __init__(self, store: LocalStore, clock: Clock | None = None) -> None:
+    def __init__(self, store: Store, clock: Clock | None = None) -> None:
+        """The desk `store` holds (`core.open_desk` opens one in local files)."""
         self._store = store
         self._now = clock or default_clock()
         self._subscribers: list[Subscriber] = []
         self._depth = 0
         self._pending: list[Notice] = []
+        # The store's hold around the command running (`_command`).
+        self._txn: Transaction | None = None
         # What reacts to the entries a command records (core/reactions.py:
         # the stage actions, A4), acting through `_AutomationHost`.
         self._reactions = Reactions(_AutomationHost(self), self._now, self._write_reactions)
@@ -122,37 +123,19 @@ class Desk:
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
         self._nested = _Nested(self)
-        # Set when the tickets did not fit the settings: checked whole until
-        # they do again (`_settle`).
-        self._in_doubt = False
-        # Read, check, and only then set right, in one hold of the lock:
-        # nothing is written while anything read is in doubt.
-        with store.opening():
-            self.config, self.state = store.load()
-            # The snapshot's tickets were looked at as they were indexed:
-            # what the journal's tail touched, and every waiting delay, is left.
-            self._settle(store.replayed, whole=False, suspects=store.suspects,
-                         all_delays=True)
-            store.repair(self.state)
-            if store.wants_compaction(self.state):
-                store.compact(self.state)
-
-    @classmethod
-    def open(cls, data_dir: Path, clock: Clock | None = None, create: bool = True) -> Desk:
-        """The desk in `data_dir`. Where there is none, a new one is made
-        (P1, and C4 on first start), or with `create=False` NoDesk is
-        raised and nothing is written: a command that only reads does not
-        turn a mistyped path into a new desk."""
-        return cls(LocalStore(data_dir, create=create), clock)
+        self.config, self.state = store.open()
+        self._created = store.created
 
     @property
-    def data_dir(self) -> Path:
-        return self._store.root
+    def store(self) -> Store:
+        """Where the desk keeps its data (the surfaces name a local data dir
+        to people: `core.store.local.LocalStore.root`)."""
+        return self._store
 
     @property
     def created(self) -> bool:
-        """Whether opening made this desk new, in a dir that held none."""
-        return self._store.created
+        """Whether opening made this desk new, where there was none."""
+        return self._created
 
     @property
     def warnings(self) -> list[str]:
@@ -174,31 +157,22 @@ class Desk:
         Cheap when nothing changed (a stat and a short read); a screen calls
         it on a timer to show other agents' moves.
         """
-        caught = self._store.catch_up(self.state)
-        notice = self._absorb(caught.entries, caught.settings)
+        notice = self._absorb(self._store.catch_up(self.state, self.config))
         self._publish()
         return notice
 
     def compact(self) -> None:
-        """Write the snapshot now (after a bulk import, say)."""
+        """Make the history quick to load now (after a bulk import, say)."""
         with self._writing():
             self._store.compact(self.state)
 
-    def _absorb(self, entries: list[Entry], settings: DeskConfig | None) -> Notice | None:
-        if not entries and settings is None:
+    def _absorb(self, caught: CatchUp) -> Notice | None:
+        if not caught.entries and caught.settings is None:
             return None
-        kept = self.config
-        if settings is not None:
-            self.config = settings
-        try:
-            self._settle(entries, whole=settings is not None)
-        except DataFileError:
-            # Settings the tickets do not fit are not taken, and desk.toml
-            # is read again next time, until it is put right.
-            self.config = kept
-            self._store.forget_settings()
-            raise
-        notice = Notice(entries=entries, settings=settings is not None, local=False)
+        if caught.settings is not None:
+            self.config = caught.settings
+        notice = Notice(entries=caught.entries, settings=caught.settings is not None,
+                        local=False)
         self._pending.append(notice)
         return notice
 
@@ -209,9 +183,9 @@ class Desk:
                 subscriber(notice)
 
     def _writing(self) -> AbstractContextManager[None]:
-        """The writer lock around a command, and automation after it.
-        Inside a command (automation acting) the lock is held already, and
-        taking it again, even through a generator, costs more than the
+        """The store's transaction around a command, and automation after
+        it. Inside a command (automation acting) it is held already, and
+        joining it again, even through a generator, costs more than the
         change itself: a plain counter does."""
         return self._nested if self._depth else self._command()
 
@@ -219,30 +193,55 @@ class Desk:
     def _command(self) -> Iterator[None]:
         self._depth += 1
         try:
-            with self._store.locked():
-                caught = self._store.catch_up(self.state)
-                self._absorb(caught.entries, caught.settings)
+            with self._store.transaction(self.state, self.config) as txn:
+                self._txn = txn
+                self._absorb(txn.caught)
                 self._reactions.forget()
                 try:
                     yield
                 finally:
                     self._automate()
         finally:
+            self._txn = None
             self._depth -= 1
             self._publish()
 
-    def _record(self, actor: Actor, events: Sequence[Event]) -> list[Entry]:
+    def _transaction(self) -> Transaction:
+        assert self._txn is not None, "a change is made inside `_writing`"
+        return self._txn
+
+    def _record(self, actor: Actor, events: Sequence[Event],
+                settings: DeskConfig | None = None) -> list[Entry]:
+        """Record `events` (numbered by the store) and, with them as one
+        unit, new `settings`. A command's own entries are durable when this
+        returns; the reactions' wait (`Reactions.hold`) for the end of their
+        run."""
         at = self._reactions.batch_at or self._now()
-        who = str(actor)
-        seq = self.state.seq
-        entries = [Entry(seq + n, at, who, event) for n, event in enumerate(events, start=1)]
-        if not self._reactions.hold(entries):
-            self._store.append(entries)
+        txn = self._transaction()
+        entries = txn.record(str(actor), at, events)
+        if self._reactions.hold(entries):
+            pass
+        elif settings is None:
+            txn.commit()
             self._pending.append(Notice(entries=entries))
+        else:
+            txn.save_settings(settings)
+            # The entries are the truth from the moment they are written:
+            # this desk shows them even if the settings fail to follow (the
+            # store finishes them from the entries, S6).
+            self.config = settings
+            self._pending.append(Notice(entries=entries))
+            self._pending.append(Notice(settings=True))
+            self._apply(entries)
+            txn.commit()
+            return entries
+        self._apply(entries)
+        return entries
+
+    def _apply(self, entries: list[Entry]) -> None:
         for entry in entries:
             self.state.apply(entry)
         self._reactions.look_at(entries)
-        return entries
 
     def _automate(self, start: Callable[[], None] | None = None, depth: int = 0) -> None:
         """Run the reactions (core/reactions.py; automation, A4) on what
@@ -251,12 +250,12 @@ class Desk:
         self._reactions.run(start, depth)
 
     def _write_reactions(self, written: list[Entry]) -> None:
-        """The reactions' entries, in one write after the command's own;
+        """The reactions' entries, in one commit after the command's own;
         what they handed on to the courier is on disk before them."""
         if self._courier is not None:
             self._courier.commit()  # on disk before the log says "queued"
         if written:
-            self._store.append(written)
+            self._transaction().commit()
             self._pending.append(Notice(entries=written))
 
     def _change_settings(self, actor: Actor, doing: str, change: Callable[[DeskConfig], R],
@@ -274,97 +273,16 @@ class Desk:
             problem = check_settings(draft, tolerated=clashes_of(self.config))
             if problem:
                 raise DeskError(problem[0].upper() + problem[1:] + ".")
-            self._store.save_settings(draft)
-            self.config = draft
-            self._pending.append(Notice(settings=True))
+            self._save_settings(draft)
         return result
 
-    def _settle(self, entries: list[Entry], whole: bool, suspects: Sequence[str] = (),
-                all_delays: bool = False) -> None:
-        """Finish stage edits whose journal line was written but whose
-        desk.toml was not (a crash between the two writes: S6 is whole), and
-        check that the tickets fit the settings — all of them (`whole`), or
-        those `entries` touched and the `suspects` — before anything is
-        written."""
-        if any(self._unfinished(e) for e in entries):
-            with self._store.locked():
-                caught = self._store.catch_up(self.state)
-                if caught.settings is not None:
-                    self.config = caught.settings
-                if caught.entries:
-                    self._pending.append(Notice(entries=caught.entries, local=False))
-                # Usually the writer was only half-way and has finished by now.
-                leftover = [e for e in (*entries, *caught.entries) if self._unfinished(e)]
-                if leftover:
-                    draft = self._finished_stage_edits(leftover)
-                    self._check_fit(draft, entries, whole=True)
-                    self._store.save_settings(draft)
-                    self.config = draft
-                    self._pending.append(Notice(settings=True))
-                    return
-                whole = whole or caught.settings is not None
-                entries = [*entries, *caught.entries]
-        self._check_fit(self.config, entries, whole, suspects, all_delays)
-
-    def _finished_stage_edits(self, leftover: list[Entry]) -> DeskConfig:
-        """The settings with the stages `leftover`'s lines left, checked by
-        the rules a live stage edit obeys: a line that would break one (a
-        damaged or hand-made line) is refused, and nothing is written."""
-        journal = self._store.journal.path.name
-        draft = self.config.model_copy(deep=True)
-        for entry in leftover:
-            event = entry.event
-            assert isinstance(event, StagesEdited)
-            pipeline = next((p for p in draft.pipelines if p.id == event.pipeline), None)
-            if pipeline is None:
-                raise DataFileError(journal, f"a stage edit of pipeline {event.pipeline}, "
-                                    "which desk.toml does not have, cannot be finished; "
-                                    "restore desk.toml from a backup", entry.seq)
-            pipeline.stages = [Stage.model_validate(s) for s in event.stages]
-            draft.next_id = max(draft.next_id, event.next_id)
-            problem = check_settings(draft)
-            if problem:
-                raise DataFileError(journal, f"the stage edits of pipeline {event.pipeline} "
-                                    "on this line cannot be finished in desk.toml: "
-                                    f"{problem.rstrip('.')}. "
-                                    "Restore desk.toml and tickets.jsonl from a backup",
-                                    entry.seq)
-        return draft
-
-    def _check_fit(self, config: DeskConfig, entries: list[Entry], whole: bool,
-                   suspects: Sequence[str] = (), all_delays: bool = False) -> None:
-        if whole or self._in_doubt:
-            tickets: list[Ticket] | None = None
-            delays: list[Delayed] | None = None
-        else:
-            touched = set(suspects)
-            for entry in entries:  # a desk's open replays thousands: the common one first
-                event = entry.event
-                if type(event) is TicketChanged:
-                    touched.add(event.ticket)
-                elif type(event) is not AutomationRan:
-                    touched.update(ticket_ids(event))
-            known = self.state.tickets
-            tickets = [known[t] for t in touched if t in known]
-            delays = None if all_delays else [
-                self.state.delayed[e.seq] for e in entries
-                if isinstance(e.event, StepDelayed) and e.seq in self.state.delayed]
-            if not tickets and delays is not None and not delays:
-                return
-        try:
-            self._store.check_fit(config, self.state, tickets, delays)
-        except DataFileError:
-            self._in_doubt = True
-            raise
-        if tickets is None:
-            self._in_doubt = False
-
-    def _unfinished(self, entry: Entry) -> bool:
-        # Stage ids are never reused: a deleted stage still in the settings
-        # means desk.toml was not written after the journal line.
-        event = entry.event
-        return isinstance(event, StagesEdited) and any(
-            self._stage_or_none(sid) is not None for sid in event.deleted)
+    def _save_settings(self, draft: DeskConfig) -> None:
+        """Write settings checked already, inside `_writing`."""
+        txn = self._transaction()
+        txn.save_settings(draft)
+        txn.commit()
+        self.config = draft
+        self._pending.append(Notice(settings=True))
 
     # -- finding things by id or label -----------------------------------------
 
@@ -448,7 +366,7 @@ class Desk:
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
         """T7: every change of the ticket, oldest first."""
         ticket = self.ticket(ticket_id, actor)
-        return timeline_items(self.config, self._store.journal, ticket.id)
+        return timeline_items(self.config, self._store.newest_entries(ticket=ticket.id), ticket.id)
 
     # -- pipelines ------------------------------------------------------------
 
@@ -491,26 +409,19 @@ class Desk:
                     actor: Actor) -> StageEditResult:
         """S8: apply stage edits together, in order, all or nothing.
 
-        Without deletions the edits are one write of desk.toml. With them,
-        the tickets' moves and the new stages are one journal line written
-        first; desk.toml follows, and should a crash come between the two,
-        the next open finishes the job from that line (`_settle`)."""
+        Without deletions the edits are new settings alone. With them, the
+        tickets' moves and the new stages are one entry, committed with the
+        settings as one unit (the local store writes the journal line first
+        and finishes desk.toml from it after a crash)."""
         with self._writing():
             draft, result = self._draft_stage_edits(pipeline_ref, edits, actor)
             if not result.deleted:
-                self._store.save_settings(draft)
-                self.config = draft
-                self._pending.append(Notice(settings=True))
+                self._save_settings(draft)
                 return result
             self._record(actor, [StagesEdited(
                 pipeline=result.pipeline.id, deleted=result.deleted, moved=result.moved,
                 stages=[s.model_dump(mode="json", by_alias=True) for s in result.pipeline.stages],
-                next_id=draft.next_id)])
-            # The journal is the truth from here on: this desk shows the
-            # edits even if writing desk.toml fails below.
-            self.config = draft
-            self._pending.append(Notice(settings=True))
-            self._store.save_settings(draft)
+                next_id=draft.next_id)], settings=draft)
             return result
 
     def preview_stage_edits(self, pipeline_ref: str, edits: Sequence[StageEdit],
@@ -705,14 +616,14 @@ class Desk:
     # -- automation at work ---------------------------------------------------------
 
     def courier(self) -> Courier:
-        """Mail and webhooks on their way out of this data dir. The TUI
+        """Mail and webhooks on their way out (the store's spools). The TUI
         delivers from a thread: one courier must serve both, since what
         automation stages is committed on the object that staged it."""
         with _COURIER_MADE:
             if self._courier is None:
                 from core.automation.courier import Courier
 
-                self._courier = Courier(self.data_dir)
+                self._courier = Courier(self._store.mail_spools())
             return self._courier
 
     def run_due_steps(self) -> int:
@@ -782,7 +693,7 @@ class Desk:
         scope = self.pipeline(pipeline, actor).id if pipeline is not None else None
         wanted = self.ticket(ticket, actor).id if ticket is not None else None
         visible = {p.id for p in self.pipelines(actor)}
-        return automation_log(self.config, self._store.journal, visible, scope, wanted, limit)
+        return automation_log(self.config, self._store, visible, scope, wanted, limit)
 
     # -- users ----------------------------------------------------------------
 

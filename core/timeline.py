@@ -1,12 +1,13 @@
-"""A ticket's timeline (T7), read back from the journal.
+"""A ticket's timeline (T7), read back from the store's entries.
 
 The journal keeps every change with when, who and what from what to what, so
-the timeline is not stored twice: it is the ticket's lines of the journal,
+the timeline is not stored twice: it is the ticket's entries of the journal,
 said in the helpdesk's words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from core.events import (
     AutomationRan,
     Changes,
+    Entry,
     StagesEdited,
     TicketChanged,
     TicketCreated,
@@ -21,7 +23,6 @@ from core.events import (
 )
 from core.model import DeskConfig
 from core.present import action_run, property_label, say_value
-from core.store.journal import Journal, mentioning
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,14 @@ class TimelineItem:
         }
 
 
-def timeline_items(config: DeskConfig, journal: Journal, ticket_id: str) -> list[TimelineItem]:
-    """Oldest first. The journal is read from its end back to the ticket's
-    creation: nothing before it can concern the ticket, and the tickets an
-    agent opens are mostly recent ones."""
+def timeline_items(config: DeskConfig, newest: Iterable[Entry],
+                   ticket_id: str) -> list[TimelineItem]:
+    """Oldest first, from the entries that mention the ticket, `newest`
+    first (`Store.newest_entries`), read back to the ticket's creation:
+    nothing before it can concern the ticket, and the tickets an agent opens
+    are mostly recent ones."""
     newest_first: list[list[TimelineItem]] = []
-    for entry in journal.newest_lines_with(mentioning(ticket_id)):
+    for entry in newest:
         items: list[TimelineItem] = []
         newest_first.append(items)
         event = entry.event

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cli import main
-from core import Desk
+from core import open_desk
 
 NOW = "2026-11-23T09:00:00+00:00"
 
@@ -37,7 +37,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def new_desk(home: Path) -> Path:
     """A new desk in `home`, as the app's first start makes one (C4): the
     commands that only read need a desk to be there."""
-    Desk.open(home)
+    open_desk(home)
     return home
 
 

@@ -30,8 +30,28 @@ pytest_textual_snapshot.SVGImageExtension = SnapshotsFolder  # type: ignore[misc
 # The `clock` (moved by hand) and `desk` (in a temporary dir) fixtures, for
 # every test file.
 from cli_fixtures import home, run  # noqa: E402, F401
-from core_fixtures import clock, desk  # noqa: E402, F401
+from core_fixtures import STORES, clock, desk  # noqa: E402, F401
 from mail_fixtures import hook_server, smtp_server  # noqa: E402, F401
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "files: a test about the local data dir's files; "
+                            "runs over the local store only")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every core test that uses `desk` runs over each store (core_fixtures.py);
+    one marked `files`, over the local store only. The screens' and the
+    command line's tests keep the local desk the program opens (and their
+    snapshots' names)."""
+    if "desk" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if module.startswith(("test_tui", "test_cli")):
+        return
+    local_only = metafunc.definition.get_closest_marker("files") is not None
+    stores = ("local",) if local_only else STORES
+    metafunc.parametrize("desk", stores, indirect=True)
 
 
 @pytest.fixture

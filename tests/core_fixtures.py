@@ -2,6 +2,13 @@
 
 The `clock` and `desk` fixtures are registered for every test file by
 conftest.py; the helpers are imported by name.
+
+`desk` runs each core test over both stores, `[local]` (a data dir) and
+`[memory]` (conftest.py's `pytest_generate_tests`): what the desk does must
+not depend on where it keeps its data. A test about files (damaged files,
+journal bytes, the data dir's layout) is marked `@pytest.mark.files` and
+runs over the local store only; the screens' and the command line's tests
+use the local store, as the program does.
 """
 
 from __future__ import annotations
@@ -14,12 +21,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 import tomli_w
 
-from core import LOCAL_ADMIN, Desk, DeskError
-from core.model import Team, User
+from core import LOCAL_ADMIN, Desk, DeskError, data_dir_of, open_desk
+from core.model import DeskConfig, Team, User, new_desk_config
 from core.records import Ticket
+from core.state import DeskState
+from core.store import MemoryStore
 from core.store.files import atomic_write
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -45,15 +55,31 @@ def clock() -> MutableClock:
     return MutableClock()
 
 
+STORES = ("local", "memory")
+
+
 @pytest.fixture
-def desk(tmp_path: Path, clock: MutableClock) -> Desk:
-    """A brand-new desk in a temporary data dir (the dir does not exist yet)."""
-    return Desk.open(tmp_path / "desk", clock=clock)
+def desk(request: pytest.FixtureRequest, tmp_path: Path, clock: MutableClock) -> Desk:
+    """A brand-new desk: `[local]` in a temporary data dir (the dir does not
+    exist yet), `[memory]` in a new MemoryStore."""
+    if getattr(request, "param", "local") == "memory":
+        return Desk(MemoryStore(), clock=clock)
+    return open_desk(tmp_path / "desk", clock=clock)
 
 
 def reopen(desk: Desk, clock: Callable[[], datetime] | None = None) -> Desk:
-    """Open the desk's data dir again, as the next start of the program would."""
-    return Desk.open(desk.data_dir, clock=clock or MutableClock())
+    """Open the desk again, as the next start of the program (or another
+    process) would: its data dir again, or a new Desk over the same memory."""
+    if isinstance(desk.store, MemoryStore):
+        return Desk(desk.store, clock=clock or MutableClock())
+    return open_desk(data_dir(desk), clock=clock or MutableClock())
+
+
+def data_dir(desk: Desk) -> Path:
+    """The data dir of a local desk (a test of files: `@pytest.mark.files`)."""
+    found = data_dir_of(desk)
+    assert found is not None, "a test of files runs over the local store: @pytest.mark.files"
+    return found
 
 
 @contextmanager
@@ -87,6 +113,25 @@ def data_files(directory: Path) -> dict[str, tuple[bytes, int, int]]:
             for p in sorted(directory.iterdir()) if p.is_file() and p.name != ".lock"}
 
 
+def stored(desk: Desk) -> object:
+    """What the desk's store holds, to compare before and after a refusal
+    ("nothing written"): the data dir's files, or the memory store's
+    entries and settings, as a new desk over it would read them."""
+    found = data_dir_of(desk)
+    if found is not None:
+        return data_files(found)
+    caught = desk.store.catch_up(DeskState(), new_desk_config())
+    return ([msgspec.json.encode(e) for e in caught.entries],
+            caught.settings.model_dump() if caught.settings is not None else None)
+
+
+def last_entry(desk: Desk) -> dict[str, Any]:
+    """The store's newest entry as the journal writes it (JSON), over any store."""
+    newest = next(iter(desk.store.newest_entries()))
+    found: dict[str, Any] = json.loads(msgspec.json.encode(newest))
+    return found
+
+
 def journal_lines(directory: Path) -> list[dict[str, Any]]:
     lines = (directory / "tickets.jsonl").read_bytes().splitlines()
     return [json.loads(line) for line in lines]
@@ -103,11 +148,21 @@ def line_of(path: Path, needle: str) -> int:
 def edit_settings(desk: Desk, change: Callable[[dict[str, Any]], None]) -> None:
     """Edit desk.toml as a person would (outside the program), then let the
     desk notice it."""
-    path = desk.data_dir / "desk.toml"
+    path = data_dir(desk) / "desk.toml"
     raw = tomllib.loads(path.read_text())
     change(raw)
     atomic_write(path, tomli_w.dumps(raw).encode())
     desk.refresh()
+
+
+def save_settings(desk: Desk, change: Callable[[DeskConfig], None]) -> None:
+    """Settings that no command sets yet and an administrator writes in
+    desk.toml by hand ([mail.smtp], [webhooks] allow), over any store: the
+    change is saved as the desk saves its own settings, checked whole."""
+    config = desk.config.model_copy(deep=True)
+    change(config)
+    with desk._writing():
+        desk._save_settings(config)
 
 
 def add_team(desk: Desk, team_id: str, name: str, members: list[str]) -> None:

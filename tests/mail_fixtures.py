@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from core_fixtures import edit_settings
+from core_fixtures import data_dir, save_settings
 
 from core import Desk
 from core.model import SmtpSettings
@@ -107,22 +107,20 @@ def on_disk(desk: Desk, event: dict[str, Any]) -> None:
     read it: what is on disk must be harmless whatever it holds."""
     entry = {"seq": desk.state.seq + 1, "at": "2026-11-23T09:00:00Z", "actor": "user:admin",
              "event": event}
-    with open(desk.data_dir / "tickets.jsonl", "a", encoding="utf-8") as journal:
+    with open(data_dir(desk) / "tickets.jsonl", "a", encoding="utf-8") as journal:
         journal.write(json.dumps(entry) + "\n")
     desk.refresh()
 
 
 def allow_loopback_webhooks(desk: Desk) -> None:
     """`[webhooks] allow = ["127.0.0.1", "::1"]`, as an administrator would
-    write it in desk.toml to call a service on the desk's own host."""
-    edit_settings(desk, lambda raw: raw.setdefault("webhooks", {}).update(
-        allow=["127.0.0.1", "::1"]))
+    write it to call a service on the desk's own host."""
+    save_settings(desk, lambda config: setattr(config.webhooks, "allow", ["127.0.0.1", "::1"]))
 
 
 def use_smtp(desk: Desk, settings: SmtpSettings,
              sender: str = "support@pipedesk.example") -> None:
-    """`[mail.smtp]` in desk.toml, as an administrator writes it (the desk
-    has no command for it): deliver to `settings`' server, from `sender`."""
-    table = settings.model_dump(by_alias=True)
-    table["from"] = sender
-    edit_settings(desk, lambda raw: raw.setdefault("mail", {}).update(smtp=table))
+    """`[mail.smtp]`, as an administrator writes it in desk.toml: deliver to
+    `settings`' server, from `sender`."""
+    smtp = settings.model_copy(update={"from_": sender})
+    save_settings(desk, lambda config: setattr(config.mail, "smtp", smtp))

@@ -8,18 +8,20 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from core_fixtures import (
     ADMIN,
     MutableClock,
     add_agent,
     add_team,
+    data_dir,
     edit_settings,
     new_ticket,
     refusal,
     reopen,
 )
 
-from core import Desk
+from core import Desk, open_desk
 from core.access import Actor
 from core.automation.actions import (
     AssignOwner,
@@ -305,12 +307,13 @@ def test_a6_logs_written_before_positions_were_kept_read_as_people_count() -> No
     assert action_run_cell("4", "notify") == "4 notify"
 
 
+@pytest.mark.files
 def test_a6_a_delay_waiting_from_before_positions_were_kept_logs_as_people_count(
         desk: Desk, clock: MutableClock) -> None:
     desk.add_action("0", "New", Delay(duration="1h"), ADMIN)
     desk.add_action("0", "New", SetProperty(property="priority", value="high"), ADMIN)
     new_ticket(desk)
-    journal = desk.data_dir / "tickets.jsonl"
+    journal = data_dir(desk) / "tickets.jsonl"
     lines = journal.read_text().splitlines()
     waiting = [n for n, line in enumerate(lines) if '"automation.delayed"' in line]
     assert len(waiting) == 1 and ',"positions":["2"]' in lines[waiting[0]]
@@ -325,10 +328,11 @@ def test_a6_a_delay_waiting_from_before_positions_were_kept_logs_as_people_count
 def _run_due_in_another_process(data_dir: str, at: str, out: multiprocessing.Queue[int]) -> None:
     from datetime import datetime
 
-    other = Desk.open(Path(data_dir), clock=lambda: datetime.fromisoformat(at))
+    other = open_desk(Path(data_dir), clock=lambda: datetime.fromisoformat(at))
     out.put(other.run_due_steps())
 
 
+@pytest.mark.files
 def test_a4c_two_processes_never_run_one_due_step_twice(desk: Desk, clock: MutableClock) -> None:
     desk.add_action("0", "New", Delay(duration="5m"), ADMIN)
     desk.add_action("0", "New", Notify(user="admin"), ADMIN)
@@ -338,7 +342,7 @@ def test_a4c_two_processes_never_run_one_due_step_twice(desk: Desk, clock: Mutab
     context = multiprocessing.get_context("spawn")
     out: multiprocessing.Queue[int] = context.Queue()
     workers = [context.Process(target=_run_due_in_another_process,
-                               args=(str(desk.data_dir), clock.now.isoformat(), out))
+                               args=(str(data_dir(desk)), clock.now.isoformat(), out))
                for _ in range(2)]
     for w in workers:
         w.start()
@@ -397,11 +401,12 @@ def test_a4_actions_naming_what_the_desk_lacks_are_refused(desk: Desk) -> None:
     assert desk.config.pipelines[0].stages[0].actions == []
 
 
+@pytest.mark.files
 def test_a4_automation_lives_in_desk_toml_as_readable_tables(desk: Desk) -> None:
     branch = Branch(property="priority", value="Urgent", then=[Notify(owner=True)],
                     otherwise=[Delay(duration="1d 4h")])
     desk.add_action("0", "Waiting on us", branch, ADMIN)
-    raw = tomllib.loads((desk.data_dir / "desk.toml").read_text())
+    raw = tomllib.loads((data_dir(desk) / "desk.toml").read_text())
     stage = raw["pipelines"][0]["stages"][2]
     assert stage["actions"][0]["kind"] == "branch"
     assert stage["actions"][0]["else"][0] == {"comments": [], "kind": "delay",
@@ -425,6 +430,7 @@ def test_a4c_s3_a_move_action_follows_its_stage_through_a_rename(desk: Desk) -> 
     assert desk.ticket(ticket.id, ADMIN).stage == "4"
 
 
+@pytest.mark.files
 def test_a4b_a4c_actions_name_users_and_teams_by_id_so_a_new_name_keeps_them_working(
         desk: Desk) -> None:
     """Given by name, kept by id: a user's new name reaches the action."""

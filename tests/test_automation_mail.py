@@ -29,9 +29,9 @@ def _closing_email(desk: Desk, template: str = "Ticket closed") -> None:
 
 
 def _outbox(desk: Desk) -> list[EmailMessage]:
-    if not (desk.data_dir / "outbox").exists():
+    if not (desk.store.mail_spools().outbox).exists():
         return []
-    box = mailbox.Maildir(desk.data_dir / "outbox", factory=None, create=False)
+    box = mailbox.Maildir(desk.store.mail_spools().outbox, factory=None, create=False)
     return [email.message_from_bytes(m.as_bytes(), policy=policy.default)
             for m in box]
 
@@ -151,12 +151,12 @@ def test_a4a_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
         ticket = new_ticket(desk, subject, contact="ada@example.com")
         desk.move_ticket(ticket.id, "Closed", ADMIN)
     desk.courier().fill_drafts(desk.config.mail, desk.now())  # in the outbox, not sent
-    box = mailbox.Maildir(desk.data_dir / "outbox", create=False)
+    box = mailbox.Maildir(desk.store.mail_spools().outbox, create=False)
     for key, message in list(box.items()):  # as a mail tool shows them
         message.set_subdir("cur")
         message.add_flag("ST" if "Spam" in str(message["Subject"]) else "S")
         box[key] = message
-    assert os.listdir(desk.data_dir / "outbox" / "new") == []
+    assert os.listdir(desk.store.mail_spools().outbox / "new") == []
     assert desk.courier().has_work(desk.config.mail)
     work_round(desk)
     assert inbox.subjects == ["Your request is closed: Printer on fire [#1]"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import core
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
@@ -20,7 +21,7 @@ A = LOCAL_ADMIN
 
 
 def open_desk(path: Path) -> Desk:
-    return Desk.open(path, clock=fixed_clock(NOW))
+    return core.open_desk(path, clock=fixed_clock(NOW))
 
 
 def shown(index: BoardIndex) -> dict[str, list[str]]:

@@ -14,16 +14,16 @@ from pathlib import Path
 
 from core_fixtures import ADMIN, MutableClock, journal_lines
 
-from core import Desk
+from core import Desk, open_desk
 
 ROOT = Path(__file__).resolve().parent.parent
 
 PRELUDE = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from core import Desk, LOCAL_ADMIN
+    from core import LOCAL_ADMIN, open_desk
     data_dir, name, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    desk = Desk.open(data_dir)
+    desk = open_desk(data_dir)
     (data_dir.parent / f"ready-{name}").touch()
     go = data_dir.parent / "go"
     deadline = time.monotonic() + 60
@@ -83,11 +83,11 @@ def run_side_by_side(data_dir: Path, script: str, count: int,
 
 def test_two_processes_creating_200_tickets_each_lose_and_double_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "desk"
-    reader = Desk.open(data_dir, clock=MutableClock())
+    reader = open_desk(data_dir, clock=MutableClock())
     count = 200
     heard = run_side_by_side(data_dir, CREATE_TICKETS, count, while_running=reader)
 
-    desk = Desk.open(data_dir, clock=MutableClock())
+    desk = open_desk(data_dir, clock=MutableClock())
     tickets = desk.tickets(ADMIN)
     assert len(tickets) == 2 * count
     assert sorted(int(t.id) for t in tickets) == list(range(1, 2 * count + 1))
@@ -113,10 +113,10 @@ def test_two_processes_creating_200_tickets_each_lose_and_double_nothing(tmp_pat
 
 def test_two_processes_changing_settings_at_once_lose_nothing(tmp_path: Path) -> None:
     data_dir = tmp_path / "desk"
-    Desk.open(data_dir, clock=MutableClock())
+    open_desk(data_dir, clock=MutableClock())
     count = 12
     run_side_by_side(data_dir, CREATE_PIPELINES, count)
-    desk = Desk.open(data_dir, clock=MutableClock())
+    desk = open_desk(data_dir, clock=MutableClock())
     labels = [p.label for p in desk.pipelines(ADMIN)]
     assert sorted(labels) == sorted(["Support pipeline"] + [
         f"{side} {n}" for side in ("left", "right") for n in range(count)])
@@ -127,12 +127,12 @@ def test_two_processes_changing_settings_at_once_lose_nothing(tmp_path: Path) ->
 
 def test_two_processes_changing_the_same_tickets_keep_both_changes(tmp_path: Path) -> None:
     data_dir = tmp_path / "desk"
-    first = Desk.open(data_dir, clock=MutableClock())
+    first = open_desk(data_dir, clock=MutableClock())
     count = 60
     for n in range(count):
         first.create_ticket(ADMIN, "0", "New", f"Ticket {n}")
     run_side_by_side(data_dir, WORK_TICKETS, count)
-    desk = Desk.open(data_dir, clock=MutableClock())
+    desk = open_desk(data_dir, clock=MutableClock())
     assert {(t.priority, t.stage) for t in desk.tickets(ADMIN)} == {("URGENT", "4")}
     assert all(t.close_date is not None for t in desk.tickets(ADMIN))
     assert [line["seq"] for line in journal_lines(data_dir)] == list(range(1, 3 * count + 1))

@@ -6,11 +6,12 @@ import pytest
 from core_fixtures import (
     ADMIN,
     MutableClock,
-    data_files,
-    journal_lines,
+    data_dir,
+    last_entry,
     new_ticket,
     refusal,
     reopen,
+    stored,
 )
 
 from core import Actor, Desk
@@ -56,11 +57,11 @@ def test_an_email_in_use_is_refused_case_insensitively(desk: Desk, again: str) -
     "kari@example..no",
 ])
 def test_an_invalid_email_is_refused_saying_so(desk: Desk, email: str) -> None:
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("is not an email address:"):
         desk.add_contact(email, ADMIN, name="Kari")
     assert desk.contacts(ADMIN) == []
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 
 @pytest.mark.parametrize("name", ["Kari\nBcc: x@y.com", "Kari\rHansen"])
@@ -101,11 +102,11 @@ def test_t1_a_ticket_names_a_known_contact(desk: Desk) -> None:
 
 
 def test_t1_a_ticket_naming_an_unknown_contact_is_refused(desk: Desk) -> None:
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("No contact 'nobody@example.no'; add the contact first"):
         desk.create_ticket(ADMIN, "0", "New", "Hello", contact="nobody@example.no")
     assert desk.tickets(ADMIN) == []
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 
 def test_t4_a_ticket_s_contact_is_changed_or_cleared_only_to_a_known_one(desk: Desk) -> None:
@@ -140,7 +141,7 @@ def test_edit_a_contact_s_name_and_marketing_flag(desk: Desk, clock: MutableCloc
                                                              True)
     assert reopen(desk).contact("kari@example.no", ADMIN) == edited
     # Who, when, and what from what, as a ticket's change is recorded (T7).
-    line = journal_lines(desk.data_dir)[-1]
+    line = last_entry(desk)
     assert line["actor"] == str(ADMIN)
     assert line["at"] == "2026-11-23T09:05:00Z"
     assert line["event"] == {"type": "contact.changed", "contact": "kari@example.no",
@@ -152,29 +153,29 @@ def test_editing_only_the_flag_keeps_the_name(desk: Desk) -> None:
     desk.add_contact("kari@example.no", ADMIN, name="Kari", marketing=True)
     edited = desk.edit_contact("kari@example.no", ADMIN, marketing=False)
     assert (edited.name, edited.marketing) == ("Kari", False)
-    assert journal_lines(desk.data_dir)[-1]["event"]["changes"] == {"marketing": [True, False]}
+    assert last_entry(desk)["event"]["changes"] == {"marketing": [True, False]}
     cleared = desk.edit_contact("kari@example.no", ADMIN, name="")
     assert (cleared.name, cleared.marketing) == ("", False)
 
 
 def test_an_edit_that_changes_nothing_writes_nothing(desk: Desk) -> None:
     desk.add_contact("kari@example.no", ADMIN, name="Kari")
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     assert desk.edit_contact("kari@example.no", ADMIN, name="Kari ", marketing=False).name == (
         "Kari")
     with refusal("Give a new name or marketing flag"):
         desk.edit_contact("kari@example.no", ADMIN)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 
 @pytest.mark.parametrize("name", ["Kari\nBcc: x@y.com", "Kari\rHansen"])
 def test_an_edited_name_is_one_line_too(desk: Desk, name: str) -> None:
     desk.add_contact("kari@example.no", ADMIN, name="Kari")
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("A contact's name is one line of text"):
         desk.edit_contact("kari@example.no", ADMIN, name=name, marketing=True)
     assert desk.contact("kari@example.no", ADMIN).name == "Kari"
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 
 def test_editing_an_unknown_contact_is_refused(desk: Desk) -> None:
@@ -197,11 +198,12 @@ def test_an_edit_survives_compaction_and_is_seen_by_another_process(desk: Desk) 
             again.contact("kari@example.no", ADMIN).marketing) == ("Kari Hansen", True)
 
 
+@pytest.mark.files
 def test_a_contact_changed_line_naming_anything_else_is_refused_with_its_line(
         desk: Desk) -> None:
     desk.add_contact("kari@example.no", ADMIN, name="Kari")
     desk.edit_contact("kari@example.no", ADMIN, name="Kari Hansen")
-    path = desk.data_dir / "tickets.jsonl"
+    path = data_dir(desk) / "tickets.jsonl"
     path.write_text(path.read_text().replace('"name":["Kari","Kari Hansen"]',
                                              '"email":["kari@example.no","x@evil.example"]'))
     with refusal("tickets.jsonl, line 2", "cannot read entry"):
@@ -209,19 +211,20 @@ def test_a_contact_changed_line_naming_anything_else_is_refused_with_its_line(
 
 
 
+@pytest.mark.files
 def test_a_contact_changed_line_for_a_contact_the_desk_lacks_is_refused_with_its_line(
         desk: Desk) -> None:
     """Issue 11 item 7: a journal line naming a contact that was never added
     is named with its line, not a KeyError, and nothing is written."""
     desk.add_contact("kari@example.no", ADMIN, name="Kari")
     desk.edit_contact("kari@example.no", ADMIN, name="Kari Hansen")
-    path = desk.data_dir / "tickets.jsonl"
+    path = data_dir(desk) / "tickets.jsonl"
     path.write_text(path.read_text().replace('"contact":"kari@example.no","changes"',
                                              '"contact":"ola@example.no","changes"'))
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("tickets.jsonl, line 2", "ola@example.no", "does not exist"):
         reopen(desk)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 # -- finding contacts, and their tickets -----------------------------------------------
 

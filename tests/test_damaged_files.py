@@ -30,7 +30,7 @@ from core_fixtures import MutableClock, add_team
 from filelock import FileLock
 
 from core import LOCAL_ADMIN as A
-from core import DataFileError, Desk, DeskError
+from core import DataFileError, Desk, DeskError, open_desk
 from core.automation.actions import make_action
 from core.store.files import atomic_write
 
@@ -51,7 +51,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     delay waiting in 'Waiting on us' to move ticket #3 back to New; a
     snapshot at entry 15 and two entries after it."""
     root = tmp_path_factory.mktemp("made") / "desk"
-    desk = Desk.open(root, clock=MutableClock())
+    desk = open_desk(root, clock=MutableClock())
     sales = desk.create_pipeline("Sales", A)
     desk.create_property("region", "text", A)
     desk.add_contact("kari@example.no", A, name="Kari")
@@ -629,7 +629,7 @@ def test_4_a_snapshot_that_cannot_be_used_is_made_again_from_the_journal(
 def test_4_ids_stay_unused_after_a_snapshot_that_forgot_them(copy: Path, run: Any) -> None:
     """last_ticket_id below the highest id, as seen: the next ticket used to
     take #3 again. Deleted #5's number is not given out either."""
-    Desk.open(copy).compact()  # at the last entry: no creation after it to set it right
+    open_desk(copy).compact()  # at the last entry: no creation after it to set it right
     replace(SNAPSHOT, '"last_ticket_id":9', '"last_ticket_id":2')(copy)
     done = run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Next")
     assert done.code == 0 and "Created ticket #10 " in done.out
@@ -659,7 +659,7 @@ def test_4_the_journal_alone_makes_the_same_desk_as_the_snapshot(made: Path,
     and who read them, delays waiting, round-robin turns, the last id."""
     home = tmp_path / "desk"
     shutil.copytree(made, home)
-    desk = Desk.open(home, clock=MutableClock())
+    desk = open_desk(home, clock=MutableClock())
     desk.add_users([_user("ingrid"), _user("sven")], A)
     add_team(desk, "support", "Support", ["ingrid", "sven"])
     desk.add_action("0", "New", make_action({"kind": "assign-owner", "team": "support"}), A)
@@ -668,9 +668,9 @@ def test_4_the_journal_alone_makes_the_same_desk_as_the_snapshot(made: Path,
         desk.create_ticket(A, "0", "New", f"Round {n}")
     desk.mark_notifications_read(_actor("ingrid"))
     desk.compact()
-    from_snapshot = Desk.open(home, clock=MutableClock()).state
+    from_snapshot = open_desk(home, clock=MutableClock()).state
     (home / SNAPSHOT).unlink()
-    from_journal = Desk.open(home, clock=MutableClock()).state
+    from_journal = open_desk(home, clock=MutableClock()).state
     for field in ("tickets", "contacts", "seq", "last_ticket_id", "notifications", "read_upto",
                   "delayed", "rotations"):
         assert getattr(from_journal, field) == getattr(from_snapshot, field), field
@@ -748,7 +748,7 @@ def test_7_a_temp_file_being_written_under_the_lock_is_left_alone(copy: Path) ->
     opened: list[Desk] = []
     with lock:
         temp.write_text(new_text)  # a writer half-way through its atomic write
-        opener = threading.Thread(target=lambda: opened.append(Desk.open(copy)))
+        opener = threading.Thread(target=lambda: opened.append(open_desk(copy)))
         opener.start()
         time.sleep(0.5)
         assert temp.read_text() == new_text and not opened  # still waiting
@@ -766,7 +766,7 @@ def test_3_a_running_desk_refuses_settings_that_lost_a_pipeline_until_put_back(
     """desk.toml edited under an open board: the desk keeps what it had,
     every look and every command says why, nothing is written; put back,
     the desk goes on."""
-    desk = Desk.open(copy, clock=MutableClock())
+    desk = open_desk(copy, clock=MutableClock())
     good = (copy / SETTINGS).read_text()
     _remove_sales(copy)
     before = hashes(copy)
@@ -786,14 +786,14 @@ def test_3_a_running_desk_refuses_settings_that_lost_a_pipeline_until_put_back(
 def test_3_a_stage_a_waiting_delay_moves_into_is_not_deleted(copy: Path) -> None:
     """S6 for delays: what desk.toml may not lose, a stage edit may not
     take away either (so the desk never refuses its own file)."""
-    desk = Desk.open(copy, clock=MutableClock())
+    desk = open_desk(copy, clock=MutableClock())
     desk.remove_action("0", "Waiting on us", (1,), A)  # the delay waits on, moving #3 to New
     with pytest.raises(DeskError, match=r"Ticket #3 waits in 'Waiting on us' for a delay after "
                                         r"which it moves into 'New'; move the ticket out"):
         desk.delete_stage("1", A, move_to="Waiting on contact")
     desk.move_ticket("3", "Waiting on contact", A)
     desk.delete_stage("1", A, move_to="Waiting on contact")
-    assert Desk.open(copy).warnings == []
+    assert open_desk(copy).warnings == []
 
 
 def test_3_deleting_what_tickets_are_in_says_what_to_do(copy: Path, run: Any) -> None:
@@ -812,7 +812,7 @@ def test_3_deleting_what_tickets_are_in_says_what_to_do(copy: Path, run: Any) ->
 
 
 def test_3_the_check_counts_every_ticket_of_a_lost_stage(tmp_path: Path) -> None:
-    desk = Desk.open(tmp_path / "desk", clock=MutableClock())
+    desk = open_desk(tmp_path / "desk", clock=MutableClock())
     for n in range(7):
         desk.create_ticket(A, "0", "Waiting on us", f"Waiting {n}")
     for n in range(2):
@@ -823,7 +823,7 @@ def test_3_the_check_counts_every_ticket_of_a_lost_stage(tmp_path: Path) -> None
                                      'properties = [], actions = [] },\n', ""))
     with pytest.raises(DataFileError, match=r"7 tickets \(#1, …\) of pipeline 'Support pipeline' "
                                             r"\(id 0\) are in stage 3"):
-        Desk.open(tmp_path / "desk")
+        open_desk(tmp_path / "desk")
 
 
 # -- the board says so too ------------------------------------------------------------
@@ -838,7 +838,7 @@ async def test_4_the_board_says_the_snapshot_was_made_again(copy: Path) -> None:
     from tui.app import PipedeskApp, opening_news
 
     cut(SNAPSHOT, 0.5)(copy)
-    desk = Desk.open(copy, clock=MutableClock())
+    desk = open_desk(copy, clock=MutableClock())
     # As `pipedesk` opens the app (tui.app.run).
     app = PipedeskApp(desk, news=opening_news(desk))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
@@ -851,7 +851,7 @@ async def test_4_the_board_says_the_snapshot_was_made_again(copy: Path) -> None:
 async def test_3_the_board_refuses_settings_that_lost_a_pipeline(copy: Path) -> None:
     from tui.app import PipedeskApp
 
-    app = PipedeskApp(Desk.open(copy, clock=MutableClock()))
+    app = PipedeskApp(open_desk(copy, clock=MutableClock()))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         _remove_sales(copy)
         before = hashes(copy)

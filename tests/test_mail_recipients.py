@@ -43,6 +43,7 @@ def contact_on_disk(desk: Desk, address: str, name: str) -> None:
     assert desk.state.contacts[address].name == name
 
 
+@pytest.mark.files
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_a4a_mail_goes_to_the_stored_address_alone_whatever_the_name(
         desk: Desk, smtp_server: tuple[Inbox, SmtpSettings], name: str) -> None:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from core_fixtures import ADMIN, add_agent, data_files, new_ticket, refusal, reopen
+from core_fixtures import (
+    ADMIN,
+    add_agent,
+    data_dir,
+    new_ticket,
+    refusal,
+    reopen,
+    stored,
+)
 
 from core import Actor, Desk, DeskError
 from core.model import StageState
@@ -23,6 +31,7 @@ def stage_labels(desk: Desk, pipeline: str) -> list[str]:
 # -- P1 ----------------------------------------------------------------------------
 
 
+@pytest.mark.files
 def test_p1_first_start_has_support_pipeline_with_four_stages_in_order(desk: Desk) -> None:
     [support] = desk.pipelines(ADMIN)
     assert support.label == "Support pipeline"
@@ -32,7 +41,7 @@ def test_p1_first_start_has_support_pipeline_with_four_stages_in_order(desk: Des
         ("Waiting on us", StageState.OPEN),
         ("Closed", StageState.CLOSED),
     ]
-    assert (desk.data_dir / "desk.toml").exists()
+    assert (data_dir(desk) / "desk.toml").exists()
 
 
 def test_p1_the_default_pipeline_is_written_once_not_on_every_start(desk: Desk) -> None:
@@ -153,18 +162,18 @@ def test_p5_a_delete_can_be_checked_first_deleting_nothing(desk: Desk) -> None:
     billing = desk.create_pipeline("Billing", ADMIN)
     agent = add_agent(desk)
     new_ticket(desk, pipeline=billing.id)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("Pipeline 'Billing' holds 1 ticket; move it to another pipeline"):
         desk.check_delete_pipeline("Billing", ADMIN)
     with refusal("No pipeline 'Sales'"):
         desk.check_delete_pipeline("Sales", ADMIN)
     with refusal("Only administrators may delete pipelines"):
         desk.check_delete_pipeline("0", Actor.user(agent.id))
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     desk.delete_ticket("1", ADMIN)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     assert desk.check_delete_pipeline("Billing", ADMIN).id == billing.id
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     assert labels(desk) == ["Support pipeline", "Billing"]
     desk.delete_pipeline("Billing", ADMIN)
     with refusal("'Support pipeline' is the last pipeline"):
@@ -288,11 +297,11 @@ def test_a_refused_settings_change_leaves_every_file_byte_for_byte(
     desk.rename_stage(billing.stages[0].id, "Received", ADMIN)
     add_agent(desk)
     new_ticket(desk)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     config = desk.config.model_copy(deep=True)
     with pytest.raises(DeskError):
         change(desk)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     assert desk.config == config
     assert reopen(desk).config == config
 
@@ -342,11 +351,11 @@ def test_p5_delete_refused_while_holding_tickets_and_for_the_last(desk: Desk) ->
     sales = desk.create_pipeline("Sales", ADMIN)
     for n in range(12):
         new_ticket(desk, f"Quote {n}", pipeline=sales.id)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with pytest.raises(DeskError, match="'Sales' holds 12 tickets; move them to another "
                                         "pipeline or delete them first"):
         desk.delete_pipeline("Sales", ADMIN)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     for t in desk.tickets(ADMIN, pipeline=sales.id):
         desk.delete_ticket(t.id, ADMIN)
     desk.delete_pipeline("Sales", ADMIN)
@@ -367,7 +376,7 @@ def test_p8_names_by_id_or_unambiguous_label(desk: Desk) -> None:
 
 def test_p2_p4_s2_s6_refused_settings_changes_leave_every_file_alone(desk: Desk) -> None:
     new_ticket(desk)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     refusals: list[Callable[[], object]] = [
         lambda: desk.delete_stage("Closed", ADMIN),
         lambda: desk.create_pipeline("support pipeline", ADMIN),
@@ -377,7 +386,7 @@ def test_p2_p4_s2_s6_refused_settings_changes_leave_every_file_alone(desk: Desk)
     for refused in refusals:
         with pytest.raises(DeskError):
             refused()
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 
 def test_u1_an_unknown_user_cannot_create_a_ticket(desk: Desk) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from cli_fixtures import new_desk
-from core_fixtures import ADMIN, edit_settings, new_ticket, refusal
+from core_fixtures import ADMIN, data_dir, edit_settings, new_ticket, refusal, stored
 
 from core import Desk
 from core.automation.actions import Notify, SendEmail
@@ -63,10 +63,10 @@ def test_a4b_a_plain_notification_message_is_sent_as_written_at_once(desk: Desk)
 def test_a4a_a_template_with_an_unknown_placeholder_is_refused_on_saving(
         desk: Desk, subject: str, body: str, message: str) -> None:
     desk.templates(ADMIN)
-    before = (desk.data_dir / "desk.toml").read_bytes()
+    before = stored(desk)
     with refusal(message):
         desk.save_template(Template(name="Survey", subject=subject, body=body), ADMIN)
-    assert (desk.data_dir / "desk.toml").read_bytes() == before
+    assert stored(desk) == before
     assert desk.config.template("Survey") is None
 
 
@@ -83,7 +83,7 @@ def test_a4a_every_placeholder_the_docs_name_is_accepted_and_filled_in(desk: Des
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
     work_round(desk)
-    [sent] = list(mailbox.Maildir(desk.data_dir / "outbox", create=False))
+    [sent] = list(mailbox.Maildir(desk.store.mail_spools().outbox, create=False))
     payload = sent.get_payload(decode=True)
     assert isinstance(payload, bytes)  # a single-part message decodes to bytes
     text = payload.decode()
@@ -92,6 +92,7 @@ def test_a4a_every_placeholder_the_docs_name_is_accepted_and_filled_in(desk: Des
     assert "[] Ada ada@example.com <Printer><on><fire>" in text
 
 
+@pytest.mark.files
 def test_a4a_a_template_edited_by_hand_fails_when_sent_naming_template_and_placeholder(
         desk: Desk) -> None:
     desk.add_contact("ada@example.com", ADMIN)
@@ -111,16 +112,17 @@ def test_a4a_a_template_edited_by_hand_fails_when_sent_naming_template_and_place
     assert (run.kind, run.result) == ("send-email", "failed")
     assert run.detail.startswith("Template 'Ticket closed', body line 1: {{ contact.nme }} "
                                  "is not a placeholder")
-    assert not (desk.data_dir / "outbox" / "new").exists() or not list(
-        (desk.data_dir / "outbox" / "new").iterdir())
+    assert not (desk.store.mail_spools().outbox / "new").exists() or not list(
+        (desk.store.mail_spools().outbox / "new").iterdir())
 
 
+@pytest.mark.files
 def test_a4b_a_notification_message_with_an_unknown_placeholder_is_refused(desk: Desk) -> None:
-    before = (desk.data_dir / "desk.toml").read_bytes() if desk.data_dir.exists() else None
+    before = (data_dir(desk) / "desk.toml").read_bytes() if data_dir(desk).exists() else None
     with refusal("The notification's message, line 1: {{ ticket.nme }} is not a "
                  "placeholder"):
         desk.add_action("0", "Closed", Notify(owner=True, message="{{ ticket.nme }}"), ADMIN)
-    after = (desk.data_dir / "desk.toml").read_bytes() if desk.data_dir.exists() else None
+    after = (data_dir(desk) / "desk.toml").read_bytes() if data_dir(desk).exists() else None
     assert after == before
 
 

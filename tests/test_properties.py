@@ -9,12 +9,13 @@ import pytest
 from core_fixtures import (
     ADMIN,
     add_agent,
+    data_dir,
     edit_settings,
-    journal_lines,
     line_of,
     new_ticket,
     refusal,
     reopen,
+    stored,
 )
 
 from core import Desk
@@ -73,6 +74,7 @@ def test_t4_owner_is_a_known_user_by_id_or_name(desk: Desk) -> None:
     assert edit(desk, owner="") == {"owner": None}
 
 
+@pytest.mark.files
 def test_t4_team_is_a_known_team(desk: Desk) -> None:
     new_ticket(desk)
     with refusal("Team: no team 'Tier 2'. Teams: none yet"):
@@ -100,12 +102,12 @@ def test_t4_description_may_have_several_lines(desk: Desk) -> None:
                                   "last_activity", "age", "time_to_close"])
 def test_t4_read_only_properties_are_refused(desk: Desk, name: str) -> None:
     new_ticket(desk)
-    lines = journal_lines(desk.data_dir)
+    lines = stored(desk)
     with refusal("is read-only: pipedesk sets it"):
         desk.edit_ticket("1", {name: "2026-01-01"}, ADMIN)
     with refusal("is read-only"):
         desk.create_ticket(ADMIN, "0", "New", "Hello", values={name: "2026-01-01"})
-    assert journal_lines(desk.data_dir) == lines
+    assert stored(desk) == lines
 
 
 def test_t4_a_stage_change_is_pointed_at_moving(desk: Desk) -> None:
@@ -135,11 +137,11 @@ def test_t4_property_names_are_case_insensitive(desk: Desk) -> None:
 
 
 def test_t4_an_edit_that_is_refused_changes_nothing_at_all(typed_desk: Desk) -> None:
-    lines = journal_lines(typed_desk.data_dir)
+    lines = stored(typed_desk)
     with refusal("Seats takes a number"):
         typed_desk.edit_ticket("1", {"priority": "high", "seats": "many"}, ADMIN)
     assert typed_desk.ticket("1", ADMIN).priority is None
-    assert journal_lines(typed_desk.data_dir) == lines
+    assert stored(typed_desk) == lines
 
 
 # -- custom properties by type ------------------------------------------------------
@@ -206,9 +208,9 @@ def test_t4_an_empty_value_clears_a_property(typed_desk: Desk) -> None:
 
 def test_t4_setting_the_same_value_again_records_nothing(typed_desk: Desk) -> None:
     edit(typed_desk, plan="Pro")
-    lines = journal_lines(typed_desk.data_dir)
+    lines = stored(typed_desk)
     edit(typed_desk, plan="pro")
-    assert journal_lines(typed_desk.data_dir) == lines
+    assert stored(typed_desk) == lines
 
 
 # -- defining properties ---------------------------------------------------------------
@@ -274,6 +276,7 @@ def test_an_archived_property_leaves_its_label_free(desk: Desk) -> None:
     assert desk.create_property("area", "text", ADMIN, label="Region").label == "Region"
 
 
+@pytest.mark.files
 def test_a_desk_toml_with_two_labels_alike_opens_with_a_warning_saying_the_fix(
         desk: Desk) -> None:
     """Chosen: a desk made before the rule (or edited by hand) is not shut
@@ -287,7 +290,7 @@ def test_a_desk_toml_with_two_labels_alike_opens_with_a_warning_saying_the_fix(
 
     edit_settings(desk, relabel)
     again = reopen(desk)
-    line = line_of(desk.data_dir / "desk.toml", 'name = "area"')
+    line = line_of(data_dir(desk) / "desk.toml", 'name = "area"')
     assert again.warnings == [
         f"desk.toml, line {line}: properties 'region' and 'area' are both labelled 'region', "
         "so lists show two of them; give one another label "

@@ -8,11 +8,13 @@ from core_fixtures import (
     ADMIN,
     MutableClock,
     add_agent,
-    data_files,
+    data_dir,
     journal_lines,
+    last_entry,
     new_ticket,
     refusal,
     reopen,
+    stored,
 )
 
 from core import Actor, Desk
@@ -32,10 +34,11 @@ def stages(desk: Desk, pipeline: str = "0") -> list[tuple[str, str]]:
     return [(s.label, s.state.value) for s in desk.pipeline(pipeline, ADMIN).stages]
 
 
+@pytest.mark.files
 def test_s8_a_batch_of_every_kind_of_edit_is_saved_as_one(desk: Desk) -> None:
     held = [new_ticket(desk, f"T{n}", stage="Waiting on us").id for n in range(3)]
     desk.create_property("seats", "number", ADMIN)
-    lines_before = len(journal_lines(desk.data_dir))
+    lines_before = len(journal_lines(data_dir(desk)))
     result = desk.edit_stages("0", [
         AddStage("a", "Escalated", "open"),
         RenameStage("a", "Escalated to L2"),
@@ -51,7 +54,7 @@ def test_s8_a_batch_of_every_kind_of_edit_is_saved_as_one(desk: Desk) -> None:
     new_id = result.added["a"]
     assert {desk.ticket(t, ADMIN).stage for t in held} == {new_id}
     # One journal line holds the deletion and its moves (S6 whole).
-    lines = journal_lines(desk.data_dir)
+    lines = journal_lines(data_dir(desk))
     assert len(lines) == lines_before + 1
     assert lines[-1]["event"]["type"] == "stages.edited"
     again = reopen(desk)
@@ -62,11 +65,12 @@ def test_s8_a_batch_of_every_kind_of_edit_is_saved_as_one(desk: Desk) -> None:
     assert {again.ticket(t, ADMIN).stage for t in held} == {new_id}
 
 
+@pytest.mark.files
 def test_s8_edits_without_a_deletion_write_only_desk_toml(desk: Desk) -> None:
     new_ticket(desk)
-    lines_before = journal_lines(desk.data_dir)
+    lines_before = journal_lines(data_dir(desk))
     desk.edit_stages("0", [RenameStage("New", "Inbox"), MoveStage("Closed", 1)], ADMIN)
-    assert journal_lines(desk.data_dir) == lines_before
+    assert journal_lines(data_dir(desk)) == lines_before
     assert [label for label, _ in stages(reopen(desk))] == [
         "Closed", "Inbox", "Waiting on contact", "Waiting on us"]
 
@@ -91,11 +95,11 @@ def test_s8_a_refused_edit_anywhere_in_the_batch_saves_nothing(
         desk: Desk, edits: list[object], message: str) -> None:
     ticket = new_ticket(desk, stage="Waiting on us")
     config_before = desk.config.model_copy(deep=True)
-    files_before = data_files(desk.data_dir)
+    files_before = stored(desk)
     with refusal(message):
         desk.edit_stages("0", edits, ADMIN)  # type: ignore[arg-type]
     assert desk.config == config_before
-    assert data_files(desk.data_dir) == files_before
+    assert stored(desk) == files_before
     assert desk.ticket(ticket.id, ADMIN).stage == "3"
 
 
@@ -105,7 +109,7 @@ def test_s8_a_ticket_moved_twice_in_one_batch_has_one_timeline_entry(
     clock.advance(hours=1)
     desk.edit_stages("0", [DeleteStage("Waiting on us", "Waiting on contact"),
                            DeleteStage("Waiting on contact", "Closed")], ADMIN)
-    moved = journal_lines(desk.data_dir)[-1]["event"]["moved"][ticket.id]
+    moved = last_entry(desk)["event"]["moved"][ticket.id]
     assert moved["stage"] == ["3", "4"]
     # T3: it ended in a Closed stage.
     assert desk.ticket(ticket.id, ADMIN).close_date == clock.now
@@ -135,14 +139,14 @@ def test_s8_t3_follows_the_order_of_the_edits(desk: Desk, clock: MutableClock) -
 
 def test_s8_preview_shows_the_result_and_saves_nothing(desk: Desk) -> None:
     ticket = new_ticket(desk, stage="Waiting on us")
-    files_before = data_files(desk.data_dir)
+    files_before = stored(desk)
     preview = desk.preview_stage_edits("0", [AddStage("a", "Escalated", StageState.OPEN),
                                              DeleteStage("Waiting on us", "a")], ADMIN)
     assert [s.label for s in preview.pipeline.stages] == [
         "New", "Waiting on contact", "Closed", "Escalated"]
     assert preview.moved[ticket.id]["stage"] == ["3", preview.added["a"]]
     assert preview.deleted == {"3": "Waiting on us"}
-    assert data_files(desk.data_dir) == files_before
+    assert stored(desk) == files_before
     assert stages(desk)[2] == ("Waiting on us", "open")
     assert desk.ticket(ticket.id, ADMIN).stage == "3"
 
@@ -156,6 +160,7 @@ def test_s8_only_administrators_edit_stages(desk: Desk) -> None:
     assert stages(desk)[0] == ("New", "open")
 
 
+@pytest.mark.files
 def test_s8_a_crash_after_the_journal_line_is_finished_with_the_new_stages(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tickets moved into a stage added in the same batch: the journal line
@@ -178,5 +183,5 @@ def test_s8_a_crash_after_the_journal_line_is_finished_with_the_new_stages(
     assert again.ticket(ticket.id, ADMIN).stage == escalated.id
     # The id counter was brought forward too: the next stage gets a new id.
     assert again.add_stage("0", "Later", "open", ADMIN).id != escalated.id
-    assert "Escalated" in (desk.data_dir / "desk.toml").read_text()
+    assert "Escalated" in (data_dir(desk) / "desk.toml").read_text()
     assert again.warnings == []

@@ -7,11 +7,12 @@ from core_fixtures import (
     ADMIN,
     START,
     MutableClock,
-    data_files,
-    journal_lines,
+    data_dir,
+    last_entry,
     new_ticket,
     refusal,
     reopen,
+    stored,
 )
 
 from core import Desk
@@ -159,7 +160,7 @@ def test_s6_delete_moves_every_ticket_to_the_target(desk: Desk) -> None:
     assert {desk.ticket(t, ADMIN).stage for t in held} == {"2"}
     assert desk.ticket(other.id, ADMIN).stage == "1"
     # One journal line for the deletion and all its moves (S6: whole or not at all).
-    last = journal_lines(desk.data_dir)[-1]
+    last = last_entry(desk)
     assert last["event"]["type"] == "stages.edited"
     assert sorted(last["event"]["moved"]) == sorted(held)
     again = reopen(desk)
@@ -222,12 +223,13 @@ def test_s6_the_target_cannot_be_the_stage_itself(desk: Desk) -> None:
         desk.delete_stage("Waiting on us", ADMIN, move_to="Waiting on us")
 
 
+@pytest.mark.files
 def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """S6 whole or not at all: the journal line is written, then the process
     dies before desk.toml is saved. The next open finishes the deletion."""
     held = [new_ticket(desk, f"Ticket {n}", stage="Waiting on us").id for n in range(3)]
-    toml_before = (desk.data_dir / "desk.toml").read_bytes()
+    toml_before = (data_dir(desk) / "desk.toml").read_bytes()
 
     def crash(self: LocalStore, config: object) -> None:
         raise KeyboardInterrupt("power cut")
@@ -237,18 +239,19 @@ def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
         desk.delete_stage("Waiting on us", ADMIN, move_to="Closed")
     monkeypatch.undo()
     # The crash left the journal line and the old desk.toml.
-    assert journal_lines(desk.data_dir)[-1]["event"]["type"] == "stages.edited"
-    assert (desk.data_dir / "desk.toml").read_bytes() == toml_before
+    assert last_entry(desk)["event"]["type"] == "stages.edited"
+    assert (data_dir(desk) / "desk.toml").read_bytes() == toml_before
 
     again = reopen(desk)
     assert stage_labels(again) == ["New", "Waiting on contact", "Closed"]
     assert {again.ticket(t, ADMIN).stage for t in held} == {"4"}
     # desk.toml itself is finished, not only the loaded copy.
-    assert "Waiting on us" not in (desk.data_dir / "desk.toml").read_text()
+    assert "Waiting on us" not in (data_dir(desk) / "desk.toml").read_text()
     assert stage_labels(reopen(desk)) == ["New", "Waiting on contact", "Closed"]
     assert again.warnings == []
 
 
+@pytest.mark.files
 def test_s6_a_desk_left_open_finishes_another_process_s_broken_deletion(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     ticket = new_ticket(desk, stage="Waiting on us")
@@ -267,11 +270,12 @@ def test_s6_a_desk_left_open_finishes_another_process_s_broken_deletion(
     assert stage_labels(reopen(desk)) == ["New", "Waiting on contact", "Closed"]
 
 
+@pytest.mark.files
 def test_s6_a_journal_line_written_by_hand_is_finished_on_open(desk: Desk) -> None:
     """The same crash, made by appending the StagesEdited entry through the
     store without touching desk.toml."""
     ticket = new_ticket(desk, stage="Waiting on contact")
-    store = LocalStore(desk.data_dir)
+    store = LocalStore(data_dir(desk))
     _, state = store.load()
     with store.locked():
         store.append([Entry(seq=state.seq + 1, at=START, actor=str(ADMIN), event=StagesEdited(
@@ -281,7 +285,7 @@ def test_s6_a_journal_line_written_by_hand_is_finished_on_open(desk: Desk) -> No
                     {"id": "3", "label": "Waiting on us", "state": "open"},
                     {"id": "4", "label": "Closed", "state": "closed"}],
             next_id=5))])
-    assert "Waiting on contact" in (desk.data_dir / "desk.toml").read_text()
+    assert "Waiting on contact" in (data_dir(desk) / "desk.toml").read_text()
     again = reopen(desk)
     assert stage_labels(again) == ["New", "Waiting on us", "Closed"]
     assert again.ticket(ticket.id, ADMIN).stage == "3"
@@ -299,10 +303,10 @@ def test_s6_a_live_desk_sees_another_desk_s_stage_deletion(desk: Desk) -> None:
 
 def test_s6_a_refused_deletion_writes_nothing(desk: Desk) -> None:
     new_ticket(desk, stage="Waiting on us")
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("holds 1 ticket"):
         desk.delete_stage("Waiting on us", ADMIN)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 
 # -- each rule in one pass, as a quick read of what it says ------------------------
@@ -356,6 +360,7 @@ def test_s6_t3_delete_moves_tickets_in_the_same_step(desk: Desk, clock: MutableC
     assert last.what == "Moved: stage 'Waiting on us' was deleted"
 
 
+@pytest.mark.files
 def test_s6_a_crash_before_desk_toml_is_saved_is_finished_on_open(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """As the crash test above, with an OSError (a full disk, a power cut)
@@ -372,4 +377,4 @@ def test_s6_a_crash_before_desk_toml_is_saved_is_finished_on_open(
     again = reopen(desk)
     assert "Waiting on us" not in stage_labels(again)
     assert again.ticket(tid, ADMIN).stage == "1"
-    assert "Waiting on us" not in (again.data_dir / "desk.toml").read_text()
+    assert "Waiting on us" not in (data_dir(again) / "desk.toml").read_text()

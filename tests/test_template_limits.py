@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_fixtures import ADMIN, new_ticket, reopen
+from core_fixtures import ADMIN, data_dir, new_ticket, reopen
 from mail_fixtures import on_disk
 
-from core import Desk, DeskError
+from core import Desk, DeskError, open_desk
 from core.automation.actions import Notify, SendEmail
 from core.automation.rounds import work_round
 from core.automation.sandbox import RENDER_SECONDS
@@ -33,7 +33,7 @@ def _mailing(desk: Desk, body: str, subject: str = "Hi") -> None:
 
 
 def _outbox_files(desk: Desk) -> list[Path]:
-    root = desk.data_dir / "outbox"
+    root = desk.store.mail_spools().outbox
     return [p for sub in ("new", "cur", "tmp") if (root / sub).is_dir()
             for p in (root / sub).iterdir()]
 
@@ -66,7 +66,7 @@ def test_a4a_a_template_that_fails_or_runs_over_is_logged_and_the_move_stands(
     assert detail.startswith("Template 'Hostile', body: ") and reason in detail, detail
     assert detail.endswith("; not sent")
     assert _outbox_files(desk) == []
-    assert not list((desk.data_dir / "drafts" / "new").iterdir())  # not tried again
+    assert not list((desk.store.mail_spools().drafts / "new").iterdir())  # not tried again
 
 
 def test_a4a_a_template_that_never_ends_is_stopped_outside_the_writer_lock(desk: Desk) -> None:
@@ -109,6 +109,7 @@ def test_a4a_many_tickets_with_a_runaway_template_wait_for_it_once(desk: Desk) -
     assert failed[1].endswith("(for an earlier ticket in this round); not sent")
 
 
+@pytest.mark.files
 def test_a4a_the_subject_is_one_line_whatever_the_ticket_holds(desk: Desk) -> None:
     _mailing(desk, "Hello", subject="Re: {{ ticket.subject }}")
     ticket = new_ticket(desk, "Printer", contact="ada@example.com")
@@ -144,7 +145,7 @@ def test_a4a_from_the_command_line_the_move_is_done_and_the_failure_said(run: An
         return result
 
     ok("contact", "add", "ada@example.com")
-    Desk.open(home).save_template(Template(
+    open_desk(home).save_template(Template(
         name="Loop", subject="Hi", body="{% for i in range(1000000) %}x{% endfor %}"), ADMIN)
     ok("automation", "add", "0", "Closed", "send-email", "--template", "Loop")
     ok("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Printer",
@@ -183,7 +184,7 @@ def test_a4a_a_template_cannot_include_another(desk: Desk) -> None:
 def test_a4a_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) -> None:
     _mailing(desk, "Hello {{ contact.email }}")
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
-    [draft] = list((desk.data_dir / "drafts" / "new").iterdir())
+    [draft] = list((desk.store.mail_spools().drafts / "new").iterdir())
     with open(draft, "ab") as f:
         f.write(b'{"kind": "email", "subject": \n')
     said = work_round(desk)  # what the command line and the TUI say
@@ -192,17 +193,18 @@ def test_a4a_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) ->
     assert said == [f"send-email failed: a draft in drafts/{draft.name} cannot be read; the "
                     "file was set aside in drafts/.damaged/ for a person to look at (the "
                     "drafts in it that read are sent)"]
-    assert (desk.data_dir / "drafts" / ".damaged" / draft.name).read_bytes().endswith(
+    assert (desk.store.mail_spools().drafts / ".damaged" / draft.name).read_bytes().endswith(
         b'"subject": \n')
     assert work_round(desk) == []  # not sent twice
 
 
+@pytest.mark.files
 def test_a4a_when_no_renderer_starts_the_drafts_wait_and_are_sent_later(
         desk: Desk, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     _mailing(desk, "Hello")
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
     python = sys.executable
-    monkeypatch.setattr(sys, "executable", str(desk.data_dir / "no-python-here"))
+    monkeypatch.setattr(sys, "executable", str(data_dir(desk) / "no-python-here"))
     work_round(desk)
     kind, result, detail = _log(desk)[-1]
     assert (kind, result) == ("send-email", "failed")

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from cli_fixtures import new_desk
-from core_fixtures import ADMIN, data_files, new_ticket
+from core_fixtures import ADMIN, data_files, new_ticket, stored
 from text_fixtures import HOSTILE, PRINTABLE, put_on_disk, unsafe_in
 
-from core import Desk, DeskError
+from core import Desk, DeskError, open_desk
 from core.automation.actions import Notify, SendEmail
 from core.automation.sandbox import Renderer
 from core.automation.templates import BODY_CHARS, LINE_CHARS, Template
@@ -136,14 +136,14 @@ def test_every_command_keeping_text_refuses_what_a_terminal_would_obey(
     if name == "line break" and (multi_line or field in SPACES_RUN_TOGETHER):
         command(ready, text)  # kept as several lines, or as one with a space
         return
-    before = data_files(ready.data_dir)
+    before = stored(ready)
     with pytest.raises(DeskError) as refused:
         command(ready, text)
     message = refused.value.message
     bad = next(c for c in text if unsafe_in(c) or c == "\n")
     assert message.startswith(called) and f"U+{ord(bad):04X}" in message, message
     assert f"position {text.index(bad) + 1}" in message
-    assert data_files(ready.data_dir) == before  # nothing written
+    assert stored(ready) == before  # nothing written
 
 
 @pytest.mark.parametrize(("field", "command", "called", "multi_line"), FIELDS,
@@ -250,7 +250,7 @@ def test_json_output_stays_exact(hostile_desk: Path, run: Any) -> None:
 
 def test_a_snapshot_holding_hostile_text_is_shown_harmlessly(hostile_desk: Path,
                                                               run: Any) -> None:
-    Desk.open(hostile_desk).compact()
+    open_desk(hostile_desk).compact()
     assert (hostile_desk / "tickets.json").exists()
     result = run("ticket", "list")
     assert unsafe_in(result.out) == [] and len(result.out.splitlines()) == 1 + len(HOSTILE)

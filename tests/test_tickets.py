@@ -10,16 +10,14 @@ from core_fixtures import (
     ADMIN,
     START,
     MutableClock,
-    data_files,
-    journal_lines,
     new_ticket,
     refusal,
     reopen,
     stage_properties,
+    stored,
 )
 
 from core import AUTOMATION, Actor, Desk, TicketDraft
-from core.store.journal import Journal
 from core.timeline import timeline_items
 
 # -- T1 ----------------------------------------------------------------------------
@@ -45,10 +43,10 @@ def test_t1_a_channel_s_ticket_keeps_its_source(desk: Desk) -> None:
 
 @pytest.mark.parametrize("subject", ["", "   ", "\t\n"])
 def test_t1_a_subject_is_required(desk: Desk, subject: str) -> None:
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     with refusal("A ticket needs a subject"):
         desk.create_ticket(ADMIN, "0", "New", subject)
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
     assert desk.tickets(ADMIN) == []
 
 
@@ -93,11 +91,11 @@ def order_desk(desk: Desk) -> Desk:
 def test_s7_asking_again_for_a_required_property_keeps_it_required(order_desk: Desk) -> None:
     """Issue 11: adding a property the stage asks for already left it
     optional; without a flag it stays as it is, and nothing is written."""
-    before = data_files(order_desk.data_dir)
+    before = stored(order_desk)
     stage = order_desk.set_stage_property("Waiting on us", "order_number", ADMIN)
     assert [(sp.name, sp.required) for sp in stage.properties] == [
         ("order_number", True), ("priority", False)]
-    assert data_files(order_desk.data_dir) == before
+    assert stored(order_desk) == before
     order_desk.set_stage_property("Waiting on us", "order_number", ADMIN, required=False)
     order_desk.set_stage_property("Waiting on us", "priority", ADMIN, required=True)
     order_desk.set_stage_property("Waiting on us", "owner", ADMIN)
@@ -107,12 +105,12 @@ def test_s7_asking_again_for_a_required_property_keeps_it_required(order_desk: D
 
 
 def test_s7_a_user_s_create_without_a_required_property_is_refused(order_desk: Desk) -> None:
-    before = data_files(order_desk.data_dir)
+    before = stored(order_desk)
     with refusal("Stage 'Waiting on us' requires Order number; give a value to go on"):
         new_ticket(order_desk, stage="Waiting on us")
     with refusal("requires Order number"):
         new_ticket(order_desk, stage="Waiting on us", order_number="")
-    assert data_files(order_desk.data_dir) == before
+    assert stored(order_desk) == before
     ticket = new_ticket(order_desk, stage="Waiting on us", order_number="1042")
     assert ticket.props == {"order_number": 1042}
     assert ticket.id == "1"  # the refused ones took no id
@@ -214,9 +212,9 @@ def test_t2_a_label_without_a_pipeline_is_looked_for_in_the_ticket_s_own(desk: D
 
 def test_t2_moving_to_the_stage_it_is_in_records_nothing(desk: Desk) -> None:
     ticket = new_ticket(desk)
-    lines = journal_lines(desk.data_dir)
+    lines = stored(desk)
     desk.move_ticket(ticket.id, "New", ADMIN)
-    assert journal_lines(desk.data_dir) == lines
+    assert stored(desk) == lines
 
 
 def test_t2_an_unknown_ticket_is_refused(desk: Desk) -> None:
@@ -360,7 +358,7 @@ def test_t7_the_timeline_keeps_the_deletion(desk: Desk) -> None:
     ticket = new_ticket(desk)
     new_ticket(desk, "Another")
     desk.delete_ticket(ticket.id, Actor.user("admin"))
-    items = timeline_items(desk.config, Journal(desk.data_dir / "tickets.jsonl"), ticket.id)
+    items = timeline_items(desk.config, desk.store.newest_entries(ticket=ticket.id), ticket.id)
     assert [(i.what, i.actor) for i in items] == [
         ("Created in Support pipeline / New", "user:admin"), ("Deleted", "user:admin")]
 

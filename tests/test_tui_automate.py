@@ -15,7 +15,7 @@ import pytest
 from mail_fixtures import Inbox, use_smtp
 from textual.app import App
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.access import Actor
 from core.automation.actions import (
     Branch,
@@ -65,7 +65,7 @@ def go_to(app: App[Any], text: str) -> None:
 
 
 def outbox(desk: Desk) -> list[email.message.EmailMessage]:
-    path = desk.data_dir / "outbox"
+    path = desk.store.mail_spools().outbox
     if not path.exists():
         return []
     return [email.message_from_bytes(m.as_bytes(), policy=policy.default)
@@ -404,7 +404,7 @@ async def test_the_log_screen_numbers_actions_after_a_delay_as_the_tab_does(
 
 
 def snapshot_desk(tmp_path: Path) -> Desk:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.add_contact("ada@example.com", A, name="Ada Lovelace")
     desk.add_action("0", "New", SendEmail(template="Ticket received"), A)
     desk.add_action("0", "Waiting on us", Branch(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from text_fixtures import put_on_disk
 
+import core
 from core import LOCAL_ADMIN, Desk, TicketDraft
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
@@ -26,7 +27,7 @@ A = LOCAL_ADMIN
 
 
 def open_desk(path: Path) -> Desk:
-    return Desk.open(path, clock=fixed_clock(NOW))
+    return core.open_desk(path, clock=fixed_clock(NOW))
 
 
 def demo_desk(path: Path, count: int = 300) -> Desk:

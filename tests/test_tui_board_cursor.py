@@ -1,7 +1,7 @@
 """The cursor stays on its ticket while other terminals change the desk (C2;
 the README's promise "the cursor stays on its ticket").
 
-A second `Desk.open` on the same data dir is the other terminal: it writes to
+A second `open_desk` on the same data dir is the other terminal: it writes to
 the files, and the app takes its changes in with `follow_desk`, as its timer
 does twice a second. Each test asserts what the user sees: the ticket under
 the highlighted card, and the line that says where a ticket went.
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import core
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
@@ -26,7 +27,7 @@ A = LOCAL_ADMIN
 
 
 def open_desk(path: Path) -> Desk:
-    return Desk.open(path, clock=fixed_clock(NOW))
+    return core.open_desk(path, clock=fixed_clock(NOW))
 
 
 def demo_desk(path: Path, count: int) -> Desk:

@@ -11,7 +11,7 @@ import pytest
 from textual.app import App
 from tui_fixtures import SCREENS_CSS
 
-from core import LOCAL_ADMIN, Desk, DeskError
+from core import LOCAL_ADMIN, Desk, DeskError, open_desk
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
 from tui.screens.board import BoardScreen
@@ -179,7 +179,7 @@ async def test_p7_the_board_follows_at_once(desk: Desk) -> None:
 
 
 def test_snapshot_card_properties_dialog(tmp_path: Path, snap_compare: Any) -> None:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.create_property("seats", "number", A, label="Seats bought")
     desk.set_card_properties("0", ["subject", "seats", "priority", "age"], A)
     assert snap_compare(Host(desk), terminal_size=SIZE)

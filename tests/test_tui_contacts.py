@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from tui_fixtures import SCREENS_CSS
 
+import core
 from core import LOCAL_ADMIN, Desk
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
@@ -37,7 +38,7 @@ SIZE = (80, 24)
 
 
 def open_desk(path: Path) -> Desk:
-    return Desk.open(path / "desk", clock=fixed_clock(NOW))
+    return core.open_desk(path / "desk", clock=fixed_clock(NOW))
 
 
 def three_contacts(desk: Desk) -> None:

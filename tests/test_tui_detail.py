@@ -16,7 +16,7 @@ from textual.app import App
 from textual.widgets import DataTable
 from tui_fixtures import SCREENS_CSS
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
 from core.demo import AGENTS
 from tui.screens.ticket_detail import TicketDetailScreen, precise_duration
@@ -45,20 +45,20 @@ class Host(App[None]):
 def desk_with_ticket(path: Path) -> tuple[Desk, str]:
     """A ticket with a contact, a priority and an owner, created at 06:55,
     then moved to Closed and edited at 09:00."""
-    early = Desk.open(path, clock=fixed_clock(CREATED))
+    early = open_desk(path, clock=fixed_clock(CREATED))
     early.add_users(list(AGENTS), A)
     early.add_contact(CONTACT, A, name="Kari Hansen")
     ticket = early.create_ticket(A, "0", "New", "Invoice was charged twice", contact=CONTACT,
                                  values={"priority": "high", "owner": "ingrid",
                                          "content": "Hello,\nI was charged twice in May."})
-    desk = Desk.open(path, clock=fixed_clock(NOW))
+    desk = open_desk(path, clock=fixed_clock(NOW))
     desk.move_ticket(ticket.id, "Closed", A)
     desk.edit_ticket(ticket.id, {"priority": "urgent"}, A)
     return desk, ticket.id
 
 
 def plain_desk(path: Path) -> tuple[Desk, str]:
-    desk = Desk.open(path, clock=fixed_clock(NOW))
+    desk = open_desk(path, clock=fixed_clock(NOW))
     return desk, desk.create_ticket(A, "0", "New", "Printer on fire").id
 
 
@@ -138,7 +138,7 @@ async def test_wide_terminals_show_properties_beside_timeline_and_conversation(
 @pytest.mark.anyio
 async def test_brackets_in_values_are_shown_as_typed(tmp_path: Path) -> None:
     """Subjects, names and options are text, never markup."""
-    desk = Desk.open(tmp_path, clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path, clock=fixed_clock(NOW))
     desk.add_contact(CONTACT, A, name="Kari [IT]")
     desk.create_property("plan", "choice", A, options=["[gold]", "basic"])
     ticket = desk.create_ticket(A, "0", "New", "[b]Login[/b] fails [red]", contact=CONTACT,
@@ -280,7 +280,7 @@ async def test_a_change_made_through_another_desk_shows_after_refresh(tmp_path: 
     desk, ticket_id = plain_desk(tmp_path)
     app = Host(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
-        other = Desk.open(tmp_path, clock=fixed_clock(NOW + timedelta(minutes=30)))
+        other = open_desk(tmp_path, clock=fixed_clock(NOW + timedelta(minutes=30)))
         other.move_ticket(ticket_id, "Waiting on us", A)
         other.edit_ticket(ticket_id, {"priority": "low"}, A)
         assert "Waiting on us" not in screen_text(app)
@@ -302,7 +302,7 @@ async def test_a_ticket_deleted_elsewhere_says_so_and_goes_back(tmp_path: Path) 
     app = Host(desk, ticket_id)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("e")  # even with the editor open
-        Desk.open(tmp_path, clock=fixed_clock(NOW)).delete_ticket(ticket_id, A)
+        open_desk(tmp_path, clock=fixed_clock(NOW)).delete_ticket(ticket_id, A)
         desk.refresh()
         await pilot.pause()
         assert not isinstance(app.screen, TicketDetailScreen)
@@ -325,7 +325,7 @@ async def test_a_closed_detail_hears_nothing_more_and_an_open_one_does(tmp_path:
         assert not gone.is_attached
         app.push_screen(TicketDetailScreen(desk, A, still_open))
         await pilot.pause()
-        other = Desk.open(tmp_path, clock=fixed_clock(NOW))
+        other = open_desk(tmp_path, clock=fixed_clock(NOW))
         other.delete_ticket(left, A)
         other.delete_ticket(still_open, A)
         desk.refresh()

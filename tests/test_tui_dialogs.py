@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TextArea
 from tui_fixtures import SCREENS_CSS
 
+import core
 from core import LOCAL_ADMIN, Desk, DeskError
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
@@ -76,7 +77,7 @@ def require_resolution(desk: Desk) -> None:
 
 
 def open_desk(path: Path) -> Desk:
-    return Desk.open(path, clock=fixed_clock(NOW))
+    return core.open_desk(path, clock=fixed_clock(NOW))
 
 
 # -- the new-ticket form ---------------------------------------------------------------

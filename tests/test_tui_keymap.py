@@ -19,7 +19,7 @@ from textual.dom import DOMNode
 
 import tui.screens
 import tui.widgets
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
 from tui.app import PipedeskApp
@@ -33,7 +33,7 @@ A = LOCAL_ADMIN
 
 
 def demo_desk(path: Path) -> Desk:
-    desk = Desk.open(path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(path / "desk", clock=fixed_clock(NOW))
     add_demo_tickets(desk, A, 30, seed=1)
     return desk
 

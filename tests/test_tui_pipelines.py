@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from core_fixtures import data_dir
 from textual.app import App
 from textual.widgets import DataTable
 from tui_fixtures import SCREENS_CSS
 
-from core import LOCAL_ADMIN, Desk, TicketDraft
+from core import LOCAL_ADMIN, Desk, TicketDraft, open_desk
 from core.clock import fixed_clock
 from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
 from tui.screens.pipelines import PipelineSelectScreen
@@ -141,7 +142,7 @@ async def test_the_list_follows_changes_made_in_another_terminal(desk: Desk) -> 
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        other = Desk.open(desk.data_dir)
+        other = open_desk(data_dir(desk))
         other.create_pipeline("Made elsewhere", A)
         other.create_ticket(A, "0", "New", "Printer on fire")
         desk.refresh()  # what the app's timer does
@@ -187,7 +188,7 @@ async def test_renaming_a_pipeline_deleted_elsewhere_is_refused_in_the_prompt(
     app = Host(desk, current=sales)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        Desk.open(desk.data_dir).delete_pipeline(sales, A)  # before the timer saw it
+        open_desk(data_dir(desk)).delete_pipeline(sales, A)  # before the timer saw it
         await pilot.press("r", "x", "enter")
         await pilot.pause()
         assert isinstance(app.screen, LabelPrompt)
@@ -387,7 +388,7 @@ async def test_the_last_pipeline_is_not_deleted(desk: Desk) -> None:
 
 
 def snapshot_desk(tmp_path: Path) -> Desk:
-    return Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    return open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
 
 
 def test_snapshot_pipeline_selection(tmp_path: Path, snap_compare: Any) -> None:

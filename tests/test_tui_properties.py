@@ -12,7 +12,7 @@ from textual.app import App
 from textual.widgets import DataTable
 from tui_fixtures import SCREENS_CSS
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
 from tui.screens.dialogs import ConfirmDialog, MessageDialog
 from tui.screens.properties import CreatePropertyDialog, EditPropertyDialog, PropertiesScreen
@@ -264,7 +264,7 @@ async def test_refusals_say_why_and_change_nothing(desk: Desk, name: str, key: s
 
 
 def snapshot_desk(tmp_path: Path) -> Desk:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.create_property("tier", "choice", A, label="Customer tier", options=["Gold", "Silver"])
     desk.create_property("seats", "number", A, label="Seats bought")
     return desk

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_fixtures import add_agent, data_files, new_ticket
+from core_fixtures import add_agent, data_dir, new_ticket, stored
 from textual.app import App
 from textual.widgets import DataTable
 from tui_fixtures import SCREENS_CSS
 
-from core import LOCAL_ADMIN, Actor, Desk
+from core import LOCAL_ADMIN, Actor, Desk, open_desk
 from core.clock import fixed_clock
 from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
 from tui.screens.stage_editor import AddStageDialog, MoveTicketsDialog, StageEditorScreen
@@ -301,7 +301,7 @@ async def test_s6_tickets_can_move_into_a_stage_added_in_the_same_edits(desk: De
 @pytest.mark.anyio
 async def test_s8_escape_with_unsaved_edits_asks_and_discards_all(desk: Desk) -> None:
     some_tickets(desk)
-    before = data_files(desk.data_dir)
+    before = stored(desk)
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a", *"Triage", "enter", "home", "J", "K", "escape")
@@ -314,7 +314,7 @@ async def test_s8_escape_with_unsaved_edits_asks_and_discards_all(desk: Desk) ->
         await pilot.press("escape", "y")
         await settle(pilot)
         assert app.results == [False]
-    assert data_files(desk.data_dir) == before
+    assert stored(desk) == before
 
 
 @pytest.mark.anyio
@@ -340,7 +340,7 @@ async def test_s8_save_refused_by_a_change_made_elsewhere_saves_nothing(desk: De
         await pilot.press("enter")  # the first target: Inbox
         await settle(pilot)
         assert rows(app)[0][1:4] == ["Inbox", "Open", "3"]
-        Desk.open(desk.data_dir).add_stage("0", "inbox", "open", A)
+        open_desk(data_dir(desk)).add_stage("0", "inbox", "open", A)
         desk.refresh()  # what the app's timer does
         await settle(pilot)
         assert "changed elsewhere" in screen_text(app).splitlines()[0]
@@ -372,7 +372,7 @@ async def test_an_agent_sees_the_stages_read_only_and_every_edit_is_refused(
 
 
 def snapshot_desk(tmp_path: Path) -> Desk:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.create_property("seats", "number", A)
     for subject, stage in [("Printer on fire", "New"), ("VPN is slow", "New"),
                            ("Invoice missing", "Waiting on us"), ("Refund", "Closed")]:

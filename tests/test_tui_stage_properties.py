@@ -13,7 +13,7 @@ from textual.app import App
 from textual.widgets import Button, OptionList
 from tui_fixtures import SCREENS_CSS
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
 from core.model import StageProperty
 from tui.app import PipedeskApp
@@ -278,7 +278,7 @@ async def test_done_when_a_stage_made_in_the_editor_behaves_on_the_board(desk: D
 
 
 def test_snapshot_conditional_properties_dialog(tmp_path: Path, snap_compare: Any) -> None:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
     desk.create_property("seats", "number", A, label="Seats bought")
     chosen = [StageProperty(name="seats", required=True), StageProperty(name="priority")]
     assert snap_compare(Host(desk, chosen), terminal_size=SIZE)

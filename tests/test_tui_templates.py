@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from core_fixtures import data_dir
 from test_tui_automate import NOW, SIZE, settle
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
 from tui.screens.action_dialog import ActionDialog
@@ -22,7 +23,7 @@ A = LOCAL_ADMIN
 @pytest.mark.anyio
 async def test_the_template_editor_refuses_an_unknown_placeholder(desk: Desk) -> None:
     desk.templates(A)
-    before = (desk.data_dir / "desk.toml").read_bytes()
+    before = (data_dir(desk) / "desk.toml").read_bytes()
     app = PipedeskApp(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -35,7 +36,7 @@ async def test_the_template_editor_refuses_an_unknown_placeholder(desk: Desk) ->
         assert isinstance(dialog, TemplateDialog)
         assert dialog.error_text == ("Template 'Survey', body line 1: {{ contact.nme }} is "
                                      "not a placeholder; did you mean {{ contact.name }}?")
-        assert (desk.data_dir / "desk.toml").read_bytes() == before
+        assert (data_dir(desk) / "desk.toml").read_bytes() == before
         body = dialog.query_one("#template-body")
         body.text = "Hello {{ contact.name }}"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
@@ -68,7 +69,7 @@ async def test_the_action_editor_refuses_a_message_with_an_unknown_placeholder(
 
 def test_snapshot_template_editor_refusing_a_placeholder(tmp_path: Path,
                                                          snap_compare: Any) -> None:
-    desk = Desk.open(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
 
     async def misspell(pilot: Any) -> None:
         await pilot.press("a", "t", "n")

@@ -22,7 +22,7 @@ from text_fixtures import HOSTILE, TERMINAL_CSI, put_on_disk, unsafe_in
 from textual._compositor import LayoutUpdate
 from textual.content import Content
 
-from core import LOCAL_ADMIN, Desk
+from core import LOCAL_ADMIN, Desk, open_desk
 from core.automation.actions import SendEmail
 from core.clock import fixed_clock
 from tui.app import PipedeskApp
@@ -39,7 +39,7 @@ def hostile_desk(path: Path) -> Desk:
     """A ticket per hostile text in New, the window-title one newest (under
     the cursor when the board opens); the pipeline's and New's labels hold
     the window title too."""
-    desk = Desk.open(path, clock=fixed_clock(NOW))
+    desk = open_desk(path, clock=fixed_clock(NOW))
     desk.rename_pipeline("0", "PIPELINELABEL", A)
     desk.rename_stage("1", "STAGELABEL", A)
     names = list(reversed(HOSTILE))
@@ -48,7 +48,7 @@ def hostile_desk(path: Path) -> Desk:
     swaps = {f"SUBJECT{n}X": HOSTILE[name] for n, name in enumerate(names, start=1)}
     put_on_disk(path, swaps | {"PIPELINELABEL": f"Support {TITLE}",
                                "STAGELABEL": f"New {TITLE}"})
-    return Desk.open(path, clock=fixed_clock(NOW))
+    return open_desk(path, clock=fixed_clock(NOW))
 
 
 def terminal_output(app: PipedeskApp) -> str:
@@ -138,12 +138,12 @@ async def test_a_subject_with_a_line_break_keeps_to_one_line_in_titles(tmp_path:
 async def test_names_that_look_like_markup_are_shown_as_they_are(tmp_path: Path) -> None:
     """A Select or a Static reads a str as markup: "[/]" alone would stop
     the app, "[bold]" would style it."""
-    desk = Desk.open(tmp_path, clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path, clock=fixed_clock(NOW))
     desk.create_property("tier", "choice", A, label="TIERLABEL", options=["Gold"])
     desk.add_action("0", "2", SendEmail(template="Ticket received"), A)
     desk.create_ticket(A, "0", "New", "Printer on fire")
     put_on_disk(tmp_path, {"TIERLABEL": "[/]Tier[bold]", "Ticket received": "[/]Received"})
-    desk = Desk.open(tmp_path, clock=fixed_clock(NOW))
+    desk = open_desk(tmp_path, clock=fixed_clock(NOW))
     app = PipedeskApp(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter", "G", "e")  # the detail, its last property: Tier

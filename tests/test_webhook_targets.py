@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from cli_fixtures import new_desk
-from core_fixtures import ADMIN, edit_settings, new_ticket, refusal
+from core_fixtures import ADMIN, edit_settings, new_ticket, refusal, stored
 from mail_fixtures import Hooks, allow_loopback_webhooks
 
 from core import Desk
@@ -40,11 +40,11 @@ from core.automation.rounds import work_round
 def test_a4c_a_webhook_to_a_non_public_address_is_refused_on_saving(
         desk: Desk, url: str, kind: str) -> None:
     desk.templates(ADMIN)
-    before = (desk.data_dir / "desk.toml").read_bytes()
+    before = stored(desk)
     with refusal(kind, "a webhook calls only public addresses unless [webhooks] allow in "
                        "desk.toml names it"):
         desk.add_action("0", "Closed", Webhook(url=url), ADMIN)
-    assert (desk.data_dir / "desk.toml").read_bytes() == before
+    assert stored(desk) == before
 
 
 def test_a4c_public_addresses_and_names_are_taken(desk: Desk) -> None:
@@ -62,6 +62,7 @@ def test_a4c_an_address_desk_toml_allows_is_taken_and_called(desk: Desk, hook_se
     assert [posted["subject"] for posted in Hooks.received] == ["Printer on fire"]
 
 
+@pytest.mark.files
 def test_a4c_a_name_that_resolves_to_loopback_is_not_called(desk: Desk, hook_server: str) -> None:
     """The action was saved while desk.toml allowed loopback; now it does
     not. `localhost` resolves to 127.0.0.1: the call is refused, logged, and
@@ -87,6 +88,7 @@ def test_a4c_a_name_that_resolves_to_loopback_is_not_called(desk: Desk, hook_ser
     assert Hooks.received == []
 
 
+@pytest.mark.files
 def test_a4c_the_allow_list_in_desk_toml_is_checked_on_load(desk: Desk, run: Any,
                                                         home: Path) -> None:
     assert run("automation", "list", "0").code == 0

@@ -17,7 +17,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from core import LOCAL_ADMIN, Actor, Desk, DeskError
+from core import LOCAL_ADMIN, Actor, Desk, DeskError, place_of
 from core.events import AutomationRan, Notice
 from tui.commands import DeskCommands
 from tui.desk_notices import DeskNotices, follow_desk
@@ -83,7 +83,7 @@ class PipedeskApp(App[None]):
         self.desk_notices: DeskNotices | None = None
 
     def get_default_screen(self) -> Screen[Any]:
-        return BoardScreen(self.desk, self.actor, last_pipeline(self.desk.data_dir))
+        return BoardScreen(self.desk, self.actor, last_pipeline(self.desk))
 
     def on_mount(self) -> None:
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
@@ -242,7 +242,7 @@ def opening_news(desk: Desk) -> list[News]:
     on stderr."""
     news: list[News] = []
     if desk.created:
-        news.append((f"Created a new desk in {desk.data_dir}.", "information"))
+        news.append((f"Created a new desk in {place_of(desk)}.", "information"))
     news += [(warning, "warning") for warning in desk.warnings]
     return news
 

@@ -2,7 +2,8 @@
 
 Kept in the data dir, one small file per OS user (agents who share a desk
 each come back to their own board). Losing it costs nothing, so a file that
-cannot be read or written is ignored.
+cannot be read or written is ignored, and a desk with no data dir (in
+memory) remembers nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import getpass
 import json
 from pathlib import Path
 
+from core import Desk, data_dir_of
 from core.store.files import atomic_write
 
 
@@ -24,7 +26,10 @@ def _path(data_dir: Path) -> Path:
     return data_dir / f".last-board-{safe}.json"
 
 
-def last_pipeline(data_dir: Path) -> str | None:
+def last_pipeline(desk: Desk) -> str | None:
+    data_dir = data_dir_of(desk)
+    if data_dir is None:
+        return None
     try:
         value = json.loads(_path(data_dir).read_text()).get("pipeline")
     except (OSError, ValueError, AttributeError):
@@ -32,11 +37,13 @@ def last_pipeline(data_dir: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def remember_pipeline(data_dir: Path, pipeline_id: str) -> None:
+def remember_pipeline(desk: Desk, pipeline_id: str) -> None:
     """Keep `pipeline_id` as the board to open next time. The board opened
     is usually the one remembered: then nothing is written (two syncs that
-    the first board would wait for)."""
-    if last_pipeline(data_dir) == pipeline_id:
+    the first board would wait for). A desk without a data dir (the memory
+    store) remembers nothing."""
+    data_dir = data_dir_of(desk)
+    if data_dir is None or last_pipeline(desk) == pipeline_id:
         return
     with contextlib.suppress(OSError):
         atomic_write(_path(data_dir), json.dumps({"pipeline": pipeline_id}).encode())

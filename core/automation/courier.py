@@ -22,7 +22,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.automation.templates import BODY_CHARS, LINE_CHARS, Template
@@ -32,6 +31,7 @@ from core.events import AutomationRan, NotificationSent, StepRun
 from core.model import MailSettings, WebhookSettings
 from core.records import Contact
 from core.spool import Claim, Spool
+from core.store.base import MailSpools
 
 if TYPE_CHECKING:
     from core.automation.sandbox import RenderFailed
@@ -50,10 +50,11 @@ _TRACE_HEADERS = {"ticket": "X-Pipedesk-Ticket", "pipeline": "X-Pipedesk-Pipelin
 
 
 class Courier:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.webhooks = Spool(data_dir / "webhooks")
-        self.drafts = Spool(data_dir / "drafts")
+    def __init__(self, spools: MailSpools) -> None:
+        """`spools`: the store's (`Store.mail_spools`)."""
+        self.spools = spools
+        self.webhooks = Spool(spools.webhooks)
+        self.drafts = Spool(spools.drafts)
         self._drafting: list[bytes] = []  # this run's drafts, a JSON line each
         self._outbox: Outbox | None = None
 
@@ -64,7 +65,7 @@ class Courier:
         if self._outbox is None:
             from core.mail.outbox import Outbox
 
-            self._outbox = Outbox(self.data_dir / "outbox")
+            self._outbox = Outbox(self.spools.outbox)
         return self._outbox
 
     def has_work(self, mail: MailSettings) -> bool:
@@ -149,7 +150,7 @@ class Courier:
                                   "look at (the drafts in it that read are sent)"))
         # This round's own outbox: what it stages is committed by it alone
         # (automation in another thread of this process commits its own).
-        outbox = Outbox(self.data_dir / "outbox")
+        outbox = Outbox(self.spools.outbox)
         filled = 0
         waiting: set[int] = set()  # claims that wait for a later round, untouched
         held = time.monotonic()

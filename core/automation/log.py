@@ -1,18 +1,20 @@
-"""The automation log (A6): every action run, read back from the journal.
+"""The automation log (A6): every action run, read back from the entries.
 
 The engine records each run as an `automation.ran` entry, so the log is not
-kept twice: like a ticket's timeline, it is those lines of the journal."""
+kept twice: like a ticket's timeline, it is those entries of the store."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.events import AutomationRan, TicketCreated
 from core.model import DeskConfig
 from core.present import say_value
-from core.store.journal import Journal, mentioning
+
+if TYPE_CHECKING:
+    from core.store.base import Store
 
 RESULTS = ("done", "queued", "delivered", "waiting", "skipped", "failed", "stopped")
 
@@ -32,17 +34,18 @@ class LogItem:
         return {**asdict(self), "at": self.at.isoformat()}
 
 
-def automation_log(config: DeskConfig, journal: Journal, pipelines: set[str],
+def automation_log(config: DeskConfig, store: Store, pipelines: set[str],
                    pipeline: str | None = None, ticket: str | None = None,
                    limit: int | None = None) -> list[LogItem]:
     """Actions run in the `pipelines` given, newest first, at most `limit`
-    of them; narrowed to one pipeline or ticket. The journal is read from
-    its end, so the newest few cost little however long it is; for one
+    of them; narrowed to one pipeline or ticket. The store's entries are
+    read newest first, so the newest few cost little however long it is; for one
     ticket, back to its creation only."""
     items: list[LogItem] = []
     labels = {p.id: p.label for p in config.pipelines}
-    needle = mentioning(ticket) if ticket is not None else b'"automation.ran"'
-    for entry in journal.newest_lines_with(needle):
+    newest = (store.newest_entries(ticket=ticket) if ticket is not None
+              else store.newest_entries(kind=AutomationRan))
+    for entry in newest:
         if limit is not None and len(items) >= limit:
             break
         run = entry.event

@@ -14,23 +14,33 @@ temp files of writes a crash cut short.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from filelock import FileLock
 
 from core.bulk import gc_paused
 from core.errors import DataFileError, DeskError, NoDesk
-from core.events import Entry, TicketCreated
+from core.events import (
+    AutomationRan,
+    Entry,
+    Event,
+    StepDelayed,
+    TicketChanged,
+    TicketCreated,
+    ticket_ids,
+)
 from core.model import DeskConfig, new_desk_config
 from core.records import Ticket
 from core.rules import tickets_outside, waiting_moves_nowhere
 from core.state import Delayed, DeskState
+from core.store.base import CatchUp, MailSpools
 from core.store.entry_checks import TICKET_ID, EntryCheck
 from core.store.files import remove_stale_temps, set_aside
-from core.store.journal import Journal
+from core.store.journal import Journal, mentioning
+from core.store.roll_forward import finished_stage_edits, unfinished
 from core.store.settings_file import (
     misplaced_error,
     read_settings,
@@ -53,16 +63,13 @@ COMPACT_AFTER = 5_000
 
 _Signature = tuple[int, int, int]
 
-
-@dataclass
-class CatchUp:
-    entries: list[Entry]
-    settings: DeskConfig | None  # the new settings, if desk.toml changed
+__all__ = ["CatchUp", "LocalStore"]
 
 
 class LocalStore:
-    """`create`: whether opening a data dir that holds no desk makes a new
-    one there (P1), or refuses (NoDesk), as a command that only reads does."""
+    """The `core.store.base.Store` of a local data dir. `create`: whether
+    opening a data dir that holds no desk makes a new one there (P1), or
+    refuses (NoDesk), as a command that only reads does."""
 
     def __init__(self, root: Path, create: bool = True) -> None:
         self.root = root
@@ -85,6 +92,132 @@ class LocalStore:
         # Tickets of the snapshot whose stage desk.toml did not give their
         # pipeline (for the desk's check, after the journal's tail).
         self.suspects: list[str] = []
+        self._seq = 0  # the last entry of the journal, as far as read or written
+        # Set when the tickets did not fit the settings: checked whole until
+        # they do again (`_fit`).
+        self._in_doubt = False
+        self._txn: _LocalTransaction | None = None
+
+    # -- the Store protocol ----------------------------------------------------
+
+    def open(self) -> tuple[DeskConfig, DeskState]:
+        """Read, check, and only then set right, in one hold of the lock:
+        nothing is written while anything read is in doubt."""
+        with self.opening():
+            config, state = self.load()
+            # The snapshot's tickets were looked at as they were indexed:
+            # what the journal's tail touched, and every waiting delay, is left.
+            settled = self._settle(state, config, self.replayed, None,
+                                   suspects=self.suspects, all_delays=True)
+            self.repair(state)
+            if self.wants_compaction(state):
+                self.compact(state)
+        return settled.settings or config, state
+
+    def catch_up(self, state: DeskState, config: DeskConfig) -> CatchUp:
+        """Apply what other processes appended, and notice a new desk.toml;
+        both checked against each other (a desk.toml edited by hand may
+        have lost a stage tickets are in: DataFileError, and it is read
+        again next time, until it is put right)."""
+        entries, settings = self._read_new(state)
+        if not entries and settings is None:
+            return CatchUp([], None)
+        try:
+            return self._settle(state, settings or config, entries, settings)
+        except DataFileError:
+            self.forget_settings()
+            raise
+
+    @contextmanager
+    def transaction(self, state: DeskState, config: DeskConfig) -> Iterator[_LocalTransaction]:
+        """The writer lock (`.lock`) around one command; staged entries go
+        to the journal, then settings to desk.toml (`_LocalTransaction`)."""
+        if self._txn is not None:
+            yield self._txn
+            return
+        with self.locked():
+            txn = _LocalTransaction(self, self.catch_up(state, config))
+            self._txn = txn
+            try:
+                yield txn
+            except BaseException:
+                txn.drop()
+                raise
+            else:
+                txn.commit()
+            finally:
+                self._txn = None
+
+    def newest_entries(self, ticket: str | None = None,
+                       kind: type[Event] | None = None) -> Iterator[Entry]:
+        """Newest first, read from the journal's end (mmap search)."""
+        if ticket is not None:
+            needle = mentioning(ticket)
+        elif kind is not None:
+            needle = f'"{kind.__struct_config__.tag}"'.encode()
+        else:
+            needle = b'"seq"'
+        return self.journal.newest_lines_with(needle)
+
+    def mail_spools(self) -> MailSpools:
+        return MailSpools(drafts=self.root / "drafts", webhooks=self.root / "webhooks",
+                          outbox=self.root / "outbox")
+
+    # -- finishing and checking what was read ------------------------------------
+
+    def _settle(self, state: DeskState, config: DeskConfig, entries: list[Entry],
+                settings: DeskConfig | None, suspects: Sequence[str] = (),
+                all_delays: bool = False) -> CatchUp:
+        """Finish stage edits whose journal line was written but whose
+        desk.toml was not (a crash between the two writes: S6 is whole), and
+        check that the tickets fit the settings — all of them (new
+        `settings`), or those `entries` touched and the `suspects` — before
+        anything is written."""
+        whole = settings is not None
+        if any(unfinished(config, e) for e in entries):
+            with self.locked():
+                more, newer = self._read_new(state)
+                if newer is not None:
+                    config = settings = newer
+                entries = [*entries, *more]
+                # Usually the writer was only half-way and has finished by now.
+                leftover = [e for e in entries if unfinished(config, e)]
+                if leftover:
+                    draft = finished_stage_edits(config, leftover, self.journal.path.name)
+                    self._fit(draft, state, entries, whole=True)
+                    self.save_settings(draft)
+                    return CatchUp(entries, draft)
+                whole = whole or newer is not None
+        self._fit(config, state, entries, whole, suspects, all_delays)
+        return CatchUp(entries, settings)
+
+    def _fit(self, config: DeskConfig, state: DeskState, entries: list[Entry], whole: bool,
+             suspects: Sequence[str] = (), all_delays: bool = False) -> None:
+        if whole or self._in_doubt:
+            tickets: list[Ticket] | None = None
+            delays: list[Delayed] | None = None
+        else:
+            touched = set(suspects)
+            for entry in entries:  # a desk's open replays thousands: the common one first
+                event = entry.event
+                if type(event) is TicketChanged:
+                    touched.add(event.ticket)
+                elif type(event) is not AutomationRan:
+                    touched.update(ticket_ids(event))
+            known = state.tickets
+            tickets = [known[t] for t in touched if t in known]
+            delays = None if all_delays else [
+                state.delayed[e.seq] for e in entries
+                if isinstance(e.event, StepDelayed) and e.seq in state.delayed]
+            if not tickets and delays is not None and not delays:
+                return
+        try:
+            self.check_fit(config, state, tickets, delays)
+        except DataFileError:
+            self._in_doubt = True
+            raise
+        if tickets is None:
+            self._in_doubt = False
 
     # -- opening ------------------------------------------------------------
 
@@ -189,6 +322,7 @@ class LocalStore:
             entries, self._offset = self.journal.read(self._offset, state.seq + 1)
             self._apply(state, entries)
             self.replayed = entries
+        self._seq = state.seq
         return state
 
     def _state_from_snapshot(self, config: DeskConfig) -> DeskState | None:
@@ -277,11 +411,13 @@ class LocalStore:
         with self._lock:
             yield
 
-    def catch_up(self, state: DeskState) -> CatchUp:
-        """Apply what other processes appended, and notice a new desk.toml."""
+    def _read_new(self, state: DeskState) -> tuple[list[Entry], DeskConfig | None]:
+        """Apply what other processes appended, and read a new desk.toml."""
         entries, offset = self.journal.read(self._offset, state.seq + 1)
         self._apply(state, entries)
         self._offset = offset
+        if entries:
+            self._seq = entries[-1].seq
         settings = None
         signature = self._settings_signature()
         if signature != self._signature:
@@ -289,7 +425,7 @@ class LocalStore:
             self._signature = signature
         if self._lock.is_locked:
             self._set_aside_torn_tail()
-        return CatchUp(entries, settings)
+        return entries, settings
 
     def forget_settings(self) -> None:
         """Read desk.toml again at the next catch-up: settings read but
@@ -311,6 +447,8 @@ class LocalStore:
         """Durably append entries; call while holding the lock, caught up."""
         assert self._lock.is_locked, "append needs the writer lock"
         self._offset = self.journal.append(entries)
+        if entries:
+            self._seq = entries[-1].seq
 
     def save_settings(self, config: DeskConfig) -> None:
         assert self._lock.is_locked, "save_settings needs the writer lock"
@@ -347,6 +485,39 @@ def _in_snapshot_order(tickets: Iterable[Ticket]) -> list[Ticket]:
     # Oldest first by create date, then id: the order lists and boards show,
     # so sorting a loaded desk is almost free.
     return sorted(tickets, key=lambda t: (t.create_date, int(t.id)))
+
+
+class _LocalTransaction:
+    """One command's hold of the data dir: entries numbered after the
+    journal's last, staged, and written on `commit` — the journal line
+    first, desk.toml after it (a crash between the two is finished from the
+    line on the next open: `core.store.roll_forward`)."""
+
+    def __init__(self, store: LocalStore, caught: CatchUp) -> None:
+        self._store = store
+        self.caught = caught
+        self._entries: list[Entry] = []
+        self._settings: DeskConfig | None = None
+
+    def record(self, actor: str, at: datetime, events: Sequence[Event]) -> list[Entry]:
+        seq = self._store._seq + len(self._entries)
+        entries = [Entry(seq + n, at, actor, event) for n, event in enumerate(events, start=1)]
+        self._entries.extend(entries)
+        return entries
+
+    def save_settings(self, config: DeskConfig) -> None:
+        self._settings = config
+
+    def commit(self) -> None:
+        entries, self._entries = self._entries, []
+        settings, self._settings = self._settings, None
+        if entries:
+            self._store.append(entries)
+        if settings is not None:
+            self._store.save_settings(settings)
+
+    def drop(self) -> None:
+        self._entries, self._settings = [], None
 
 
 class _JournalShort(DataFileError):

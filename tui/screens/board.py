@@ -105,7 +105,7 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         follow_desk(self, self.desk, self.on_desk_notice)
         self._after_layout()
-        remember_pipeline(self.desk.data_dir, self.index.pipeline.id)
+        remember_pipeline(self.desk, self.index.pipeline.id)
         self.call_after_refresh(self._prepare_search)
 
     def _prepare_search(self) -> None:
@@ -246,7 +246,7 @@ class BoardScreen(Screen[None]):
         container = self.query_one("#stage-columns")
         container.remove_children()
         container.mount_all(self._columns())
-        remember_pipeline(self.desk.data_dir, self.index.pipeline.id)
+        remember_pipeline(self.desk, self.index.pipeline.id)
         self.call_after_refresh(self._after_layout)
         self.call_after_refresh(self._prepare_search)
         if keep is not None:
