@@ -1,7 +1,7 @@
 """Contacts in the app (issue 11 item 9): the contact picker of the ticket
 form and of the detail's editor, the contact dialog (add; edit the name and
-marketing flag), the contacts screen (`C` on the board), and the command
-palette (`:` or Ctrl+P) that reaches it.
+marketing flag), and the contacts screen (`C` on the board; the command
+palette that also reaches it is tested in test_tui_palette.py).
 
 Everything is driven by keys alone, at 80x24 (C2, C3); pictures are in
 snapshots/test_tui_contacts/.
@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from tui_fixtures import SCREENS_CSS
@@ -409,124 +408,6 @@ async def test_an_empty_desk_says_how_to_add_one(tmp_path: Path) -> None:
         assert isinstance(app.screen, ContactsScreen)
 
 
-# -- the command palette ---------------------------------------------------------------
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("key", ["colon", "ctrl+p"])
-async def test_the_palette_opens_contacts(tmp_path: Path, key: str) -> None:
-    desk = open_desk(tmp_path)
-    three_contacts(desk)
-    app = PipedeskApp(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(key)
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"cont")
-        await pilot.pause(0.3)  # the palette searches in a worker
-        assert "List, find, add and edit contacts" in screen_text(app)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ContactsScreen)
-        assert len(listed(app)) == 3
-
-
-@pytest.mark.anyio
-async def test_the_palette_lists_its_commands_and_the_keys_help_lists_the_palette(
-        tmp_path: Path) -> None:
-    app = PipedeskApp(open_desk(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
-        await pilot.pause()
-        text = screen_text(app)
-        assert ": / Ctrl+P" in text and "Commands" in text and "Contacts" in text
-        await pilot.press("escape", "colon")
-        await pilot.pause(0.3)
-        text = screen_text(app)
-        for name in ("Board: Support pipeline", "Contacts", "Notifications"):
-            assert name in text
-        # The list is longer than the palette at 80x24: the rest by name.
-        await pilot.press(*"quit")
-        await pilot.pause(0.3)
-        assert "Leave pipedesk" in screen_text(app)
-
-
-@pytest.mark.anyio
-async def test_the_palette_opens_a_ticket_by_its_number_c2(tmp_path: Path) -> None:
-    """Issue 12 item 6: Ctrl+P, the ticket's number, Enter: its detail."""
-    desk = open_desk(tmp_path)
-    for subject in ("Printer on fire", "VPN down"):
-        desk.create_ticket(A, "0", "New", subject)
-    app = PipedeskApp(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p", *"#2")
-        await pilot.pause(0.3)  # the palette searches in a worker
-        assert "Open ticket #2: VPN down" in screen_text(app)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, TicketDetailScreen)
-        assert "VPN down" in screen_text(app)
-        # A number no ticket has offers nothing to open.
-        await pilot.press("escape", "colon", *"99")
-        await pilot.pause(0.3)
-        assert "Open ticket" not in screen_text(app)
-
-
-@pytest.mark.anyio
-async def test_the_palette_opens_a_pipelines_board_c2(tmp_path: Path) -> None:
-    desk = open_desk(tmp_path)
-    sales = desk.create_pipeline("Sales", A)
-    desk.create_ticket(A, sales.id, "New", "Quote for 40 seats")
-    app = PipedeskApp(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("C")  # from another screen: back to the board
-        await pilot.pause()
-        assert isinstance(app.screen, ContactsScreen)
-        await pilot.press("colon", *"board sales")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, BoardScreen)
-        text = screen_text(app)
-        assert "Sales · 1 ticket" in text and "#1 Quote for" in text
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize(("typed", "shows"), [
-    ("stage editor", "Stages of Support pipeline"),
-    ("automate", "Automate"),
-    ("property def", "Ticket properties"),
-])
-async def test_the_palette_opens_the_boards_screens_c2(tmp_path: Path, typed: str,
-                                                      shows: str) -> None:
-    """Issue 12 item 6: the stage editor, the Automate tab and the property
-    definitions from the palette, from any screen, for the board's pipeline."""
-    app = PipedeskApp(open_desk(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("C")
-        await pilot.pause()
-        await pilot.press("colon", *typed)
-        await pilot.pause(0.3)  # the palette searches in a worker
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert not isinstance(app.screen, (ContactsScreen, BoardScreen, CommandPalette))
-        assert shows in screen_text(app)
-
-
-@pytest.mark.anyio
-async def test_a_colon_typed_in_a_field_is_text(tmp_path: Path) -> None:
-    app = PipedeskApp(open_desk(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", *"Re: invoice")
-        await pilot.pause()
-        assert isinstance(app.screen, CreateTicketDialog)
-        assert app.screen.query_one("#property-subject", Input).value == "Re: invoice"
-        await pilot.press("escape", "slash", *"a:b")
-        await pilot.pause()
-        assert not isinstance(app.screen, CommandPalette)
-        assert app.screen.query_one("#board-filter", Input).value == "a:b"
-
-
 @pytest.mark.anyio
 async def test_shift_tab_back_into_a_filled_field_keeps_its_text(tmp_path: Path) -> None:
     """The next key adds to the field rather than replacing all of it."""
@@ -578,12 +459,3 @@ def test_snapshot_ticket_form_with_the_picker_open(tmp_path: Path, snap_compare:
     desk = snapshot_desk(tmp_path)
     assert snap_compare(Host(CreateTicketDialog(desk, A, "0", "1")),
                         press=[*"Invoice twice", "tab", *"han", "down"], terminal_size=SIZE)
-
-
-def test_snapshot_command_palette(tmp_path: Path, snap_compare: Any) -> None:
-    async def open_palette(pilot: Any) -> None:
-        await pilot.press("colon", *"co")
-        await pilot.pause(0.3)  # the palette searches in a worker
-
-    assert snap_compare(PipedeskApp(snapshot_desk(tmp_path)), run_before=open_palette,
-                        terminal_size=SIZE)
