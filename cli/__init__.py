@@ -22,11 +22,13 @@ from cli.automation import automation
 from cli.common import Session, TextGroup, shown_output
 from cli.contacts import contact
 from cli.demo import demo
+from cli.mail import mail
 from cli.notifications import notifications
 from cli.pipelines import pipeline
 from cli.properties import property_group
 from cli.stages import stage
 from cli.tickets import ticket
+from cli.webhooks import webhooks
 from cli.worker import worker
 from core import DeskError
 
@@ -57,7 +59,7 @@ def root(ctx: click.Context, data_dir: Path | None) -> None:
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation,
-              notifications, worker):
+              mail, webhooks, notifications, worker):
     root.add_command(topic)
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from core import access
 from core import tickets as ticket_rules
 from core.access import AUTOMATION, Actor
+from core.addresses import normalise_email
 from core.automation.actions import Action, Comment
 from core.automation.actions import Path as ActionPath
 from core.automation.log import LogItem, automation_log
@@ -48,9 +49,11 @@ from core.events import (
 from core.finding import find_pipeline, find_stage
 from core.model import (
     DeskConfig,
+    MailSettings,
     Pipeline,
     PropertyDef,
     PropertyType,
+    SmtpSettings,
     Stage,
     StageState,
     Team,
@@ -61,6 +64,7 @@ from core.reactions import STAGE_ACTIONS, Reactions
 from core.records import Contact, Ticket, Value
 from core.rules import check_settings, clashes_of, waiting_moves_nowhere
 from core.settings import automation as automation_settings
+from core.settings import mail as outbound_settings
 from core.settings import people as people_settings
 from core.settings import pipelines as pipeline_settings
 from core.settings import properties as property_settings
@@ -613,6 +617,47 @@ class Desk:
         return self._change_settings(actor, "change automation",
                                      lambda draft: template_settings.delete(draft, name))
 
+    # -- where mail goes (A4a) and where webhooks may call (A4c) --------------------
+
+    def mail_settings(self, actor: Actor) -> MailSettings:
+        """A4a: the sender and the SMTP server mail is delivered to, if any."""
+        access.user_of(self.config, actor)
+        return self.config.mail.model_copy(deep=True)
+
+    def set_mail_delivery(self, host: str, actor: Actor, port: int | None = None,
+                          security: str = "starttls", user: str = "",
+                          password_env: str = "") -> SmtpSettings:
+        """A4a: deliver the outbox over SMTP to `host` (the port defaults to
+        the one `security` is served on); a login names the environment
+        variable that holds its password. The sender stays as it was."""
+        return self._change_settings(
+            actor, "change mail delivery",
+            lambda draft: outbound_settings.set_delivery(draft, host, port, security, user,
+                                                     password_env))
+
+    def stop_mail_delivery(self, actor: Actor) -> SmtpSettings | None:
+        """A4a: no SMTP; mail stays in the outbox. Returns the server it
+        went to before, if any."""
+        return self._change_settings(actor, "change mail delivery",
+                                     outbound_settings.stop_delivery)
+
+    def set_sender(self, text: str, actor: Actor) -> str:
+        """A4a: the address the desk's mail is from (`[mail] from`)."""
+        return self._change_settings(actor, "change mail delivery",
+                                     lambda draft: outbound_settings.set_sender(draft, text))
+
+    def webhook_allow_list(self, actor: Actor) -> list[str]:
+        """A4c: the non-public addresses and networks a webhook may call."""
+        access.user_of(self.config, actor)
+        return list(self.config.webhooks.allow)
+
+    def allow_webhook_hosts(self, hosts: Sequence[str], actor: Actor) -> list[str]:
+        """A4c: set the non-public addresses and networks a webhook may call,
+        all of them at once (none: public addresses only)."""
+        return self._change_settings(
+            actor, "change where webhooks may call",
+            lambda draft: outbound_settings.allow_webhook_hosts(draft, hosts))
+
     # -- automation at work ---------------------------------------------------------
 
     def courier(self) -> Courier:
@@ -942,13 +987,3 @@ class _Nested:
 def _contact_name(name: str) -> str:
     """A contact's name as kept: one line of text (core/text.py), trimmed."""
     return check_line(name.strip(), "A contact's name")
-
-
-def normalise_email(email: str) -> str:
-    from email_validator import EmailNotValidError, validate_email
-
-    text = email.strip()
-    try:
-        return validate_email(text, check_deliverability=False).normalized
-    except EmailNotValidError as err:
-        raise DeskError(f"{text!r} is not an email address: {err}") from None

@@ -26,7 +26,7 @@ import pytest
 import tomli_w
 
 from core import LOCAL_ADMIN, Desk, DeskError, data_dir_of, open_desk
-from core.model import DeskConfig, Team, User, new_desk_config
+from core.model import Team, User, new_desk_config
 from core.records import Ticket
 from core.state import DeskState
 from core.store import MemoryStore
@@ -153,16 +153,6 @@ def edit_settings(desk: Desk, change: Callable[[dict[str, Any]], None]) -> None:
     change(raw)
     atomic_write(path, tomli_w.dumps(raw).encode())
     desk.refresh()
-
-
-def save_settings(desk: Desk, change: Callable[[DeskConfig], None]) -> None:
-    """Settings that no command sets yet and an administrator writes in
-    desk.toml by hand ([mail.smtp], [webhooks] allow), over any store: the
-    change is saved as the desk saves its own settings, checked whole."""
-    config = desk.config.model_copy(deep=True)
-    change(config)
-    with desk._writing():
-        desk._save_settings(config)
 
 
 def add_team(desk: Desk, team_id: str, name: str, members: list[str]) -> None:

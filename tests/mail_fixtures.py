@@ -3,8 +3,8 @@
 fixture runs one on a free port and gives its inbox and the settings to
 reach it. HTTP: `hook_server` runs a `Hooks` server and gives its URL;
 `allow_loopback_webhooks` lets the desk call it ([webhooks] allow), and
-`use_smtp` sends the desk's mail to a server ([mail.smtp]); both write
-desk.toml as an administrator would."""
+`use_smtp` sends the desk's mail to a server ([mail.smtp]); both through
+the administrator's commands."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from core_fixtures import data_dir, save_settings
+from core_fixtures import ADMIN, data_dir
 
 from core import Desk
 from core.model import SmtpSettings
@@ -113,14 +113,16 @@ def on_disk(desk: Desk, event: dict[str, Any]) -> None:
 
 
 def allow_loopback_webhooks(desk: Desk) -> None:
-    """`[webhooks] allow = ["127.0.0.1", "::1"]`, as an administrator would
-    write it to call a service on the desk's own host."""
-    save_settings(desk, lambda config: setattr(config.webhooks, "allow", ["127.0.0.1", "::1"]))
+    """A4c: the administrator lets webhooks call a service on the desk's own
+    host (`[webhooks] allow = ["127.0.0.1", "::1"]`)."""
+    desk.allow_webhook_hosts(["127.0.0.1", "::1"], ADMIN)
 
 
 def use_smtp(desk: Desk, settings: SmtpSettings,
              sender: str = "support@pipedesk.example") -> None:
-    """`[mail.smtp]`, as an administrator writes it in desk.toml: deliver to
-    `settings`' server, from `sender`."""
-    smtp = settings.model_copy(update={"from_": sender})
-    save_settings(desk, lambda config: setattr(config.mail, "smtp", smtp))
+    """A4a: the administrator has the desk's mail delivered to `settings`'
+    server, from `sender` (`[mail.smtp]`, `[mail] from`)."""
+    desk.set_mail_delivery(settings.host, ADMIN, port=settings.port,
+                           security=settings.security, user=settings.user,
+                           password_env=settings.password_env)
+    desk.set_sender(sender, ADMIN)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from cli_fixtures import new_desk
-from core_fixtures import ADMIN, edit_settings, new_ticket, refusal, stored
+from core_fixtures import ADMIN, new_ticket, refusal, stored
 from mail_fixtures import Hooks, allow_loopback_webhooks
 
 from core import Desk
@@ -62,19 +62,14 @@ def test_a4c_an_address_desk_toml_allows_is_taken_and_called(desk: Desk, hook_se
     assert [posted["subject"] for posted in Hooks.received] == ["Printer on fire"]
 
 
-@pytest.mark.files
 def test_a4c_a_name_that_resolves_to_loopback_is_not_called(desk: Desk, hook_server: str) -> None:
-    """The action was saved while desk.toml allowed loopback; now it does
+    """The action was saved while the desk allowed loopback; now it does
     not. `localhost` resolves to 127.0.0.1: the call is refused, logged, and
     the server hears nothing."""
     allow_loopback_webhooks(desk)
     url = hook_server.replace("127.0.0.1", "localhost")
     desk.add_action("0", "Waiting on us", Webhook(url=url), ADMIN)
-
-    def forbid(raw: dict[str, Any]) -> None:
-        raw["webhooks"]["allow"] = []
-
-    edit_settings(desk, forbid)
+    desk.allow_webhook_hosts([], ADMIN)
     desk.move_ticket(new_ticket(desk).id, "Waiting on us", ADMIN)
     work_round(desk)
 

@@ -11,6 +11,7 @@ server or a preview runs the very same function.
 
 One module per topic: `pipelines` (P2-P5, P7, T3 / A2 and A5 switches),
 `properties` (property definitions, S7's stage properties), `automation`
-(A4's actions), `templates` (A4a) and `people` (U1). Stage edits (S1-S8)
+(A4's actions), `templates` (A4a), `mail` (where mail goes, A4a, and where
+webhooks may call, A4c) and `people` (U1). Stage edits (S1-S8)
 have the same shape in `core/stage_edits.py`.
 """
