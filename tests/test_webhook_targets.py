@@ -41,8 +41,8 @@ def test_a4c_a_webhook_to_a_non_public_address_is_refused_on_saving(
         desk: Desk, url: str, kind: str) -> None:
     desk.templates(ADMIN)
     before = stored(desk)
-    with refusal(kind, "a webhook calls only public addresses unless [webhooks] allow in "
-                       "desk.toml names it"):
+    with refusal(kind, "a webhook calls only public addresses unless the desk's allow-list "
+                       "names it: pipedesk webhooks allow ADDRESS"):
         desk.add_action("0", "Closed", Webhook(url=url), ADMIN)
     assert stored(desk) == before
 

@@ -81,7 +81,8 @@ def _check(host: str, addresses: list[Address], allowed: list[Network]) -> None:
             shown = host if host == str(address) else f"{host} ({address})"
             raise TargetRefused(
                 f"{shown} is {kind}; a webhook calls only public addresses unless "
-                f"[webhooks] allow in desk.toml names it (docs/automation.md)")
+                "the desk's allow-list names it: pipedesk webhooks allow ADDRESS, "
+                "or [webhooks] allow in desk.toml (docs/automation.md)")
 
 
 def _plain(address: Address) -> Address:
