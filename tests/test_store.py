@@ -769,7 +769,7 @@ def test_s6_a_failed_settings_write_still_shows_the_stage_gone(
     def disk_full(config: object) -> None:
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(desk._store, "save_settings", disk_full)
+    monkeypatch.setattr(desk.store, "save_settings", disk_full)
     with pytest.raises(OSError):
         desk.delete_stage("Waiting on us", A, move_to="New")
     assert "Waiting on us" not in [s.label for s in desk.pipeline("0", A).stages]
