@@ -673,12 +673,12 @@ class Desk:
 
     def run_due_steps(self) -> int:
         """Run the delayed steps (A4c) whose time has come: each once, in
-        whichever process gets here first (the writer lock and the journal
-        see to that). Returns how many ran. Steps other processes stored are
+        whichever process gets here first (the store's one transaction
+        per command sees to that). Returns how many ran. Steps other processes stored are
         known after `refresh` (the TUI's timer, a worker's round)."""
         now = self._now()
-        # What this process knows is enough to decide: under the lock below
-        # the desk catches up, and steps another process took are gone.
+        # What this process knows is enough to decide: in the transaction
+        # below the desk catches up, and steps another process took are gone.
         if not any(d.step.due <= now for d in self.state.delayed.values()):
             return 0
         ran = 0
@@ -760,7 +760,7 @@ class Desk:
         return self.add_contacts([Contact(email=email, name=name, marketing=marketing)], actor)[0]
 
     def add_contacts(self, contacts: Sequence[Contact], actor: Actor) -> list[Contact]:
-        """Add contacts in one journal write; refused whole if one is wrong."""
+        """Add contacts in one commit; refused whole if one is wrong."""
         with self._writing():
             access.user_of(self.config, actor)
             seen: set[str] = set()
@@ -826,7 +826,7 @@ class Desk:
         return self.create_tickets([draft], actor)[0]
 
     def create_tickets(self, drafts: Sequence[TicketDraft], actor: Actor) -> list[Ticket]:
-        """Create several tickets in one journal write (imports, demo data);
+        """Create several tickets in one commit (imports, demo data);
         refused whole if any one of them breaks a rule."""
         with self._writing():
             now = self._now()
