@@ -35,11 +35,11 @@ which is done when it passes the same core test suite):
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from core.events import Entry, Event
 from core.model import DeskConfig
@@ -89,6 +89,28 @@ class Transaction(Protocol):
         automation's when it is done. Ending the transaction without an
         error commits too."""
         ...
+
+
+class _Staged(Protocol):
+    def commit(self) -> None: ...
+    def drop(self) -> None: ...
+
+
+StagedT = TypeVar("StagedT", bound=_Staged)
+
+
+@contextmanager
+def committed_or_dropped(txn: StagedT) -> Iterator[StagedT]:
+    """How every store's transaction ends: what the command staged is
+    committed if it finished, and dropped if it failed, so that nothing is
+    half-written."""
+    try:
+        yield txn
+    except BaseException:
+        txn.drop()
+        raise
+    else:
+        txn.commit()
 
 
 class Store(Protocol):

@@ -36,7 +36,7 @@ from core.model import DeskConfig, new_desk_config
 from core.records import Ticket
 from core.rules import tickets_outside, waiting_moves_nowhere
 from core.state import Delayed, DeskState
-from core.store.base import CatchUp, MailSpools
+from core.store.base import CatchUp, MailSpools, committed_or_dropped
 from core.store.entry_checks import TICKET_ID, EntryCheck
 from core.store.files import remove_stale_temps, set_aside
 from core.store.journal import Journal, mentioning
@@ -139,12 +139,8 @@ class LocalStore:
             txn = _LocalTransaction(self, self.catch_up(state, config))
             self._txn = txn
             try:
-                yield txn
-            except BaseException:
-                txn.drop()
-                raise
-            else:
-                txn.commit()
+                with committed_or_dropped(txn):
+                    yield txn
             finally:
                 self._txn = None
 

@@ -32,7 +32,7 @@ import msgspec
 from core.events import Entry, Event, ticket_ids
 from core.model import DeskConfig, new_desk_config
 from core.state import DeskState
-from core.store.base import CatchUp, MailSpools
+from core.store.base import CatchUp, MailSpools, committed_or_dropped
 from core.store.journal import encode, mentioning
 
 _decode = msgspec.json.Decoder(Entry).decode
@@ -81,12 +81,8 @@ class MemoryStore:
             txn = _MemoryTransaction(self, state, self.catch_up(state, config))
             self._txn = txn
             try:
-                yield txn
-            except BaseException:
-                txn.drop()
-                raise
-            else:
-                txn.commit()
+                with committed_or_dropped(txn):
+                    yield txn
             finally:
                 self._txn = None
 
