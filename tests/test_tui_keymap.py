@@ -7,8 +7,6 @@ not, the toast naming the file and line, the keys `?` lists.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,13 +15,11 @@ import pytest
 from textual.binding import Binding
 from textual.dom import DOMNode
 
-import tui.screens
-import tui.widgets
 from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
 from tui.app import PipedeskApp
-from tui.binding_ids import every_binding_id, keymap_clashes
+from tui.binding_ids import binding_classes, every_binding_id, keymap_clashes
 from tui.screens.board import BoardScreen
 from tui.screens.keys_help import KeysHelpScreen
 from tui.user_config import CONFIG_ENV, load_user_config, user_config_path
@@ -233,20 +229,11 @@ def test_c2_swapping_two_keys_is_no_clash() -> None:
 
 def pipedesk_classes_with_bindings() -> list[type[DOMNode]]:
     """Every screen, dialog and widget of pipedesk's (and the app) that
-    declares BINDINGS of its own, found by walking the classes rather than
-    listed by hand, so that a screen added later is checked too."""
-    for package in (tui.screens, tui.widgets):
-        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
-            importlib.import_module(module.name)
-    importlib.import_module("tui.app")
-    found: list[type[DOMNode]] = []
-    todo: list[type[DOMNode]] = [DOMNode]
-    while todo:
-        cls = todo.pop()
-        todo += cls.__subclasses__()
-        if cls.__module__.startswith("tui.") and "BINDINGS" in vars(cls) \
-                and cls not in found:
-            found.append(cls)
+    declares BINDINGS of its own, found by walking the classes (as the
+    keymap does) rather than listed by hand, so that a screen added later
+    is checked too."""
+    found = [cls for cls in binding_classes()
+             if cls.__module__.startswith("tui.") and "BINDINGS" in vars(cls)]
     return sorted(found, key=lambda cls: f"{cls.__module__}.{cls.__qualname__}")
 
 

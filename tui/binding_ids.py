@@ -22,7 +22,7 @@ OWNERS = frozenset({"tui", "textual"})
 
 
 def every_binding_id() -> set[str]:
-    return {binding.id for cls in _classes() for binding in _declared(cls) if binding.id}
+    return {binding.id for cls in binding_classes() for binding in _declared(cls) if binding.id}
 
 
 def keymap_clashes(keymap: Mapping[str, str]) -> list[tuple[str, Binding]]:
@@ -31,7 +31,7 @@ def keymap_clashes(keymap: Mapping[str, str]) -> list[tuple[str, Binding]]:
     the same screen or widget. Textual takes the key from it without a
     word when both have ids, so pipedesk says it."""
     lost: dict[tuple[str, str | None], Binding] = {}
-    for cls in _classes():
+    for cls in binding_classes():
         if cls.__module__.partition(".")[0] != "tui" or cls._merged_bindings is None:
             continue
         declared = cls._merged_bindings.key_to_bindings
@@ -46,7 +46,7 @@ def keymap_clashes(keymap: Mapping[str, str]) -> list[tuple[str, Binding]]:
             sorted(lost.items(), key=lambda kb: (kb[0][0], kb[0][1] or ""))]
 
 
-def _classes() -> list[type[DOMNode]]:
+def binding_classes() -> list[type[DOMNode]]:
     """Every screen and widget class of pipedesk's, and Textual's (not,
     say, a test's)."""
     for package in (tui.screens, tui.widgets):
