@@ -22,11 +22,13 @@ class TicketCreated(msgspec.Struct, tag="ticket.created"):
     ticket: Ticket
 
 
-class TicketChanged(msgspec.Struct, tag="ticket.changed"):
-    """A move, an edit, or both; `changes` says what changed from what to what."""
+class TicketChanged(msgspec.Struct, tag="ticket.changed", omit_defaults=True):
+    """A move, an edit, or both; `changes` says what changed from what to what.
+    `cause` is the Message-ID of the email that made an A3 trigger move it."""
 
     ticket: str
     changes: Changes
+    cause: str | None = None
 
 
 class TicketDeleted(msgspec.Struct, tag="ticket.deleted"):
@@ -138,9 +140,94 @@ class StepResumed(msgspec.Struct, tag="automation.resumed"):
     step: int
 
 
+# -- the conversation (C1): messages in and out, notes -------------------------------
+
+
+class Attachment(msgspec.Struct):
+    """A file a message carried: its name, size in bytes and content type
+    (the bytes stay in the raw message, saved on request)."""
+
+    name: str
+    size: int
+    type: str = "application/octet-stream"
+
+
+class MessageReceived(msgspec.Struct, tag="message.received", kw_only=True):
+    """A message in (A1), on ticket `ticket`, through `channel` (its address).
+
+    `role`: who sent it, as the desk knows them: the ticket's "contact", a
+    "user" of the desk (an agent writing from their own mailbox, A3c), or
+    someone "other" (a Cc, a stranger). `auto` says why it is machine mail
+    (an auto-reply, a bounce; "" when a person sent it): it never moves a
+    ticket. `thread` is the Message-ID the thread it belongs to began with.
+    `raw` is the key of the message as received in the inbox Maildir;
+    `dedupe` what makes a second delivery of it a duplicate."""
+
+    ticket: str
+    channel: str
+    message_id: str
+    sender: str
+    sender_name: str = ""
+    to: list[str] = []
+    cc: list[str] = []
+    subject: str = ""
+    date: datetime | None = None
+    text: str = ""
+    in_reply_to: str | None = None
+    references: list[str] = []
+    attachments: list[Attachment] = []
+    raw: str = ""
+    dedupe: str = ""
+    role: str = "other"
+    auto: str = ""
+    forwarded: bool = False
+    thread: str = ""
+    created: bool = False
+
+
+class MessageSent(msgspec.Struct, tag="message.sent", kw_only=True):
+    """A message out on ticket `ticket`: an agent's reply from the ticket
+    (`from_ticket`, what A3a moves on), or automation's mail (`auto`)."""
+
+    ticket: str
+    message_id: str
+    sender: str
+    to: list[str] = []
+    cc: list[str] = []
+    subject: str = ""
+    date: datetime | None = None
+    text: str = ""
+    in_reply_to: str | None = None
+    references: list[str] = []
+    thread: str = ""
+    from_ticket: bool = False
+    auto: bool = False
+    outbox: str = ""
+
+
+class NoteAdded(msgspec.Struct, tag="note.added"):
+    """An internal note on the ticket's conversation: never sent."""
+
+    ticket: str
+    text: str
+
+
+class MailIgnored(msgspec.Struct, tag="mail.ignored", kw_only=True):
+    """A message kept in the inbox but on no ticket, and why (the channel
+    creates no tickets, or it is our own mail come back)."""
+
+    channel: str
+    message_id: str
+    dedupe: str
+    reason: str
+    raw: str = ""
+
+
 Event = (TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactAdded
          | ContactChanged | AutomationRan | NotificationSent | NotificationsRead | StepDelayed
-         | StepResumed)
+         | StepResumed | MessageReceived | MessageSent | NoteAdded | MailIgnored)
+
+CONVERSATION = (MessageReceived, MessageSent, NoteAdded)
 
 
 class Entry(msgspec.Struct):
@@ -162,6 +249,8 @@ def ticket_ids(event: Event) -> list[str]:
         case StagesEdited(moved=moved):
             return list(moved)
         case AutomationRan(ticket=tid):
+            return [tid]
+        case MessageReceived(ticket=tid) | MessageSent(ticket=tid) | NoteAdded(ticket=tid):
             return [tid]
         case _:
             return []

@@ -59,11 +59,30 @@ class Stage(Model):
         return self.state is StageState.OPEN
 
 
+class EmailTrigger(Model):
+    """A3a / A3b: a ticket moves to `stage` when an agent replies from it
+    (email_sent) or its contact replies on its thread (customer_replied).
+    On by default, as the help articles have it ("uncheck to turn off")."""
+
+    on: bool = True
+    # The target stage's id; None: not chosen (the trigger then moves nothing).
+    stage: str | None = None
+
+
+# The stage each trigger moves to on a new pipeline (P1, P2), by label.
+EMAIL_SENT_STAGE = "Waiting on contact"
+CUSTOMER_REPLIED_STAGE = "Waiting on us"
+
+
 class PipelineAutomation(Model):
     # T3 / A2: moving into a Closed stage sets the close date.
     close_date: bool = True
     # A5: chat and messenger tickets are left out of automation by default.
     include_chat: bool = False
+    # A3a: an agent's reply sent from the ticket.
+    email_sent: EmailTrigger = Field(default_factory=EmailTrigger)
+    # A3b: the contact replies on the ticket's thread.
+    customer_replied: EmailTrigger = Field(default_factory=EmailTrigger)
 
 
 DEFAULT_CARD_PROPERTIES = ["subject", "priority", "owner", "age"]
@@ -81,6 +100,18 @@ class Pipeline(Model):
 
     def first_open_stage(self) -> Stage:
         return next(s for s in self.stages if s.is_open)
+
+    @model_validator(mode="after")
+    def _trigger_stages(self) -> Pipeline:
+        # A pipeline without a target for a trigger (a new one, or desk.toml
+        # from before A3) gets the stage of the default label, if it has one.
+        for trigger, label in ((self.automation.email_sent, EMAIL_SENT_STAGE),
+                               (self.automation.customer_replied, CUSTOMER_REPLIED_STAGE)):
+            if trigger.stage is None:
+                found = next((s for s in self.stages if s.label.casefold() == label.casefold()),
+                             None)
+                trigger.stage = found.id if found is not None else None
+        return self
 
 
 class PropertyDef(Model):
@@ -134,6 +165,49 @@ class MailSettings(Model):
         return (self.smtp.from_ if self.smtp and self.smtp.from_ else "") or self.from_
 
 
+class ImapSource(Model):
+    """`[channels.imap]`: the IMAP account a channel's mail is fetched from."""
+
+    host: str
+    # None: 993 with "tls", 143 with "starttls" or "none".
+    port: int | None = Field(None, ge=1, le=65535)
+    security: Literal["tls", "starttls", "none"] = "tls"
+    user: str
+    # The name of the environment variable holding the password (as SMTP's).
+    password_env: str = ""
+    folder: str = "INBOX"
+
+    @property
+    def port_or_default(self) -> int:
+        return self.port or (993 if self.security == "tls" else 143)
+
+
+class Channel(Model):
+    """`[[channels]]` (A1): where customers' messages come in. Its address
+    is its identity: the actor `channel:ADDRESS` on the timeline."""
+
+    kind: Literal["email"] = "email"
+    address: str
+    pipeline: str
+    # None: the pipeline's first Open stage.
+    stage: str | None = None
+    create_tickets: bool = True
+    # Where its mail comes from: a Maildir folder, an IMAP account, or
+    # neither (mail is piped in: `pipedesk mail ingest`).
+    maildir: str | None = None
+    imap: ImapSource | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Channel:
+        if self.maildir is not None and self.imap is not None:
+            raise ValueError("a channel takes its mail from a Maildir or from IMAP, not both")
+        return self
+
+    @property
+    def actor_id(self) -> str:
+        return self.address.casefold()
+
+
 class WebhookSettings(Model):
     """`[webhooks]`: the addresses a webhook may call although they are not
     public (loopback, private, link-local), as addresses or networks:
@@ -176,6 +250,7 @@ class DeskConfig(Model):
     teams: list[Team] = Field(default_factory=list)
     mail: MailSettings = Field(default_factory=MailSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    channels: list[Channel] = Field(default_factory=list)
     templates: list[Template] = Field(default_factory=builtin_templates)
 
     @model_validator(mode="after")
@@ -187,6 +262,10 @@ class DeskConfig(Model):
         if missing:
             self.templates = [*missing, *self.templates]
         return self
+
+    def channel(self, address: str) -> Channel | None:
+        key = address.strip().casefold()
+        return next((c for c in self.channels if c.address.casefold() == key), None)
 
     def template(self, name: str) -> Template | None:
         key = name.strip().casefold()

@@ -18,6 +18,9 @@ from core.events import (
     ContactAdded,
     ContactChanged,
     Entry,
+    MailIgnored,
+    MessageReceived,
+    MessageSent,
     NotificationSent,
     NotificationsRead,
     StagesEdited,
@@ -51,6 +54,16 @@ class DeskState:
         self.delayed: dict[int, Delayed] = {}
         # Round-robin owner assignment: how many turns each team has given.
         self.rotations: dict[str, int] = {}
+        # Mail (A1): every Message-ID the desk received or sent, folded to
+        # lower case, -> [ticket, thread] (the id its thread began with), so
+        # threading a reply is one lookup however many tickets there are.
+        self.messages: dict[str, list[str]] = {}
+        # What makes a second delivery of a message a duplicate (channel and
+        # Message-ID, or a digest of its bytes) -> the ticket it went to,
+        # "" for mail ignored.
+        self.mail_seen: dict[str, str] = {}
+        # The thread each ticket was created on (A3b).
+        self.created_threads: dict[str, str] = {}
 
     def apply(self, entry: Entry) -> None:
         match entry.event:
@@ -94,7 +107,22 @@ class DeskState:
                 self.delayed[entry.seq] = Delayed(id=entry.seq, step=step)
             case StepResumed(step=step_id):
                 self.delayed.pop(step_id, None)
+            case MessageReceived() as message:
+                self._know_message(message.message_id, message.ticket, message.thread)
+                if message.dedupe:
+                    self.mail_seen[message.dedupe] = message.ticket
+                if message.created:
+                    self.created_threads[message.ticket] = message.thread
+            case MessageSent(message_id=mid, ticket=tid, thread=thread):
+                self._know_message(mid, tid, thread)
+            case MailIgnored(dedupe=dedupe):
+                if dedupe:
+                    self.mail_seen[dedupe] = ""
         self.seq = entry.seq
+
+    def _know_message(self, message_id: str, ticket: str, thread: str) -> None:
+        if message_id:
+            self.messages[message_id.lower()] = [ticket, thread or message_id]
 
     def count_unread(self) -> None:
         """Work out every user's unread count afresh (after loading a snapshot)."""

@@ -40,11 +40,7 @@ def set_delivery(config: DeskConfig, host: str, port: int | None = None,
     if not 1 <= port <= 65535:
         raise DeskError(f"The SMTP port is a number from 1 to 65535; got {port}.")
     user = check_line(user.strip(), "The SMTP user")
-    password_env = password_env.strip()
-    if password_env and not _VARIABLE.fullmatch(password_env):
-        raise DeskError(f"The SMTP password's variable is the name of an environment "
-                        f"variable, like PIPEDESK_SMTP_PASSWORD (no $, no password); "
-                        f"got {password_env!r}.")
+    password_env = check_variable(password_env.strip(), "SMTP")
     if user and not password_env:
         raise DeskError(f"The SMTP user {user!r} needs the environment variable that holds "
                         "the password (password_env); the password itself is never stored.")
@@ -53,6 +49,16 @@ def set_delivery(config: DeskConfig, host: str, port: int | None = None,
                         user=user, password_env=password_env)
     config.mail.smtp = smtp
     return smtp
+
+
+def check_variable(name: str, server: str) -> str:
+    """`name` if it can name an environment variable holding a password
+    (for the `server` kind, "SMTP" or "IMAP"), else a DeskError."""
+    if name and not _VARIABLE.fullmatch(name):
+        raise DeskError(f"The {server} password's variable is the name of an environment "
+                        f"variable, like PIPEDESK_{server}_PASSWORD (no $, no password); "
+                        f"got {name!r}.")
+    return name
 
 
 def stop_delivery(config: DeskConfig) -> SmtpSettings | None:

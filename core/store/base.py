@@ -29,7 +29,9 @@ which is done when it passes the same core test suite):
 - **Newest entries about a ticket**, for timelines (T7) and the automation
   log (A6), without the desk reading the whole history.
 - **Durable spools** for outgoing mail and webhooks (`MailSpools`): folders
-  the courier claims jobs from, which outlast the process that wrote them.
+  the courier claims jobs from, which outlast the process that wrote them;
+  and the inbox and quarantine of mail in.
+- **A mail key** that signs the desk's own Message-IDs, one per desk.
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ class MailSpools:
     drafts: Path
     webhooks: Path
     outbox: Path
+    # Mail in (A1): every message received, made durable here before it is
+    # read (a Maildir: new/ not taken in yet, cur/ taken in), and what would
+    # not parse, with its reason.
+    inbox: Path
+    quarantine: Path
 
 
 class Transaction(Protocol):
@@ -160,5 +167,10 @@ class Store(Protocol):
         ...
 
     def mail_spools(self) -> MailSpools:
-        """The durable spools of outgoing mail and webhooks."""
+        """The durable spools of outgoing mail and webhooks, and of mail in."""
+        ...
+
+    def mail_key(self) -> bytes:
+        """The desk's secret that signs its own Message-IDs (core/mail/ids.py):
+        the same for every process of the desk, made on first use."""
         ...

@@ -84,3 +84,41 @@ def set_aside(path: Path) -> Path:
     os.rename(path, target)
     sync_dir(path.parent)
     return target
+
+
+def read_or_make_key(path: Path) -> bytes:
+    """The secret in `path` (32 random bytes), made there first if there is
+    none: written aside and linked into place, so a process reading it
+    never sees a half-written key, and two making it at once agree on the
+    one that got there first. Readable by its owner only."""
+    try:
+        return _key_of(path)
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, secrets.token_bytes(32))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        pass  # another process made it first: theirs is the key
+    finally:
+        os.unlink(aside)
+    return _key_of(path)
+
+
+def _key_of(path: Path) -> bytes:
+    from core.errors import DataFileError
+
+    data = path.read_bytes()
+    if len(data) < 16:
+        raise DataFileError(path.name, "it is too short to be the desk's mail key; delete it "
+                            "and a new one is made (replies to mail sent before then will "
+                            "thread by subject tag only)")
+    return data

@@ -38,7 +38,7 @@ from core.rules import tickets_outside, waiting_moves_nowhere
 from core.state import Delayed, DeskState
 from core.store.base import CatchUp, MailSpools, committed_or_dropped
 from core.store.entry_checks import TICKET_ID, EntryCheck
-from core.store.files import remove_stale_temps, set_aside
+from core.store.files import read_or_make_key, remove_stale_temps, set_aside
 from core.store.journal import Journal, mentioning
 from core.store.roll_forward import finished_stage_edits, unfinished
 from core.store.settings_file import (
@@ -97,6 +97,7 @@ class LocalStore:
         # they do again (`_fit`).
         self._in_doubt = False
         self._txn: _LocalTransaction | None = None
+        self._mail_key: bytes | None = None
 
     # -- the Store protocol ----------------------------------------------------
 
@@ -157,7 +158,15 @@ class LocalStore:
 
     def mail_spools(self) -> MailSpools:
         return MailSpools(drafts=self.root / "drafts", webhooks=self.root / "webhooks",
-                          outbox=self.root / "outbox")
+                          outbox=self.root / "outbox", inbox=self.root / "inbox",
+                          quarantine=self.root / "quarantine")
+
+    def mail_key(self) -> bytes:
+        """`mail.key` in the data dir, readable by its owner only, made at
+        first use (O_EXCL: two processes making it at once agree on one)."""
+        if self._mail_key is None:
+            self._mail_key = read_or_make_key(self.root / "mail.key")
+        return self._mail_key
 
     # -- finishing and checking what was read ------------------------------------
 
@@ -465,6 +474,9 @@ class LocalStore:
                 read_upto=state.read_upto,
                 delayed=list(state.delayed.values()),
                 rotations=state.rotations,
+                messages=state.messages,
+                mail_seen=state.mail_seen,
+                created_threads=state.created_threads,
             )
             write_snapshot(self.snapshot_path, snap)
             self._snapshot_seq = state.seq

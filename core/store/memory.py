@@ -30,6 +30,7 @@ from pathlib import Path
 import msgspec
 
 from core.events import Entry, Event, ticket_ids
+from core.mail.ids import new_key
 from core.model import DeskConfig, new_desk_config
 from core.state import DeskState
 from core.store.base import CatchUp, MailSpools, committed_or_dropped
@@ -50,6 +51,7 @@ class MemoryStore:
         self._opened = False
         self._spools: Path | None = None
         self._spools_made = threading.Lock()  # asked for inside a transaction
+        self._mail_key = new_key()
         self.created = False
         self.warnings: list[str] = []  # nothing in memory is ever set right
 
@@ -109,7 +111,11 @@ class MemoryStore:
                 weakref.finalize(self, shutil.rmtree, self._spools, True)
             root = self._spools
         return MailSpools(drafts=root / "drafts", webhooks=root / "webhooks",
-                          outbox=root / "outbox")
+                          outbox=root / "outbox", inbox=root / "inbox",
+                          quarantine=root / "quarantine")
+
+    def mail_key(self) -> bytes:
+        return self._mail_key
 
 
 class _MemoryTransaction:

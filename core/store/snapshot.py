@@ -36,6 +36,10 @@ class Snapshot(msgspec.Struct):
     read_upto: dict[str, int] = {}
     delayed: list[Delayed] = []
     rotations: dict[str, int] = {}
+    # Mail in and out (A1); files written before it lack them.
+    messages: dict[str, list[str]] = {}
+    mail_seen: dict[str, str] = {}
+    created_threads: dict[str, str] = {}
 
 
 class SnapshotTooNew(DataFileError):
@@ -115,6 +119,9 @@ def state_of(snap: Snapshot, name: str,
             len(state.delayed) != len(snap.delayed):
         raise DataFileError(name, "a notification or a waiting delay is in it twice")
     state.rotations = dict(snap.rotations)
+    state.messages = snap.messages
+    state.mail_seen = snap.mail_seen
+    state.created_threads = snap.created_threads
     state.count_unread()
     return state, [t.id for t in odd]
 
@@ -131,7 +138,10 @@ def write_snapshot(path: Path, snap: Snapshot) -> None:
              b'"notifications":[\n', b",\n".join(_encode(n) for n in snap.notifications),
              b'\n],\n"read_upto":', _encode(snap.read_upto),
              b',\n"delayed":', _encode(snap.delayed),
-             b',\n"rotations":', _encode(snap.rotations), b"}\n"]
+             b',\n"rotations":', _encode(snap.rotations),
+             b',\n"messages":', _encode(snap.messages),
+             b',\n"mail_seen":', _encode(snap.mail_seen),
+             b',\n"created_threads":', _encode(snap.created_threads), b"}\n"]
     atomic_write(path, b"".join(parts))
 
 
