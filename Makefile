@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench clean
+.PHONY: run test check bench clean system-packages
 
 # Our modules are byte-compiled before the app starts, as pip does for an
 # installed package: where writing them at import is off
@@ -27,11 +27,28 @@ run: $(VENV)/.installed
 	$(COMPILE)
 	$(BIN)/pipedesk
 
-test: $(VENV)/.installed-dev
+test: system-packages $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest -q
+
+# The IMAP tests start a Dovecot of their own (tests/imap_fixtures.py), from
+# Debian's dovecot-imapd; installed when missing (its own service is not
+# used), a moment's look when it is there. Debian keeps it in sbin, which a
+# user's PATH may lack.
+system-packages:
+	@PATH="$$PATH:/usr/sbin:/sbin" command -v dovecot >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "make: the IMAP tests need Dovecot, and only root can install it:" \
+	  "run 'apt-get install dovecot-imapd' as root, then make test again." >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null; then echo "make: the IMAP tests need Dovecot's" \
+	  "IMAP server (dovecot-imapd on Debian); install it with this system's packages." >&2; \
+	  exit 1; fi; \
+	echo "Installing Dovecot (dovecot-imapd) for the IMAP tests"; \
+	$$sudo apt-get update -q && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd
 
 bench: $(VENV)/.installed
 	$(COMPILE)

@@ -31,6 +31,7 @@ pytest_textual_snapshot.SVGImageExtension = SnapshotsFolder  # type: ignore[misc
 # every test file.
 from cli_fixtures import home, run  # noqa: E402, F401
 from core_fixtures import STORES, clock, desk  # noqa: E402, F401
+from imap_fixtures import dovecot, imap_server  # noqa: E402, F401
 from mail_fixtures import hook_server, smtp_server  # noqa: E402, F401
 
 
