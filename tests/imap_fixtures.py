@@ -184,22 +184,20 @@ service imap-login {{
 """
 
 
-def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_for(port: int, server: subprocess.Popen[bytes], folder: Path) -> None:
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                 if s.recv(100).startswith(b"* OK"):
                     return
         except OSError:
             time.sleep(0.01)
-    said = log.read_text(errors="replace") if log.exists() else ""
-    out = server.stdout.read().decode(errors="replace") if server.poll() is not None \
-        and server.stdout else ""
     server.kill()
-    raise RuntimeError(f"Dovecot did not start on 127.0.0.1:{port}:\n{out}{said}")
+    server.wait()
+    said = "".join(path.read_text(errors="replace") for path in
+                   (folder / "dovecot.out", folder / "dovecot.log") if path.exists())
+    raise RuntimeError(f"Dovecot did not start on 127.0.0.1:{port}:\n{said}")
 
 
 @pytest.fixture(scope="session")
@@ -228,10 +226,13 @@ def dovecot() -> Iterator[ImapServer]:
             nobody = pwd.getpwnam("nobody")
             os.chown(mail, nobody.pw_uid, nobody.pw_gid)
         # -F: in the foreground, as our child, so that stopping it is ours.
-        server = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
+        # What it says before its log is open (a bad setting) goes to a file:
+        # a pipe nobody reads could fill and stop it.
+        with open(folder / "dovecot.out", "wb") as out:
+            server = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=out,
+                                      stderr=subprocess.STDOUT)
         try:
-            _wait_for(port, server, folder / "dovecot.log")
+            _wait_for(port, server, folder)
             yield ImapServer("127.0.0.1", port, tls_port, USER, PASSWORD, mail, cert, config,
                              folder / "dovecot.log")
         finally:
