@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from cli.automation import automation
+from cli.channels import channel
 from cli.common import Session, TextGroup, shown_output
 from cli.contacts import contact
 from cli.demo import demo
@@ -58,7 +59,7 @@ def root(ctx: click.Context, data_dir: Path | None) -> None:
 
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
-for topic in (demo, pipeline, stage, property_group, contact, ticket, automation,
+for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
               mail, webhooks, notifications, worker):
     root.add_command(topic)
 

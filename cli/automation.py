@@ -25,6 +25,7 @@ from core.automation.actions import (
 from core.automation.templates import Template
 from core.model import Pipeline
 from core.present import action_run_cell, say_action, when
+from core.settings.channels import TRIGGERS
 from core.text import show_line
 
 
@@ -39,6 +40,8 @@ def automation_data(p: Pipeline) -> dict[str, Any]:
         "label": p.label,
         "close_date": p.automation.close_date,
         "include_chat": p.automation.include_chat,
+        "email_sent": p.automation.email_sent.model_dump(mode="json"),
+        "customer_replied": p.automation.customer_replied.model_dump(mode="json"),
         "stages": [
             {"id": s.id, "label": s.label,
              "actions": [a.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -61,6 +64,10 @@ def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
         return
     click.echo(show_line(f"{p.label}: close date {_on(p.automation.close_date)}, "
                          f"chat tickets {_on(p.automation.include_chat)}"))
+    for name, (field, said) in TRIGGERS.items():
+        trigger = getattr(p.automation, field)
+        click.echo(show_line(f"{said}: {_on(trigger.on)}, to "
+                             f"{_stage_label(p, trigger.stage)} ({name})"))
     for s in p.stages:
         click.echo(f"\n{show_line(s.label)} ({s.state.value})")
         if not s.actions:
@@ -208,13 +215,33 @@ SWITCHES = {"close-date": Desk.set_close_date_rule, "chat": Desk.set_chat_rule}
 
 @automation.command("set")
 @click.argument("pipeline_ref", metavar="P")
-@click.argument("switch", type=click.Choice(list(SWITCHES)))
-@click.argument("value", type=click.Choice(["on", "off"]))
+@click.argument("switch", type=click.Choice([*SWITCHES, *TRIGGERS]))
+@click.argument("value", type=click.Choice(["on", "off"]), required=False)
+@click.option("--stage", "stage_ref", metavar="S",
+              help="email-sent / customer-replied: the stage the trigger moves tickets to.")
 @pass_session
-def automation_set(session: Session, pipeline_ref: str, switch: str, value: str) -> None:
-    """Switch the close date (T3, A2) or chat tickets (A5) on or off."""
-    p = SWITCHES[switch](session.desk, pipeline_ref, value == "on", session.actor)
+def automation_set(session: Session, pipeline_ref: str, switch: str, value: str | None,
+                   stage_ref: str | None) -> None:
+    """Switch the close date (T3, A2), chat tickets (A5) or an email trigger
+    (A3a email-sent, A3b customer-replied) on or off; a trigger's --stage."""
+    desk = session.desk
+    if switch in TRIGGERS:
+        trigger = desk.set_email_trigger(pipeline_ref, switch, session.actor,
+                                         on=None if value is None else value == "on",
+                                         stage=stage_ref)
+        p = desk.pipeline(pipeline_ref, session.actor)
+        click.echo(show_line(f"{p.label}: {switch} {_on(trigger.on)}, moves tickets to "
+                             f"{_stage_label(p, trigger.stage)}."))
+        return
+    if value is None or stage_ref is not None:
+        raise click.UsageError(f"{switch} takes on or off, and no --stage.")
+    p = SWITCHES[switch](desk, pipeline_ref, value == "on", session.actor)
     click.echo(f"{p.label}: {switch} {value}.")
+
+
+def _stage_label(p: Pipeline, stage_id: str | None) -> str:
+    found = next((s for s in p.stages if s.id == stage_id), None)
+    return f"'{found.label}'" if found is not None else "no stage (choose one with --stage)"
 
 
 @automation.command("log")

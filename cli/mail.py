@@ -3,18 +3,27 @@ none (mail stays in the outbox), and the sender."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cli.common import Session, emit_json, group, json_option, pass_session
+from cli.common import Session, emit_json, group, json_option, pass_session, table
+from core import DeskError
 from core.model import MailSettings, SmtpSettings
+from core.present import when
 from core.settings.mail import DEFAULT_PORTS, SECURITIES
+from core.text import show_line
+
+if TYPE_CHECKING:
+    from core.mail.taking import Intake
 
 
 @group()
 def mail() -> None:
-    """Where the desk's mail goes (A4a): SMTP delivery and the sender."""
+    """Mail out (A4a: SMTP, the sender) and mail in (A1: ingest, fetch, the quarantine)."""
 
 
 @mail.command("smtp")
@@ -91,3 +100,113 @@ def _login(smtp: SmtpSettings) -> str:
     if not smtp.user:
         return ""
     return f", logging in as {smtp.user} with the password in ${smtp.password_env}"
+
+
+# -- mail in (A1): ingest, fetch, the quarantine ---------------------------------
+
+# sysexits.h EX_TEMPFAIL: an MTA piping mail in keeps it and tries again.
+TEMPORARY_FAILURE = 75
+
+
+@mail.command("ingest")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--channel", "channel_ref", metavar="C",
+              help="The channel it came in through (default: by its recipients).")
+@json_option
+@pass_session
+def mail_ingest(session: Session, files: tuple[Path, ...], channel_ref: str | None,
+                as_json: bool) -> None:
+    """Take RFC 5322 messages from FILES, or one from standard input (an
+    MTA's pipe). Exit 75 when a message could not be stored: try again."""
+    from core.mail.intake import take_in
+
+    desk = session.desk
+    intakes = []
+    try:
+        for raw in _messages(files):
+            intakes.append(take_in(desk, raw, channel_ref))
+    except DeskError as err:
+        _said(intakes, as_json)
+        click.echo(f"pipedesk: {err.message} The message was not stored; try again.",
+                   err=True)
+        sys.exit(TEMPORARY_FAILURE)
+    _said(intakes, as_json)
+
+
+def _messages(files: tuple[Path, ...]) -> Iterator[bytes]:
+    if not files:
+        yield sys.stdin.buffer.read()
+        return
+    for path in files:
+        try:
+            yield path.read_bytes()
+        except OSError as err:
+            # Not a temporary failure of ours: the file named is not there.
+            raise click.UsageError(f"Cannot read {path}: {err.strerror}.") from None
+
+
+def _said(intakes: Sequence[Intake], as_json: bool) -> None:
+    if as_json:
+        emit_json([i.as_dict() for i in intakes])
+        return
+    for i in intakes:
+        click.echo(show_line(said_intake(i)))
+
+
+def said_intake(i: Intake) -> str:
+    where = f"ticket #{i.ticket}" if i.ticket else "no ticket"
+    why = f": {i.reason}" if i.reason else ""
+    return f"{i.outcome} <{i.message_id}>, {where}{why}"
+
+
+@mail.command("fetch")
+@click.option("--channel", "channel_ref", metavar="C", help="Only this channel.")
+@json_option
+@pass_session
+def mail_fetch(session: Session, channel_ref: str | None, as_json: bool) -> None:
+    """Take what waits in the channels' Maildir folders and IMAP accounts, once."""
+    from core.mail.sources import fetch_once
+
+    fetched = fetch_once(session.desk, channel_ref)
+    _said(fetched.intakes, as_json)
+    if not fetched.intakes and not as_json:
+        click.echo("No new mail.")
+    for problem in fetched.problems:
+        click.echo(f"pipedesk: {problem}", err=True)
+    if fetched.problems:
+        sys.exit(TEMPORARY_FAILURE)
+
+
+@mail.group("quarantine")
+def mail_quarantine() -> None:
+    """Mail that could not be taken (will not parse, no channel), with why."""
+
+
+@mail_quarantine.command("list")
+@json_option
+@pass_session
+def quarantine_list(session: Session, as_json: bool) -> None:
+    """Every message in the quarantine, with its reason."""
+    from core.mail.intake import quarantine_of
+
+    items = quarantine_of(session.reading).items()
+    if as_json:
+        emit_json([{"id": q.key, "reason": q.reason, "at": q.at.isoformat(),
+                    "channel": q.channel, "size": q.size} for q in items])
+        return
+    if not items:
+        click.echo("The quarantine is empty.")
+        return
+    table(["ID", "WHEN", "SIZE", "REASON"],
+          [[q.key, when(q.at), str(q.size), q.reason] for q in items])
+
+
+@mail_quarantine.command("retry")
+@click.argument("key", metavar="ID")
+@json_option
+@pass_session
+def quarantine_retry(session: Session, key: str, as_json: bool) -> None:
+    """Take a quarantined message again (after adding its channel, say)."""
+    from core.mail.intake import retry_quarantined
+
+    _said([retry_quarantined(session.desk, key)], as_json)

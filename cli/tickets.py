@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import msgspec
@@ -24,6 +25,9 @@ from core import Actor, Desk
 from core.present import say, say_value, when
 from core.records import Ticket
 from core.text import show_line
+
+if TYPE_CHECKING:
+    from core.conversation import ConversationItem
 
 
 @group()
@@ -94,8 +98,10 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
     desk = session.reading
     t = desk.ticket(ticket_id, session.actor)
     timeline = desk.timeline(t.id, session.actor)
+    conversation = desk.conversation(t.id, session.actor)
     if as_json:
         emit_json({"ticket": ticket_data(desk, session.actor, t),
+                   "conversation": [i.as_dict() for i in conversation],
                    "timeline": [i.as_dict() for i in timeline]})
         return
     data = ticket_data(desk, session.actor, t)
@@ -110,6 +116,12 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
         click.echo(f"  {show_line(key):<{width}}  {show_line(value)}")
     if t.content:
         click.echo("\n" + t.content)
+    if conversation:
+        click.echo("\nConversation")
+    for message in conversation:
+        click.echo(show_line(f"  {when(message.date or message.at)}  {said_item(message)}"))
+        for line in message.text.splitlines() or [""]:
+            click.echo(show_line(f"      {line}"))
     click.echo("\nTimeline")
     for item in timeline:
         click.echo(show_line(f"  {when(item.at)}  {item.actor}  {item.what}"))
@@ -158,3 +170,60 @@ def ticket_delete(session: Session, ticket_id: str, yes: bool) -> None:
         click.confirm(f"Delete ticket #{t.id} '{show_line(t.subject)}'?", abort=True)
     desk.delete_ticket(t.id, session.actor)
     click.echo(f"Deleted ticket #{t.id}.")
+
+
+def said_item(item: ConversationItem) -> str:
+    """One message's heading: who to whom, and what."""
+    if item.direction == "note":
+        return f"note by {item.actor}"
+    arrow = "->" if item.direction == "out" else "<-"
+    auto = f" [{item.auto_reason or 'automated'}]" if item.auto else ""
+    forwarded = " [forwarded]" if item.forwarded else ""
+    party = ", ".join(item.to) if item.direction == "out" else item.sender
+    return f"{arrow} {party}: {item.subject}{auto}{forwarded}"
+
+
+def _body(text: str | None, file: Path | None, what: str) -> str:
+    if (text is None) == (file is None):
+        raise click.UsageError(f"Give the {what} as --text T or --file F (one of them).")
+    if text is not None:
+        return text
+    assert file is not None
+    try:
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+        return data.decode("utf-8")
+    except OSError as err:
+        raise click.UsageError(f"Cannot read {file}: {err.strerror}.") from None
+    except UnicodeDecodeError as err:
+        raise click.UsageError(f"{file} is not UTF-8 text (byte {err.start}).") from None
+
+
+@ticket.command("reply")
+@click.argument("ticket_id", metavar="ID")
+@click.option("--text", help="What to send.")
+@click.option("--file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Send the text of this file ('-': standard input).")
+@click.option("--cc", multiple=True, metavar="EMAIL", help="Also to EMAIL (repeatable).")
+@pass_session
+def ticket_reply(session: Session, ticket_id: str, text: str | None, file: Path | None,
+                 cc: Sequence[str]) -> None:
+    """Reply to the ticket's contact by email (C1; A3a moves the ticket)."""
+    desk = session.desk
+    sent = desk.reply(ticket_id, _body(text, file, "reply"), session.actor, cc=cc)
+    t = desk.ticket(sent.ticket, session.actor)
+    _, stage_ = desk.stage(t.stage, session.actor)
+    click.echo(show_line(f"Reply to {', '.join(sent.to)} queued: '{sent.subject}'. "
+                         f"Ticket #{t.id} is in {stage_.label}."))
+
+
+@ticket.command("note")
+@click.argument("ticket_id", metavar="ID")
+@click.option("--text", help="The note.")
+@click.option("--file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The note is this file's text ('-': standard input).")
+@pass_session
+def ticket_note(session: Session, ticket_id: str, text: str | None,
+                file: Path | None) -> None:
+    """Add an internal note to the ticket's conversation (never sent)."""
+    note = session.desk.add_note(ticket_id, _body(text, file, "note"), session.actor)
+    click.echo(f"Note added to ticket #{note.ticket}.")

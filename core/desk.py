@@ -19,6 +19,8 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from msgspec.structs import replace as msgspec_replace
+
 from core import access
 from core import tickets as ticket_rules
 from core.access import AUTOMATION, Actor
@@ -37,6 +39,9 @@ from core.events import (
     ContactChanges,
     Entry,
     Event,
+    MessageReceived,
+    MessageSent,
+    NoteAdded,
     Notice,
     NotificationSent,
     NotificationsRead,
@@ -48,7 +53,10 @@ from core.events import (
 )
 from core.finding import find_pipeline, find_stage
 from core.model import (
+    Channel,
     DeskConfig,
+    EmailTrigger,
+    ImapSource,
     MailSettings,
     Pipeline,
     PropertyDef,
@@ -64,6 +72,7 @@ from core.reactions import STAGE_ACTIONS, Reactions
 from core.records import Contact, Ticket, Value
 from core.rules import check_settings, clashes_of, waiting_moves_nowhere
 from core.settings import automation as automation_settings
+from core.settings import channels as channel_settings
 from core.settings import mail as outbound_settings
 from core.settings import people as people_settings
 from core.settings import pipelines as pipeline_settings
@@ -82,12 +91,15 @@ from core.stage_edits import (
 )
 from core.state import Delayed, DeskState, Notification, with_changes
 from core.store.base import CatchUp, Store, Transaction
-from core.text import check_line
+from core.text import check_line, check_text, plain_line
 from core.tickets import value_of as _value
 from core.timeline import TimelineItem, timeline_items
 
 if TYPE_CHECKING:
     from core.automation.courier import Courier
+    from core.conversation import ConversationItem
+    from core.mail.reading import IncomingMail
+    from core.mail.taking import Decision, Intake
 
 R = TypeVar("R")
 _COURIER_MADE = threading.Lock()
@@ -127,6 +139,8 @@ class Desk:
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
         self._nested = _Nested(self)
+        # Contacts a ticket being created brings (T1), until it is recorded.
+        self._pending_contacts: dict[str, Contact] = {}
         self.config, self.state = store.open()
         self._created = store.created
 
@@ -816,6 +830,193 @@ class Desk:
         return sorted(found, key=lambda c: not (c.email.casefold().startswith(needle)
                                                 or c.name.casefold().startswith(needle)))
 
+    # -- channels and the email triggers (A1, A3a, A3b) -------------------------------
+
+    def channels(self, actor: Actor) -> list[Channel]:
+        access.user_of(self.config, actor)
+        return list(self.config.channels)
+
+    def add_channel(self, address: str, pipeline: str, actor: Actor, stage: str | None = None,
+                    maildir: str | None = None, imap: ImapSource | None = None,
+                    create_tickets: bool = True) -> Channel:
+        """A1: connect an email address to a pipeline."""
+        return self._change_settings(
+            actor, "connect channels",
+            lambda draft: channel_settings.add(draft, address, pipeline, stage, maildir, imap,
+                                               create_tickets))
+
+    def set_channel_create_tickets(self, ref: str, on: bool, actor: Actor) -> Channel:
+        return self._change_settings(
+            actor, "change channels",
+            lambda draft: channel_settings.set_create_tickets(draft, ref, on))
+
+    def remove_channel(self, ref: str, actor: Actor) -> Channel:
+        return self._change_settings(actor, "remove channels",
+                                     lambda draft: channel_settings.remove(draft, ref))
+
+    def set_email_trigger(self, pipeline: str, name: str, actor: Actor, on: bool | None = None,
+                          stage: str | None = None) -> EmailTrigger:
+        """A3a / A3b: switch a trigger, or choose the stage it moves to."""
+        return self._change_settings(
+            actor, "change automation",
+            lambda draft: channel_settings.set_trigger(draft, pipeline, name, on, stage))
+
+    # -- the conversation (C1), mail in (A1) and replies -------------------------------
+
+    def conversation(self, ticket_id: str, actor: Actor) -> list[ConversationItem]:
+        """C1: the ticket's messages in and out and its notes, oldest first."""
+        from core.conversation import conversation_items
+
+        ticket = self.ticket(ticket_id, actor)
+        return conversation_items(self._store.newest_entries(ticket=ticket.id), ticket.id)
+
+    def take_mail(self, mail: IncomingMail, raw_key: str, channel: str | None = None) -> Intake:
+        """One incoming message, as the actor `channel:ADDRESS`: a new
+        ticket, a message on the ticket it threads to, or kept aside with
+        the reason (core/mail/taking.py). Raises `NoChannel` when no channel
+        takes it. `raw_key`: where its bytes are in the inbox."""
+        from core.mail.taking import channel_for, decide
+
+        with self._writing():
+            found = channel_for(mail, self.config, channel)
+            decision = decide(mail, raw_key, found, self.config, self.state,
+                              self._store.mail_key(), self._people_of)
+            if decision.new_ticket_in is not None:
+                decision = self._mail_ticket(mail, decision, found)
+            if decision.events:
+                self._record(Actor("channel", found.actor_id), decision.events)
+            return decision.intake
+
+    def _mail_ticket(self, mail: IncomingMail, decision: Decision, channel: Channel) -> Decision:
+        """A1: the ticket a new message makes, in the channel's stage (else
+        its pipeline's first Open stage), its sender the contact."""
+        from dataclasses import replace
+
+        from core.mail.taking import NO_SUBJECT, Intake, NoChannel
+
+        assert decision.received is not None
+        try:
+            pipeline = find_pipeline(self.config, channel.pipeline)
+        except DeskError:
+            raise NoChannel(f"the channel {channel.address}'s pipeline {channel.pipeline!r} "
+                            "is gone") from None
+        stage = next((s for s in pipeline.stages if s.id == channel.stage), None) \
+            or next(s for s in pipeline.stages if s.is_open)
+        events: list[Event] = []
+        email = normalise_email(mail.sender)
+        contact = self.state.contacts.get(email.casefold())
+        if contact is None:
+            # A new sender becomes a contact, named as their From header has it.
+            contact = Contact(email=email, name=plain_line(mail.sender_name).strip()[:200])
+            events.append(ContactAdded(contact=contact))
+        now = self._now()
+        ticket = ticket_rules.new_ticket(str(self.state.last_ticket_id + 1), pipeline, stage,
+                                         (mail.subject.strip() or NO_SUBJECT)[:500], "email",
+                                         now, now)
+        ticket.contact = contact.email
+        received = msgspec_replace(decision.received, ticket=ticket.id)
+        events += [TicketCreated(ticket=ticket), received]
+        return replace(decision, events=events, received=received,
+                       intake=Intake(decision.intake.message_id, "created", ticket.id))
+
+    def _people_of(self, ticket: Ticket) -> set[str]:
+        """The addresses on a ticket's conversation (a subject tag from one
+        of them places mail on it)."""
+        people: set[str] = set()
+        for item in self.conversation(ticket.id, AUTOMATION):
+            people.update(a.casefold() for a in (item.sender, *item.to, *item.cc))
+        return people
+
+    def reply(self, ticket_id: str, text: str, actor: Actor,
+              cc: Sequence[str] = ()) -> MessageSent:
+        """C1: the agent's reply to the ticket's contact, through the
+        outbox (sent by the courier), answering the newest message in. An
+        A3a move follows (core/automation/email_triggers.py)."""
+        from core.mail.replying import compose_reply
+
+        with self._writing():
+            ticket = self._editable_ticket(ticket_id, actor)
+            if ticket.contact is None:
+                raise DeskError(f"Ticket #{ticket.id} has no contact to reply to; set one "
+                                f"first (pipedesk ticket edit {ticket.id} contact=EMAIL).")
+            contact = self.contact(ticket.contact, actor)
+            body = check_text(text, "The reply").strip("\n")
+            if not body.strip():
+                raise DeskError("The reply is empty; write what to send.")
+            answering = self._answering(ticket.id)
+            channel = self.config.channel(answering.channel) if answering else None
+            sender = self.config.mail.sender
+            if channel is not None and channel.address.casefold() not in sender.casefold():
+                sender = channel.address
+            outgoing, sent = compose_reply(
+                ticket=ticket, contact=contact, text=body, sender=sender,
+                answering_id=answering.message_id if answering else None,
+                references=answering.references if answering else [],
+                thread=answering.thread if answering else
+                self.state.created_threads.get(ticket.id, ""),
+                subject=answering.subject if answering else ticket.subject,
+                key=self._store.mail_key(), now=self._now(), cc=cc)
+            # On disk before the journal says it was sent (core/mail/outbox.py).
+            sent.outbox = self.courier().outbox.put(outgoing)
+            self._record(actor, [sent])
+            return sent
+
+    def _answering(self, ticket_id: str) -> MessageReceived | None:
+        """The message a reply answers: the newest a person sent in."""
+        from core.events import TicketCreated as Created
+
+        for entry in self._store.newest_entries(ticket=ticket_id):
+            event = entry.event
+            if isinstance(event, Created) and event.ticket.id == ticket_id:
+                return None
+            if isinstance(event, MessageReceived) and event.ticket == ticket_id \
+                    and not event.auto:
+                return event
+        return None
+
+    def add_note(self, ticket_id: str, text: str, actor: Actor) -> NoteAdded:
+        """C1: an internal note on the conversation; never sent."""
+        with self._writing():
+            ticket = self._editable_ticket(ticket_id, actor)
+            body = check_text(text, "The note").strip("\n")
+            if not body.strip():
+                raise DeskError("The note is empty; write what to keep.")
+            note = NoteAdded(ticket=ticket.id, text=body)
+            self._record(actor, [note])
+            return note
+
+    def _reopened(self, ticket_id: str) -> bool:
+        """A3b: whether the ticket was ever moved from a Closed stage to an
+        Open one (then new threads count too). Read from its entries, and
+        asked only for a contact's mail on a thread it was not created on."""
+        for entry in self._store.newest_entries(ticket=ticket_id):
+            event = entry.event
+            if isinstance(event, TicketCreated) and event.ticket.id == ticket_id:
+                return False
+            if isinstance(event, TicketChanged) and event.ticket == ticket_id:
+                moved = event.changes.get("stage")
+                if moved is not None:
+                    before, after = (self._stage_or_none(str(s)) for s in moved)
+                    if before is not None and after is not None and not before.is_open \
+                            and after.is_open:
+                        return True
+        return False
+
+    def _move_for_mail(self, ticket_id: str, stage_id: str, channel: str, cause: str) -> None:
+        """A3: an email trigger's move, as the actor `channel:ADDRESS`, with
+        the Message-ID that caused it on the timeline (T7)."""
+        with self._writing():
+            ticket = self.state.tickets.get(ticket_id)
+            stage = self._stage_or_none(stage_id)
+            if ticket is None or stage is None or ticket.stage == stage_id:
+                return
+            pipeline = find_pipeline(self.config, ticket.pipeline)
+            changes = ticket_rules.move_changes(self.config, ticket, pipeline, stage,
+                                                self._now())
+            if changes:
+                self._record(Actor("channel", channel or "email"),
+                             [TicketChanged(ticket=ticket.id, changes=changes, cause=cause)])
+
     # -- tickets ------------------------------------------------------------
 
     def create_ticket(self, actor: Actor, pipeline: str, stage: str, subject: str,
@@ -829,23 +1030,47 @@ class Desk:
         """Create several tickets in one commit (imports, demo data);
         refused whole if any one of them breaks a rule."""
         with self._writing():
-            now = self._now()
-            next_id = self.state.last_ticket_id
-            events: list[Event] = []
-            for draft in drafts:
-                pipeline, stage = find_stage(self._editable_config(actor), draft.stage,
-                                             self._editable_pipeline(draft.pipeline, actor))
-                next_id += 1
-                ticket = ticket_rules.new_ticket(str(next_id), pipeline, stage, draft.subject,
-                                                 draft.source, draft.create_date or now, now)
-                values = dict(draft.values)
-                if draft.contact is not None:
-                    values["contact"] = draft.contact
-                ticket_rules.set_values(ticket, self._value_changes(ticket, values))
-                self._check_stage_properties(actor, ticket, stage)
-                events.append(TicketCreated(ticket=ticket))
-            self._record(actor, events)
-            return [e.ticket for e in events if isinstance(e, TicketCreated)]
+            try:
+                return self._create_tickets(drafts, actor)
+            finally:
+                self._pending_contacts = {}
+
+    def _create_tickets(self, drafts: Sequence[TicketDraft], actor: Actor) -> list[Ticket]:
+        now = self._now()
+        next_id = self.state.last_ticket_id
+        events: list[Event] = self._new_contacts(drafts)
+        for draft in drafts:
+            pipeline, stage = find_stage(self._editable_config(actor), draft.stage,
+                                         self._editable_pipeline(draft.pipeline, actor))
+            next_id += 1
+            ticket = ticket_rules.new_ticket(str(next_id), pipeline, stage, draft.subject,
+                                             draft.source, draft.create_date or now, now)
+            values = dict(draft.values)
+            if draft.contact is not None:
+                values["contact"] = draft.contact
+            ticket_rules.set_values(ticket, self._value_changes(ticket, values))
+            self._check_stage_properties(actor, ticket, stage)
+            events.append(TicketCreated(ticket=ticket))
+        self._record(actor, events)
+        return [e.ticket for e in events if isinstance(e, TicketCreated)]
+
+    def _new_contacts(self, drafts: Sequence[TicketDraft]) -> list[Event]:
+        """T1: a ticket's contact given by an address the desk does not know
+        yet becomes a contact (as a new sender does, A1), added with it."""
+        added: dict[str, Contact] = {}
+        for draft in drafts:
+            raw = (draft.contact or "").strip()
+            if not raw or raw.casefold() in self.state.contacts or raw.casefold() in added:
+                continue
+            if "@" not in raw:
+                continue  # not an address: the contact check says what is wrong
+            email = normalise_email(raw)
+            added[email.casefold()] = Contact(email=email)
+        if not added:
+            return []
+        # Known before the tickets are checked, which look their contact up.
+        self._pending_contacts = added
+        return [ContactAdded(contact=c) for c in added.values()]
 
     def move_ticket(self, ticket_id: str, stage: str, actor: Actor,
                     pipeline: str | None = None,
@@ -916,8 +1141,10 @@ class Desk:
 
     def _value_changes(self, ticket: Ticket, values: Mapping[str, Any]) -> Changes:
         """Typed, checked changes for `values` (NAME -> raw value), T4."""
-        return ticket_rules.value_changes(self.config, self.property, self.state.contacts,
-                                          ticket, values)
+        contacts: Mapping[str, Contact] = self.state.contacts
+        if self._pending_contacts:
+            contacts = {**contacts, **self._pending_contacts}
+        return ticket_rules.value_changes(self.config, self.property, contacts, ticket, values)
 
     def _check_stage_properties(self, actor: Actor, ticket: Ticket, stage: Stage) -> None:
         """S7: a user's create or move needs the stage's required properties
@@ -964,6 +1191,12 @@ class _AutomationHost:
 
     def outbound(self) -> Courier:
         return self.desk.courier()
+
+    def move_for_mail(self, ticket_id: str, stage_id: str, channel: str, cause: str) -> None:
+        self.desk._move_for_mail(ticket_id, stage_id, channel, cause)
+
+    def reopened(self, ticket_id: str) -> bool:
+        return self.desk._reopened(ticket_id)
 
 
 class _Nested:

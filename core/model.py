@@ -176,6 +176,9 @@ class ImapSource(Model):
     # The name of the environment variable holding the password (as SMTP's).
     password_env: str = ""
     folder: str = "INBOX"
+    # Certificates to trust beside the system's (a server with its own
+    # authority); the host name is checked always.
+    ca_file: str | None = None
 
     @property
     def port_or_default(self) -> int:

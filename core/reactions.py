@@ -23,12 +23,16 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from core.automation.host import MAX_DEPTH, Host
 from core.bulk import gc_paused
-from core.events import Arrival, Entry, arrivals
+from core.events import Arrival, Entry, MessageReceived, MessageSent, arrivals
 
 if TYPE_CHECKING:
+    from core.automation.email_triggers import EmailTriggers
     from core.automation.engine import Engine
 
-__all__ = ["MAX_DEPTH", "STAGE_ACTIONS", "Handler", "Reaction", "Reactions", "register"]
+Mail = MessageReceived | MessageSent
+
+__all__ = ["EMAIL_TRIGGERS", "MAX_DEPTH", "STAGE_ACTIONS", "Handler", "Reaction", "Reactions",
+           "register"]
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -80,6 +84,26 @@ def _engine(host: Host) -> Engine:
 
 STAGE_ACTIONS: Reaction[Arrival, Engine] = Reaction("stage actions (A4)", _arrived, _engine)
 register(STAGE_ACTIONS)
+
+
+# -- status from email (A3): the second ------------------------------------------
+
+
+def _mail(entries: Sequence[Entry]) -> list[Mail]:
+    return [e.event for e in entries
+            if isinstance(e.event, MessageReceived)
+            or (isinstance(e.event, MessageSent) and e.event.from_ticket)]
+
+
+def _email_triggers(host: Host) -> EmailTriggers:
+    from core.automation.email_triggers import EmailTriggers
+
+    return EmailTriggers(host)
+
+
+EMAIL_TRIGGERS: Reaction[Mail, EmailTriggers] = Reaction("status from email (A3)", _mail,
+                                                         _email_triggers)
+register(EMAIL_TRIGGERS)
 
 
 # -- the loop ---------------------------------------------------------------------

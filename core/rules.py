@@ -187,7 +187,41 @@ def check_settings(config: DeskConfig,
     if not any(u.role == "administrator" for u in config.users):
         return Problem("the desk needs at least one user with role = \"administrator\"",
                        "users")
-    return _automation_problem(config)
+    return _automation_problem(config) or _mail_problem(config)
+
+
+def _mail_problem(config: DeskConfig) -> Problem | None:
+    """A1, A3: a channel or an email trigger pointing at a pipeline or a
+    stage the desk does not have (S6 keeps them from being deleted)."""
+    for n, pipeline in enumerate(config.pipelines):
+        stages = {s.id for s in pipeline.stages}
+        for name, trigger in (("email_sent", pipeline.automation.email_sent),
+                              ("customer_replied", pipeline.automation.customer_replied)):
+            if trigger.stage is not None and trigger.stage not in stages:
+                return Problem(f"the email trigger {name} of pipeline '{pipeline.label}' "
+                               f"moves tickets to stage {trigger.stage!r}, which the pipeline "
+                               "does not have", "pipelines", n, "automation", name)
+    addresses: set[str] = set()
+    for n, channel in enumerate(config.channels):
+        at = ("channels", n)
+        if channel.address.casefold() in addresses:
+            return Problem(f"two channels have the address {channel.address}", *at)
+        addresses.add(channel.address.casefold())
+        owner = next((p for p in config.pipelines if p.id == channel.pipeline), None)
+        if owner is None:
+            return Problem(f"the channel {channel.address} puts tickets into pipeline "
+                           f"{channel.pipeline!r}, which the desk does not have; remove the "
+                           "channel first, or give it another pipeline", *at)
+        if channel.stage is not None:
+            stage = next((s for s in owner.stages if s.id == channel.stage), None)
+            if stage is None:
+                return Problem(f"the channel {channel.address} puts tickets into stage "
+                               f"{channel.stage!r}, which pipeline '{owner.label}' does "
+                               "not have", *at)
+            if not stage.is_open:
+                return Problem(f"the channel {channel.address} puts new tickets into the "
+                               f"Closed stage '{stage.label}'; choose an Open one", *at)
+    return None
 
 
 def _where_id(config: DeskConfig, ident: str) -> Loc:

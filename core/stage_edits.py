@@ -25,6 +25,7 @@ from core.model import DeskConfig, Pipeline, PropertyDef, Stage, StageProperty, 
 from core.present import count, counted
 from core.records import Ticket
 from core.rules import stage_states_problem
+from core.settings.channels import triggers_moving_into
 from core.state import with_changes
 from core.text import check_line
 
@@ -190,10 +191,17 @@ def _delete(draft: DeskConfig, result: StageEditResult, stage: Stage, move_to: s
     if held and target is None:
         raise DeskError(f"Stage '{stage.label}' holds {counted(len(held), 'ticket')}; pick "
                         f"a stage of '{pipeline.label}' to move them to.")
-    # S6 also refuses while an email trigger (A3) targets the stage (the
-    # triggers arrive with the email-in work, and are checked here then);
-    # an action moving tickets into it (A4) is refused the same way, so no
-    # automation is left pointing nowhere.
+    # S6 also refuses while an email trigger (A3) or a channel (A1) sends
+    # tickets into the stage; an action moving tickets into it (A4) is
+    # refused the same way, so no automation is left pointing nowhere. A
+    # trigger switched off lets go of the stage instead.
+    for trigger in (pipeline.automation.email_sent, pipeline.automation.customer_replied):
+        if trigger.stage == stage.id and not trigger.on:
+            trigger.stage = None
+    for _holder, what in triggers_moving_into(draft, stage.id):
+        raise DeskError(f"Cannot delete '{stage.label}': {what} moves tickets into it; "
+                        "choose another stage for it first (the Automate tab, or pipedesk "
+                        "automation set / channel add).")
     for holder, path in actions_moving_into(draft, stage):
         raise DeskError(f"Action {path_text(path)} of stage '{holder.label}' moves tickets "
                         f"into '{stage.label}'; change or remove that action first.")

@@ -62,7 +62,7 @@ class DeskState:
         # Message-ID, or a digest of its bytes) -> the ticket it went to,
         # "" for mail ignored.
         self.mail_seen: dict[str, str] = {}
-        # The thread each ticket was created on (A3b).
+        # The thread each ticket was created on (A3b): its first message's.
         self.created_threads: dict[str, str] = {}
 
     def apply(self, entry: Entry) -> None:
@@ -113,12 +113,22 @@ class DeskState:
                     self.mail_seen[message.dedupe] = message.ticket
                 if message.created:
                     self.created_threads[message.ticket] = message.thread
+                self._touch(message.ticket, entry.at)
             case MessageSent(message_id=mid, ticket=tid, thread=thread):
                 self._know_message(mid, tid, thread)
+                # A ticket made by hand begins its thread with the first reply.
+                self.created_threads.setdefault(tid, thread or mid)
+                self._touch(tid, entry.at)
             case MailIgnored(dedupe=dedupe):
                 if dedupe:
                     self.mail_seen[dedupe] = ""
         self.seq = entry.seq
+
+    def _touch(self, ticket_id: str, at: datetime) -> None:
+        # Mail in or out is activity on the ticket, as an edit is.
+        ticket = self.tickets.get(ticket_id)
+        if ticket is not None:
+            ticket.last_activity = at
 
     def _know_message(self, message_id: str, ticket: str, thread: str) -> None:
         if message_id:

@@ -16,6 +16,9 @@ from core.events import (
     AutomationRan,
     Changes,
     Entry,
+    MessageReceived,
+    MessageSent,
+    NoteAdded,
     StagesEdited,
     TicketChanged,
     TicketCreated,
@@ -23,6 +26,7 @@ from core.events import (
 )
 from core.model import DeskConfig
 from core.present import action_run, property_label, say_value
+from core.text import show_line
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,11 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
                 where = f"{_pipeline(config, t.pipeline)} / {_stage(config, t.stage)}"
                 items.append(TimelineItem(entry.at, entry.actor, f"Created in {where}"))
                 break
-            case TicketChanged(ticket=tid, changes=changes) if tid == ticket_id:
+            case TicketChanged(ticket=tid, changes=changes, cause=cause) if tid == ticket_id:
                 what = "Moved" if "stage" in changes else "Edited"
+                if cause:
+                    # A3: the email that moved it.
+                    what += f" by email <{show_line(cause)}>"
                 items.append(TimelineItem(entry.at, entry.actor, what, _said(config, changes)))
             case StagesEdited(moved=moved, deleted=deleted) if ticket_id in moved:
                 changes = moved[ticket_id]
@@ -78,6 +85,17 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
                                               f"{step.result}{detail}"))
             case TicketDeleted(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Deleted"))
+            case MessageReceived(ticket=tid) as got if tid == ticket_id:
+                how = "Email in" if got.role != "user" else "Email from an agent's own mailbox"
+                auto = f" ({got.auto}: moves nothing)" if got.auto else ""
+                items.append(TimelineItem(entry.at, entry.actor,
+                                          f"{how} from {got.sender}{auto}"))
+            case MessageSent(ticket=tid) as sent if tid == ticket_id:
+                what = "Reply" if sent.from_ticket else "Email"
+                items.append(TimelineItem(entry.at, entry.actor,
+                                          f"{what} to {', '.join(sent.to)}"))
+            case NoteAdded(ticket=tid) if tid == ticket_id:
+                items.append(TimelineItem(entry.at, entry.actor, "Note added"))
     return [item for said in reversed(newest_first) for item in said]
 
 

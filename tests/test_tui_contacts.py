@@ -200,17 +200,22 @@ async def test_escape_closes_the_list_then_the_form(tmp_path: Path) -> None:
 @pytest.mark.anyio
 async def test_enter_with_the_list_closed_creates_and_the_desk_still_checks(
         tmp_path: Path) -> None:
-    """The picker fills; the desk decides: an address no contact has is
-    refused in the form, which stays open."""
+    """The picker fills; the desk decides: what is no address is refused in
+    the form, which stays open; a new address becomes a contact (T1)."""
     desk = open_desk(tmp_path)
     app = Host(CreateTicketDialog(desk, A, "0", "1"))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"VPN down", "tab", *"nobody@example.no", "escape", "enter")
+        await pilot.press(*"VPN down", "tab", *"nobody", "escape", "enter")
         await pilot.pause()
         dialog = app.screen
         assert isinstance(dialog, CreateTicketDialog)
-        assert "No contact 'nobody@example.no'" in dialog.error_text
-    assert desk.tickets(A) == []
+        assert "No contact 'nobody'" in dialog.error_text
+        assert desk.tickets(A) == []
+        await pilot.press(*"@example.no", "escape", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, CreateTicketDialog)
+    assert [t.contact for t in desk.tickets(A)] == ["nobody@example.no"]
+    assert [c.email for c in desk.contacts(A)] == ["nobody@example.no"]
 
 
 @pytest.mark.anyio

@@ -74,3 +74,12 @@ class Host(Protocol):
     def outbound(self) -> Outbound:
         """Where mail, templated notifications and webhooks are handed on."""
         ...
+
+    def move_for_mail(self, ticket_id: str, stage_id: str, channel: str, cause: str) -> None:
+        """A3: move a ticket because of an email, as the actor
+        `channel:CHANNEL`, naming the Message-ID that caused it."""
+        ...
+
+    def reopened(self, ticket_id: str) -> bool:
+        """Whether the ticket was ever moved from a Closed stage to an Open one."""
+        ...

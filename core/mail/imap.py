@@ -111,7 +111,7 @@ class ImapMailbox:
         variable its password_env names (`password_from_env`)."""
         return cls(source.host, source.port_or_default, source.security, source.user,
                    password, source.folder, timeout, password_env=source.password_env,
-                   ca_file=ca_file, verify=verify)
+                   ca_file=ca_file or source.ca_file, verify=verify)
 
     def unseen(self) -> list[int]:
         """The UIDs of the folder's messages not flagged \\Seen, oldest first."""

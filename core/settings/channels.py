@@ -67,8 +67,12 @@ def check_imap(imap: ImapSource) -> ImapSource:
                         "the password (--imap-password-env); the password itself is never "
                         "stored.")
     folder = check_line(imap.folder.strip(), "The IMAP folder") or "INBOX"
+    ca_file = imap.ca_file
+    if ca_file is not None:
+        ca_file = str(Path(check_line(ca_file.strip(), "The IMAP CA file")).expanduser()
+                      .absolute())
     return ImapSource(host=host, port=imap.port, security=imap.security, user=user,
-                      password_env=password_env, folder=folder)
+                      password_env=password_env, folder=folder, ca_file=ca_file)
 
 
 def set_create_tickets(config: DeskConfig, ref: str, on: bool) -> Channel:

@@ -41,6 +41,12 @@ def finished_stage_edits(config: DeskConfig, leftover: list[Entry], journal: str
                                 "which desk.toml does not have, cannot be finished; "
                                 "restore desk.toml from a backup", entry.seq)
         pipeline.stages = [Stage.model_validate(s) for s in event.stages]
+        # A live deletion lets a switched-off email trigger go of its stage
+        # (one switched on refuses it, S6); the line does not carry that.
+        kept = {s.id for s in pipeline.stages}
+        for trigger in (pipeline.automation.email_sent, pipeline.automation.customer_replied):
+            if trigger.stage is not None and trigger.stage not in kept:
+                trigger.stage = None
         draft.next_id = max(draft.next_id, event.next_id)
         problem = check_settings(draft)
         if problem:
