@@ -125,10 +125,11 @@ def mail_ingest(session: Session, files: tuple[Path, ...], channel_ref: str | No
     try:
         for raw in _messages(files):
             intakes.append(take_in(desk, raw, channel_ref))
-    except DeskError as err:
+    except (DeskError, OSError) as err:
         _said(intakes, as_json)
-        click.echo(f"pipedesk: {err.message} The message was not stored; try again.",
-                   err=True)
+        why = err.message if isinstance(err, DeskError) else \
+            f"Cannot use {err.filename}: {err.strerror}."
+        click.echo(f"pipedesk: {why} The message was not stored; try again.", err=True)
         sys.exit(TEMPORARY_FAILURE)
     _said(intakes, as_json)
 
