@@ -161,10 +161,9 @@ def test_c1_a_note_is_on_the_conversation_and_never_sent(desk: Desk) -> None:
 # -- A3b and A3d: the contact replies ------------------------------------------------------
 
 
-def contact_replies(desk: Desk, to_id: str, message_id: str = "<second@example.no>",
-                    **kw: str) -> str:
+def contact_replies(desk: Desk, to_id: str, message_id: str = "<second@example.no>") -> str:
     intake = comes_in(desk, message("Re: Printer on fire", "Still burning.\n",
-                                    message_id=message_id, in_reply_to=f"<{to_id}>", **kw))
+                                    message_id=message_id, in_reply_to=f"<{to_id}>"))
     assert intake.outcome == "appended", intake
     assert intake.ticket is not None
     return intake.ticket
