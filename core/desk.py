@@ -682,7 +682,7 @@ class Desk:
             if self._courier is None:
                 from core.automation.courier import Courier
 
-                self._courier = Courier(self._store.mail_spools())
+                self._courier = Courier(self._store.mail_spools(), self._store.mail_key)
             return self._courier
 
     def run_due_steps(self) -> int:
@@ -705,7 +705,8 @@ class Desk:
                 ran += 1
         return ran
 
-    def record_deliveries(self, deliveries: Sequence[AutomationRan | NotificationSent]) -> None:
+    def record_deliveries(self, deliveries: Sequence[AutomationRan | NotificationSent
+                                                     | MessageSent]) -> None:
         """Log how mail and webhooks handed on earlier went (A6), and record
         the notifications whose message was filled in meanwhile (A4b)."""
         if deliveries:

@@ -62,6 +62,8 @@ class DeskState:
         # Message-ID, or a digest of its bytes) -> the ticket it went to,
         # "" for mail ignored.
         self.mail_seen: dict[str, str] = {}
+        # When automated mail (A4a) went to each address in the last hour.
+        self.automated_mail: dict[str, list[datetime]] = {}
         # The thread each ticket was created on (A3b): its first message's.
         self.created_threads: dict[str, str] = {}
 
@@ -73,10 +75,12 @@ class DeskState:
             case TicketChanged(ticket=tid, changes=changes):
                 apply_changes(self.tickets[tid], changes, entry.at)
             # Automation's entries next: on a busy desk they are most of them.
-            case AutomationRan(steps=steps):
+            case AutomationRan(steps=steps, ticket=tid):
                 for ran in steps:
                     if ran.rotation is not None:
                         self.rotations[ran.rotation] = self.rotations.get(ran.rotation, 0) + 1
+                    if ran.kind == "send-email" and ran.result == "queued":
+                        self._automated_mail(tid, entry.at)
             case NotificationSent(users=users, text=text, ticket=tid):
                 self.notifications[entry.seq] = Notification(
                     id=entry.seq, at=entry.at, actor=entry.actor, users=users, text=text,
@@ -123,6 +127,22 @@ class DeskState:
                 if dedupe:
                     self.mail_seen[dedupe] = ""
         self.seq = entry.seq
+
+    def _automated_mail(self, ticket_id: str, at: datetime) -> None:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or not ticket.contact:
+            return
+        times = self.automated_mail.setdefault(ticket.contact.casefold(), [])
+        times.append(at)
+        # Only the last hour counts: the list stays short.
+        while times and (at - times[0]).total_seconds() > 3600:
+            times.pop(0)
+
+    def automated_mail_in_the_hour(self, email: str, now: datetime) -> int:
+        """How many automated emails (A4a) went to `email` in the hour
+        before `now` (issue 13: the cap that keeps two robots from looping)."""
+        return sum(1 for at in self.automated_mail.get(email.casefold(), ())
+                   if (now - at).total_seconds() <= 3600)
 
     def _touch(self, ticket_id: str, at: datetime) -> None:
         # Mail in or out is activity on the ticket, as an edit is.

@@ -10,10 +10,13 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from core_fixtures import ADMIN, add_agent, new_ticket, refusal, reopen, stored
+from core_fixtures import ADMIN, MutableClock, add_agent, new_ticket, refusal, reopen, stored
 from message_fixtures import KARI, SUPPORT, comes_in, connect_channel, message
 
 from core import Desk
+from core.automation.actions import SendEmail
+from core.automation.handing import AUTOMATED_MAIL_PER_HOUR
+from core.automation.rounds import work_round
 from core.mail.intake import inbox_of, quarantine_of
 from core.mail.outbox import read_message
 
@@ -391,3 +394,43 @@ def test_a_message_that_will_not_parse_is_quarantined_and_nothing_else_changes(
     [held] = quarantine_of(desk).items()
     assert reason in held.reason
     assert (desk.store.mail_spools().quarantine / "new" / held.key).read_bytes() == raw
+
+
+# -- automated mail (A4a) on the conversation, and its cap -----------------------------------
+
+
+def received_mail_on_new(desk: Desk) -> None:
+    """A4a: every ticket arriving in New gets the 'Ticket received' email."""
+    desk.add_action("0", "New", SendEmail(template="Ticket received"), ADMIN)
+
+
+def test_automated_mail_carries_the_tag_and_a_signed_id_and_its_answer_threads(
+        desk: Desk) -> None:
+    received_mail_on_new(desk)
+    ticket = first_ticket(desk)
+    work_round(desk)  # the courier fills the draft in
+    [confirmation] = outbox_messages(desk)
+    assert "[#1]" in str(confirmation["Subject"])
+    assert confirmation["In-Reply-To"] == "<first@example.no>"  # the customer's thread
+    item = desk.conversation(ticket, ADMIN)[-1]
+    assert (item.direction, item.auto) == ("out", True)
+    own_id = str(confirmation["Message-ID"]).strip("<>")
+    # The customer answers the confirmation: on the ticket's thread (A3b).
+    assert contact_replies(desk, own_id) == ticket
+    assert stage_of(desk, ticket) == "Waiting on us"
+
+
+def test_automated_mail_to_one_address_is_capped_per_hour(desk: Desk,
+                                                         clock: MutableClock) -> None:
+    received_mail_on_new(desk)
+    connect_channel(desk)
+    for n in range(AUTOMATED_MAIL_PER_HOUR + 2):
+        comes_in(desk, message(f"Robot says {n}", message_id=f"<robot{n}@example.no>"))
+    results = [i.result for i in reversed(desk.automation_log(ADMIN))]
+    assert results.count("queued") == AUTOMATED_MAIL_PER_HOUR
+    assert results[-2:] == ["skipped", "skipped"]
+    skipped = desk.automation_log(ADMIN)[0]
+    assert "automated emails in the last hour" in skipped.detail
+    clock.advance(hours=1, minutes=1)
+    comes_in(desk, message("Robot, later", message_id="<robot-later@example.no>"))
+    assert desk.automation_log(ADMIN)[0].result == "queued"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from core.automation.templates import BODY_CHARS, LINE_CHARS, Template
 from core.clock import parse_instant
 from core.errors import DeskError
-from core.events import AutomationRan, NotificationSent, StepRun
+from core.events import AutomationRan, MessageSent, NotificationSent, StepRun
 from core.model import MailSettings, WebhookSettings
 from core.records import Contact
 from core.spool import Claim, Spool
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from core.mail.outbox import Outbox
 
 # What a delivery round hands back to be written to the journal.
-Handed = AutomationRan | NotificationSent
+Handed = AutomationRan | NotificationSent | MessageSent
 
 # A webhook that has failed this many times is given up (and logged so).
 WEBHOOK_ATTEMPTS = 5
@@ -50,9 +50,12 @@ _TRACE_HEADERS = {"ticket": "X-Pipedesk-Ticket", "pipeline": "X-Pipedesk-Pipelin
 
 
 class Courier:
-    def __init__(self, spools: MailSpools) -> None:
-        """`spools`: the store's (`Store.mail_spools`)."""
+    def __init__(self, spools: MailSpools, key: Callable[[], bytes] | None = None) -> None:
+        """`spools`: the store's (`Store.mail_spools`); `key`: the desk's
+        mail key (`Store.mail_key`), which signs the Message-IDs of the mail
+        it sends, so replies thread back to the ticket."""
         self.spools = spools
+        self._key = key
         self.webhooks = Spool(spools.webhooks)
         self.drafts = Spool(spools.drafts)
         self._drafting: list[bytes] = []  # this run's drafts, a JSON line each
@@ -207,8 +210,10 @@ class Courier:
         """What came of one draft: a message staged in the outbox (nothing
         to log: the engine logged it queued), a notification, or a failure."""
         from core.automation.sandbox import RenderFailed
+        from core.mail.ids import own_message_id
         from core.mail.message import compose, recipient
-        from core.text import plain_line
+        from core.mail.threading import subject_tag
+        from core.text import plain_line, show_text
 
         email, action = draft.kind == "email", draft.action
         what = f"Template '{draft.template}'" if email else "The notification's message"
@@ -219,17 +224,37 @@ class Courier:
         if not email:
             return [NotificationSent(users=draft.users, text=plain_line(result[0]),
                                      ticket=draft.trace.get("ticket", ""))]
+        ticket = draft.trace.get("ticket", "")
+        subject = result[0].strip()
+        if ticket and subject_tag(ticket) not in subject:
+            # The tag threads the contact's answer back even when their
+            # mail program drops the ids.
+            subject = f"{subject} {subject_tag(ticket)}"
         try:
             outgoing = compose(sender=mail.sender, to=recipient(*draft.to),
-                               subject=result[0].strip(), body=result[1], now=draft.at,
-                               automated=True)
+                               subject=subject, body=result[1], now=draft.at, automated=True)
         except DeskError as err:
             return [_logged(draft.trace, action, "failed", f"{what}: {err.message}")]
         for key, header in _TRACE_HEADERS.items():
             if key in draft.trace:
                 outgoing.message[header] = draft.trace[key]
+        if not ticket or self._key is None:
+            outbox.stage(outgoing)
+            return []
+        message = outgoing.message
+        message_id = own_message_id(ticket, self._key(), outgoing.sender.rpartition("@")[2])
+        message.replace_header("Message-ID", f"<{message_id}>")
+        thread = draft.trace.get("thread", "")
+        if thread and not thread.startswith("sha256:"):
+            message["In-Reply-To"] = f"<{thread}>"
+            message["References"] = f"<{thread}>"
         outbox.stage(outgoing)
-        return []
+        # On the ticket's conversation, as the automated mail it is (C1).
+        return [MessageSent(ticket=ticket, message_id=message_id, sender=outgoing.sender,
+                            to=list(outgoing.recipients), subject=str(message["Subject"]),
+                            date=draft.at, text=show_text(result[1]).rstrip("\n"),
+                            in_reply_to=thread or None, references=[thread] if thread else [],
+                            thread=thread or message_id, auto=True)]
 
     def _deliver_mail(self, mail: MailSettings, now: datetime,
                       environ: Mapping[str, str]) -> list[Handed]:

@@ -15,6 +15,9 @@ from core.errors import DeskError
 from core.properties import coerce
 from core.records import Ticket
 
+# Issue 13: at most this many automated emails to one address an hour.
+AUTOMATED_MAIL_PER_HOUR = 10
+
 
 def team_members(host: Host, team: str) -> list[str]:
     """The users of a team, named by id or name, in their order (the
@@ -48,12 +51,19 @@ def queue_email(host: Host, ticket: Ticket, template_name: str,
     if not template.transactional and not contact.marketing:
         return "skipped", (f"'{template.name}' is not transactional and {contact.email} "
                            "is not a marketing contact")
+    recent = host.state.automated_mail_in_the_hour(contact.email, host.now())
+    if recent >= AUTOMATED_MAIL_PER_HOUR:
+        # Two robots (our automation and an auto-responder) never loop.
+        return "skipped", (f"{contact.email} was sent {recent} automated emails in the last "
+                           f"hour, the most the desk sends one address")
     # A template edited by hand in desk.toml was not checked on saving.
     check_template(template, placeholders(config))
     # Filled in outside the writer lock, with limits (Courier.deliver):
     # a template that loops for ever must not stop the desk.
     values = fill_values(config, ticket, contact, host.now())
-    host.outbound().queue_email(template, contact, values, host.now(), trace)
+    thread = host.state.created_threads.get(ticket.id, "")
+    host.outbound().queue_email(template, contact, values, host.now(),
+                                {**trace, "thread": thread} if thread else trace)
     where = "for SMTP" if config.mail.smtp else "for the outbox"
     return "queued", f"'{template.name}' to {contact.email}, {where}"
 

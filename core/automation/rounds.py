@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.automation.courier import Courier, Handed
-from core.events import AutomationRan
+from core.events import AutomationRan, MessageSent
 from core.model import DeskConfig
 from core.present import counted
 
@@ -44,7 +44,9 @@ def work_round(desk: DeskAtWork) -> list[str]:
         logged = desk.courier().deliver(desk.config.mail, desk.now(),
                                         webhooks=desk.config.webhooks)
         desk.record_deliveries(logged)
-        lines += [said(run) for run in logged]
+        # An automated email put on its ticket's conversation is said when
+        # it is delivered, not twice.
+        lines += [said(run) for run in logged if not isinstance(run, MessageSent)]
     return lines
 
 
@@ -53,6 +55,8 @@ def has_work(desk: DeskAtWork) -> bool:
 
 
 def said(done: Handed) -> str:
+    if isinstance(done, MessageSent):
+        return f"Ticket #{done.ticket}: automated email '{done.subject}' to {', '.join(done.to)}"
     if not isinstance(done, AutomationRan):  # a notification filled in
         return f"Ticket #{done.ticket}: notified {', '.join(done.users)}"
     about = f"Ticket #{done.ticket}: " if done.ticket else ""
