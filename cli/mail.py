@@ -118,13 +118,12 @@ def mail_ingest(session: Session, files: tuple[Path, ...], channel_ref: str | No
                 as_json: bool) -> None:
     """Take RFC 5322 messages from FILES, or one from standard input (an
     MTA's pipe). Exit 75 when a message could not be stored: try again."""
-    from core.mail.intake import take_in
+    from core.mail.intake import take_in_many
 
     desk = session.desk
     intakes = []
     try:
-        for raw in _messages(files):
-            intakes.append(take_in(desk, raw, channel_ref))
+        intakes = take_in_many(desk, list(_messages(files)), channel_ref)
     except (DeskError, OSError) as err:
         _said(intakes, as_json)
         why = err.message if isinstance(err, DeskError) else \

@@ -99,7 +99,7 @@ if TYPE_CHECKING:
     from core.automation.courier import Courier
     from core.conversation import ConversationItem
     from core.mail.reading import IncomingMail
-    from core.mail.taking import Decision, Intake
+    from core.mail.taking import Decision, Intake, NoChannel
 
 R = TypeVar("R")
 _COURIER_MADE = threading.Lock()
@@ -876,17 +876,40 @@ class Desk:
         ticket, a message on the ticket it threads to, or kept aside with
         the reason (core/mail/taking.py). Raises `NoChannel` when no channel
         takes it. `raw_key`: where its bytes are in the inbox."""
-        from core.mail.taking import channel_for, decide
+        taken = self.take_mails([(mail, raw_key, channel)])[0]
+        if isinstance(taken, DeskError):
+            raise taken
+        return taken
 
+    def take_mails(self, batch: Sequence[tuple[IncomingMail, str, str | None]]
+                   ) -> list[Intake | NoChannel]:
+        """`take_mail` for several messages in one commit (an MTA's or a
+        mailbox's backlog): each decided on what the ones before it did;
+        a message no channel takes comes back as its `NoChannel`."""
+        from core.mail.taking import NoChannel, channel_for, decide
+
+        results: list[Intake | NoChannel] = []
         with self._writing():
-            found = channel_for(mail, self.config, channel)
-            decision = decide(mail, raw_key, found, self.config, self.state,
-                              self._store.mail_key(), self._people_of)
-            if decision.new_ticket_in is not None:
-                decision = self._mail_ticket(mail, decision, found)
-            if decision.events:
-                self._record(Actor("channel", found.actor_id), decision.events)
-            return decision.intake
+            txn = self._transaction()
+            for mail, raw_key, channel in batch:
+                try:
+                    found = channel_for(mail, self.config, channel)
+                    decision = decide(mail, raw_key, found, self.config, self.state,
+                                      self._store.mail_key(), self._people_of)
+                    if decision.new_ticket_in is not None:
+                        decision = self._mail_ticket(mail, decision, found)
+                except NoChannel as err:
+                    results.append(err)
+                    continue
+                if decision.events:
+                    entries = txn.record(str(Actor("channel", found.actor_id)), self._now(),
+                                         decision.events)
+                    self._pending.append(Notice(entries=entries))
+                    self._apply(entries)
+                results.append(decision.intake)
+            # One sync for the lot; the A3 moves follow, as the command's reactions.
+            txn.commit()
+        return results
 
     def _mail_ticket(self, mail: IncomingMail, decision: Decision, channel: Channel) -> Decision:
         """A1: the ticket a new message makes, in the channel's stage (else

@@ -40,6 +40,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +114,7 @@ class ImapServer:
             client.logout()
 
 
-def _dovecot() -> str | None:
+def dovecot_binary() -> str | None:
     return shutil.which("dovecot", path=_SEARCH_PATH)
 
 
@@ -200,16 +201,10 @@ def _wait_for(port: int, server: subprocess.Popen[bytes], folder: Path) -> None:
     raise RuntimeError(f"Dovecot did not start on 127.0.0.1:{port}:\n{said}")
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[ImapServer]:
-    """One Dovecot for the session; tests take `imap_server`."""
-    binary = _dovecot()
-    if binary is None:
-        reason = ("Dovecot is not installed (Debian's dovecot-imapd; `make test` "
-                  "installs it), so the IMAP tests cannot run")
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+@contextmanager
+def running_dovecot(binary: str) -> Iterator[ImapServer]:
+    """A throwaway Dovecot, stopped and removed at the end (the fixture's,
+    and bench/mail.py's)."""
     # Not under pytest's tmp_path: its folders are 0700, and the server's
     # `nobody` must reach the Maildir and the login sockets.
     folder = Path(tempfile.mkdtemp(prefix="pipedesk-dovecot-"))
@@ -244,6 +239,20 @@ def dovecot() -> Iterator[ImapServer]:
                 server.wait()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[ImapServer]:
+    """One Dovecot for the session; tests take `imap_server`."""
+    binary = dovecot_binary()
+    if binary is None:
+        reason = ("Dovecot is not installed (Debian's dovecot-imapd; `make test` "
+                  "installs it), so the IMAP tests cannot run")
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with running_dovecot(binary) as server:
+        yield server
 
 
 @pytest.fixture

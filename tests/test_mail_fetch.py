@@ -155,34 +155,45 @@ def test_a_maildir_channel_takes_new_mail_and_marks_it_seen(tmp_path: Path) -> N
 
 def test_a_fetch_killed_midway_loses_nothing_and_doubles_nothing(
         desk_home: Path, imap_server: ImapServer) -> None:
-    count = 30
-    for n in range(count):
-        imap_server.deliver(message(f"Question {n}", message_id=f"<q{n}@example.no>"))
-    journal = desk_home / "tickets.jsonl"
+    journal, inbox = desk_home / "tickets.jsonl", desk_home / "inbox"
 
     def size() -> int:
         return journal.stat().st_size if journal.exists() else 0
 
-    for _ in range(3):  # kill it at a few points of its work
+    def kept() -> bool:  # something in the desk's inbox not taken yet
+        return any((inbox / folder).is_dir() and any((inbox / folder).iterdir())
+                   for folder in ("tmp", "new"))
+
+    before = size()
+    points = {"at once": lambda: True,
+              "once kept in the inbox, before it is taken": kept,
+              "once taken, before the server hears it was seen": lambda: size() > before}
+    asked = 0
+    for point, reached in points.items():
+        for n in range(asked, asked + 10):
+            imap_server.deliver(message(f"Question {n}", message_id=f"<q{n}@example.no>"))
+        asked += 10
         before = size()
         proc = subprocess.Popen([sys.executable, "-m", "cli", "--data-dir", str(desk_home),
                                  "mail", "fetch"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL,
                                 env={**os.environ, PASSWORD_ENV: imap_server.password})
         deadline = time.monotonic() + 30
-        while size() == before and time.monotonic() < deadline:
-            time.sleep(0.005)
+        while not reached() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    # What a crash left in the inbox is taken at the next fetch (or retaken
-    # once it is older than a running fetch's work).
-    desk = open_desk(desk_home)
+        assert proc.returncode == -signal.SIGKILL, f"the fetch ended before the kill ({point})"
+    # What a crash left in the inbox is taken again (by the next fetch, once
+    # it is older than a running fetch's work: here at once), and the
+    # server's unseen mail is fetched again; the dedupe keeps each once.
     from core.mail.intake import retake_pending
 
+    desk = open_desk(desk_home)
     retake_pending(desk, older_than=0)
     fetch(desk_home, imap_server)
     desk.refresh()
     subjects = sorted(t.subject for t in desk.tickets(LOCAL_ADMIN))
-    assert subjects == sorted(f"Question {n}" for n in range(count))
+    assert subjects == sorted(f"Question {n}" for n in range(asked))
     assert imap_server.unseen() == []
-    assert list((desk_home / "inbox" / "new").iterdir()) == []
+    assert list((inbox / "new").iterdir()) == []

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -48,6 +48,14 @@ class Inbox:
     def keep(self, raw: bytes) -> str:
         """Make `raw` durable; returns its key."""
         return self._spool.put(raw, ".eml")
+
+    def keep_all(self, raws: Sequence[bytes]) -> list[str]:
+        """Make every one of `raws` durable, with one sync for the lot."""
+        if len(raws) == 1:
+            return [self.keep(raws[0])]
+        keys = [self._spool.stage(raw, ".eml") for raw in raws]
+        self._spool.commit()
+        return keys
 
     def taken(self, key: str) -> None:
         cur = self.root / "cur"
@@ -150,43 +158,73 @@ def quarantine_of(desk: Desk) -> Quarantine:
     return Quarantine(desk.store.mail_spools().quarantine)
 
 
+# Messages taken in one desk command (one journal sync): a backlog of
+# thousands goes in steps, so that memory stays small and each step's
+# messages are on their tickets soon.
+BATCH = 200
+
+
 def take_in(desk: Desk, raw: bytes, channel: str | None = None) -> Intake:
     """Keep `raw` durable, then take it. A DeskError from keeping it means
     it was not stored (the caller says "try again": exit 75)."""
+    return take_in_many(desk, [raw], channel)[0]
+
+
+def take_in_many(desk: Desk, raws: Sequence[bytes], channel: str | None = None) -> list[Intake]:
+    """`take_in` for several messages: all kept durable first, then taken
+    in steps of `BATCH`."""
     inbox = inbox_of(desk)
-    key = inbox.keep(raw)
-    return take_kept(desk, inbox, key, raw, channel)
+    taken: list[Intake] = []
+    for start in range(0, len(raws), BATCH):
+        step = raws[start:start + BATCH]
+        keys = inbox.keep_all(step)
+        taken += take_kept(desk, inbox, list(zip(keys, step, strict=True)), channel)
+    return taken
 
 
-def take_kept(desk: Desk, inbox: Inbox, key: str, raw: bytes,
-              channel: str | None = None) -> Intake:
-    """Take a message already in the inbox under `key`."""
-    try:
-        mail = read_mail(raw)
-        intake = desk.take_mail(mail, key, channel)
-    except (Unreadable, NoChannel) as err:
-        reason = err.message
-        quarantine_of(desk).put_from(inbox, key, reason, channel, desk.now())
-        return Intake(_id_for_report(raw), "quarantined", None, reason)
-    inbox.taken(key)
-    return intake
+def take_kept(desk: Desk, inbox: Inbox, kept: Sequence[tuple[str, bytes]],
+              channel: str | None = None) -> list[Intake]:
+    """Take messages already in the inbox, (key, raw bytes) each."""
+    results: dict[int, Intake] = {}
+    readable = []
+    for n, (key, raw) in enumerate(kept):
+        try:
+            readable.append((n, read_mail(raw), key))
+        except Unreadable as err:
+            results[n] = _quarantined(desk, inbox, key, raw, err.message, channel)
+    answers = desk.take_mails([(mail, key, channel) for _, mail, key in readable])
+    for (n, _mail, key), answer in zip(readable, answers, strict=True):
+        if isinstance(answer, NoChannel):
+            results[n] = _quarantined(desk, inbox, key, kept[n][1], answer.message, channel)
+        else:
+            inbox.taken(key)
+            results[n] = answer
+    return [results[n] for n in range(len(kept))]
+
+
+def _quarantined(desk: Desk, inbox: Inbox, key: str, raw: bytes, reason: str,
+                 channel: str | None) -> Intake:
+    quarantine_of(desk).put_from(inbox, key, reason, channel, desk.now())
+    return Intake(_id_for_report(raw), "quarantined", None, reason)
 
 
 def retake_pending(desk: Desk, older_than: float = 60.0) -> list[Intake]:
     """Take what a crash left in the inbox's `new/` (older than
     `older_than` seconds, so as not to race a process taking it now)."""
     inbox = inbox_of(desk)
-    taken = []
+    left = []
     now = time.time()
     for key in inbox.pending():
         path = inbox.root / "new" / key
         try:
             if now - path.stat().st_mtime < older_than:
                 continue
-            raw = path.read_bytes()
+            left.append((key, path.read_bytes()))
         except FileNotFoundError:
             continue
-        taken.append(take_kept(desk, inbox, key, raw))
+    taken: list[Intake] = []
+    for start in range(0, len(left), BATCH):
+        taken += take_kept(desk, inbox, left[start:start + BATCH])
     return taken
 
 
@@ -195,11 +233,7 @@ def retry_quarantined(desk: Desk, key: str) -> Intake:
     the reader, or once a channel for it exists)."""
     inbox = inbox_of(desk)
     channel = quarantine_of(desk).release(key, inbox)
-    return take_kept(desk, inbox, key.strip(), inbox.raw(key.strip()), channel)
-
-
-def take_many(desk: Desk, raws: Iterable[bytes], channel: str | None = None) -> list[Intake]:
-    return [take_in(desk, raw, channel) for raw in raws]
+    return take_kept(desk, inbox, [(key.strip(), inbox.raw(key.strip()))], channel)[0]
 
 
 def _id_for_report(raw: bytes) -> str:

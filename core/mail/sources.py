@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DeskError
-from core.mail.intake import retake_pending, take_in
+from core.mail.intake import BATCH, retake_pending, take_in_many
 from core.mail.taking import Intake
 from core.model import Channel
 
@@ -63,16 +63,20 @@ def fetch_maildir(desk: Desk, channel: Channel) -> list[Intake]:
     root = Path(channel.maildir)
     if not (root / "new").is_dir():
         raise DeskError(f"The Maildir {root} has no new/ folder; is it a Maildir?")
-    taken = []
-    for path in _waiting(root):
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            continue  # another process took it
-        except OSError as err:
-            raise DeskError(f"Could not read {path}: {err.strerror}.") from None
-        taken.append(take_in(desk, raw, channel.address))
-        _mark_seen(root, path)
+    taken: list[Intake] = []
+    waiting = _waiting(root)
+    for start in range(0, len(waiting), BATCH):
+        read = []
+        for path in waiting[start:start + BATCH]:
+            try:
+                read.append((path, path.read_bytes()))
+            except FileNotFoundError:
+                continue  # another process took it
+            except OSError as err:
+                raise DeskError(f"Could not read {path}: {err.strerror}.") from None
+        taken += take_in_many(desk, [raw for _, raw in read], channel.address)
+        for path, _ in read:
+            _mark_seen(root, path)
     return taken
 
 
@@ -108,11 +112,15 @@ def fetch_imap(desk: Desk, channel: Channel, environ: Mapping[str, str]) -> list
     from core.mail.imap import ImapMailbox, password_from_env
 
     assert channel.imap is not None
-    taken = []
+    taken: list[Intake] = []
     password = password_from_env(channel.imap.password_env, environ)
     with ImapMailbox.open(channel.imap, password) as mailbox:
-        for uid in mailbox.unseen():
-            raw = mailbox.fetch(uid)
-            taken.append(take_in(desk, raw, channel.address))
-            mailbox.mark_seen(uid)
+        unseen = mailbox.unseen()
+        for start in range(0, len(unseen), BATCH):
+            uids = unseen[start:start + BATCH]
+            raws = [mailbox.fetch(uid) for uid in uids]
+            taken += take_in_many(desk, raws, channel.address)
+            # Only now, with every one of them durable in the inbox.
+            for uid in uids:
+                mailbox.mark_seen(uid)
     return taken
