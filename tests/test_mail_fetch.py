@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,7 @@ def test_a_fetch_killed_midway_loses_nothing_and_doubles_nothing(
                    for folder in ("tmp", "new"))
 
     before = size()
-    points = {"at once": lambda: True,
+    points: dict[str, Callable[[], bool]] = {"at once": lambda: True,
               "once kept in the inbox, before it is taken": kept,
               "once taken, before the server hears it was seen": lambda: size() > before}
     asked = 0
@@ -197,3 +198,27 @@ def test_a_fetch_killed_midway_loses_nothing_and_doubles_nothing(
     assert subjects == sorted(f"Question {n}" for n in range(asked))
     assert imap_server.unseen() == []
     assert list((inbox / "new").iterdir()) == []
+
+
+def test_the_worker_takes_mail_as_the_imap_server_announces_it(
+        desk_home: Path, imap_server: ImapServer) -> None:
+    """IDLE: with a minute between its rounds, the worker still takes the
+    message within seconds of its arrival, because the server says so."""
+    worker = subprocess.Popen([sys.executable, "-m", "cli", "--data-dir", str(desk_home),
+                               "worker", "--interval", "60"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL,
+                              env={**os.environ, PASSWORD_ENV: imap_server.password})
+    try:
+        time.sleep(2)  # its first round done, its IDLE open
+        started = time.monotonic()
+        imap_server.deliver(message())
+        desk = open_desk(desk_home)
+        while not desk.tickets(LOCAL_ADMIN) and time.monotonic() - started < 20:
+            time.sleep(0.05)
+            desk.refresh()
+        took = time.monotonic() - started
+    finally:
+        worker.terminate()
+        worker.wait(10)
+    assert [t.subject for t in desk.tickets(LOCAL_ADMIN)] == ["Printer on fire"]
+    assert took < 10, took  # well before the next round, 60 s away

@@ -137,12 +137,17 @@ class ImapMailbox:
         """Flag message `uid` \\Seen: the desk has it stored."""
         self._call("store", lambda client: client.add_flags([uid], [imapclient.SEEN]))
 
+    @property
+    def has_idle(self) -> bool:
+        """Whether the server offers IDLE (RFC 2177)."""
+        return bool(self._call("idle", lambda client: client.has_capability("IDLE")))
+
     def idle(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the server to say the folder
         changed (IDLE, RFC 2177): True as soon as it does, False when the
         time is up. A server without IDLE makes it False at once: the
         caller then polls `unseen()` on its own clock."""
-        if not self._call("idle", lambda client: client.has_capability("IDLE")):
+        if not self.has_idle:
             return False
         deadline = time.monotonic() + timeout
         self._call("idle", lambda client: client.idle())
