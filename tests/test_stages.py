@@ -8,6 +8,7 @@ from core_fixtures import (
     START,
     MutableClock,
     data_dir,
+    email_triggers_off,
     last_entry,
     new_ticket,
     refusal,
@@ -69,6 +70,7 @@ def test_s2_deleting_the_last_closed_stage_is_refused_saying_why(desk: Desk) -> 
 
 
 def test_s2_deleting_the_last_open_stage_is_refused(desk: Desk) -> None:
+    email_triggers_off(desk)
     desk.delete_stage("Waiting on contact", ADMIN)
     desk.delete_stage("Waiting on us", ADMIN)
     with refusal("Cannot delete 'New'", "must keep at least one Open stage"):
@@ -136,6 +138,7 @@ def test_s4_a_position_out_of_range_is_refused(desk: Desk, position: int) -> Non
 
 
 def test_s6_an_empty_stage_is_deleted_without_a_target(desk: Desk) -> None:
+    email_triggers_off(desk)
     desk.delete_stage("Waiting on contact", ADMIN)
     assert stage_labels(desk) == ["New", "Waiting on us", "Closed"]
     with refusal("No stage 'Waiting on contact'"):
@@ -153,6 +156,7 @@ def test_s6_deleting_a_stage_that_holds_tickets_needs_a_target(desk: Desk) -> No
 
 
 def test_s6_delete_moves_every_ticket_to_the_target(desk: Desk) -> None:
+    email_triggers_off(desk)
     held = [new_ticket(desk, f"Ticket {n}", stage="Waiting on us").id for n in range(5)]
     other = new_ticket(desk, "Stays", stage="New")
     desk.delete_stage("Waiting on us", ADMIN, move_to="Waiting on contact")
@@ -211,6 +215,7 @@ def test_s6_the_target_must_be_in_the_same_pipeline(desk: Desk) -> None:
 
 
 def test_s6_a_label_target_is_looked_for_in_the_stage_s_own_pipeline(desk: Desk) -> None:
+    email_triggers_off(desk)
     desk.create_pipeline("Billing", ADMIN)
     ticket = new_ticket(desk, stage="Waiting on us")
     desk.delete_stage("3", ADMIN, move_to="New")  # "New" is in both pipelines
@@ -228,6 +233,7 @@ def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """S6 whole or not at all: the journal line is written, then the process
     dies before desk.toml is saved. The next open finishes the deletion."""
+    email_triggers_off(desk)
     held = [new_ticket(desk, f"Ticket {n}", stage="Waiting on us").id for n in range(3)]
     toml_before = (data_dir(desk) / "desk.toml").read_bytes()
 
@@ -254,6 +260,7 @@ def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
 @pytest.mark.files
 def test_s6_a_desk_left_open_finishes_another_process_s_broken_deletion(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     other = reopen(desk)
 
@@ -274,6 +281,7 @@ def test_s6_a_desk_left_open_finishes_another_process_s_broken_deletion(
 def test_s6_a_journal_line_written_by_hand_is_finished_on_open(desk: Desk) -> None:
     """The same crash, made by appending the StagesEdited entry through the
     store without touching desk.toml."""
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on contact")
     store = LocalStore(data_dir(desk))
     _, state = store.load()
@@ -292,6 +300,7 @@ def test_s6_a_journal_line_written_by_hand_is_finished_on_open(desk: Desk) -> No
 
 
 def test_s6_a_live_desk_sees_another_desk_s_stage_deletion(desk: Desk) -> None:
+    email_triggers_off(desk)
     other = reopen(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     other.refresh()
@@ -326,6 +335,7 @@ def test_s1_s3_s4_add_rename_reorder(desk: Desk) -> None:
 
 
 def test_s2_keeps_one_open_and_one_closed_stage(desk: Desk) -> None:
+    email_triggers_off(desk)
     with refusal("at least one Closed stage"):
         desk.delete_stage("Closed", ADMIN)
     with refusal("at least one Closed stage"):
@@ -340,6 +350,7 @@ def test_s2_keeps_one_open_and_one_closed_stage(desk: Desk) -> None:
 
 
 def test_s6_t3_delete_moves_tickets_in_the_same_step(desk: Desk, clock: MutableClock) -> None:
+    email_triggers_off(desk)
     ids = [new_ticket(desk, f"T{n}", stage="Waiting on us").id for n in range(3)]
     with refusal("'Waiting on us' holds 3 tickets; pick a stage"):
         desk.delete_stage("Waiting on us", ADMIN)
@@ -365,6 +376,7 @@ def test_s6_a_crash_before_desk_toml_is_saved_is_finished_on_open(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """As the crash test above, with an OSError (a full disk, a power cut)
     instead of an interrupt."""
+    email_triggers_off(desk)
     tid = new_ticket(desk, stage="Waiting on us").id
 
     def crash(self: LocalStore, config: object) -> None:
