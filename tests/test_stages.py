@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from cli_fixtures import new_desk
 from core_fixtures import (
     ADMIN,
     START,
@@ -390,3 +394,88 @@ def test_s6_a_crash_before_desk_toml_is_saved_is_finished_on_open(
     assert "Waiting on us" not in stage_labels(again)
     assert again.ticket(tid, ADMIN).stage == "1"
     assert "Waiting on us" not in (data_dir(again) / "desk.toml").read_text()
+
+
+# -- S6 and the email triggers (A3a, A3b) and channels (A1) ------------------------
+
+A3A = "An email is sent to a customer (A3a)"
+
+
+def test_s6_a3a_deleting_the_stage_a_trigger_that_is_on_moves_into_is_refused(
+        desk: Desk) -> None:
+    before = stored(desk)
+    with refusal("Cannot delete 'Waiting on contact'", f"the email trigger '{A3A}' moves "
+                 "tickets into it", "choose another stage for it first"):
+        desk.delete_stage("Waiting on contact", ADMIN)
+    assert stored(desk) == before
+    assert "Waiting on contact" in stage_labels(reopen(desk))
+    with refusal("Cannot delete 'Waiting on us'",
+                 "the email trigger 'A customer replies to an email (A3b)'"):
+        desk.delete_stage("Waiting on us", ADMIN)
+    assert stored(desk) == before
+
+
+def test_s6_a3a_a_trigger_that_is_off_lets_go_of_its_deleted_stage(desk: Desk) -> None:
+    desk.set_email_trigger("0", "email-sent", ADMIN, on=False)
+    desk.delete_stage("Waiting on contact", ADMIN)
+    assert stage_labels(desk) == ["New", "Waiting on us", "Closed"]
+    for seen in (desk, reopen(desk)):
+        automation = seen.pipeline("0", ADMIN).automation
+        assert (automation.email_sent.on, automation.email_sent.stage) == (False, None)
+        # The other trigger is on and keeps its stage.
+        assert (automation.customer_replied.on, automation.customer_replied.stage) == (True, "3")
+
+
+def test_s6_a3b_a_trigger_moved_to_another_stage_lets_its_old_one_be_deleted(
+        desk: Desk) -> None:
+    trigger = desk.set_email_trigger("0", "customer-replied", ADMIN, stage="New")
+    assert (trigger.on, trigger.stage) == (True, "1")
+    desk.delete_stage("Waiting on us", ADMIN)
+    assert stage_labels(desk) == ["New", "Waiting on contact", "Closed"]
+    replied = reopen(desk).pipeline("0", ADMIN).automation.customer_replied
+    assert (replied.on, replied.stage) == (True, "1")
+
+
+def test_s6_a1_deleting_the_stage_a_channel_puts_new_tickets_into_is_refused(
+        desk: Desk) -> None:
+    email_triggers_off(desk)
+    desk.add_channel("support@example.com", "0", ADMIN, stage="Waiting on us")
+    before = stored(desk)
+    with refusal("Cannot delete 'Waiting on us'",
+                 "the channel support@example.com moves tickets into it"):
+        desk.delete_stage("Waiting on us", ADMIN)
+    assert stored(desk) == before
+    assert reopen(desk).config.channels[0].stage == "3"
+
+
+def test_p5_a1_deleting_the_pipeline_a_channel_puts_tickets_into_is_refused(
+        desk: Desk) -> None:
+    sales = desk.create_pipeline("Sales", ADMIN)
+    desk.add_channel("support@example.com", sales.id, ADMIN)
+    before = stored(desk)
+    with refusal("The channel support@example.com puts tickets into pipeline",
+                 "remove the channel first"):
+        desk.delete_pipeline(sales.id, ADMIN)
+    assert stored(desk) == before
+    assert [p.label for p in reopen(desk).config.pipelines] == ["Support pipeline", "Sales"]
+    desk.remove_channel("support@example.com", ADMIN)
+    desk.delete_pipeline(sales.id, ADMIN)
+    assert [p.label for p in reopen(desk).config.pipelines] == ["Support pipeline"]
+
+
+def test_s6_a3_stage_delete_on_the_command_line_waits_for_the_trigger(run: Any, home: Path) -> None:
+    new_desk(home)
+    refused = run("stage", "delete", "Waiting on contact")
+    assert refused.code == 1
+    assert "Traceback" not in refused.err
+    assert refused.err.startswith("pipedesk: Cannot delete 'Waiting on contact': the email "
+                                  f"trigger '{A3A}' moves tickets into it"), refused.err
+    assert "pipedesk automation set" in refused.err
+    assert run("automation", "set", "0", "email-sent", "off").code == 0
+    deleted = run("stage", "delete", "Waiting on contact")
+    assert (deleted.code, deleted.out) == (0, "Deleted stage 2 'Waiting on contact'.\n")
+    moved = run("automation", "set", "0", "customer-replied", "--stage", "New")
+    assert (moved.code, moved.out) == (
+        0, "Support pipeline: customer-replied on, moves tickets to 'New'.\n")
+    assert run("stage", "delete", "Waiting on us").code == 0
+    assert [s["label"] for s in run("stage", "list", "0", "--json").json()] == ["New", "Closed"]
