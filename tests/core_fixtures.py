@@ -96,6 +96,16 @@ def new_ticket(desk: Desk, subject: str = "Printer on fire", stage: str = "New",
     return desk.create_ticket(ADMIN, pipeline, stage, subject, values=values)
 
 
+def email_triggers_off(desk: Desk, pipeline: str = "0") -> None:
+    """Switch the pipeline's email triggers (A3a, A3b) off, as an
+    administrator would. A new pipeline's triggers move tickets into its
+    "Waiting on contact" and "Waiting on us", and S6 refuses to delete a
+    stage a trigger that is on moves tickets into; a test about deleting
+    those stages (S2, S6, S8), not about the triggers, starts with this."""
+    for name in ("email-sent", "customer-replied"):
+        desk.set_email_trigger(pipeline, name, ADMIN, on=False)
+
+
 def add_agent(desk: Desk, user_id: str = "ingrid", name: str = "Ingrid Berg") -> User:
     user = User(id=user_id, name=name, email=f"{user_id}@pipedesk.example")
     desk.add_users([user], ADMIN)

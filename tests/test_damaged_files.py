@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_fixtures import MutableClock, add_team
+from core_fixtures import MutableClock, add_team, email_triggers_off
 from filelock import FileLock
 
 from core import LOCAL_ADMIN as A
@@ -49,10 +49,14 @@ Damage = Callable[[Path], object]
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two pipelines; tickets in several stages, moved, edited, deleted; a
     delay waiting in 'Waiting on us' to move ticket #3 back to New; a
-    snapshot at entry 15 and two entries after it."""
+    snapshot at entry 15 and two entries after it. The email triggers are
+    off, as on a desk whose stages can go (S6): the hand-made stage edits
+    below delete the triggers' default targets."""
     root = tmp_path_factory.mktemp("made") / "desk"
     desk = open_desk(root, clock=MutableClock())
     sales = desk.create_pipeline("Sales", A)
+    email_triggers_off(desk)
+    email_triggers_off(desk, sales.id)
     desk.create_property("region", "text", A)
     desk.add_contact("kari@example.no", A, name="Kari")
     desk.add_action("0", "Waiting on us", make_action({"kind": "delay", "duration": "1d"}), A)
@@ -361,10 +365,17 @@ REFUSED = [
             both(replace(SNAPSHOT, '"property":"stage","value":"1"',
                          '"property":"stage","value":"7"'),
                  replace(SETTINGS, '    { id = "7", label = "Waiting on contact", state = "open",'
-                                   ' properties = [], actions = [] },\n', "")),
+                                   ' properties = [], actions = [] },\n', ""),
+                 # The switched-off trigger let go of the stage, as S6 does.
+                 replace(SETTINGS, 'on = false\nstage = "7"\n', "on = false\n")),
             SETTINGS, "ticket #3 waits in stage 'Waiting on us' for a delay (due 2026-11-24 "
                       "09:00) after which it is moved into stage '7', which this file does not "
                       "have", 'id = "0"'),
+    Refused("a3a-trigger-moves-into-a-lost-stage",
+            replace(SETTINGS, '    { id = "7", label = "Waiting on contact", state = "open",'
+                              ' properties = [], actions = [] },\n', ""),
+            SETTINGS, "the email trigger email_sent of pipeline 'Sales' moves tickets to stage "
+                      "'7', which the pipeline does not have", 57),
     # tickets.jsonl: lines naming what does not exist, values of the wrong kind
     Refused("change-of-a-missing-ticket", line18(changed("99", priority=[None, "HIGH"])),
             JOURNAL, "a change of ticket #99, which does not exist", 18),
@@ -813,14 +824,20 @@ def test_3_deleting_what_tickets_are_in_says_what_to_do(copy: Path, run: Any) ->
 
 def test_3_the_check_counts_every_ticket_of_a_lost_stage(tmp_path: Path) -> None:
     desk = open_desk(tmp_path / "desk", clock=MutableClock())
+    email_triggers_off(desk)
     for n in range(7):
         desk.create_ticket(A, "0", "Waiting on us", f"Waiting {n}")
     for n in range(2):
         desk.create_ticket(A, "0", "New", f"New {n}")
     settings = tmp_path / "desk" / SETTINGS
     text = settings.read_text()
+    # The stage taken out by hand, and the switched-off A3b trigger letting
+    # go of it as S6 would: what is left wrong is the stage's tickets.
+    trigger = '[pipelines.automation.customer_replied]\non = false\nstage = "3"\n'
+    assert trigger in text
     settings.write_text(text.replace('    { id = "3", label = "Waiting on us", state = "open", '
-                                     'properties = [], actions = [] },\n', ""))
+                                     'properties = [], actions = [] },\n', "")
+                        .replace(trigger, '[pipelines.automation.customer_replied]\non = false\n'))
     with pytest.raises(DataFileError, match=r"7 tickets \(#1, …\) of pipeline 'Support pipeline' "
                                             r"\(id 0\) are in stage 3"):
         open_desk(tmp_path / "desk")

@@ -9,6 +9,7 @@ from core_fixtures import (
     MutableClock,
     add_agent,
     data_dir,
+    email_triggers_off,
     journal_lines,
     last_entry,
     new_ticket,
@@ -36,6 +37,7 @@ def stages(desk: Desk, pipeline: str = "0") -> list[tuple[str, str]]:
 
 @pytest.mark.files
 def test_s8_a_batch_of_every_kind_of_edit_is_saved_as_one(desk: Desk) -> None:
+    email_triggers_off(desk)
     held = [new_ticket(desk, f"T{n}", stage="Waiting on us").id for n in range(3)]
     desk.create_property("seats", "number", ADMIN)
     lines_before = len(journal_lines(data_dir(desk)))
@@ -93,6 +95,7 @@ def test_s8_edits_without_a_deletion_write_only_desk_toml(desk: Desk) -> None:
 ])
 def test_s8_a_refused_edit_anywhere_in_the_batch_saves_nothing(
         desk: Desk, edits: list[object], message: str) -> None:
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     config_before = desk.config.model_copy(deep=True)
     files_before = stored(desk)
@@ -105,6 +108,7 @@ def test_s8_a_refused_edit_anywhere_in_the_batch_saves_nothing(
 
 def test_s8_a_ticket_moved_twice_in_one_batch_has_one_timeline_entry(
         desk: Desk, clock: MutableClock) -> None:
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     clock.advance(hours=1)
     desk.edit_stages("0", [DeleteStage("Waiting on us", "Waiting on contact"),
@@ -124,8 +128,10 @@ def test_s8_t3_follows_the_order_of_the_edits(desk: Desk, clock: MutableClock) -
     tickets go Closed -> Closed, which keeps their (empty) close date. The
     same deletion without the switch first is Open -> Closed, which sets it:
     were the order ignored, both tickets would get one."""
+    email_triggers_off(desk)
     switched = new_ticket(desk, stage="Waiting on us")
     sales = desk.create_pipeline("Sales", ADMIN)
+    email_triggers_off(desk, sales.id)
     deleted_only = new_ticket(desk, stage="Waiting on us", pipeline=sales.id)
     clock.advance(hours=1)
     desk.edit_stages("0", [SetStageState("Waiting on us", "closed"),
@@ -138,6 +144,7 @@ def test_s8_t3_follows_the_order_of_the_edits(desk: Desk, clock: MutableClock) -
 
 
 def test_s8_preview_shows_the_result_and_saves_nothing(desk: Desk) -> None:
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     files_before = stored(desk)
     preview = desk.preview_stage_edits("0", [AddStage("a", "Escalated", StageState.OPEN),
@@ -166,6 +173,7 @@ def test_s8_a_crash_after_the_journal_line_is_finished_with_the_new_stages(
     """Tickets moved into a stage added in the same batch: the journal line
     alone must be enough to bring that stage back after a crash, or the
     tickets would sit in a stage no settings know."""
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
 
     def crash(self: LocalStore, config: object) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from cli_fixtures import new_desk
 from core_fixtures import (
     ADMIN,
     START,
     MutableClock,
     data_dir,
+    email_triggers_off,
     last_entry,
     new_ticket,
     refusal,
@@ -69,6 +74,7 @@ def test_s2_deleting_the_last_closed_stage_is_refused_saying_why(desk: Desk) -> 
 
 
 def test_s2_deleting_the_last_open_stage_is_refused(desk: Desk) -> None:
+    email_triggers_off(desk)
     desk.delete_stage("Waiting on contact", ADMIN)
     desk.delete_stage("Waiting on us", ADMIN)
     with refusal("Cannot delete 'New'", "must keep at least one Open stage"):
@@ -136,6 +142,7 @@ def test_s4_a_position_out_of_range_is_refused(desk: Desk, position: int) -> Non
 
 
 def test_s6_an_empty_stage_is_deleted_without_a_target(desk: Desk) -> None:
+    email_triggers_off(desk)
     desk.delete_stage("Waiting on contact", ADMIN)
     assert stage_labels(desk) == ["New", "Waiting on us", "Closed"]
     with refusal("No stage 'Waiting on contact'"):
@@ -153,6 +160,7 @@ def test_s6_deleting_a_stage_that_holds_tickets_needs_a_target(desk: Desk) -> No
 
 
 def test_s6_delete_moves_every_ticket_to_the_target(desk: Desk) -> None:
+    email_triggers_off(desk)
     held = [new_ticket(desk, f"Ticket {n}", stage="Waiting on us").id for n in range(5)]
     other = new_ticket(desk, "Stays", stage="New")
     desk.delete_stage("Waiting on us", ADMIN, move_to="Waiting on contact")
@@ -211,6 +219,7 @@ def test_s6_the_target_must_be_in_the_same_pipeline(desk: Desk) -> None:
 
 
 def test_s6_a_label_target_is_looked_for_in_the_stage_s_own_pipeline(desk: Desk) -> None:
+    email_triggers_off(desk)
     desk.create_pipeline("Billing", ADMIN)
     ticket = new_ticket(desk, stage="Waiting on us")
     desk.delete_stage("3", ADMIN, move_to="New")  # "New" is in both pipelines
@@ -228,6 +237,7 @@ def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """S6 whole or not at all: the journal line is written, then the process
     dies before desk.toml is saved. The next open finishes the deletion."""
+    email_triggers_off(desk)
     held = [new_ticket(desk, f"Ticket {n}", stage="Waiting on us").id for n in range(3)]
     toml_before = (data_dir(desk) / "desk.toml").read_bytes()
 
@@ -254,6 +264,7 @@ def test_s6_a_crash_between_journal_and_desk_toml_is_finished_on_open(
 @pytest.mark.files
 def test_s6_a_desk_left_open_finishes_another_process_s_broken_deletion(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     other = reopen(desk)
 
@@ -274,6 +285,7 @@ def test_s6_a_desk_left_open_finishes_another_process_s_broken_deletion(
 def test_s6_a_journal_line_written_by_hand_is_finished_on_open(desk: Desk) -> None:
     """The same crash, made by appending the StagesEdited entry through the
     store without touching desk.toml."""
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on contact")
     store = LocalStore(data_dir(desk))
     _, state = store.load()
@@ -292,6 +304,7 @@ def test_s6_a_journal_line_written_by_hand_is_finished_on_open(desk: Desk) -> No
 
 
 def test_s6_a_live_desk_sees_another_desk_s_stage_deletion(desk: Desk) -> None:
+    email_triggers_off(desk)
     other = reopen(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     other.refresh()
@@ -326,6 +339,7 @@ def test_s1_s3_s4_add_rename_reorder(desk: Desk) -> None:
 
 
 def test_s2_keeps_one_open_and_one_closed_stage(desk: Desk) -> None:
+    email_triggers_off(desk)
     with refusal("at least one Closed stage"):
         desk.delete_stage("Closed", ADMIN)
     with refusal("at least one Closed stage"):
@@ -340,6 +354,7 @@ def test_s2_keeps_one_open_and_one_closed_stage(desk: Desk) -> None:
 
 
 def test_s6_t3_delete_moves_tickets_in_the_same_step(desk: Desk, clock: MutableClock) -> None:
+    email_triggers_off(desk)
     ids = [new_ticket(desk, f"T{n}", stage="Waiting on us").id for n in range(3)]
     with refusal("'Waiting on us' holds 3 tickets; pick a stage"):
         desk.delete_stage("Waiting on us", ADMIN)
@@ -365,6 +380,7 @@ def test_s6_a_crash_before_desk_toml_is_saved_is_finished_on_open(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """As the crash test above, with an OSError (a full disk, a power cut)
     instead of an interrupt."""
+    email_triggers_off(desk)
     tid = new_ticket(desk, stage="Waiting on us").id
 
     def crash(self: LocalStore, config: object) -> None:
@@ -378,3 +394,88 @@ def test_s6_a_crash_before_desk_toml_is_saved_is_finished_on_open(
     assert "Waiting on us" not in stage_labels(again)
     assert again.ticket(tid, ADMIN).stage == "1"
     assert "Waiting on us" not in (data_dir(again) / "desk.toml").read_text()
+
+
+# -- S6 and the email triggers (A3a, A3b) and channels (A1) ------------------------
+
+A3A = "An email is sent to a customer (A3a)"
+
+
+def test_s6_a3a_deleting_the_stage_a_trigger_that_is_on_moves_into_is_refused(
+        desk: Desk) -> None:
+    before = stored(desk)
+    with refusal("Cannot delete 'Waiting on contact'", f"the email trigger '{A3A}' moves "
+                 "tickets into it", "choose another stage for it first"):
+        desk.delete_stage("Waiting on contact", ADMIN)
+    assert stored(desk) == before
+    assert "Waiting on contact" in stage_labels(reopen(desk))
+    with refusal("Cannot delete 'Waiting on us'",
+                 "the email trigger 'A customer replies to an email (A3b)'"):
+        desk.delete_stage("Waiting on us", ADMIN)
+    assert stored(desk) == before
+
+
+def test_s6_a3a_a_trigger_that_is_off_lets_go_of_its_deleted_stage(desk: Desk) -> None:
+    desk.set_email_trigger("0", "email-sent", ADMIN, on=False)
+    desk.delete_stage("Waiting on contact", ADMIN)
+    assert stage_labels(desk) == ["New", "Waiting on us", "Closed"]
+    for seen in (desk, reopen(desk)):
+        automation = seen.pipeline("0", ADMIN).automation
+        assert (automation.email_sent.on, automation.email_sent.stage) == (False, None)
+        # The other trigger is on and keeps its stage.
+        assert (automation.customer_replied.on, automation.customer_replied.stage) == (True, "3")
+
+
+def test_s6_a3b_a_trigger_moved_to_another_stage_lets_its_old_one_be_deleted(
+        desk: Desk) -> None:
+    trigger = desk.set_email_trigger("0", "customer-replied", ADMIN, stage="New")
+    assert (trigger.on, trigger.stage) == (True, "1")
+    desk.delete_stage("Waiting on us", ADMIN)
+    assert stage_labels(desk) == ["New", "Waiting on contact", "Closed"]
+    replied = reopen(desk).pipeline("0", ADMIN).automation.customer_replied
+    assert (replied.on, replied.stage) == (True, "1")
+
+
+def test_s6_a1_deleting_the_stage_a_channel_puts_new_tickets_into_is_refused(
+        desk: Desk) -> None:
+    email_triggers_off(desk)
+    desk.add_channel("support@example.com", "0", ADMIN, stage="Waiting on us")
+    before = stored(desk)
+    with refusal("Cannot delete 'Waiting on us'",
+                 "the channel support@example.com moves tickets into it"):
+        desk.delete_stage("Waiting on us", ADMIN)
+    assert stored(desk) == before
+    assert reopen(desk).config.channels[0].stage == "3"
+
+
+def test_p5_a1_deleting_the_pipeline_a_channel_puts_tickets_into_is_refused(
+        desk: Desk) -> None:
+    sales = desk.create_pipeline("Sales", ADMIN)
+    desk.add_channel("support@example.com", sales.id, ADMIN)
+    before = stored(desk)
+    with refusal("The channel support@example.com puts tickets into pipeline",
+                 "remove the channel first"):
+        desk.delete_pipeline(sales.id, ADMIN)
+    assert stored(desk) == before
+    assert [p.label for p in reopen(desk).config.pipelines] == ["Support pipeline", "Sales"]
+    desk.remove_channel("support@example.com", ADMIN)
+    desk.delete_pipeline(sales.id, ADMIN)
+    assert [p.label for p in reopen(desk).config.pipelines] == ["Support pipeline"]
+
+
+def test_s6_a3_stage_delete_on_the_command_line_waits_for_the_trigger(run: Any, home: Path) -> None:
+    new_desk(home)
+    refused = run("stage", "delete", "Waiting on contact")
+    assert refused.code == 1
+    assert "Traceback" not in refused.err
+    assert refused.err.startswith("pipedesk: Cannot delete 'Waiting on contact': the email "
+                                  f"trigger '{A3A}' moves tickets into it"), refused.err
+    assert "pipedesk automation set" in refused.err
+    assert run("automation", "set", "0", "email-sent", "off").code == 0
+    deleted = run("stage", "delete", "Waiting on contact")
+    assert (deleted.code, deleted.out) == (0, "Deleted stage 2 'Waiting on contact'.\n")
+    moved = run("automation", "set", "0", "customer-replied", "--stage", "New")
+    assert (moved.code, moved.out) == (
+        0, "Support pipeline: customer-replied on, moves tickets to 'New'.\n")
+    assert run("stage", "delete", "Waiting on us").code == 0
+    assert [s["label"] for s in run("stage", "list", "0", "--json").json()] == ["New", "Closed"]

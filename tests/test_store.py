@@ -18,6 +18,7 @@ from core_fixtures import (
     MutableClock,
     data_dir,
     data_files,
+    email_triggers_off,
     journal_lines,
     line_of,
     new_ticket,
@@ -764,6 +765,7 @@ def test_s6_a_failed_settings_write_still_shows_the_stage_gone(
         desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     """The journal already moved the tickets: the running desk follows it,
     and the next open writes desk.toml."""
+    email_triggers_off(desk)
     tid = desk.create_ticket(A, "0", "Waiting on us", "Stuck").id
 
     def disk_full(config: object) -> None:
@@ -812,6 +814,7 @@ def test_store_a_failed_command_leaves_nothing_half_written(desk: Desk) -> None:
 def test_store_s6_entries_and_settings_commit_as_one(desk: Desk) -> None:
     """A stage deletion is an entry (the tickets' moves) and new settings
     (the stages): another desk sees both at once, or neither."""
+    email_triggers_off(desk)
     ticket = new_ticket(desk, stage="Waiting on us")
     other = reopen(desk)
     desk.delete_stage("Waiting on us", ADMIN, move_to="New")

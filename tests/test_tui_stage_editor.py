@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_fixtures import add_agent, data_dir, new_ticket, stored
+from core_fixtures import add_agent, data_dir, email_triggers_off, new_ticket, stored
 from textual.app import App
 from textual.widgets import DataTable
 from tui_fixtures import SCREENS_CSS
@@ -267,6 +267,7 @@ async def test_s6_escape_in_the_move_dialog_keeps_the_stage(desk: Desk) -> None:
 @pytest.mark.anyio
 async def test_s6_an_empty_stage_goes_at_once_and_s2_guards_the_last_closed(
         desk: Desk) -> None:
+    email_triggers_off(desk)
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "d")
@@ -328,6 +329,7 @@ async def test_s8_escape_without_edits_leaves_at_once(desk: Desk) -> None:
 
 @pytest.mark.anyio
 async def test_s8_save_refused_by_a_change_made_elsewhere_saves_nothing(desk: Desk) -> None:
+    email_triggers_off(desk)
     some_tickets(desk)
     app = Host(desk)
     async with app.run_test(size=SIZE) as pilot:
