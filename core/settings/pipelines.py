@@ -72,6 +72,12 @@ def deletable(config: DeskConfig, ref: str, tickets: Mapping[str, Ticket]) -> Pi
     if len(config.pipelines) == 1:
         raise DeskError(f"Pipeline '{pipeline.label}' is the last pipeline; "
                         "a desk needs at least one.")
+    feeding = [c.address for c in config.channels if c.pipeline == pipeline.id]
+    if feeding:
+        # A1: its channels' mail would have nowhere to go.
+        raise DeskError(f"Pipeline '{pipeline.label}' gets the mail of the channel "
+                        f"{', '.join(feeding)}; remove the channel or connect it to another "
+                        "pipeline first.")
     return pipeline
 
 
