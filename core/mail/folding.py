@@ -1,0 +1,121 @@
+"""What of a message's text a screen folds away (C1): the quoted history a
+reply carries, and the sender's signature. The text itself stays whole;
+this only says which lines are which.
+
+The reply headers ("On … wrote:", "Den … skrev:", "Op … schreef:", "Am …
+schrieb:", Outlook's "From: … Sent: …" block in each language) are
+mail-parser-reply's patterns, which know a dozen languages; the rest is
+ours: lines quoted with ">", the "-- " signature separator (RFC 3676), a
+mobile client's "Sent from my …", and a forwarded or original message's
+"-----Original Message-----" line in any language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+FoldKind = Literal["body", "quote", "signature"]
+
+# The help articles' languages and their neighbours.
+_LANGUAGES = ("en", "sv", "da", "nl", "de", "fr", "es", "it", "pl")
+# "-----Original Message-----", "-----Ursprungligt meddelande-----",
+# "-----Opprinnelig melding-----", "-----Oorspronkelijk bericht-----" …
+_SEPARATOR = re.compile(r"^\s*-{4,}\s*[^-\n]{3,50}?\s*-{4,}\s*$")
+_OUTLOOK_RULE = re.compile(r"^\s*_{20,}\s*$")
+# What the library's patterns miss: Gmail's Dutch ("Op … schreef NAME:"),
+# Apple Mail's ("… heeft NAME het volgende geschreven:").
+_MORE_HEADERS = [re.compile(r"^(?:> ?)*Op\s.+\sschreef\s.+:\s*$", re.MULTILINE),
+                 re.compile(r"^(?:> ?)*.+\sheeft\s.+\shet volgende geschreven:\s*$",
+                            re.MULTILINE)]
+
+
+@dataclass(frozen=True)
+class Fold:
+    """A run of lines: the message's own words ("body", shown), or quoted
+    history or a signature (`folded`: shown as one line until opened)."""
+
+    text: str
+    folded: bool
+    kind: FoldKind
+
+    @property
+    def lines(self) -> int:
+        return self.text.count("\n") + 1 if self.text else 0
+
+
+@cache
+def _patterns() -> tuple[list[re.Pattern[str]], list[re.Pattern[str]], re.Pattern[str]]:
+    """Reply headers (one line, and the Outlook blocks) and sign-offs."""
+    from mailparser_reply.constants import MAIL_LANGUAGES
+
+    wrote, blocks, sent_from = list(_MORE_HEADERS), [], []
+    for language in _LANGUAGES:
+        found = MAIL_LANGUAGES.get(language, {})
+        if found.get("wrote_header"):
+            wrote.append(re.compile(found["wrote_header"], re.MULTILINE))
+        if found.get("from_header"):
+            blocks.append(re.compile(found["from_header"], re.MULTILINE))
+        if found.get("sent_from"):
+            sent_from.append(found["sent_from"])
+    mobile = re.compile(rf"^\s*(?:{'|'.join(sent_from)})\b", re.IGNORECASE)
+    return wrote, blocks, mobile
+
+
+def folded(text: str) -> list[Fold]:
+    """`text` as runs of body, quote and signature, in order."""
+    if not text:
+        return []
+    lines = text.split("\n")
+    history = _history_start(text, lines)
+    kinds: list[FoldKind] = []
+    _wrote, _blocks, mobile = _patterns()
+    in_signature = False
+    for n, line in enumerate(lines):
+        if history is not None and n >= history or line.lstrip().startswith(">"):
+            kinds.append("quote")
+        elif line in ("-- ", "--") or mobile.match(line):
+            in_signature = True
+            kinds.append("signature")
+        elif in_signature:
+            kinds.append("signature")
+        else:
+            kinds.append("body")
+    return _runs(lines, kinds)
+
+
+def _history_start(text: str, lines: list[str]) -> int | None:
+    """The line where the quoted history begins (a reply header, an
+    original-message line), if there is one after some words of the sender."""
+    wrote, blocks, _ = _patterns()
+    starts = []
+    for pattern in (*wrote, *blocks):
+        found = pattern.search(text)
+        if found is not None:
+            # The block patterns start at the newline before their first line.
+            at = found.start() + (len(found.group()) - len(found.group().lstrip("\n")))
+            starts.append(text.count("\n", 0, at))
+    for n, line in enumerate(lines):
+        if _SEPARATOR.match(line) or _OUTLOOK_RULE.match(line):
+            starts.append(n)
+            break
+    starts = [n for n in starts if n > 0]
+    return min(starts) if starts else None
+
+
+def _runs(lines: list[str], kinds: list[FoldKind]) -> list[Fold]:
+    runs: list[Fold] = []
+    start = 0
+    for n in range(1, len(lines) + 1):
+        if n == len(lines) or kinds[n] != kinds[start]:
+            text = "\n".join(lines[start:n])
+            kind = kinds[start]
+            if text.strip() or kind == "body":
+                runs.append(Fold(text, kind != "body", kind))
+            start = n
+    # Blank lines at the very end are the body's, not a fold of their own.
+    while runs and runs[-1].kind == "body" and not runs[-1].text.strip():
+        runs.pop()
+    return runs
