@@ -121,7 +121,8 @@ def test_a4a_the_subject_is_one_line_whatever_the_ticket_holds(desk: Desk) -> No
     work_round(desk)
     [sent] = _outbox_files(desk)
     header = [line for line in sent.read_bytes().split(b"\n") if line.startswith(b"Subject:")]
-    assert header == [b"Subject: Re: Title ]2;PWNED [31mRED [0m"]
+    # The subject tag (issue 13) follows what the template made, on the same line.
+    assert header == [b"Subject: Re: Title ]2;PWNED [31mRED [0m [#1]"]
 
 
 def test_a4b_a_notification_message_is_filled_in_with_the_same_limits(desk: Desk) -> None:
