@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench clean system-packages
+.PHONY: run test check bench clean system-packages system-packages
 
 # Our modules are byte-compiled before the app starts, as pip does for an
 # installed package: where writing them at import is off
@@ -55,6 +55,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/board.py
 	$(BIN)/python bench/automation.py
+	$(BIN)/python bench/mail.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
