@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench clean system-packages system-packages
+.PHONY: run test check bench clean system-packages
 
 # Our modules are byte-compiled before the app starts, as pip does for an
 # installed package: where writing them at import is off
