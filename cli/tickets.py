@@ -118,10 +118,14 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
         click.echo("\n" + t.content)
     if conversation:
         click.echo("\nConversation")
-    for message in conversation:
-        click.echo(show_line(f"  {when(message.date or message.at)}  {said_item(message)}"))
+    for n, message in enumerate(conversation, 1):
+        click.echo(show_line(f"  {n}. {when(message.date or message.at)}  "
+                             f"{said_item(message)}"))
         for line in message.text.splitlines() or [""]:
             click.echo(show_line(f"      {line}"))
+        for k, attached in enumerate(message.attachments, 1):
+            click.echo(show_line(f"      [{n}.{k}] {attached.name} ({attached.size:,} bytes, "
+                                 f"{attached.type}): pipedesk ticket attachment {t.id} {n}.{k}"))
     click.echo("\nTimeline")
     for item in timeline:
         click.echo(show_line(f"  {when(item.at)}  {item.actor}  {item.what}"))
@@ -227,3 +231,30 @@ def ticket_note(session: Session, ticket_id: str, text: str | None,
     """Add an internal note to the ticket's conversation (never sent)."""
     note = session.desk.add_note(ticket_id, _body(text, file, "note"), session.actor)
     click.echo(f"Note added to ticket #{note.ticket}.")
+
+
+@ticket.command("attachment")
+@click.argument("ticket_id", metavar="ID")
+@click.argument("which", metavar="MESSAGE.N")
+@click.option("--to", "target", type=click.Path(path_type=Path), metavar="PATH",
+              help="Where to save it (default: its own name, in this folder).")
+@pass_session
+def ticket_attachment(session: Session, ticket_id: str, which: str,
+                      target: Path | None) -> None:
+    """Save attachment N of message MESSAGE of the conversation (both counted
+    from 1, as `ticket show` lists them: "2.1" is the first file of the
+    second message)."""
+    message, dot, index = which.partition(".")
+    if not dot or not message.isdigit() or not index.isdigit():
+        raise click.UsageError(f"Name the attachment as MESSAGE.N, like 2.1; got {which!r}.")
+    name, data = session.reading.attachment(ticket_id, int(message), int(index),
+                                            session.actor)
+    # The name came with the mail: only its last part, never a path it names.
+    safe = Path(name.replace("\\", "/")).name.lstrip(".") or "attachment"
+    path = target if target is not None else Path(safe)
+    if path.is_dir():
+        path = path / safe
+    if path.exists():
+        raise click.UsageError(f"{path} exists already; give another --to.")
+    path.write_bytes(data)
+    click.echo(show_line(f"Saved {name} ({len(data):,} bytes) as {path}."))

@@ -871,6 +871,27 @@ class Desk:
         ticket = self.ticket(ticket_id, actor)
         return conversation_items(self._store.newest_entries(ticket=ticket.id), ticket.id)
 
+    def attachment(self, ticket_id: str, message: int, index: int,
+                   actor: Actor) -> tuple[str, bytes]:
+        """C1: the name and bytes of attachment `index` (1-based) of the
+        conversation's message `message` (1-based, oldest first), read from
+        the raw message in the inbox, to save on request."""
+        from core.mail.intake import Inbox
+        from core.mail.reading import attachment_bytes
+
+        items = self.conversation(ticket_id, actor)
+        if not 1 <= message <= len(items):
+            raise DeskError(f"Ticket #{ticket_id.strip().lstrip('#')} has no message "
+                            f"{message}; its conversation has {len(items)}.")
+        item = items[message - 1]
+        if not item.attachments:
+            raise DeskError(f"Message {message} of ticket #{ticket_id} has no attachments.")
+        if not 1 <= index <= len(item.attachments) or not item.raw:
+            raise DeskError(f"Message {message} has no attachment {index}; it has "
+                            f"{len(item.attachments)}.")
+        raw = Inbox(self._store.mail_spools().inbox).raw(item.raw)
+        return attachment_bytes(raw, index - 1)
+
     def take_mail(self, mail: IncomingMail, raw_key: str, channel: str | None = None) -> Intake:
         """One incoming message, as the actor `channel:ADDRESS`: a new
         ticket, a message on the ticket it threads to, or kept aside with
