@@ -434,3 +434,15 @@ def test_automated_mail_to_one_address_is_capped_per_hour(desk: Desk,
     clock.advance(hours=1, minutes=1)
     comes_in(desk, message("Robot, later", message_id="<robot-later@example.no>"))
     assert desk.automation_log(ADMIN)[0].result == "queued"
+
+
+def test_the_mail_index_survives_a_snapshot(desk: Desk) -> None:
+    """The dedupe and the index of Message-IDs are in tickets.json too: a
+    desk opened from its snapshot threads and dedupes as before."""
+    ticket = first_ticket(desk)
+    sent = desk.reply(ticket, "Is it plugged in?", ADMIN)
+    desk.compact()
+    again = reopen(desk)
+    assert comes_in(again, message()).outcome == "duplicate"
+    assert contact_replies(again, sent.message_id) == ticket
+    assert again.state.created_threads[ticket] == "first@example.no"
