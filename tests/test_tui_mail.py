@@ -20,16 +20,20 @@ from typing import Any
 import pytest
 from mail_fixtures import Inbox, use_smtp
 from textual.app import App
-from tui_fixtures import SCREENS_CSS
+from tui_fixtures import APP_CSS
 
 from core import LOCAL_ADMIN, Desk, open_desk
+from core.access import Actor
 from core.clock import fixed_clock
-from core.mail.intake import take_in
-from core.model import SmtpSettings
+from core.mail.intake import quarantine_of, take_in
+from core.model import SmtpSettings, User
 from tui.app import PipedeskApp
+from tui.screens.automate import AutomateScreen
 from tui.screens.board import BoardScreen
-from tui.screens.dialogs import ConfirmDialog
+from tui.screens.dialogs import ConfirmDialog, MessageDialog
+from tui.screens.quarantine import QuarantineScreen
 from tui.screens.reply_dialog import ReplyDialog
+from tui.screens.stage_picker import StagePicker
 from tui.screens.ticket_detail import TicketDetailScreen
 from tui.widgets.conversation import folded
 
@@ -97,7 +101,7 @@ async def settle(pilot: Any) -> None:
 class DetailHost(App[None]):
     """Stands in for the board: it pushes the detail screen and stays below."""
 
-    CSS_PATH = SCREENS_CSS
+    CSS_PATH = APP_CSS
 
     def __init__(self, desk: Desk, ticket_id: str) -> None:
         super().__init__()
@@ -331,3 +335,272 @@ async def test_c1_n_adds_a_note_that_is_not_sent(tmp_path: Path) -> None:
     outbox = desk.store.mail_spools().outbox
     assert not outbox.exists() or len(mailbox.Maildir(outbox, create=False)) == 0
     assert desk.ticket(ticket, A).stage == "1"  # still New: a note moves nothing (A3a is for mail)
+
+
+# -- the Automate tab: channels (A1) and email triggers (A3a / A3b) ------------------------
+
+
+def automate_rows(app: App[Any]) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, AutomateScreen)
+    return [str(screen.table.get_row_at(n)[0]).strip() for n in range(screen.table.row_count)]
+
+
+def go_to_row(app: App[Any], text: str) -> None:
+    screen = app.screen
+    assert isinstance(screen, AutomateScreen)
+    screen.table.move_cursor(row=[r.startswith(text) for r in automate_rows(app)].index(True))
+
+
+async def open_automate(app: PipedeskApp, pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.press("a")
+    await settle(pilot)
+    assert isinstance(app.screen, AutomateScreen)
+
+
+@pytest.mark.anyio
+async def test_a1_the_channels_section_switches_create_tickets(tmp_path: Path) -> None:
+    desk = mail_desk(tmp_path)
+    desk.add_channel("sales@pipedesk.example", "0", A, stage="Waiting on us",
+                     maildir=str(tmp_path / "sales"))
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_automate(app, pilot)
+        rows = automate_rows(app)
+        at = rows.index("Connected channels")
+        assert rows[at + 1:at + 3] == [
+            f"{DESK_ADDRESS} → New · create tickets: on",
+            "sales@pipedesk.example → Waiting on us · create tickets: on"]
+        go_to_row(app, "sales@")
+        await settle(pilot)
+        assert "Source: Maildir " in screen_text(app)
+        assert "o: new mail creates tickets on / off" in screen_text(app)
+        assert "o On/off" in screen_text(app).splitlines()[-1]
+        await pilot.press("o")
+        await settle(pilot)
+        assert not desk.config.channel("sales@pipedesk.example").create_tickets  # type: ignore[union-attr]
+        assert "sales@pipedesk.example → Waiting on us · create tickets: off" in automate_rows(app)
+        await pilot.press("enter")  # Enter on a channel switches it too
+        await settle(pilot)
+        assert desk.config.channel("sales@pipedesk.example").create_tickets  # type: ignore[union-attr]
+    # New mail to a channel switched off makes no ticket (A1).
+    desk.set_channel_create_tickets(DESK_ADDRESS, False, A)
+    intake = take_in(desk, raw_mail("Hello", "Anyone there?", "hello@example.no"))
+    assert intake.ticket is None and intake.outcome == "ignored"
+
+
+@pytest.mark.anyio
+async def test_a3_a_trigger_is_switched_off_and_its_stage_changed(tmp_path: Path) -> None:
+    desk = mail_desk(tmp_path)
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_automate(app, pilot)
+        assert "An email is sent to a customer (A3a) → Waiting on contact: on" in \
+            automate_rows(app)
+        go_to_row(app, "An email is sent")
+        await pilot.press("o")
+        await settle(pilot)
+        assert desk.pipeline("0", A).automation.email_sent.on is False
+        assert "An email is sent to a customer (A3a) → Waiting on contact: off" in \
+            automate_rows(app)
+        go_to_row(app, "A customer replies")
+        await pilot.press("s")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, StagePicker)
+        assert "● Waiting on us" in screen_text(app)  # the stage it moves to now
+        await pilot.press("k", "enter")  # one up: Waiting on contact
+        await settle(pilot)
+        assert isinstance(app.screen, AutomateScreen)
+        assert desk.pipeline("0", A).automation.customer_replied.stage == "2"
+        assert "A customer replies to an email (A3b) → Waiting on contact: on" in \
+            automate_rows(app)
+    # A3a off: a reply leaves the ticket where it is.
+    ticket = ticket_from_kari(desk)
+    desk.reply(ticket, "On it.", A)
+    assert desk.ticket(ticket, A).stage == "1"
+
+
+@pytest.mark.anyio
+async def test_a3_an_agent_reads_the_mail_sections_and_the_desk_refuses_changes(
+        tmp_path: Path) -> None:
+    desk = mail_desk(tmp_path)
+    desk.add_users([User(id="ingrid", name="Ingrid Berg")], A)
+    app = PipedeskApp(desk, Actor.user("ingrid"))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_automate(app, pilot)
+        go_to_row(app, DESK_ADDRESS)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)
+        assert "administrator" in app.screen.message.lower()
+        await pilot.press("enter")
+        await settle(pilot)
+        go_to_row(app, "An email is sent")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, MessageDialog)  # refused before the picker opens
+        await pilot.press("enter")
+    assert desk.config.channel(DESK_ADDRESS).create_tickets  # type: ignore[union-attr]
+    assert desk.pipeline("0", A).automation.email_sent.stage == "2"
+
+
+# -- the quarantine ------------------------------------------------------------------------
+
+# Mail to an address no channel takes: kept aside (no channel).
+STRAY = raw_mail("Order 1234", "Where is my order?", "stray@example.no")
+
+
+def stray_desk(path: Path) -> Desk:
+    desk = open_desk(path, clock=fixed_clock(NOW))
+    assert take_in(desk, STRAY).outcome == "quarantined"
+    return desk
+
+
+@pytest.mark.anyio
+async def test_the_quarantine_lists_a_reason_and_t_takes_it_again(tmp_path: Path) -> None:
+    desk = stray_desk(tmp_path)
+    [kept] = quarantine_of(desk).items()
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        await settle(pilot)
+        assert isinstance(app.screen, QuarantineScreen)
+        text = screen_text(app)
+        assert "1 message kept aside" in text
+        assert kept.reason[:30] in text
+        assert "2026-11-23 09:00" in text
+        # Still no channel: taken again, kept aside again, and said so.
+        await pilot.press("t")
+        await settle(pilot)
+        assert "✗ Still kept aside:" in screen_text(app)
+        assert len(quarantine_of(desk).items()) == 1
+        desk.add_channel(DESK_ADDRESS, "0", A)
+        await pilot.press("t")
+        await settle(pilot)
+        [ticket] = desk.tickets(A)
+        assert f"✓ Taken: it made ticket #{ticket.id}." in screen_text(app)
+        assert "The quarantine is empty" in screen_text(app)
+        assert quarantine_of(desk).items() == []
+        assert ticket.subject == "Order 1234"
+
+
+@pytest.mark.anyio
+async def test_the_palette_opens_the_quarantine(tmp_path: Path) -> None:
+    desk = stray_desk(tmp_path)
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"quarantine")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QuarantineScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+
+
+# -- fetching while open (A1) ---------------------------------------------------------------
+
+
+def maildir_with(path: Path, raws: list[bytes]) -> Path:
+    box = mailbox.Maildir(path, create=True)
+    for raw in raws:
+        box.add(raw)
+    return path
+
+
+@pytest.mark.anyio
+async def test_a1_mail_in_a_channel_s_maildir_shows_on_the_open_board(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "FETCH_INTERVAL", 0.2)
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
+    source = maildir_with(tmp_path / "mail", [])
+    desk.add_channel(DESK_ADDRESS, "0", A, maildir=str(source))
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        mailbox.Maildir(source).add(raw_mail("Printer on fire", "Help!", "fire@example.no"))
+        started = time.monotonic()
+        while "Printer on fire" not in screen_text(app) and time.monotonic() - started < 5:
+            await pilot.pause(0.1)
+        assert "Printer on fire" in screen_text(app)
+        [ticket] = desk.tickets(A)
+        assert ticket.contact == KARI
+
+
+@pytest.mark.anyio
+async def test_a1_a_channel_that_cannot_be_fetched_is_a_notice_not_a_crash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "FETCH_INTERVAL", 0.2)
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk.add_channel(DESK_ADDRESS, "0", A, maildir=str(tmp_path / "no-such-maildir"))
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        started = time.monotonic()
+        while "Mail not fetched" not in screen_text(app) and time.monotonic() - started < 5:
+            await pilot.pause(0.1)
+        text = screen_text(app)
+        assert "Mail not fetched" in text
+        assert f"{DESK_ADDRESS}:" in text
+        assert isinstance(app.screen, BoardScreen)
+
+
+# -- snapshots: look at them as pictures before accepting a change --------------------------
+
+
+def test_snapshot_conversation(tmp_path: Path, snap_compare: Any) -> None:
+    desk, ticket = conversation_desk(tmp_path)
+
+    async def open_conversation(pilot: Any) -> None:
+        pilot.app.open_ticket(ticket)
+        await pilot.pause()
+        await pilot.press("c")
+
+    assert snap_compare(PipedeskApp(desk), run_before=open_conversation, terminal_size=SIZE)
+
+
+def test_snapshot_reply_editor(tmp_path: Path, snap_compare: Any) -> None:
+    desk, ticket = conversation_desk(tmp_path)
+
+    async def write(pilot: Any) -> None:
+        pilot.app.open_ticket(ticket)
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"Hello Kari,", "enter", "enter", *"the refund is on its way.")
+
+    assert snap_compare(PipedeskApp(desk), run_before=write, terminal_size=SIZE)
+
+
+def test_snapshot_automate_channels(tmp_path: Path, snap_compare: Any) -> None:
+    from core.model import ImapSource
+
+    desk = mail_desk(tmp_path)
+    desk.add_channel("sales@pipedesk.example", "0", A, stage="Waiting on us",
+                     imap=ImapSource(host="imap.pipedesk.example", user="sales",
+                                     password_env="SALES_IMAP_PASSWORD"),
+                     create_tickets=False)
+    desk.set_email_trigger("0", "customer-replied", A, on=False)
+
+    async def to_channels(pilot: Any) -> None:
+        await pilot.press("a", "G", "k", "k", "k")
+
+    assert snap_compare(PipedeskApp(desk), run_before=to_channels, terminal_size=SIZE)
+
+
+def test_snapshot_quarantine(tmp_path: Path, snap_compare: Any) -> None:
+    desk = stray_desk(tmp_path)
+    take_in(desk, b"\xff\xfe not mail at all")
+
+    async def open_quarantine(pilot: Any) -> None:
+        await pilot.press("M")
+
+    assert snap_compare(PipedeskApp(desk), run_before=open_quarantine, terminal_size=SIZE)

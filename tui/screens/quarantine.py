@@ -38,6 +38,7 @@ class QuarantineScreen(TableScreen[None]):
     def __init__(self, desk: Desk, actor: Actor) -> None:
         super().__init__(desk, actor)
         self.outcome = ""
+        self._reasons: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield UnreadBadge(self.desk, self.actor)
@@ -60,6 +61,7 @@ class QuarantineScreen(TableScreen[None]):
         from core.mail.intake import quarantine_of
 
         items = quarantine_of(self.desk).items()
+        self._reasons = {q.key: q.reason for q in items}
         # The reason takes what the date and the size leave of the width.
         reason_width = max(20, self.size.width - 16 - 8 - 10)
         self.fill(HEADERS, [(q.key, (when(q.at), file_size(q.size), show_line(q.reason)))
@@ -69,9 +71,20 @@ class QuarantineScreen(TableScreen[None]):
                 f"{count} message{'s' if count != 1 else ''} kept aside · "
                 "t takes the highlighted one again · Esc back")
         self.query_one("#quarantine-hint", Static).update(Content(hint))
-        box = self.query_one("#quarantine-outcome", Static)
-        box.update(Content(self.outcome or "Retry a message once what kept it out is fixed "
-                           "(a channel added for its address, say)."))
+        self._show_reason()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_reason()
+
+    def _show_reason(self) -> None:
+        """Below the table: what the last retry did, and the highlighted
+        message's whole reason (the column cuts it)."""
+        reason = self._reasons.get(self.highlighted or "")
+        lines = [self.outcome] if self.outcome else []
+        lines.append(f"Why: {show_line(reason)}" if reason is not None else
+                     "Retry a message once what kept it out is fixed (a channel added "
+                     "for its address, say).")
+        self.query_one("#quarantine-outcome", Static).update(Content("\n".join(lines)))
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -33,7 +33,7 @@ class ReplyDialog(DeskDialog[bool]):
 
     BINDINGS = [
         Binding("ctrl+s", "send", "Send", id="reply.send"),
-        Binding("f2", "send", "Send", show=False, id="reply.send_f2"),
+        Binding("f2", "send", "Send", show=False, id="reply.send_alt"),
         Binding("escape", "cancel", "Cancel", id="reply.cancel"),
     ]
 

@@ -29,8 +29,8 @@ from core.text import show_line, show_text
 FoldKind = Literal["text", "quote", "signature"]
 
 NO_CONVERSATION = ("No messages yet.\n"
-                   "Emails and notes about this ticket will show here; "
-                   "r replies, N adds a note.")
+                   "Emails and notes about this ticket will show here.\n"
+                   "r replies to its contact · N adds a note")
 
 # The direction's mark and word; the arrow points the way the mail went.
 _DIRECTIONS = {"in": ("←", "In"), "out": ("→", "Out"), "note": ("✎", "Note")}
