@@ -459,7 +459,7 @@ def stray_desk(path: Path) -> Desk:
 
 
 @pytest.mark.anyio
-async def test_the_quarantine_lists_a_reason_and_t_takes_it_again(tmp_path: Path) -> None:
+async def test_a1_the_quarantine_lists_a_reason_and_t_takes_it_again(tmp_path: Path) -> None:
     desk = stray_desk(tmp_path)
     [kept] = quarantine_of(desk).items()
     app = PipedeskApp(desk)
@@ -488,7 +488,7 @@ async def test_the_quarantine_lists_a_reason_and_t_takes_it_again(tmp_path: Path
 
 
 @pytest.mark.anyio
-async def test_the_palette_opens_the_quarantine(tmp_path: Path) -> None:
+async def test_a1_the_palette_opens_the_quarantine(tmp_path: Path) -> None:
     desk = stray_desk(tmp_path)
     app = PipedeskApp(desk)
     async with app.run_test(size=SIZE) as pilot:
