@@ -9,6 +9,7 @@ import click
 
 from cli.common import Session, emit_json, group, json_option, pass_session, table
 from core.model import Channel, DeskConfig, ImapSource
+from core.present import source_of
 from core.settings.channels import IMAP_SECURITIES
 
 
@@ -31,16 +32,6 @@ def channel_data(config: DeskConfig, c: Channel) -> dict[str, Any]:
         "maildir": c.maildir,
         "imap": c.imap.model_dump(mode="json") if c.imap is not None else None,
     }
-
-
-def source_of(c: Channel) -> str:
-    """Where a channel's mail comes from, in a few words."""
-    if c.maildir is not None:
-        return f"Maildir {c.maildir}"
-    if c.imap is not None:
-        return (f"IMAP {c.imap.user}@{c.imap.host}:{c.imap.port_or_default}/{c.imap.folder} "
-                f"({c.imap.security})")
-    return "piped in (pipedesk mail ingest)"
 
 
 @channel.command("list")

@@ -22,7 +22,7 @@ from core.automation.actions import (
     run_position,
 )
 from core.clock import parse_instant
-from core.model import DeskConfig
+from core.model import Channel, DeskConfig
 from core.properties import BUILTIN_PROPERTIES, say_option
 from core.records import Contact, Ticket, Value
 
@@ -192,3 +192,27 @@ def contact_line(contact: Contact) -> str:
 
 def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
+
+
+# -- channels and mail (A1, C1) ----------------------------------------------------------
+
+
+def source_of(channel: Channel) -> str:
+    """Where a channel's mail comes from, in a few words (the command line's
+    `channel list` and the Automate tab say it alike)."""
+    if channel.maildir is not None:
+        return f"Maildir {channel.maildir}"
+    imap = channel.imap
+    if imap is not None:
+        return (f"IMAP {imap.user}@{imap.host}:{imap.port_or_default}/{imap.folder} "
+                f"({imap.security})")
+    return "piped in (pipedesk mail ingest)"
+
+
+def file_size(size: int) -> str:
+    """A size as a person reads it: "512 B", "12 KB", "1.4 MB"."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

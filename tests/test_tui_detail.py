@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.widgets import DataTable
-from tui_fixtures import SCREENS_CSS
+from tui_fixtures import APP_CSS
 
 from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
@@ -31,7 +31,7 @@ CREATED_ONLY = "Created in Support pipeline / New"
 class Host(App[None]):
     """Stands in for the board: it pushes the detail screen and stays below."""
 
-    CSS_PATH = SCREENS_CSS
+    CSS_PATH = APP_CSS
 
     def __init__(self, desk: Desk, ticket_id: str) -> None:
         super().__init__()

@@ -7,8 +7,11 @@ PipedeskApp; the screens' looks are in the app's stylesheet
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import tui
 
 SCREENS_CSS = str(Path(tui.__file__).with_name("pipedesk.tcss"))
+# And the palette's, which hides the palette's footer entry as the app does:
+# a host drawing a screen's footer shows the keys the app would.
+APP_CSS: list[str | PurePath] = [SCREENS_CSS, Path(tui.__file__).with_name("palette.tcss")]

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from core import LOCAL_ADMIN, Actor, Desk, DeskError, place_of
-from core.events import AutomationRan, Notice
+from core.events import AutomationRan, MessageSent, Notice
 from tui.commands import DeskCommands
 from tui.desk_notices import DeskNotices, follow_desk
 from tui.memory import last_pipeline
@@ -38,6 +38,9 @@ FOLLOW_INTERVAL = 0.5
 # How often delayed steps are looked at and mail and webhooks handed on
 # (the delivery itself runs in a thread, so the keys never wait for SMTP).
 WORK_INTERVAL = 1.0
+# How often the channels' Maildir folders and IMAP accounts are looked at
+# while the app is open (A1): new mail shows on the board within this.
+FETCH_INTERVAL = 5.0
 
 
 class PipedeskApp(App[None]):
@@ -78,6 +81,13 @@ class PipedeskApp(App[None]):
             self.set_keymap(self.mine.config.keymap)
         self._follow_timer: Timer | None = None
         self._delivering = False
+        self._fetching = False
+        # The desk the fetch thread takes mail in with (made there, on first
+        # use): a Desk is not for two threads, and a second one on the same
+        # data dir is as another process, behind the same writer lock.
+        self._fetch_desk: Desk | None = None
+        self._fetch_problem = OneNotice(self)  # "Mail not fetched"
+        self._fetch_said: list[str] = []
         self._unreadable = OneNotice(self)  # "Cannot read the desk"
         # The desk's notices, told to the screens (on mount).
         self.desk_notices: DeskNotices | None = None
@@ -88,6 +98,7 @@ class PipedeskApp(App[None]):
     def on_mount(self) -> None:
         self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
         self.set_interval(WORK_INTERVAL, self.do_work)
+        self.set_interval(FETCH_INTERVAL, self.fetch_mail)
         # The one subscription to the desk: screens follow the app's signal.
         self.desk_notices = DeskNotices.of(self, self.desk)
         follow_desk(self, self.desk, self._on_notice)
@@ -124,7 +135,9 @@ class PipedeskApp(App[None]):
         # Mail or a webhook was just handed on here: deliver now rather than
         # at the next tick, so a closing email reaches SMTP in well under a
         # second.
-        if notice.local and any(isinstance(e.event, AutomationRan) and
+        # A reply (C1) goes at once too.
+        if notice.local and any(isinstance(e.event, MessageSent) or
+                                isinstance(e.event, AutomationRan) and
                                 any(step.result == "queued" for step in e.event.steps)
                                 for e in notice.entries):
             self.call_later(self.do_work)
@@ -166,6 +179,58 @@ class PipedeskApp(App[None]):
         if failed:
             self.notify(failed[0].detail, title="Mail or webhook not delivered",
                         severity="warning", timeout=10, markup=False)
+
+    def fetch_mail(self) -> None:
+        """Start a fetch round in a thread when a channel has a Maildir or
+        an IMAP account (IMAP may take seconds; the keys never wait)."""
+        from core.local import data_dir_of
+
+        if self._fetching or data_dir_of(self.desk) is None:
+            # A desk kept in memory has no inbox another process could
+            # share, and the fetch thread needs a desk of its own.
+            return
+        if not any(c.maildir is not None or c.imap is not None
+                   for c in self.desk.config.channels):
+            return
+        self._fetching = True
+        self.run_worker(self._fetch, thread=True, group="fetch")
+
+    def _fetch(self) -> None:
+        from core.local import data_dir_of, open_desk
+        from core.mail.sources import fetch_once
+
+        problems: list[str] = []
+        try:
+            if self._fetch_desk is None:
+                data_dir = data_dir_of(self.desk)
+                assert data_dir is not None
+                self._fetch_desk = open_desk(data_dir, clock=self.desk.now, create=False)
+            problems = fetch_once(self._fetch_desk).problems
+        except DeskError as err:
+            problems = [err.message]
+        except Exception as err:  # noqa: BLE001 - a thread must report, not vanish
+            problems = [f"Fetching stopped: {err}"]
+        self.call_from_thread(self._fetched, problems)
+
+    def _fetched(self, problems: list[str]) -> None:
+        """What the thread took in is on disk: the board shows it at the
+        next look (follow_desk). A problem is said once, not every round,
+        and taken away once a round goes well."""
+        self._fetching = False
+        if problems == self._fetch_said:
+            return
+        self._fetch_said = problems
+        if problems:
+            self._fetch_problem.show("\n".join(problems), title="Mail not fetched",
+                                     severity="warning", timeout=15)
+        else:
+            self._fetch_problem.clear()
+
+    def action_quarantine(self) -> None:
+        from tui.screens.quarantine import QuarantineScreen
+
+        if not isinstance(self.screen, QuarantineScreen):
+            self.push_screen(QuarantineScreen(self.desk, self.actor))
 
     def action_contacts(self) -> None:
         from tui.screens.contacts import ContactsScreen

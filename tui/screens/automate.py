@@ -1,14 +1,17 @@
 """The Automate tab (key `a` on a board): one pipeline's automation.
 
-The close-date switch (A2 / T3), the chat switch (A5), and each stage with
-its action sequence (A4). Administrators add, edit, move and delete actions;
-everyone may read them and leave comments (A4d). For anyone else the desk
-refuses a change (A4e) and the tab says so up front. Templates and the log
-are a key away.
+The close-date switch (A2 / T3), the chat switch (A5), each stage with its
+action sequence (A4), and below them the pipeline's connected channels (A1:
+`o` switches whether new mail creates tickets) and its two email triggers
+(A3a / A3b: `o` switches one, `s` picks the stage it moves to).
+Administrators add, edit, move and delete actions; everyone may read them
+and leave comments (A4d); for anyone else the desk refuses a change (A4e)
+and the tab says so up front. Templates and the log are a key away.
 
 Rows are keyed: `stage:<id>`, `action:<stage id>:<path>` and, for a
 branch's arm, `arm:<stage id>:<path of the arm>`, so that a key adds right
-there.
+there; `section:<name>` heads the mail sections, `channel:<address>` and
+`trigger:<name>` ("email-sent", "customer-replied") are their rows.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Static
 
 from core import Actor, Desk, DeskError, access
@@ -30,8 +34,10 @@ from core.automation.actions import (
     sequence_at,
 )
 from core.events import Notice
-from core.model import Pipeline, Stage
-from core.present import say_action, when
+from core.model import Channel, Pipeline, Stage
+from core.present import say_action, source_of, when
+from core.settings.channels import TRIGGERS
+from core.text import show_line
 from tui.screens.action_dialog import ActionDialog
 from tui.screens.dialogs import DeskDialog, LabelPrompt, MessageDialog
 from tui.screens.table_screen import TableScreen, cursor_bindings
@@ -50,6 +56,9 @@ class AutomateScreen(TableScreen[None]):
         Binding("l", "log", "Log", id="automate.log"),
         Binding("x", "switch_close_date", "Close date", show=False, id="automate.close_date"),
         Binding("z", "switch_chat", "Chat", show=False, id="automate.chat"),
+        # Shown (and working) on a channel's or a trigger's row only.
+        Binding("o", "switch_row", "On/off", id="automate.switch"),
+        Binding("s", "trigger_stage", "Stage", id="automate.trigger_stage"),
         Binding("K", "move(-1)", "Move up", show=False, id="automate.move_up"),
         Binding("J", "move(1)", "Move down", show=False, id="automate.move_down"),
         *cursor_bindings("automate"),
@@ -109,6 +118,7 @@ class AutomateScreen(TableScreen[None]):
             table.add_row(Text(f"{stage.label} ({stage.state.value})", style="bold"),
                           Text(""), key=f"stage:{stage.id}")
             self._rows(stage, stage.actions, (), 1)
+        self._mail_rows(p)
         keys = [str(k.value) for k in table.rows]
         target = keys.index(select) if select in keys else min(row_before, len(keys) - 1)
         table.move_cursor(row=max(0, target), animate=False)
@@ -133,12 +143,57 @@ class AutomateScreen(TableScreen[None]):
                                   key=f"arm:{stage.id}:{path_text(path)}.{side}")
                     self._rows(stage, arm, (*path, side), depth + 2)
 
+    def _mail_rows(self, p: Pipeline) -> None:
+        """A1 / A3: the channels into this pipeline and its email triggers."""
+        table = self.table
+        table.add_row(Text("Connected channels", style="bold"), Text(""),
+                      key="section:channels")
+        channels = self._channels()
+        if not channels:
+            table.add_row(Text("  (none — pipedesk channel add email ADDRESS --pipeline "
+                               f"{p.id})", style="italic"), Text(""), key="section:no-channels")
+        for channel in channels:
+            table.add_row(Text(show_line(
+                f"  {channel.address} → {self._stage_label(p, channel.stage, first_open=True)}"
+                f" · create tickets: {_on(channel.create_tickets)}")), Text(""),
+                key=f"channel:{channel.address}")
+        table.add_row(Text("Email triggers", style="bold"), Text(""), key="section:triggers")
+        for name, (field, said) in TRIGGERS.items():
+            trigger = getattr(p.automation, field)
+            table.add_row(Text(show_line(
+                f"  {said} → {self._stage_label(p, trigger.stage)}: {_on(trigger.on)}")),
+                Text(""), key=f"trigger:{name}")
+
+    def _channels(self) -> list[Channel]:
+        return [c for c in self.desk.channels(self.actor) if c.pipeline == self.pipeline_id]
+
+    @staticmethod
+    def _stage_label(p: Pipeline, stage_id: str | None, first_open: bool = False) -> str:
+        stage = p.stage(stage_id) if stage_id is not None else None
+        if stage is None and first_open and any(s.is_open for s in p.stages):
+            stage = p.first_open_stage()
+        return stage.label if stage is not None else "(no stage: s picks one)"
+
     def on_data_table_row_highlighted(self) -> None:
         self._show_comments()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("switch_row", "trigger_stage"):
+            try:
+                kind = (self._where() or ("",))[0]
+            except NoMatches:  # asked before the table is there
+                return True
+            return kind == "trigger" or (kind == "channel" and action == "switch_row")
+        return True
 
     def _show_comments(self) -> None:
-        found = self._action()
         box = self.query_one("#automate-comments", Static)
+        mail = self._mail_row_said()
+        if mail is not None:
+            box.update(Content(mail))
+            return
+        found = self._action()
         if found is None or not found[2].comments:
             box.update(Content("No comments on this row · c adds one" if found
                                else "Choose an action to see its comments"))
@@ -146,6 +201,28 @@ class AutomateScreen(TableScreen[None]):
         lines = [f"\u201c{c.text}\u201d \u2014 {c.author}, {when(c.at)}"
                  for c in found[2].comments[-3:]]
         box.update(Content("\n".join(lines)))
+
+    def _mail_row_said(self) -> str | None:
+        """Below the table, for a channel or trigger row: what it does and
+        its keys; None for any other row."""
+        where = self._where()
+        if where is None:
+            return None
+        kind, ref, _ = where
+        if kind == "section":
+            return ("A1: mail to these addresses comes into this pipeline" if
+                    ref in ("channels", "no-channels") else
+                    "A3: moves a ticket when mail on it is sent or received")
+        if kind == "channel":
+            channel = next((c for c in self._channels() if c.address == ref), None)
+            if channel is None:
+                return None
+            return show_line(f"Source: {source_of(channel)}") + (
+                "\no: new mail creates tickets on / off (replies on a ticket still land)")
+        if kind == "trigger":
+            return ("o: switch it on / off · s or Enter: the stage it moves the ticket to"
+                    if ref in TRIGGERS else None)
+        return None
 
     # -- what the cursor is on ------------------------------------------------
 
@@ -226,6 +303,13 @@ class AutomateScreen(TableScreen[None]):
             if saved is not None else None)
 
     def action_edit(self) -> None:
+        kind = (self._where() or ("",))[0]
+        if kind == "trigger":
+            self.action_trigger_stage()
+            return
+        if kind == "channel":
+            self.action_switch_row()
+            return
         found = self._action()
         if found is None:
             if (self._where() or ("",))[0] in ("stage", "arm"):
@@ -296,6 +380,47 @@ class AutomateScreen(TableScreen[None]):
     def action_switch_chat(self) -> None:
         self._switch(lambda on: self.desk.set_chat_rule(self.pipeline_id, on, self.actor),
                      not self.pipeline.automation.include_chat)
+
+    def action_switch_row(self) -> None:
+        """o: a channel's create-tickets switch (A1), or a trigger's (A3)."""
+        where = self._where()
+        if where is None:
+            return
+        kind, ref, _ = where
+        if kind == "channel":
+            channel = next((c for c in self._channels() if c.address == ref), None)
+            if channel is not None:
+                self._switch(lambda on: self.desk.set_channel_create_tickets(
+                    channel.address, on, self.actor), not channel.create_tickets)
+        elif kind == "trigger" and ref in TRIGGERS:
+            trigger = getattr(self.pipeline.automation, TRIGGERS[ref][0])
+            self._switch(lambda on: self.desk.set_email_trigger(
+                self.pipeline_id, ref, self.actor, on=on), not trigger.on)
+
+    def action_trigger_stage(self) -> None:
+        """s: the stage a trigger moves its ticket to (A3a / A3b)."""
+        from tui.screens.stage_picker import StagePicker
+
+        where = self._where()
+        if where is None or where[0] != "trigger" or where[1] not in TRIGGERS:
+            return
+        name = where[1]
+        if not self._may_change_or_say():
+            return
+        field, said = TRIGGERS[name]
+        pipeline = self.pipeline
+
+        def picked(stage_id: str | None) -> None:
+            if stage_id is None:
+                return
+            try:
+                self.desk.set_email_trigger(self.pipeline_id, name, self.actor,
+                                            stage=stage_id)
+            except DeskError as err:
+                self._refused(err)
+
+        self.app.push_screen(StagePicker(f"{said}: move the ticket to", pipeline,
+                                         getattr(pipeline.automation, field).stage), picked)
 
     def _switch(self, change: object, on: bool) -> None:
         try:

@@ -72,6 +72,8 @@ class BoardScreen(Screen[None]):
         Binding("c", "cards", "Cards", show=False, id="board.cards"),
         Binding("P", "properties", "Properties", show=False, id="board.properties"),
         Binding("C", "app.contacts", "Contacts", show=False, id="board.contacts"),
+        Binding("M", "app.quarantine", "Mail quarantine", show=False,
+                id="board.quarantine"),
         Binding("a", "automate", "Automate", show=False, id="board.automate"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     ]

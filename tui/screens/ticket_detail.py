@@ -1,5 +1,6 @@
 """Ticket detail: every property (editable where a user may set it), the
-timeline (T7), and room for the conversation.
+timeline (T7), and the conversation (C1): `r` replies, `N` adds a note, `z`
+unfolds quoted history.
 
 Everything shown is read from `Desk`, and every edit goes through
 `Desk.edit_ticket`: the desk checks and coerces the typed text, so a refusal
@@ -27,6 +28,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static, TextArea
 
 from core import Actor, Desk, DeskError
+from core.conversation import ConversationItem
 from core.events import Notice, TicketDeleted, ticket_ids
 from core.model import PropertyDef, PropertyType
 from core.present import count, counted, say, say_value
@@ -36,6 +38,7 @@ from core.timeline import TimelineItem
 from tui.desk_notices import follow_desk
 from tui.screens.contact_dialog import ContactDialog
 from tui.widgets.contact_picker import ContactPicker
+from tui.widgets.conversation import conversation_content, folded_count
 from tui.widgets.property_form import choices, placeholder, typed_value
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -56,9 +59,6 @@ MOVED_NOTE = "(move on the board)"
 # Changed only by a move (T2), which the board does with its own dialog.
 MOVED_PROPERTIES = frozenset({"pipeline", "stage"})
 
-NO_CONVERSATION = ("No messages yet.\n"
-                   "Emails and notes about this ticket will show here.")
-
 
 class TicketDetailScreen(Screen[None]):
     """One ticket: `TicketDetailScreen(desk, actor, ticket_id)`; dismisses
@@ -70,6 +70,9 @@ class TicketDetailScreen(Screen[None]):
         Binding("p", "panel('properties')", "Properties", id="detail.properties"),
         Binding("t", "panel('timeline')", "Timeline", id="detail.timeline"),
         Binding("c", "panel('conversation')", "Conversation", id="detail.conversation"),
+        Binding("r", "reply", "Reply", id="detail.reply"),
+        Binding("N", "note", "Note", id="detail.note"),
+        Binding("z", "unfold", "Unfold", show=False, id="detail.unfold"),
         Binding("escape,q", "back", "Back", id="detail.back"),
         # j / k move as on the board; the arrows come with the table.
         Binding("j", "row(1)", "Down", show=False, id="detail.down"),
@@ -87,6 +90,8 @@ class TicketDetailScreen(Screen[None]):
         self.ticket: Ticket = desk.ticket(self.ticket_id, actor)
         self.panel: Panel = "properties"
         self._timeline: list[TimelineItem] = []
+        self._conversation: list[ConversationItem] = []
+        self.unfolded = False
         self._stop_following: Callable[[], None] | None = None
 
     # -- layout -----------------------------------------------------------------
@@ -106,7 +111,7 @@ class TicketDetailScreen(Screen[None]):
                                           id="detail-timeline", classes="detail-panel")
                 timeline.border_title = PANEL_TITLES["timeline"]
                 yield timeline
-                conversation = VerticalScroll(Static(NO_CONVERSATION),
+                conversation = VerticalScroll(Static(id="detail-conversation-text"),
                                               id="detail-conversation", classes="detail-panel")
                 conversation.border_title = PANEL_TITLES["conversation"]
                 yield conversation
@@ -146,11 +151,13 @@ class TicketDetailScreen(Screen[None]):
         short timeline, so this is cheap)."""
         self.ticket = self.desk.ticket(self.ticket_id, self.actor)
         self._timeline = self.desk.timeline(self.ticket_id, self.actor)
+        self._conversation = self.desk.conversation(self.ticket_id, self.actor)
         self.query_one("#detail-title", Static).update(
             Content(f"#{self.ticket.id} {show_line(self.ticket.subject)}"))
         self.query_one("#detail-where", Static).update(self._where())
         self._fill_properties()
         self._fill_timeline()
+        self._fill_conversation()
         self._show_tabs()
 
     def _where(self) -> Content:
@@ -244,12 +251,26 @@ class TicketDetailScreen(Screen[None]):
         self.query_one("#detail-timeline").border_title = (
             f"{PANEL_TITLES['timeline']} · {counted(len(self._timeline), 'entry', 'entries')}")
 
+    def _fill_conversation(self) -> None:
+        text = self.query_one("#detail-conversation-text", Static)
+        text.set_class(not self._conversation, "-empty")
+        text.update(conversation_content(self._conversation, self.desk.config, self.unfolded))
+        title = PANEL_TITLES["conversation"]
+        if self._conversation:
+            title += f" · {counted(len(self._conversation), 'item')}"
+        folds = folded_count(self._conversation)
+        if folds:
+            title += " · z folds" if self.unfolded else " · z unfolds"
+        self.query_one("#detail-conversation").border_title = title
+
     def _show_tabs(self) -> None:
         parts: list[Content | tuple[str, str] | str] = []
         for panel in PANELS:
             title = PANEL_TITLES[panel]
             if panel == "timeline":
                 title += f" ({count(len(self._timeline))})"
+            elif panel == "conversation":
+                title += f" ({count(len(self._conversation))})"
             parts.append((f" {title} ", "reverse bold") if panel == self.panel else f" {title} ")
             parts.append(" ")
         parts.append(("p / t / c switch", "italic"))
@@ -317,6 +338,37 @@ class TicketDetailScreen(Screen[None]):
                 focused.scroll_home(animate=False)
             else:
                 focused.scroll_end(animate=False)
+
+    def action_reply(self) -> None:
+        self._write(note=False)
+
+    def action_note(self) -> None:
+        self._write(note=True)
+
+    def _write(self, note: bool) -> None:
+        """The reply editor; once sent, the conversation is in view, where
+        the reply (or note) shows."""
+        from tui.screens.reply_dialog import ReplyDialog
+
+        def done(sent: bool | None) -> None:
+            if sent:
+                self.action_panel("conversation")
+                self.query_one("#detail-conversation", VerticalScroll).scroll_end(
+                    animate=False)
+
+        try:
+            dialog = ReplyDialog(self.desk, self.actor, self.ticket_id, note=note)
+        except DeskError as err:
+            self.notify(err.message, severity="warning", markup=False)
+            return
+        self.app.push_screen(dialog, done)
+
+    def action_unfold(self) -> None:
+        """z: quoted history and signatures, unfolded or folded again."""
+        self.unfolded = not self.unfolded
+        self._fill_conversation()
+        if self.narrow and self.panel != "conversation":
+            self.action_panel("conversation")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Narrow, `e` edits only while the properties are in view: the row
