@@ -876,7 +876,7 @@ class Desk:
         """C1: the name and bytes of attachment `index` (1-based) of the
         conversation's message `message` (1-based, oldest first), read from
         the raw message in the inbox, to save on request."""
-        from core.mail.intake import Inbox
+        from core.mail.inbox import Inbox
         from core.mail.reading import attachment_bytes
 
         items = self.conversation(ticket_id, actor)

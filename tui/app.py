@@ -31,6 +31,7 @@ News = tuple[str, SeverityLevel]
 
 if TYPE_CHECKING:
     from core.automation.courier import Handed
+    from core.mail.watching import MailWatch
 
 # How often the desk looks for what other processes wrote. A look costs a
 # stat and a short read when nothing changed.
@@ -38,9 +39,10 @@ FOLLOW_INTERVAL = 0.5
 # How often delayed steps are looked at and mail and webhooks handed on
 # (the delivery itself runs in a thread, so the keys never wait for SMTP).
 WORK_INTERVAL = 1.0
-# How often the channels' Maildir folders and IMAP accounts are looked at
-# while the app is open (A1): new mail shows on the board within this.
-FETCH_INTERVAL = 5.0
+# How often the app asks whether to fetch the channels' mail (A1): at once
+# when an IMAP server announced new mail (IDLE, core/mail/watching.py),
+# else every POLL_SECONDS there (Maildir folders, servers without IDLE).
+FETCH_INTERVAL = 0.25
 
 
 class PipedeskApp(App[None]):
@@ -86,6 +88,8 @@ class PipedeskApp(App[None]):
         # use): a Desk is not for two threads, and a second one on the same
         # data dir is as another process, behind the same writer lock.
         self._fetch_desk: Desk | None = None
+        # IMAP IDLE's news, and the poll's clock (started at the first fetch).
+        self._mail_watch: MailWatch | None = None
         self._fetch_problem = OneNotice(self)  # "Mail not fetched"
         self._fetch_said: list[str] = []
         self._unreadable = OneNotice(self)  # "Cannot read the desk"
@@ -109,6 +113,8 @@ class PipedeskApp(App[None]):
     def on_unmount(self) -> None:
         if self.desk_notices is not None:
             self.desk_notices.close()
+        if self._mail_watch is not None:
+            self._mail_watch.stop()
 
     def _tell_news(self) -> None:
         for line, severity in self.news:
@@ -191,6 +197,12 @@ class PipedeskApp(App[None]):
             return
         if not any(c.maildir is not None or c.imap is not None
                    for c in self.desk.config.channels):
+            return
+        if self._mail_watch is None:
+            from core.mail.watching import MailWatch
+
+            self._mail_watch = MailWatch(lambda: self.desk.config.channels, poll_seconds=5.0)
+        if not self._mail_watch.due():
             return
         self._fetching = True
         self.run_worker(self._fetch, thread=True, group="fetch")

@@ -43,7 +43,9 @@ class Fold:
 
     @property
     def lines(self) -> int:
-        return self.text.count("\n") + 1 if self.text else 0
+        """How many lines it holds (the blank ones it ends with not counted)."""
+        kept = self.text.rstrip("\n")
+        return kept.count("\n") + 1 if kept else 0
 
 
 @cache

@@ -53,7 +53,7 @@ class ReplyDialog(DeskDialog[bool]):
         title = "Add note to" if self.note else "Reply to"
         with Vertical(classes="dialog"):
             yield self.title_line(Content.assemble(
-                (title, "bold"), f"  #{self.ticket.id} {show_line(self.ticket.subject)}"))
+                (f"{title} ", "bold"), f"#{self.ticket.id} {show_line(self.ticket.subject)}"))
             if not self.note:
                 with Horizontal(classes="reply-field"):
                     yield Static("To", classes="reply-label")

@@ -14,19 +14,16 @@ escape in it must not reach the terminal.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 from textual.content import Content
 
 from core import DeskError
 from core.access import Actor, name_of
 from core.conversation import ConversationItem
+from core.mail.folding import folded
 from core.model import DeskConfig
 from core.present import file_size, when
 from core.text import show_line, show_text
-
-FoldKind = Literal["text", "quote", "signature"]
 
 NO_CONVERSATION = ("No messages yet.\n"
                    "Emails and notes about this ticket will show here.\n"
@@ -39,41 +36,10 @@ _DIRECTION_STYLES = {"in": "bold $text-success", "out": "bold $text-primary",
                      "note": "bold $text-warning"}
 
 
-@dataclass(frozen=True)
-class Fold:
-    """A run of a message's lines: its own text, a quote or a signature."""
-
-    kind: FoldKind
-    lines: tuple[str, ...]
-
-
-# TODO(issue 13): replace by core.mail.reading.folded once it is on main; this
-# is the small stand-in the design allows (lines quoted with ">", and all
-# after the signature line "-- ").
-def folded(text: str) -> list[Fold]:
-    runs: list[Fold] = []
-    kind: FoldKind = "text"
-    lines: list[str] = []
-    for line in text.split("\n"):
-        if kind == "signature":
-            lines.append(line)
-            continue
-        now: FoldKind = ("signature" if line == "-- " else
-                         "quote" if line.lstrip().startswith(">") else "text")
-        if now != kind and lines:
-            runs.append(Fold(kind, tuple(lines)))
-            lines = []
-        kind = now
-        lines.append(line)
-    if lines:
-        runs.append(Fold(kind, tuple(lines)))
-    return runs
-
-
 def folded_count(items: Sequence[ConversationItem]) -> int:
     """How many runs of lines the conversation folds (0: `z` has nothing
     to unfold)."""
-    return sum(1 for item in items for run in folded(item.text) if run.kind != "text")
+    return sum(1 for item in items for run in folded(item.text) if run.folded)
 
 
 def conversation_content(items: Sequence[ConversationItem], config: DeskConfig,
@@ -109,12 +75,13 @@ def _message(item: ConversationItem, config: DeskConfig, unfolded: bool) -> Cont
     if item.attachments:
         files = ", ".join(f"{a.name} ({file_size(a.size)})" for a in item.attachments)
         lines.append(Content(show_line(f"attached: {files}")))
+    # Quoted history and signatures: core/mail/folding.py says which lines.
     for run in folded(show_text(item.text)):
-        if run.kind == "text" or unfolded:
-            style = "" if run.kind == "text" else "italic"
-            lines += [Content.styled("  " + line, style) for line in run.lines]
+        if not run.folded or unfolded:
+            style = "" if not run.folded else "italic"
+            lines += [Content.styled("  " + line, style) for line in run.text.split("\n")]
             continue
-        n = len(run.lines)
+        n = run.lines
         what = (("quoted line", "quoted lines") if run.kind == "quote" else
                 ("signature line", "signature lines"))
         lines.append(Content.styled(f"  … {n} {what[0] if n == 1 else what[1]} folded · "
