@@ -43,6 +43,7 @@ WORK_INTERVAL = 1.0
 # when an IMAP server announced new mail (IDLE, core/mail/watching.py),
 # else every POLL_SECONDS there (Maildir folders, servers without IDLE).
 FETCH_INTERVAL = 0.25
+MAIL_POLL_SECONDS = 5.0
 
 
 class PipedeskApp(App[None]):
@@ -201,7 +202,7 @@ class PipedeskApp(App[None]):
         if self._mail_watch is None:
             from core.mail.watching import MailWatch
 
-            self._mail_watch = MailWatch(lambda: self.desk.config.channels, poll_seconds=5.0)
+            self._mail_watch = MailWatch(lambda: self.desk.config.channels, poll_seconds=MAIL_POLL_SECONDS)
         if not self._mail_watch.due():
             return
         self._fetching = True
