@@ -202,7 +202,8 @@ class PipedeskApp(App[None]):
         if self._mail_watch is None:
             from core.mail.watching import MailWatch
 
-            self._mail_watch = MailWatch(lambda: self.desk.config.channels, poll_seconds=MAIL_POLL_SECONDS)
+            self._mail_watch = MailWatch(lambda: self.desk.config.channels,
+                                         poll_seconds=MAIL_POLL_SECONDS)
         if not self._mail_watch.due():
             return
         self._fetching = True
