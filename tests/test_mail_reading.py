@@ -240,3 +240,13 @@ def test_quote_lines_in_the_middle_are_folded_where_they_are() -> None:
     text = "> Is it on?\nYes.\n> And now?\nNo.\n"
     assert [(f.kind, f.text) for f in folded(text)] == [
         ("quote", "> Is it on?"), ("body", "Yes."), ("quote", "> And now?"), ("body", "No.\n")]
+
+
+def test_hostile_long_lines_fold_at_once_and_fold_nothing_they_should_not() -> None:
+    """The reply-header patterns take time that grows steeply with a line's
+    length: tried on long lines, one message like these would hold the
+    screen for minutes. Only short lines ending in a colon are tried."""
+    endless = "Hello\nOn " + "a " * 30000 + "wrote:\n"
+    assert [f.kind for f in folded(endless)] == ["body"]
+    many = "Hello\n" + ("On x wrote y " * 15 + ":\n") * 3000
+    assert folded(many)[0].kind == "body"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from imap_fixtures import ImapServer
 from mail_fixtures import Inbox, use_smtp
 from textual.app import App
 from tui_fixtures import APP_CSS
@@ -26,7 +27,7 @@ from core import LOCAL_ADMIN, Desk, open_desk
 from core.access import Actor
 from core.clock import fixed_clock
 from core.mail.intake import quarantine_of, take_in
-from core.model import SmtpSettings, User
+from core.model import ImapSource, SmtpSettings, User
 from tui.app import PipedeskApp
 from tui.screens.automate import AutomateScreen
 from tui.screens.board import BoardScreen
@@ -252,6 +253,60 @@ async def test_done_when_r_reply_reaches_the_smtp_server_threaded_and_moves_the_
         assert isinstance(board, BoardScreen)
         columns = {c.stage.label: [t.id for t in c.tickets] for c in board.columns}
         assert ticket in columns["Waiting on contact"] and ticket not in columns["New"]
+
+
+@pytest.mark.anyio
+async def test_done_when_the_answer_to_r_fetched_from_dovecot_moves_and_reopens_the_ticket(
+        tmp_path: Path, smtp_server: tuple[Inbox, SmtpSettings], imap_server: ImapServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rest of issue 13's Done-when, in the open app: the contact's
+    answer to the `r` reply, delivered to a real Dovecot, is fetched by the
+    app (IMAP IDLE), lands on the same ticket and moves it to Waiting on us
+    (A3b); the same answer to a Closed ticket reopens it (A3d)."""
+    inbox, settings = smtp_server
+    monkeypatch.setenv("DESK_IMAP_PASSWORD", imap_server.password)
+    desk = open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
+    desk.add_channel(DESK_ADDRESS, "0", A, imap=ImapSource(
+        host=imap_server.host, port=imap_server.port, security="starttls",
+        user=imap_server.user, password_env="DESK_IMAP_PASSWORD",
+        ca_file=str(imap_server.ca_file)))
+    use_smtp(desk, settings, sender=DESK_ADDRESS)
+    imap_server.deliver(raw_mail("Invoice was charged twice", FIRST, "first@example.no"))
+    app = PipedeskApp(desk)
+
+    async def until(what: str, holds: Any) -> None:
+        started = time.monotonic()
+        while not holds() and time.monotonic() - started < 15:
+            await pilot.pause(0.05)
+        assert holds(), what
+
+    def stage_of(ticket_id: str) -> str:
+        desk.refresh()
+        return desk.stage(desk.ticket(ticket_id, A).stage, A)[1].label
+
+    async with app.run_test(size=SIZE) as pilot:
+        await until("the first mail made a ticket", lambda: desk.refresh() or desk.tickets(A))
+        [ticket] = [t.id for t in desk.tickets(A)]
+        app.open_ticket(ticket)
+        await settle(pilot)
+        await pilot.press("r", *"We refunded it.", "ctrl+s")
+        await until("the reply reached the SMTP server", lambda: inbox.received)
+        [reply] = inbox.received
+        assert reply["In-Reply-To"] == "<first@example.no>"
+        assert stage_of(ticket) == "Waiting on contact"
+        answer = raw_mail(f"Re: Invoice was charged twice [#{ticket}]", "Thanks!",
+                          "answer@example.no", in_reply_to=str(reply["Message-ID"]).strip("<>"))
+        imap_server.deliver(answer)
+        await until("the answer moved the ticket", lambda: stage_of(ticket) == "Waiting on us")
+        assert [i.direction for i in desk.conversation(ticket, A)] == ["in", "out", "in"]
+        await settle(pilot)
+        await until("the conversation shows it", lambda: "Thanks!" in screen_text(app))
+        desk.move_ticket(ticket, "Closed", A)
+        imap_server.deliver(answer.replace(b"answer@example.no", b"again@example.no"))
+        await until("the answer reopened the ticket", lambda: stage_of(ticket) == "New")
+        assert desk.ticket(ticket, A).close_date is None
+        assert [t.id for t in desk.tickets(A)] == [ticket]
+    assert imap_server.unseen() == []
 
 
 @pytest.mark.anyio

@@ -88,23 +88,43 @@ def folded(text: str) -> list[Fold]:
     return _runs(lines, kinds)
 
 
+# A line longer than this opens no history: the patterns are tried on short
+# lines only, since some of them take time that grows steeply with a line's
+# length, and mail is written by strangers.
+_LONGEST = 200
+# And at most this many lines are tried at all (a reply's history starts
+# long before; past it, only "> " quotes and the signature are folded).
+_TRIED = 400
+# Where an Outlook header block may begin: "From:", "*Från:*", "> Van:" …
+_HEADERISH = re.compile(r"^[*> ]*\w[\w -]{0,24}:")
+
+
 def _history_start(text: str, lines: list[str]) -> int | None:
     """The line where the quoted history begins (a reply header, an
     original-message line), if there is one after some words of the sender."""
+    del text
     wrote, blocks, _ = _patterns()
-    starts = []
-    for pattern in (*wrote, *blocks):
-        found = pattern.search(text)
-        if found is not None:
-            # The block patterns start at the newline before their first line.
-            at = found.start() + (len(found.group()) - len(found.group().lstrip("\n")))
-            starts.append(text.count("\n", 0, at))
-    for n, line in enumerate(lines):
+    for n, line in enumerate(lines[:_TRIED]):
+        if n == 0 or len(line) > _LONGEST:
+            continue
         if _SEPARATOR.match(line) or _OUTLOOK_RULE.match(line):
-            starts.append(n)
-            break
-    starts = [n for n in starts if n > 0]
-    return min(starts) if starts else None
+            return n
+        # Every reply header ends with a colon; mail programs wrap a long
+        # "On …, NAME <ADDRESS> wrote:" in two.
+        if line.rstrip().endswith(":"):
+            tried = [line]
+        elif n + 1 < len(lines) and len(lines[n + 1]) <= _LONGEST \
+                and lines[n + 1].rstrip().endswith(":"):
+            tried = [f"{line} {lines[n + 1]}"]
+        else:
+            tried = []
+        if any(p.search(t) for t in tried for p in wrote):
+            return n
+        if _HEADERISH.match(line):
+            window = "\n".join(lines[n:n + 6])
+            if len(window) <= 6 * _LONGEST and any(p.match(window) for p in blocks):
+                return n
+    return None
 
 
 def _runs(lines: list[str], kinds: list[FoldKind]) -> list[Fold]:
