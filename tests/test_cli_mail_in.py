@@ -64,7 +64,7 @@ def test_mail_ingest_takes_files_and_says_what_became_of_each(run: Any,
     outcomes = [(i["outcome"], i["ticket"]) for i in done.json()]
     assert outcomes == [("created", "1"), ("duplicate", "1"), ("quarantined", None)]
     [held] = run("mail", "quarantine", "list", "--json").json()
-    assert held["reason"] == "it is not an email: it has no headers"
+    assert held["reason"].startswith("it is not an email: no headers")
     text = run("mail", "ingest", str(first))
     assert text.out.startswith("duplicate <first@example.no>, ticket #1")
     missing = run("mail", "ingest", str(tmp_path / "nowhere.eml"))
@@ -130,7 +130,8 @@ def test_c1_an_attachment_is_saved_on_request_under_its_own_name_only(
     path = tmp_path / "1.eml"
     path.write_bytes(mail.as_bytes())
     run("mail", "ingest", str(path))
-    assert "[1.1] ../../etc/evil.png (9 bytes, image/png)" in run("ticket", "show", "1").out
+    # The reader keeps only the last part of a name a sender gave.
+    assert "[1.1] evil.png (9 bytes, image/png)" in run("ticket", "show", "1").out
     monkeypatch.chdir(tmp_path)
     saved = run("ticket", "attachment", "1", "1.1")
     assert saved.code == 0, saved.err

@@ -72,11 +72,17 @@ def folded(text: str) -> list[Fold]:
         return []
     lines = text.split("\n")
     history = _history_start(text, lines)
+    header_only: int | None = None
+    if history is not None and _quoted_after(lines, history):
+        # "On … wrote:" over "> " lines: the header goes with the quote, and
+        # answers written between the quoted lines stay shown.
+        header_only, history = history, None
     kinds: list[FoldKind] = []
     _wrote, _blocks, mobile = _patterns()
     in_signature = False
     for n, line in enumerate(lines):
-        if history is not None and n >= history or line.lstrip().startswith(">"):
+        if history is not None and n >= history or n == header_only \
+                or line.lstrip().startswith(">"):
             kinds.append("quote")
         elif line in ("-- ", "--") or mobile.match(line):
             in_signature = True
@@ -86,6 +92,12 @@ def folded(text: str) -> list[Fold]:
         else:
             kinds.append("body")
     return _runs(lines, kinds)
+
+
+def _quoted_after(lines: list[str], at: int) -> bool:
+    """Whether the first line with words after line `at` is quoted with ">"."""
+    following = next((line for line in lines[at + 1:] if line.strip()), "")
+    return following.lstrip().startswith(">")
 
 
 # A line longer than this opens no history: the patterns are tried on short
@@ -105,7 +117,7 @@ def _history_start(text: str, lines: list[str]) -> int | None:
     del text
     wrote, blocks, _ = _patterns()
     for n, line in enumerate(lines[:_TRIED]):
-        if n == 0 or len(line) > _LONGEST:
+        if len(line) > _LONGEST:
             continue
         if _SEPARATOR.match(line) or _OUTLOOK_RULE.match(line):
             return n

@@ -1,66 +1,90 @@
-"""Reading one incoming message: from its raw bytes to what the desk keeps
-(issue 13, items 4, 6, 7). No I/O, and nothing of the desk: `read_mail`
-is a pure function, and `Unreadable` says why bytes are no email.
+"""Reading one incoming message: from the raw bytes of an RFC 5322 message
+to what the desk keeps of it (issue 13, items 4 and 6). Pure: nothing here
+touches the desk, a file or the network.
 
-Real mail breaks every rule, so reading is lenient where senders are
-sloppy and strict where it matters:
+Mail comes from every program there is, and many of them bend the rules,
+so the reading is lenient where being strict would lose the thread:
 
-- The message is parsed with the standard library's `email` package in its
-  compat32 policy: it keeps header values as the raw text they are, which
-  is what lenient reading needs (Message-IDs without brackets, commas,
-  comments), and it parses in a fraction of the modern policy's time (which
-  builds a typed header object per header: most of the cost of reading a
-  message). Headers are then decoded here, RFC 2047 words included, each
-  into one plain line (core/text.py), so no control sequence survives.
-- Text is decoded whatever the charset claims: the declared charset
-  strictly, except that a part labelled ASCII or Latin-1 is tried as UTF-8
-  first (mislabelled mail is mostly UTF-8 called Latin-1, and Latin-1
-  accepts any byte, so it would never fail); then UTF-8; then detection
-  (charset-normalizer, MIT: well kept, typed, pure Python); at last UTF-8
-  with replacement characters. ISO-2022-JP is 7-bit, so its declared
-  charset is the one tried first.
-- HTML-only mail becomes text with inscriptis (Apache-2.0): it lays out
-  lists and tables as text, and drops scripts and styles; loaded only when
-  a message is HTML-only.
-- Machine mail (auto-replies, bounces, lists) is named in `auto`, and a
-  bounce's report gives up the Message-IDs of the message it returns, added
-  to `references`, so a bounce of our mail threads to its ticket.
+- Message-ID, In-Reply-To and References are read from the header's own
+  text, not through the email package's strict parser, which drops ids
+  without angle brackets, with a comment after them, or separated by
+  commas: `<...>` tokens are taken, else the bare tokens with an "@".
+- The text is decoded as core/mail/decoding.py says, whatever the charset
+  claims; an HTML-only message is made text.
+- Everything a terminal could obey is made harmless (core/text.py): the
+  subject, names and attachment names are one plain line, the text shows
+  each control character as a visible one.
+
+A message that cannot be read as mail at all raises `Unreadable`, whose
+message says why; the desk keeps it in quarantine.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
-from email import message_from_bytes
-from email.header import decode_header
-from email.message import Message
-from email.policy import compat32
+from datetime import UTC, datetime
+from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.headerregistry import BaseHeader, HeaderRegistry
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from core.errors import DeskError
 from core.events import Attachment
+from core.mail.decoding import decoded, html_as_text
 from core.text import plain_line, show_text
 
-# Larger than this is no customer's email: refused, and kept in the quarantine.
-MAX_BYTES = 40 * 1024 * 1024
+__all__ = ["MAX_MAIL_BYTES", "IncomingMail", "Unreadable", "attachment_bytes", "read_mail"]
 
-_ID_IN_BRACKETS = re.compile(r"<([^<>\s]{1,998})>")
-_BARE_ID = re.compile(r"[^\s<>,;()\"]+@[^\s<>,;()\"]+")
-_COMMENT = re.compile(r"\([^()]*\)")
-# The first line of a header section: a field name and a colon (RFC 5322
-# 2.2), or an mbox "From " line before it.
-_HEADER_LINE = re.compile(rb"^(From [^\r\n]*\r?\n)?[!-9;-~]{1,100}:")
-# Forwarded, however the client says so, in the help articles' languages
-# and their neighbours' (en, de, sv/no/da, nl, fr, es/it, fi, pl), maybe
-# after a "Re:".
-_FORWARD_PREFIX = re.compile(
-    r"(?i)^\s*(?:(?:re|sv|aw|antw|vs)\s*:\s*)*"
-    r"(?:fwd?|fw|wg|vs|vb|tr|doorst|rv|i|wtr|enc|pd|vl)\s*:")
-_AUTO_SENDERS = re.compile(r"(?i)^(mailer-daemon|postmaster)@")
-_LATIN = frozenset({"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso8859-1",
-                    "windows-1252", "cp1252"})
+# A message larger than this is not taken in: mail servers refuse far less
+# (25 to 35 MB is usual), so only something that is no mail gets here.
+MAX_MAIL_BYTES = 40 * 1024 * 1024
+
+
+class _KeptHeaders(HeaderRegistry):
+    """`policy.default`'s headers, with the parsed form of the MIME headers
+    kept: the email package parses Content-Type again each time a part's
+    type is asked (a dozen times a message, 0.1 ms each), and mail holds
+    few distinct values of them. Header objects are not changed once made,
+    so one can serve every message."""
+
+    _KEPT = frozenset(("content-type", "content-disposition", "content-transfer-encoding",
+                       "mime-version"))
+    _MOST = 2048
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+        self._parsed: dict[tuple[str, str], BaseHeader] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        made = self._classes.get(key)
+        if made is None:
+            made = self._classes[key] = super().__getitem__(name)
+        return made
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if name.lower() not in self._KEPT:
+            made: BaseHeader = self[name](name, value)
+            return made
+        key = (name.lower(), value)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            if len(self._parsed) >= self._MOST:
+                self._parsed.clear()
+            parsed = self._parsed[key] = self[name](name, value)
+        return parsed
+
+
+# The modern policy (`policy.default`), reading: LF line ends, as the
+# Maildir keeps mail.
+POLICY = policy.default.clone(header_factory=_KeptHeaders())
 
 
 class Unreadable(DeskError):
@@ -69,297 +93,436 @@ class Unreadable(DeskError):
 
 @dataclass(frozen=True)
 class IncomingMail:
-    message_id: str | None       # without <>, as read leniently
-    in_reply_to: list[str]       # ids, without <>
-    references: list[str]        # ids, oldest first (a bounce's report adds its own)
-    sender: str                  # the From address
+    message_id: str | None  # without <>, as read leniently
+    in_reply_to: list[str]  # ids, without <>
+    references: list[str]  # ids, oldest first
+    sender: str  # the From address, lower-cased
     sender_name: str
     to: list[str]
     cc: list[str]
-    recipients: list[str]        # every address it was delivered to, lower case
-    subject: str                 # one line, decoded
+    recipients: list[str]  # To, Cc, Delivered-To, X-Original-To, Envelope-To
+    subject: str  # one line, decoded
     date: datetime | None
-    text: str                    # the body as text, shown harmlessly
+    text: str  # the body as text
     attachments: list[Attachment] = field(default_factory=list)
-    auto: str = ""               # why it is machine mail; "" when a person wrote it
-    forwarded: bool = False      # A3c
-    digest: str = ""             # sha256 of the raw bytes
+    auto: str = ""  # why it is machine mail ("" if a person sent it)
+    forwarded: bool = False  # A3c: however the client marks it
+    digest: str = ""  # sha256 of the raw bytes
+
+
+# -- the whole message -------------------------------------------------------------------
 
 
 def read_mail(raw: bytes) -> IncomingMail:
+    """What the desk keeps of the message `raw`; `Unreadable` saying why
+    when it is no email."""
+    message = _parsed(raw)
+    headers = _RawHeaders(message)
+    try:
+        return _read(message, headers, raw)
+    except Unreadable:
+        raise
+    except Exception as err:
+        # The email package reads headers and parts lazily, and on broken
+        # input it has raised IndexError, AttributeError, ValueError and
+        # more over the years: whatever it raises, the message is
+        # unreadable, not the ingest broken.
+        raise Unreadable(f"the email package could not read it ({type(err).__name__}: "
+                         f"{plain_line(str(err))[:200]})") from None
+
+
+def _parsed(raw: bytes) -> EmailMessage:
+    if len(raw) > MAX_MAIL_BYTES:
+        raise Unreadable(f"it is {len(raw) / 1024 / 1024:.0f} MB, more than the "
+                         f"{MAX_MAIL_BYTES // 1024 // 1024} MB a message may be")
     if not raw.strip():
         raise Unreadable("it is empty")
-    if len(raw) > MAX_BYTES:
-        raise Unreadable(f"it is {len(raw) // (1024 * 1024)} MB, more than the "
-                         f"{MAX_BYTES // (1024 * 1024)} MB a message may be")
-    if not _HEADER_LINE.match(raw.lstrip(b"\r\n")):
-        raise Unreadable("it is not an email: it has no headers")
+    if not _HEADER_LINE.match(raw):
+        raise Unreadable("it is not an email: no headers (its first line is no header)")
     try:
-        message = message_from_bytes(raw, policy=compat32)
-    except Exception as err:  # the email package's own failures are many
-        raise Unreadable(f"the email package could not read it ({type(err).__name__})") \
-            from None
-    senders = _addresses(message, "From") or _addresses(message, "Sender")
-    if not senders:
-        raise Unreadable("it has no From address that can be read")
-    sender_name, sender = senders[0]
-    body, attachments, reported = _content(message)
-    to = [a for _, a in _addresses(message, "To")]
-    cc = [a for _, a in _addresses(message, "Cc")]
-    delivered = [a for name in ("Delivered-To", "X-Original-To", "Envelope-To")
-                 for _, a in _addresses(message, name)]
-    subject = header_text(message, "Subject")
-    references = _ids(message, "References")
-    references += [i for i in reported if i not in references]
-    own_ids = _ids(message, "Message-ID")
-    return IncomingMail(
-        message_id=own_ids[0] if own_ids else None,
-        in_reply_to=_ids(message, "In-Reply-To"), references=references,
-        sender=sender, sender_name=sender_name, to=to, cc=cc,
-        recipients=list(dict.fromkeys(a.lower() for a in to + cc + delivered)),
-        subject=subject, date=_date(message), text=body, attachments=attachments,
-        auto=_machine(message, sender, reported), forwarded=_forwarded(message, subject),
-        digest=hashlib.sha256(raw).hexdigest())
+        message = BytesParser(policy=POLICY).parsebytes(raw)
+    except Exception as err:  # as in read_mail: whatever the parser raises
+        raise Unreadable(f"the email package could not read it ({type(err).__name__})") from None
+    assert isinstance(message, EmailMessage)  # what POLICY's message factory makes
+    return message
 
 
-# -- headers ---------------------------------------------------------------------------
+# A header line ("Name: value"), after the mbox "From " line an MTA's pipe
+# may put first.
+_HEADER_LINE = re.compile(rb"(?:From [^\n]*\n)?[!-9;-~]+[ \t]*:")
 
 
-def _raw_values(message: Message, name: str) -> list[str]:
-    return [str(v) for v in (message.get_all(name) or [])]
-
-
-def header_text(message: Message, name: str) -> str:
-    """A header's value decoded (RFC 2047), as one plain line."""
-    values = _raw_values(message, name)
-    return plain_line(_decoded(values[0])) if values else ""
-
-
-def _decoded(value: str) -> str:
-    if "=?" not in value:
-        return value
-    try:
-        parts = decode_header(value)
-    except Exception:
-        return value
-    text = []
-    for chunk, charset in parts:
-        if isinstance(chunk, bytes):
-            text.append(decode_bytes(chunk, charset))
-        else:
-            text.append(chunk)
-    return "".join(text)
-
-
-def _addresses(message: Message, name: str) -> list[tuple[str, str]]:
-    """(display name, address) of each address in the header, readable ones only."""
-    values = _raw_values(message, name)
-    if not values:
-        return []
-    try:
-        found = getaddresses(values)
-    except Exception:
-        return []
-    return [(plain_line(_decoded(display)), plain_line(address).strip())
-            for display, address in found
-            if "@" in address and plain_line(address).strip() == address.strip()
-            and " " not in address.strip()]
-
-
-def _ids(message: Message, name: str) -> list[str]:
-    """Message-IDs as clients really write them: in brackets, maybe with
-    comments, commas or folded lines; bare when no brackets are there."""
-    found: list[str] = []
-    for value in _raw_values(message, name):
-        value = _COMMENT.sub(" ", value)
-        ids = _ID_IN_BRACKETS.findall(value) or _BARE_ID.findall(value)
-        found += [plain_line(i).strip() for i in ids]
-    return [i for i in dict.fromkeys(found) if i]
-
-
-def _date(message: Message) -> datetime | None:
-    values = _raw_values(message, "Date")
-    if not values:
-        return None
-    try:
-        return parsedate_to_datetime(values[0])
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-# -- the body ----------------------------------------------------------------------------
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Text, whatever the charset claims (see the module's docstring)."""
-    declared = (charset or "").strip().strip('"').lower()
-    tries = ["utf-8", declared] if declared in _LATIN or not declared else [declared, "utf-8"]
-    for name in tries:
-        if not name:
-            continue
-        try:
-            return data.decode(name)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    if declared in _LATIN and data.isascii():
-        return data.decode("ascii")
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is not None:
-        return str(best)
-    return data.decode("utf-8", errors="replace")
-
-
-def _content(message: Message) -> tuple[str, list[Attachment], list[str]]:
-    """The body's text, the attachments, and the ids a delivery report names."""
-    plain: str | None = None
-    html: str | None = None
-    attachments: list[Attachment] = []
-    reported: list[str] = []
+def _read(message: EmailMessage, headers: _RawHeaders, raw: bytes) -> IncomingMail:
+    sender_name, sender = _first_address(headers, "From")
+    if "@" not in sender:
+        raise Unreadable("it has no From address")
+    body = _body_part(message)
+    text = _text_of(body) if body is not None else ""
     report = message.get_content_type() == "multipart/report"
-    for part in _parts(message):
-        kind = part.get_content_type()
-        if report and kind in ("message/rfc822", "text/rfc822-headers"):
-            reported += _reported_ids(part)
-        elif _is_attachment(part, report):
-            data = _payload(part)
-            attachments.append(Attachment(name=_attachment_name(part, len(attachments)),
-                                          size=len(data), type=kind))
-        elif part.is_multipart() or kind == "message/delivery-status":
-            continue
-        elif kind == "text/plain" and plain is None:
-            plain = decode_bytes(_payload(part), part.get_content_charset())
-        elif kind == "text/html" and html is None:
-            html = decode_bytes(_payload(part), part.get_content_charset())
-    if plain is None and html is not None:
-        plain = html_as_text(html)
-    text = (plain or "").replace("\r\n", "\n").replace("\r", "\n")
-    return show_text(text), attachments, reported
+    auto = _machine(message, headers, sender, report)
+    references = headers.ids("References")
+    if auto:
+        references += [i for i in _returned_ids(message, text, report) if i not in references]
+    to = _addresses(headers, "To")
+    cc = _addresses(headers, "Cc")
+    delivered = [a.lower() for name in ("Delivered-To", "X-Original-To", "Envelope-To")
+                 for a in headers.bare_addresses(name)]
+    subject = _subject(message, headers)
+    message_ids = headers.ids("Message-ID")
+    return IncomingMail(
+        message_id=message_ids[0] if message_ids else None,
+        in_reply_to=headers.ids("In-Reply-To"),
+        references=references,
+        sender=sender.lower(),
+        sender_name=sender_name,
+        to=to,
+        cc=cc,
+        recipients=list(dict.fromkeys(to + cc + delivered)),
+        subject=subject,
+        date=_date(headers.first("Date")),
+        text=text,
+        attachments=[attachment for attachment, _ in _attachments(message, body)],
+        auto=auto,
+        forwarded=_forwarded(message, headers, subject, report),
+        digest=hashlib.sha256(raw).hexdigest(),
+    )
 
 
-def _is_attachment(part: Message, report: bool) -> bool:
-    """A file the message carries (a forwarded message too), not its text."""
-    kind = part.get_content_type()
-    if kind == "message/rfc822":
-        return not report
-    if part.is_multipart() or kind == "message/delivery-status":
-        return False
-    disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
-    return bool(part.get_filename()) or disposition == "attachment" \
-        or not kind.startswith("text/")
+# -- headers -----------------------------------------------------------------------------
 
 
-def _attachment_name(part: Message, n: int) -> str:
-    name = plain_line(_decoded(part.get_filename() or "")).strip()
-    if not name and part.get_content_type() == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            name = header_text(inner[0], "Subject") + ".eml"
-    return name or f"part {n + 1}"
+class _RawHeaders:
+    """The headers' own text, by lower-cased name, read once."""
+
+    def __init__(self, message: Message) -> None:
+        self._values: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            self._values.setdefault(name.lower(), []).append(str(value))
+
+    def all(self, name: str) -> list[str]:
+        return self._values.get(name.lower(), [])
+
+    def first(self, name: str) -> str | None:
+        values = self.all(name)
+        return values[0] if values else None
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self._values
+
+    def ids(self, name: str) -> list[str]:
+        """The message ids in every `name` header, without <>, each once."""
+        found: list[str] = []
+        for value in self.all(name):
+            found += _ids_in(value)
+        return list(dict.fromkeys(found))
+
+    def bare_addresses(self, name: str) -> list[str]:
+        """Addresses in headers an MTA writes (Delivered-To ...): bare or
+        in <>, no display names."""
+        return [token.strip("<>") for value in self.all(name)
+                for token in re.split(r"[\s,]+", value) if "@" in token]
 
 
-def _parts(message: Message) -> list[Message]:
-    """Every part, depth first; a forwarded message inside counts as one
-    attachment (its own parts are not this message's body)."""
-    found = []
-    stack = [message]
-    while stack:
-        part = stack.pop(0)
-        found.append(part)
-        if part.get_content_type() == "message/rfc822" and part is not message:
-            continue
-        if part.is_multipart():
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                stack = [p for p in payload if isinstance(p, Message)] + stack
-    return found
+_BRACKETED_ID = re.compile(r"<([^<>]*)>")
+_COMMENT = re.compile(r"\([^()]*\)")
+_FOLDING = re.compile(r"\r?\n[ \t]*")
+
+
+def _ids_in(value: str) -> list[str]:
+    value = _FOLDING.sub(" ", value)
+    bracketed = [found.strip() for found in _BRACKETED_ID.findall(value)]
+    if any(bracketed):
+        return [i for i in bracketed if i]
+    # No brackets at all: the tokens that look like an id (a comment such as
+    # "(Joe's message of ...)" is no id).
+    return [token for token in re.split(r"[\s,;]+", _COMMENT.sub(" ", value)) if "@" in token]
+
+
+def _subject(message: EmailMessage, headers: _RawHeaders) -> str:
+    raw = headers.first("Subject") or ""
+    if _has_raw_bytes(raw):
+        # Raw 8-bit bytes, which the email package reads as UTF-8 or not at
+        # all ("�"): read as what they are, then any encoded words.
+        return _name(_FOLDING.sub(" ", raw))
+    return plain_line(str(message.get("Subject", "")))
+
+
+def _has_raw_bytes(text: str) -> bool:
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
+
+def _unescaped(text: str) -> str:
+    """Header text as decoded, with raw 8-bit bytes (which the email
+    package keeps as surrogates) read as UTF-8, the encoding RFC 6532 gives
+    them, else as what they most likely are."""
+    if not _has_raw_bytes(text):
+        return text
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Detection needs more than a header's few letters: a name "Åsa" in
+    # Latin-1 is three bytes, and guessed as Chinese. Text mostly of 8-bit
+    # bytes is in a multi-byte charset (Japanese, Chinese ...), for
+    # detection; a few among ASCII are Western European, as most such
+    # mail is.
+    high = sum(byte >= 0x80 for byte in data)
+    if high >= 8 and high * 10 >= len(data) * 3:
+        return decoded(data, None)
+    return decoded(data, "cp1252")
+
+
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_BETWEEN_WORDS = re.compile(r"(?<=\?=)\s+(?==\?)")
+
+
+def _word(found: re.Match[str]) -> str:
+    """One RFC 2047 encoded word, decoded; as it was sent when its charset
+    is one Python lacks or it is broken."""
+    try:
+        return str(make_header(decode_header(found.group())))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return found.group()
+
+
+def _name(text: str) -> str:
+    """A display name decoded (raw UTF-8, RFC 2047 words), as one plain
+    line."""
+    text = _unescaped(text)
+    if "=?" in text:
+        # Word by word: text may mix raw 8-bit with encoded words, which
+        # `decode_header` refuses as a whole. The space between two words
+        # is no part of the text (RFC 2047, 6.2).
+        text = _ENCODED_WORD.sub(_word, _BETWEEN_WORDS.sub("", text))
+    return plain_line(text)
+
+
+def _address_list(headers: _RawHeaders, name: str) -> list[tuple[str, str]]:
+    # The header's own text through `getaddresses`, not the email package's
+    # header objects: those take 0.7 ms an address list, most of the time
+    # of reading a message. Encoded words hold no comma or quote, so the
+    # text splits right before they are decoded.
+    return [(display, address) for display, address in getaddresses(headers.all(name))
+            if "@" in address]
+
+
+def _first_address(headers: _RawHeaders, name: str) -> tuple[str, str]:
+    """The display name (a plain line) and address of the first address in
+    `name`; ("", "") if it has none."""
+    for display, address in _address_list(headers, name):
+        return _name(display), _unescaped(address)
+    return "", ""
+
+
+def _addresses(headers: _RawHeaders, name: str) -> list[str]:
+    """Every address in the `name` headers, lower-cased, each once: the desk
+    compares addresses lower-cased."""
+    return list(dict.fromkeys(_unescaped(a).lower() for _, a in _address_list(headers, name)))
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    value = _FOLDING.sub(" ", value).strip()
+    try:
+        date = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        try:
+            # Some programs write ISO 8601 ("2026-12-02T10:00:00Z").
+            date = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    # "-0000" says the zone is unknown: UTC, the one guess that is never
+    # more than a day out.
+    return date if date.tzinfo is not None else date.replace(tzinfo=UTC)
+
+
+# -- the text ----------------------------------------------------------------------------
+
+
+def _body_part(message: EmailMessage) -> EmailMessage | None:
+    """The part that is the message's text: text/plain where there is one,
+    else HTML."""
+    body = message.get_body(preferencelist=("plain", "html"))
+    if isinstance(body, EmailMessage):
+        return body
+    if message.get_content_maintype() == "multipart" and not message.is_multipart():
+        # A multipart whose boundary never comes: the email package keeps
+        # it all as text, and text it is.
+        return message
+    return None
 
 
 def _payload(part: Message) -> bytes:
-    if part.get_content_type() == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            return inner[0].as_bytes()
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if isinstance(data, bytes):
-        return data
-    raw = part.get_payload()
-    return raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
 
 
-def _reported_ids(part: Message) -> list[str]:
-    """The Message-ID of the message a delivery report returns."""
-    if part.get_content_type() == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            return _ids(inner[0], "Message-ID")
-        return []
-    headers = message_from_bytes(_payload(part), policy=compat32)
-    return _ids(headers, "Message-ID")
+def _text_of(part: EmailMessage) -> str:
+    text = decoded(_payload(part), part.get_content_charset())
+    if part.get_content_subtype() == "html":
+        text = html_as_text(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return show_text(text.strip("\n"))
 
 
-def html_as_text(html: str) -> str:
-    from inscriptis import get_text
-
-    try:
-        return str(get_text(html))
-    except Exception:  # a page inscriptis cannot lay out: its text, roughly
-        return re.sub(r"<[^>]*>", " ", html)
+# -- attachments -------------------------------------------------------------------------
 
 
-# -- what kind of mail ------------------------------------------------------------------
+def _leaves(message: Message) -> Iterator[Message]:
+    """The parts that hold something, in order; a message attached is one
+    part (its own attachments are in it)."""
+    if message.is_multipart() and message.get_content_maintype() == "multipart":
+        for part in message.get_payload():
+            assert isinstance(part, Message)
+            yield from _leaves(part)
+    else:
+        yield message
 
 
-def _machine(message: Message, sender: str, reported: list[str]) -> str:
-    """Why the message is machine mail, "" when a person sent it."""
-    def value(name: str) -> str:
-        found = _raw_values(message, name)
-        return found[0].strip().lower() if found else ""
-
-    submitted = value("Auto-Submitted")
-    if submitted and submitted != "no":
-        return f"Auto-Submitted: {submitted.split(';')[0]}"
-    precedence = value("Precedence")
-    if precedence in ("bulk", "junk", "list"):
-        return f"Precedence: {precedence}"
-    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
-        if message.get(name) is not None:
-            return name
-    if message.get_content_type() == "multipart/report" or reported:
-        return "a delivery report"
-    if _AUTO_SENDERS.match(sender):
-        return f"sent by {sender.split('@')[0].lower()}"
-    return_path = _raw_values(message, "Return-Path")
-    if return_path and return_path[0].strip() in ("<>", ""):
-        return "an empty Return-Path"
-    for name in ("List-Id", "List-Unsubscribe"):
-        if message.get(name) is not None:
-            return f"list mail ({name})"
-    return ""
-
-
-def _forwarded(message: Message, subject: str) -> bool:
-    if _FORWARD_PREFIX.match(subject):
+def _is_attachment(part: Message) -> bool:
+    if part.get_content_maintype() == "multipart":
+        return False  # one without parts (its boundary never came)
+    if part.get_content_maintype() != "text":
         return True
-    if message.get("X-Forwarded-Message-Id") is not None \
-            or message.get("X-Forwarded-For") is not None:
-        return True
-    if message.get_content_type() == "multipart/report":
-        return False
-    return any(part.get_content_type() == "message/rfc822"
-               for part in _parts(message) if part is not message)
+    # Text is an attachment when it says so or has a file name; otherwise
+    # it is the body or another form of it (the HTML of an alternative).
+    return (part.get_content_disposition() == "attachment"
+            or part.get_filename() is not None)
+
+
+def _attachments(message: EmailMessage,
+                 body: Message | None) -> Iterator[tuple[Attachment, Message]]:
+    for part in _leaves(message):
+        if part is body or not _is_attachment(part):
+            continue
+        if part.get_content_type() == "message/delivery-status":
+            continue  # the report's own fields, read as the bounce's text
+        yield Attachment(name=_file_name(part), size=len(_bytes_of(part)),
+                         type=part.get_content_type()), part
+
+
+def _bytes_of(part: Message) -> bytes:
+    if part.get_content_maintype() == "message" and part.is_multipart():
+        inner = part.get_payload(0)
+        try:
+            return inner.as_bytes(policy=POLICY) if isinstance(inner, Message) else b""
+        except Exception:
+            # A broken message attached (the email package fails to write
+            # it again) is no reason to refuse the one that carries it.
+            return b""
+    return _payload(part)
+
+
+def _file_name(part: Message) -> str:
+    """The attachment's name as one plain line, without any folder a
+    sender put before it (a surface saves it under this name)."""
+    name = plain_line(_unescaped(part.get_filename() or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if name in ("", ".", ".."):
+        if part.get_content_maintype() == "message":
+            return "message.eml"
+        return f"attachment.{part.get_content_subtype() or 'bin'}"
+    return name
 
 
 def attachment_bytes(raw: bytes, index: int) -> tuple[str, bytes]:
-    """Attachment `index` (0-based, as `IncomingMail.attachments` lists
-    them) of the raw message: its name and bytes, to save on request."""
-    message = message_from_bytes(raw, policy=compat32)
-    report = message.get_content_type() == "multipart/report"
-    files = [part for part in _parts(message) if _is_attachment(part, report)]
-    if not 0 <= index < len(files):
-        raise DeskError(f"The message has no attachment {index + 1}; it has {len(files)}.")
-    return _attachment_name(files[index], index), _payload(files[index])
+    """The name and content of attachment `index` (0 for the first of
+    `read_mail(raw).attachments`), to be saved on request."""
+    message = _parsed(raw)
+    listed = list(_attachments(message, _body_part(message)))
+    if not 0 <= index < len(listed):
+        count = len(listed)
+        raise DeskError(f"the message has no attachment {index}: it has {count}"
+                        + (f" (0 to {count - 1})" if count else ""))
+    attachment, part = listed[index]
+    return attachment.name, _bytes_of(part)
+
+
+# -- machine mail, bounces and forwards --------------------------------------------------
+
+_MACHINE_SENDERS = ("mailer-daemon", "postmaster")
+_LIST_PRECEDENCE = ("bulk", "junk", "list")
+
+
+def _machine(message: EmailMessage, headers: _RawHeaders, sender: str, report: bool) -> str:
+    """Why the message is machine mail, "" if a person sent it (issue 13,
+    item 6): such mail threads to its ticket but moves and creates none."""
+    if report:
+        kind = (message.get_param("report-type") or "")
+        if isinstance(kind, str) and kind.lower() == "disposition-notification":
+            return "a read receipt (multipart/report)"
+        return "a delivery report (multipart/report)"
+    submitted = (headers.first("Auto-Submitted") or "no").strip().lower()
+    if not submitted.startswith("no"):
+        return f"Auto-Submitted: {plain_line(submitted)[:60]}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
+        if headers.has(name):
+            return f"an automatic reply ({name})"
+    precedence = (headers.first("Precedence") or "").strip().lower()
+    if precedence in _LIST_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    for name in ("List-Id", "List-Unsubscribe"):
+        if headers.has(name):
+            return f"list mail ({name})"
+    return_path = headers.first("Return-Path")
+    if return_path is not None and return_path.strip() in ("<>", ""):
+        return "an empty Return-Path (a bounce or an automatic reply)"
+    if sender.split("@", 1)[0].lower() in _MACHINE_SENDERS:
+        return f"sent by {sender.split('@', 1)[0].lower()}"
+    return ""
+
+
+_ID_LINE = re.compile(r"(?im)^[ \t]*Message-ID:[ \t]*(.+)$")
+
+
+def _returned_ids(message: EmailMessage, text: str, report: bool) -> list[str]:
+    """The Message-IDs of the message a bounce returns: the headers in its
+    report, or, in a bounce that is no report, "Message-ID:" lines in its
+    text (so the bounce of our mail threads to its ticket)."""
+    found: list[str] = []
+    if report:
+        for part in _leaves(message):
+            found += _ids_of_returned_part(part)
+    if not found:
+        for value in _ID_LINE.findall(text):
+            found += _ids_in(value)
+    return found
+
+
+def _ids_of_returned_part(part: Message) -> list[str]:
+    # A message/* part (rfc822, global, rfc822-headers) the email package
+    # has parsed as a message of its own; text/rfc822-headers is text.
+    returned: Message
+    if part.get_content_maintype() == "message" and part.is_multipart():
+        inner = part.get_payload(0)
+        if not isinstance(inner, Message):
+            return []
+        returned = inner
+    elif part.get_content_type() == "text/rfc822-headers":
+        returned = BytesHeaderParser(policy=POLICY).parsebytes(_payload(part))
+    else:
+        return []
+    return _RawHeaders(returned).ids("Message-ID")
+
+
+# Fwd:, Fw:, FW: (English), WG: (German), VS: (Norwegian, Danish), TR:
+# (French), Doorst: (Dutch), RV: (Spanish), I: (Italian), Wtr: (Dutch),
+# ENC: (Portuguese), in any case, after any number of replies' prefixes.
+_FORWARD_SUBJECT = re.compile(
+    r"(?i)^\s*(?:(?:re|sv|aw|antw)(?:\[\d+\])?\s*:\s*)*"
+    r"(?:fwd?|wg|vs|tr|doorst|rv|i|wtr|enc)\s*:")
+
+
+def _forwarded(message: EmailMessage, headers: _RawHeaders, subject: str, report: bool) -> bool:
+    """Whether the message forwards another, however its program says so
+    (A3c): such mail never moves a ticket."""
+    if _FORWARD_SUBJECT.match(subject):
+        return True
+    if headers.has("X-Forwarded-Message-Id") or headers.has("X-Forwarded-For"):
+        return True
+    if report:
+        return False  # the message in a delivery report is returned, not forwarded
+    return any(part.get_content_type() in ("message/rfc822", "message/global")
+               for part in _leaves(message))
