@@ -446,3 +446,14 @@ def test_the_mail_index_survives_a_snapshot(desk: Desk) -> None:
     assert comes_in(again, message()).outcome == "duplicate"
     assert contact_replies(again, sent.message_id) == ticket
     assert again.state.created_threads[ticket] == "first@example.no"
+
+
+def test_the_cap_on_automated_mail_survives_a_snapshot(desk: Desk, clock: MutableClock) -> None:
+    received_mail_on_new(desk)
+    connect_channel(desk)
+    for n in range(AUTOMATED_MAIL_PER_HOUR):
+        comes_in(desk, message(f"Robot says {n}", message_id=f"<robot{n}@example.no>"))
+    desk.compact()
+    again = reopen(desk, clock)
+    comes_in(again, message("Robot, once more", message_id="<robot-more@example.no>"))
+    assert again.automation_log(ADMIN)[0].result == "skipped"

@@ -477,6 +477,7 @@ class LocalStore:
                 messages=state.messages,
                 mail_seen=state.mail_seen,
                 created_threads=state.created_threads,
+                automated_mail=state.automated_mail,
             )
             write_snapshot(self.snapshot_path, snap)
             self._snapshot_seq = state.seq

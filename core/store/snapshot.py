@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
@@ -40,6 +41,8 @@ class Snapshot(msgspec.Struct):
     messages: dict[str, list[str]] = {}
     mail_seen: dict[str, str] = {}
     created_threads: dict[str, str] = {}
+    # The cap on automated mail: when mail went to each address this hour.
+    automated_mail: dict[str, list[datetime]] = {}
 
 
 class SnapshotTooNew(DataFileError):
@@ -122,6 +125,7 @@ def state_of(snap: Snapshot, name: str,
     state.messages = snap.messages
     state.mail_seen = snap.mail_seen
     state.created_threads = snap.created_threads
+    state.automated_mail = snap.automated_mail
     state.count_unread()
     return state, [t.id for t in odd]
 
@@ -141,7 +145,8 @@ def write_snapshot(path: Path, snap: Snapshot) -> None:
              b',\n"rotations":', _encode(snap.rotations),
              b',\n"messages":', _encode(snap.messages),
              b',\n"mail_seen":', _encode(snap.mail_seen),
-             b',\n"created_threads":', _encode(snap.created_threads), b"}\n"]
+             b',\n"created_threads":', _encode(snap.created_threads),
+             b',\n"automated_mail":', _encode(snap.automated_mail), b"}\n"]
     atomic_write(path, b"".join(parts))
 
 
