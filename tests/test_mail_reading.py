@@ -250,3 +250,8 @@ def test_hostile_long_lines_fold_at_once_and_fold_nothing_they_should_not() -> N
     assert [f.kind for f in folded(endless)] == ["body"]
     many = "Hello\n" + ("On x wrote y " * 15 + ":\n") * 3000
     assert [f.kind for f in folded(many)] == ["body"]
+
+
+def test_a_customer_s_own_on_monday_i_wrote_is_no_reply_header() -> None:
+    text = "Hello,\nOn Monday I wrote:\nthe printer smokes.\nNow it burns.\n"
+    assert [f.kind for f in folded(text)] == ["body"]

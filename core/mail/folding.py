@@ -108,6 +108,7 @@ _LONGEST = 200
 # long before; past it, only "> " quotes and the signature are folded).
 _TRIED = 400
 # Where an Outlook header block may begin: "From:", "*Från:*", "> Van:" …
+_DATED = re.compile(r"\d|@")
 _HEADERISH = re.compile(r"^[*> ]*\w[\w -]{0,24}:")
 
 
@@ -130,7 +131,9 @@ def _history_start(text: str, lines: list[str]) -> int | None:
             tried = [f"{line} {lines[n + 1]}"]
         else:
             tried = []
-        if any(p.search(t) for t in tried for p in wrote):
+        # A mail program's header names a date, a time or an address; a
+        # customer's own "On Monday I wrote:" names none of them.
+        if any(p.search(t) for t in tried if _DATED.search(t) for p in wrote):
             return n
         if _HEADERISH.match(line):
             window = "\n".join(lines[n:n + 6])
