@@ -240,7 +240,7 @@ def automation_set(session: Session, pipeline_ref: str, switch: str, value: str 
 
 
 def _stage_label(p: Pipeline, stage_id: str | None) -> str:
-    found = next((s for s in p.stages if s.id == stage_id), None)
+    found = p.stage(stage_id) if stage_id is not None else None
     return f"'{found.label}'" if found is not None else "no stage (choose one with --stage)"
 
 

@@ -10,7 +10,7 @@ import click
 from cli.common import Session, emit_json, group, json_option, pass_session, table
 from core.model import Channel, DeskConfig, ImapSource
 from core.present import source_of
-from core.settings.channels import IMAP_SECURITIES
+from core.settings.channels import IMAP_SECURITIES, channel_home
 
 
 @group()
@@ -19,11 +19,7 @@ def channel() -> None:
 
 
 def channel_data(config: DeskConfig, c: Channel) -> dict[str, Any]:
-    pipeline = next((p for p in config.pipelines if p.id == c.pipeline), None)
-    stage = None
-    if pipeline is not None:
-        stage = next((s for s in pipeline.stages if s.id == c.stage), None) \
-            or next((s for s in pipeline.stages if s.is_open), None)
+    pipeline, stage = channel_home(config, c) or (None, None)
     return {
         "address": c.address, "kind": c.kind, "pipeline": c.pipeline,
         "pipeline_label": pipeline.label if pipeline else None,

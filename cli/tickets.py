@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 import msgspec
@@ -187,29 +187,27 @@ def said_item(item: ConversationItem) -> str:
     return f"{arrow} {party}: {item.subject}{auto}{forwarded}"
 
 
-def _body(text: str | None, file: Path | None, what: str) -> str:
+def _body(text: str | None, file: BinaryIO | None, what: str) -> str:
     if (text is None) == (file is None):
         raise click.UsageError(f"Give the {what} as --text T or --file F (one of them).")
     if text is not None:
         return text
     assert file is not None
     try:
-        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
-        return data.decode("utf-8")
-    except OSError as err:
-        raise click.UsageError(f"Cannot read {file}: {err.strerror}.") from None
+        return file.read().decode("utf-8")
     except UnicodeDecodeError as err:
-        raise click.UsageError(f"{file} is not UTF-8 text (byte {err.start}).") from None
+        raise click.UsageError(f"{file.name} is not UTF-8 text (byte {err.start}).") from None
 
 
 @ticket.command("reply")
 @click.argument("ticket_id", metavar="ID")
 @click.option("--text", help="What to send.")
-@click.option("--file", type=click.Path(dir_okay=False, path_type=Path),
+# click.File opens it (and '-' as standard input), as `template save --body-file` does.
+@click.option("--file", type=click.File("rb"),
               help="Send the text of this file ('-': standard input).")
 @click.option("--cc", multiple=True, metavar="EMAIL", help="Also to EMAIL (repeatable).")
 @pass_session
-def ticket_reply(session: Session, ticket_id: str, text: str | None, file: Path | None,
+def ticket_reply(session: Session, ticket_id: str, text: str | None, file: BinaryIO | None,
                  cc: Sequence[str]) -> None:
     """Reply to the ticket's contact by email (C1; A3a moves the ticket)."""
     desk = session.desk
@@ -223,11 +221,11 @@ def ticket_reply(session: Session, ticket_id: str, text: str | None, file: Path 
 @ticket.command("note")
 @click.argument("ticket_id", metavar="ID")
 @click.option("--text", help="The note.")
-@click.option("--file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--file", type=click.File("rb"),
               help="The note is this file's text ('-': standard input).")
 @pass_session
 def ticket_note(session: Session, ticket_id: str, text: str | None,
-                file: Path | None) -> None:
+                file: BinaryIO | None) -> None:
     """Add an internal note to the ticket's conversation (never sent)."""
     note = session.desk.add_note(ticket_id, _body(text, file, "note"), session.actor)
     click.echo(f"Note added to ticket #{note.ticket}.")

@@ -139,8 +139,6 @@ class Desk:
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
         self._nested = _Nested(self)
-        # Contacts a ticket being created brings (T1), until it is recorded.
-        self._pending_contacts: dict[str, Contact] = {}
         self.config, self.state = store.open()
         self._created = store.created
 
@@ -229,18 +227,20 @@ class Desk:
         return self._txn
 
     def _record(self, actor: Actor, events: Sequence[Event],
-                settings: DeskConfig | None = None) -> list[Entry]:
+                settings: DeskConfig | None = None, commit: bool = True) -> list[Entry]:
         """Record `events` (numbered by the store) and, with them as one
         unit, new `settings`. A command's own entries are durable when this
         returns; the reactions' wait (`Reactions.hold`) for the end of their
-        run."""
+        run, and with `commit` False, for the command's own commit (a batch
+        that syncs once)."""
         at = self._reactions.batch_at or self._now()
         txn = self._transaction()
         entries = txn.record(str(actor), at, events)
         if self._reactions.hold(entries):
             pass
         elif settings is None:
-            txn.commit()
+            if commit:
+                txn.commit()
             self._pending.append(Notice(entries=entries))
         else:
             txn.save_settings(settings)
@@ -911,25 +911,22 @@ class Desk:
 
         results: list[Intake | NoChannel] = []
         with self._writing():
-            txn = self._transaction()
             for mail, raw_key, channel in batch:
                 try:
                     found = channel_for(mail, self.config, channel)
                     decision = decide(mail, raw_key, found, self.config, self.state,
                                       self._store.mail_key(), self._people_of)
-                    if decision.new_ticket_in is not None:
+                    if decision.intake.outcome == "created":
                         decision = self._mail_ticket(mail, decision, found)
                 except NoChannel as err:
                     results.append(err)
                     continue
                 if decision.events:
-                    entries = txn.record(str(Actor("channel", found.actor_id)), self._now(),
-                                         decision.events)
-                    self._pending.append(Notice(entries=entries))
-                    self._apply(entries)
+                    self._record(Actor("channel", found.actor_id), decision.events,
+                                 commit=False)
                 results.append(decision.intake)
             # One sync for the lot; the A3 moves follow, as the command's reactions.
-            txn.commit()
+            self._transaction().commit()
         return results
 
     def _mail_ticket(self, mail: IncomingMail, decision: Decision, channel: Channel) -> Decision:
@@ -940,13 +937,11 @@ class Desk:
         from core.mail.taking import NO_SUBJECT, Intake, NoChannel
 
         assert decision.received is not None
-        try:
-            pipeline = find_pipeline(self.config, channel.pipeline)
-        except DeskError:
+        home = channel_settings.channel_home(self.config, channel)
+        if home is None:
             raise NoChannel(f"the channel {channel.address}'s pipeline {channel.pipeline!r} "
-                            "is gone") from None
-        stage = next((s for s in pipeline.stages if s.id == channel.stage), None) \
-            or next(s for s in pipeline.stages if s.is_open)
+                            "is gone")
+        pipeline, stage = home
         events: list[Event] = []
         email = normalise_email(mail.sender)
         contact = self.state.contacts.get(email.casefold())
@@ -993,6 +988,8 @@ class Desk:
             sender = self.config.mail.sender
             if channel is not None and channel.address.casefold() not in sender.casefold():
                 sender = channel.address
+            # Each copy's address checked as a contact's is, on every surface.
+            copies = [normalise_email(address) for address in cc]
             outgoing, sent = compose_reply(
                 ticket=ticket, contact=contact, text=body, sender=sender,
                 answering_id=answering.message_id if answering else None,
@@ -1000,7 +997,7 @@ class Desk:
                 thread=answering.thread if answering else
                 self.state.created_threads.get(ticket.id, ""),
                 subject=answering.subject if answering else ticket.subject,
-                key=self._store.mail_key(), now=self._now(), cc=cc)
+                key=self._store.mail_key(), now=self._now(), cc=copies)
             # On disk before the journal says it was sent (core/mail/outbox.py).
             sent.outbox = self.courier().outbox.put(outgoing)
             self._record(actor, [sent])
@@ -1008,11 +1005,9 @@ class Desk:
 
     def _answering(self, ticket_id: str) -> MessageReceived | None:
         """The message a reply answers: the newest a person sent in."""
-        from core.events import TicketCreated as Created
-
         for entry in self._store.newest_entries(ticket=ticket_id):
             event = entry.event
-            if isinstance(event, Created) and event.ticket.id == ticket_id:
+            if isinstance(event, TicketCreated) and event.ticket.id == ticket_id:
                 return None
             if isinstance(event, MessageReceived) and event.ticket == ticket_id \
                     and not event.auto:
@@ -1075,15 +1070,15 @@ class Desk:
         """Create several tickets in one commit (imports, demo data);
         refused whole if any one of them breaks a rule."""
         with self._writing():
-            try:
-                return self._create_tickets(drafts, actor)
-            finally:
-                self._pending_contacts = {}
+            return self._create_tickets(drafts, actor)
 
     def _create_tickets(self, drafts: Sequence[TicketDraft], actor: Actor) -> list[Ticket]:
         now = self._now()
         next_id = self.state.last_ticket_id
-        events: list[Event] = self._new_contacts(drafts)
+        added = self._new_contacts(drafts)
+        # The tickets' contacts are looked up among the new ones too.
+        contacts = {**self.state.contacts, **added} if added else self.state.contacts
+        events: list[Event] = [ContactAdded(contact=c) for c in added.values()]
         for draft in drafts:
             pipeline, stage = find_stage(self._editable_config(actor), draft.stage,
                                          self._editable_pipeline(draft.pipeline, actor))
@@ -1093,13 +1088,13 @@ class Desk:
             values = dict(draft.values)
             if draft.contact is not None:
                 values["contact"] = draft.contact
-            ticket_rules.set_values(ticket, self._value_changes(ticket, values))
+            ticket_rules.set_values(ticket, self._value_changes(ticket, values, contacts))
             self._check_stage_properties(actor, ticket, stage)
             events.append(TicketCreated(ticket=ticket))
         self._record(actor, events)
         return [e.ticket for e in events if isinstance(e, TicketCreated)]
 
-    def _new_contacts(self, drafts: Sequence[TicketDraft]) -> list[Event]:
+    def _new_contacts(self, drafts: Sequence[TicketDraft]) -> dict[str, Contact]:
         """T1: a ticket's contact given by an address the desk does not know
         yet becomes a contact (as a new sender does, A1), added with it."""
         added: dict[str, Contact] = {}
@@ -1111,11 +1106,7 @@ class Desk:
                 continue  # not an address: the contact check says what is wrong
             email = normalise_email(raw)
             added[email.casefold()] = Contact(email=email)
-        if not added:
-            return []
-        # Known before the tickets are checked, which look their contact up.
-        self._pending_contacts = added
-        return [ContactAdded(contact=c) for c in added.values()]
+        return added
 
     def move_ticket(self, ticket_id: str, stage: str, actor: Actor,
                     pipeline: str | None = None,
@@ -1184,12 +1175,13 @@ class Desk:
             raise DeskError(f"You may view but not change tickets in '{pipeline.label}'.")
         return ticket
 
-    def _value_changes(self, ticket: Ticket, values: Mapping[str, Any]) -> Changes:
-        """Typed, checked changes for `values` (NAME -> raw value), T4."""
-        contacts: Mapping[str, Contact] = self.state.contacts
-        if self._pending_contacts:
-            contacts = {**contacts, **self._pending_contacts}
-        return ticket_rules.value_changes(self.config, self.property, contacts, ticket, values)
+    def _value_changes(self, ticket: Ticket, values: Mapping[str, Any],
+                       contacts: Mapping[str, Contact] | None = None) -> Changes:
+        """Typed, checked changes for `values` (NAME -> raw value), T4;
+        a contact is one of `contacts` (the desk's, unless said)."""
+        return ticket_rules.value_changes(self.config, self.property,
+                                          self.state.contacts if contacts is None else contacts,
+                                          ticket, values)
 
     def _check_stage_properties(self, actor: Actor, ticket: Ticket, stage: Stage) -> None:
         """S7: a user's create or move needs the stage's required properties

@@ -227,9 +227,6 @@ Event = (TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactA
          | ContactChanged | AutomationRan | NotificationSent | NotificationsRead | StepDelayed
          | StepResumed | MessageReceived | MessageSent | NoteAdded | MailIgnored)
 
-CONVERSATION = (MessageReceived, MessageSent, NoteAdded)
-
-
 class Entry(msgspec.Struct):
     """One line of the journal."""
 

@@ -26,10 +26,8 @@ from core.bulk import gc_paused
 from core.events import Arrival, Entry, MessageReceived, MessageSent, arrivals
 
 if TYPE_CHECKING:
-    from core.automation.email_triggers import EmailTriggers
+    from core.automation.email_triggers import EmailTriggers, Mail
     from core.automation.engine import Engine
-
-Mail = MessageReceived | MessageSent
 
 __all__ = ["EMAIL_TRIGGERS", "MAX_DEPTH", "STAGE_ACTIONS", "Handler", "Reaction", "Reactions",
            "register"]

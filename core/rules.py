@@ -213,7 +213,7 @@ def _mail_problem(config: DeskConfig) -> Problem | None:
                            f"{channel.pipeline!r}, which the desk does not have; remove the "
                            "channel first, or give it another pipeline", *at)
         if channel.stage is not None:
-            stage = next((s for s in owner.stages if s.id == channel.stage), None)
+            stage = owner.stage(channel.stage)
             if stage is None:
                 return Problem(f"the channel {channel.address} puts tickets into stage "
                                f"{channel.stage!r}, which pipeline '{owner.label}' does "

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.widgets import DataTable
-from tui_fixtures import APP_CSS
+from tui_fixtures import DetailHost
 
 from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
@@ -26,20 +26,6 @@ CREATED = NOW - timedelta(hours=2, minutes=5)
 A = LOCAL_ADMIN
 CONTACT = "kari.hansen@example.no"
 CREATED_ONLY = "Created in Support pipeline / New"
-
-
-class Host(App[None]):
-    """Stands in for the board: it pushes the detail screen and stays below."""
-
-    CSS_PATH = APP_CSS
-
-    def __init__(self, desk: Desk, ticket_id: str) -> None:
-        super().__init__()
-        self.desk = desk
-        self.ticket_id = ticket_id
-
-    def on_mount(self) -> None:
-        self.push_screen(TicketDetailScreen(self.desk, A, self.ticket_id))
 
 
 def desk_with_ticket(path: Path) -> tuple[Desk, str]:
@@ -91,7 +77,7 @@ async def go_to_row(pilot: Any, app: App[None], name: str) -> None:
 @pytest.mark.anyio
 async def test_it_shows_the_ticket_its_properties_and_its_timeline(tmp_path: Path) -> None:
     desk, ticket_id = desk_with_ticket(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         text = screen_text(app)
         assert f"#{ticket_id} Invoice was charged twice" in text
@@ -126,7 +112,7 @@ async def test_it_shows_the_ticket_its_properties_and_its_timeline(tmp_path: Pat
 async def test_wide_terminals_show_properties_beside_timeline_and_conversation(
         tmp_path: Path) -> None:
     desk, ticket_id = desk_with_ticket(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(120, 40)):
         text = screen_text(app)
         for words in ("Ingrid Berg", "Stage: New → Closed", "No messages yet.",
@@ -143,7 +129,7 @@ async def test_brackets_in_values_are_shown_as_typed(tmp_path: Path) -> None:
     desk.create_property("plan", "choice", A, options=["[gold]", "basic"])
     ticket = desk.create_ticket(A, "0", "New", "[b]Login[/b] fails [red]", contact=CONTACT,
                                 values={"plan": "[gold]"})
-    app = Host(desk, ticket.id)
+    app = DetailHost(desk, ticket.id)
     async with app.run_test(size=(80, 24)) as pilot:
         text = screen_text(app)
         assert "[b]Login[/b] fails [red]" in text
@@ -168,7 +154,7 @@ def test_durations_are_said_to_the_minute() -> None:
 async def test_editing_priority_by_keys_changes_the_ticket_and_the_timeline(
         tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await go_to_row(pilot, app, "priority")
         await pilot.press("e")  # the choices open at once
@@ -193,7 +179,7 @@ async def test_editing_priority_by_keys_changes_the_ticket_and_the_timeline(
 @pytest.mark.anyio
 async def test_a_typed_value_is_saved_through_the_desk(tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await go_to_row(pilot, app, "subject")
         await pilot.press("e")
@@ -208,7 +194,7 @@ async def test_a_wrong_value_shows_the_desks_message_and_changes_nothing(
         tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
     desk.create_property("seats", "number", A)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("G")  # custom properties come last
         assert detail(app)._cursor_property() == "seats"
@@ -228,7 +214,7 @@ async def test_a_wrong_value_shows_the_desks_message_and_changes_nothing(
 @pytest.mark.anyio
 async def test_escape_leaves_the_editor_without_a_change(tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e", *" and smoke", "escape")
         await pilot.pause()
@@ -239,7 +225,7 @@ async def test_escape_leaves_the_editor_without_a_change(tmp_path: Path) -> None
 @pytest.mark.anyio
 async def test_long_text_saves_with_ctrl_s_or_the_save_button(tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await go_to_row(pilot, app, "content")
         await pilot.press("e", *"Smoke", "enter", *"everywhere", "ctrl+s")
@@ -255,7 +241,7 @@ async def test_long_text_saves_with_ctrl_s_or_the_save_button(tmp_path: Path) ->
 @pytest.mark.anyio
 async def test_read_only_rows_are_not_editable(tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         # (row, the start of the reason shown; a toast wraps at 80 columns)
         for name, why in (("create_date", "Create date is set by pipedesk;"),
@@ -278,7 +264,7 @@ async def test_read_only_rows_are_not_editable(tmp_path: Path) -> None:
 @pytest.mark.anyio
 async def test_a_change_made_through_another_desk_shows_after_refresh(tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         other = open_desk(tmp_path, clock=fixed_clock(NOW + timedelta(minutes=30)))
         other.move_ticket(ticket_id, "Waiting on us", A)
@@ -299,7 +285,7 @@ async def test_a_change_made_through_another_desk_shows_after_refresh(tmp_path: 
 @pytest.mark.anyio
 async def test_a_ticket_deleted_elsewhere_says_so_and_goes_back(tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("e")  # even with the editor open
         open_desk(tmp_path, clock=fixed_clock(NOW)).delete_ticket(ticket_id, A)
@@ -317,7 +303,7 @@ async def test_a_closed_detail_hears_nothing_more_and_an_open_one_does(tmp_path:
     the one still open says it was deleted and goes back."""
     desk, left = plain_desk(tmp_path)
     still_open = desk.create_ticket(A, "0", "New", "Scanner jammed").id
-    app = Host(desk, left)
+    app = DetailHost(desk, left)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         gone = detail(app)
         await pilot.press("q")
@@ -344,7 +330,7 @@ async def test_a_closed_detail_hears_nothing_more_and_an_open_one_does(tmp_path:
 @pytest.mark.anyio
 async def test_escape_goes_back(tmp_path: Path) -> None:
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("escape")
         await pilot.pause()
@@ -355,7 +341,7 @@ async def test_escape_goes_back(tmp_path: Path) -> None:
 async def test_c2_the_footer_shows_the_detail_s_keys(tmp_path: Path) -> None:
     """(That every binding has an id, for a keymap: test_tui_keymap.py.)"""
     desk, ticket_id = plain_desk(tmp_path)
-    app = Host(desk, ticket_id)
+    app = DetailHost(desk, ticket_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
@@ -372,21 +358,21 @@ async def test_c2_the_footer_shows_the_detail_s_keys(tmp_path: Path) -> None:
 
 def test_snapshot_detail_80x24(tmp_path: Path, snap_compare: Any) -> None:
     desk, ticket_id = desk_with_ticket(tmp_path)
-    assert snap_compare(Host(desk, ticket_id), terminal_size=(80, 24))
+    assert snap_compare(DetailHost(desk, ticket_id), terminal_size=(80, 24))
 
 
 def test_snapshot_detail_timeline_80x24(tmp_path: Path, snap_compare: Any) -> None:
     desk, ticket_id = desk_with_ticket(tmp_path)
-    assert snap_compare(Host(desk, ticket_id), terminal_size=(80, 24), press=["t"])
+    assert snap_compare(DetailHost(desk, ticket_id), terminal_size=(80, 24), press=["t"])
 
 
 def test_snapshot_detail_editor_refusal_80x24(tmp_path: Path, snap_compare: Any) -> None:
     desk, ticket_id = desk_with_ticket(tmp_path)
     desk.create_property("seats", "number", A)
-    assert snap_compare(Host(desk, ticket_id), terminal_size=(80, 24),
+    assert snap_compare(DetailHost(desk, ticket_id), terminal_size=(80, 24),
                         press=["G", "e", *"abc", "enter"])
 
 
 def test_snapshot_detail_120x40(tmp_path: Path, snap_compare: Any) -> None:
     desk, ticket_id = desk_with_ticket(tmp_path)
-    assert snap_compare(Host(desk, ticket_id), terminal_size=(120, 40))
+    assert snap_compare(DetailHost(desk, ticket_id), terminal_size=(120, 40))

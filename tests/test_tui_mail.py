@@ -21,7 +21,7 @@ import pytest
 from imap_fixtures import ImapServer
 from mail_fixtures import Inbox, use_smtp
 from textual.app import App
-from tui_fixtures import APP_CSS
+from tui_fixtures import DetailHost
 
 from core import LOCAL_ADMIN, Desk, open_desk
 from core.access import Actor
@@ -96,20 +96,6 @@ def screen_text(app: App[Any]) -> str:
 async def settle(pilot: Any) -> None:
     await pilot.pause()
     await pilot.pause()
-
-
-class DetailHost(App[None]):
-    """Stands in for the board: it pushes the detail screen and stays below."""
-
-    CSS_PATH = APP_CSS
-
-    def __init__(self, desk: Desk, ticket_id: str) -> None:
-        super().__init__()
-        self.desk = desk
-        self.ticket_id = ticket_id
-
-    def on_mount(self) -> None:
-        self.push_screen(TicketDetailScreen(self.desk, A, self.ticket_id))
 
 
 def conversation_desk(path: Path) -> tuple[Desk, str]:

@@ -60,12 +60,12 @@ class EmailTriggers:
         if mail.role != "contact" or mail.auto or mail.created \
                 or mail.thread.startswith(FORWARDED_THREAD):
             return None  # A3c, machine mail; a new ticket stays where it was made
-        stage = next((s for s in pipeline.stages if s.id == ticket.stage), None)
+        stage = pipeline.stage(ticket.stage)
         on_a_thread = mail.thread != mail.message_id  # it answers mail on the ticket
         if stage is not None and not stage.is_open:
             if not on_a_thread:
                 return None
-            return next(s.id for s in pipeline.stages if s.is_open)  # A3d
+            return pipeline.first_open_stage().id  # A3d
         # A3b: the thread the ticket began on; after a reopening, any of its threads.
         if mail.thread == self.host.state.created_threads.get(ticket.id) \
                 or self.host.reopened(ticket.id):

@@ -26,7 +26,7 @@ from core.errors import DeskError
 from core.text import fits_line, plain_line, show_text
 
 
-class _HeaderClasses(HeaderRegistry):
+class HeaderClasses(HeaderRegistry):
     """The email package builds a new header class on every header it
     touches (`HeaderRegistry.__getitem__` calls `type()`): most of the time of
     composing a message. The classes depend only on the header's name, so
@@ -46,7 +46,7 @@ class _HeaderClasses(HeaderRegistry):
 
 # `policy.default` and `policy.SMTP` with kept header classes: LF line ends
 # for the Maildir, CRLF for the wire.
-POLICY = policy.default.clone(header_factory=_HeaderClasses())
+POLICY = policy.default.clone(header_factory=HeaderClasses())
 SMTP_POLICY = policy.SMTP.clone(header_factory=POLICY.header_factory)
 
 

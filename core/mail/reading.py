@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -37,6 +37,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from core.errors import DeskError
 from core.events import Attachment
 from core.mail.decoding import decoded, html_as_text
+from core.mail.message import HeaderClasses
 from core.text import plain_line, show_text
 
 __all__ = ["MAX_MAIL_BYTES", "IncomingMail", "Unreadable", "attachment_bytes", "read_mail"]
@@ -46,7 +47,7 @@ __all__ = ["MAX_MAIL_BYTES", "IncomingMail", "Unreadable", "attachment_bytes", "
 MAX_MAIL_BYTES = 40 * 1024 * 1024
 
 
-class _KeptHeaders(HeaderRegistry):
+class _KeptHeaders(HeaderClasses):
     """`policy.default`'s headers, with the parsed form of the MIME headers
     kept: the email package parses Content-Type again each time a part's
     type is asked (a dozen times a message, 0.1 ms each), and mail holds
@@ -58,16 +59,8 @@ class _KeptHeaders(HeaderRegistry):
     _MOST = 2048
 
     def __init__(self) -> None:
-        super().__init__()
-        self._classes: dict[str, type] = {}
+        super().__init__()  # the header classes kept, as mail out keeps them
         self._parsed: dict[tuple[str, str], BaseHeader] = {}
-
-    def __getitem__(self, name: str) -> type:
-        key = name.lower()
-        made = self._classes.get(key)
-        if made is None:
-            made = self._classes[key] = super().__getitem__(name)
-        return made
 
     def __call__(self, name: str, value: str) -> BaseHeader:
         if name.lower() not in self._KEPT:

@@ -66,7 +66,7 @@ def compose_reply(*, ticket: Ticket, contact: Contact, text: str, sender: str,
     sent = MessageSent(
         ticket=ticket.id, message_id=message_id, sender=from_address.addr_spec,
         to=[contact.email], cc=list(cc), subject=str(message["Subject"]), date=now,
-        text=message.get_content().rstrip("\n") if not message.is_multipart() else text,
+        text=message.get_content().rstrip("\n"),
         in_reply_to=answering_id, references=chain, thread=thread or message_id,
         from_ticket=True)
     return Outgoing(message, outgoing.sender, tuple(recipients)), sent

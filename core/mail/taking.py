@@ -49,13 +49,13 @@ class Intake:
 
 @dataclass
 class Decision:
-    """`decide`'s answer: the Intake, the events to record, and, when the
-    message makes a ticket, where (`Desk.take_mail` builds the ticket with
-    the desk's own ticket rules)."""
+    """`decide`'s answer: the Intake, the events to record, and the message
+    as the journal keeps it. When the message makes a ticket (the outcome
+    "created"), `Desk.take_mails` builds the ticket with the desk's own
+    ticket rules and adds the events."""
 
     intake: Intake
     events: list[Event] = field(default_factory=list)
-    new_ticket_in: Channel | None = None
     received: MessageReceived | None = None
 
 
@@ -87,14 +87,15 @@ def channel_for(mail: IncomingMail, config: DeskConfig, named: str | None) -> Ch
         return config.channels[0]
     if not config.channels:
         raise NoChannel("the desk has no email channel yet (pipedesk channel add email ...)")
-    return _no_channel(mail, config)
-
-
-def _no_channel(mail: IncomingMail, config: DeskConfig) -> Channel:
     to = ", ".join(mail.recipients) or "nobody"
     raise NoChannel(f"it was sent to {to}, which no channel takes "
                     f"(channels: {', '.join(c.address for c in config.channels)}); "
                     "give --channel")
+
+
+def message_id_of(mail: IncomingMail) -> str:
+    """The message's id on the desk: its Message-ID, else its bytes' digest."""
+    return mail.message_id or f"sha256:{mail.digest}"
 
 
 def decide(mail: IncomingMail, raw_key: str, channel: Channel, config: DeskConfig,
@@ -102,7 +103,7 @@ def decide(mail: IncomingMail, raw_key: str, channel: Channel, config: DeskConfi
            people_of: Callable[[Ticket], Collection[str]]) -> Decision:
     """`people_of(ticket)`: the addresses on the ticket's conversation
     (asked only when a subject tag is all there is to go by)."""
-    message_id = mail.message_id or f"sha256:{mail.digest}"
+    message_id = message_id_of(mail)
     dedupe = dedupe_key(mail, channel)
     if dedupe in state.mail_seen:
         went = state.mail_seen[dedupe] or None
@@ -125,7 +126,7 @@ def decide(mail: IncomingMail, raw_key: str, channel: Channel, config: DeskConfi
             return ignored(f"it is on no ticket, and the channel {channel.address} "
                            "creates no tickets")
         received = _received(mail, raw_key, dedupe, channel, "", placing, "contact", True)
-        return Decision(Intake(message_id, "created"), new_ticket_in=channel, received=received)
+        return Decision(Intake(message_id, "created"), received=received)
     ticket = placing.ticket
     received = _received(mail, raw_key, dedupe, channel, ticket.id, placing,
                          _role(mail.sender, ticket, users), False)
@@ -141,7 +142,7 @@ def _role(sender: str, ticket: Ticket, users: set[str]) -> Role:
 
 def _received(mail: IncomingMail, raw_key: str, dedupe: str, channel: Channel, ticket: str,
               placing: Placing, role: Role, created: bool) -> MessageReceived:
-    message_id = mail.message_id or f"sha256:{mail.digest}"
+    message_id = message_id_of(mail)
     thread = placing.thread or message_id
     if mail.forwarded:
         thread = FORWARDED_THREAD + message_id

@@ -9,7 +9,7 @@ from typing import Literal
 from core.addresses import normalise_email
 from core.errors import DeskError
 from core.finding import find_pipeline, find_stage
-from core.model import Channel, DeskConfig, EmailTrigger, ImapSource, Pipeline
+from core.model import Channel, DeskConfig, EmailTrigger, ImapSource, Pipeline, Stage
 from core.settings.mail import check_variable
 from core.text import check_line
 
@@ -122,6 +122,16 @@ def triggers_moving_into(config: DeskConfig, stage_id: str) -> list[tuple[Pipeli
             if owner is not None:
                 found.append((owner, f"the channel {channel.address}"))
     return found
+
+
+def channel_home(config: DeskConfig, channel: Channel) -> tuple[Pipeline, Stage] | None:
+    """A1: where the channel puts new tickets: its pipeline and its stage,
+    else the pipeline's first Open stage; None when the pipeline is gone."""
+    pipeline = next((p for p in config.pipelines if p.id == channel.pipeline), None)
+    if pipeline is None:
+        return None
+    stage = pipeline.stage(channel.stage) if channel.stage is not None else None
+    return pipeline, stage or pipeline.first_open_stage()
 
 
 def _open_stage(config: DeskConfig, pipeline: Pipeline, stage_ref: str | None) -> str | None:

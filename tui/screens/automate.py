@@ -36,7 +36,7 @@ from core.automation.actions import (
 from core.events import Notice
 from core.model import Channel, Pipeline, Stage
 from core.present import say_action, source_of, when
-from core.settings.channels import TRIGGERS
+from core.settings.channels import TRIGGERS, channel_home
 from core.text import show_line
 from tui.screens.action_dialog import ActionDialog
 from tui.screens.dialogs import DeskDialog, LabelPrompt, MessageDialog
@@ -153,8 +153,10 @@ class AutomateScreen(TableScreen[None]):
             table.add_row(Text("  (none — pipedesk channel add email ADDRESS --pipeline "
                                f"{p.id})", style="italic"), Text(""), key="section:no-channels")
         for channel in channels:
+            home = channel_home(self.desk.config, channel)
+            where = home[1].label if home is not None else "(its pipeline is gone)"
             table.add_row(Text(show_line(
-                f"  {channel.address} → {self._stage_label(p, channel.stage, first_open=True)}"
+                f"  {channel.address} → {where}"
                 f" · create tickets: {_on(channel.create_tickets)}")), Text(""),
                 key=f"channel:{channel.address}")
         table.add_row(Text("Email triggers", style="bold"), Text(""), key="section:triggers")
@@ -168,10 +170,8 @@ class AutomateScreen(TableScreen[None]):
         return [c for c in self.desk.channels(self.actor) if c.pipeline == self.pipeline_id]
 
     @staticmethod
-    def _stage_label(p: Pipeline, stage_id: str | None, first_open: bool = False) -> str:
+    def _stage_label(p: Pipeline, stage_id: str | None) -> str:
         stage = p.stage(stage_id) if stage_id is not None else None
-        if stage is None and first_open and any(s.is_open for s in p.stages):
-            stage = p.first_open_stage()
         return stage.label if stage is not None else "(no stage: s picks one)"
 
     def on_data_table_row_highlighted(self) -> None:
