@@ -18,7 +18,7 @@ from typing import Any, TextIO, cast
 
 import click
 
-from core import LOCAL_ADMIN, Actor, Desk, DeskError, NoDesk, open_desk, place_of
+from core import Actor, Desk, DeskError, NoDesk, open_desk, place_of
 from core.text import json_safe, show_line, show_text
 
 # -- the session -----------------------------------------------------------------
@@ -27,12 +27,19 @@ from core.text import json_safe, show_line, show_text
 class Session:
     """Opens the desk on first use, so `--help` never touches the data dir."""
 
-    def __init__(self, data_dir: Path | None = None, actor: Actor = LOCAL_ADMIN) -> None:
+    def __init__(self, data_dir: Path | None = None) -> None:
         self.data_dir = data_dir
-        # Who the commands act as: the one local administrator until users
-        # arrive (U1); then the user the command line signs in as.
-        self.actor = actor
         self._desk: Desk | None = None
+        self._actor: Actor | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """Who the commands act as: the desk user of this operating-system
+        account, or the one the person's config names (core/signing_in.py).
+        Asked again of the desk by every command: rights are the desk's."""
+        if self._actor is None:
+            self._actor = sign_in(self._desk if self._desk is not None else self.reading)
+        return self._actor
 
     @property
     def desk(self) -> Desk:
@@ -80,6 +87,18 @@ class Session:
 
         for line in work_round(self._desk):
             click.echo(f"pipedesk: {line}", err=True)
+
+
+def sign_in(desk: Desk) -> Actor:
+    """The actor of this account on `desk`, with what is wrong with the
+    person's config file said first (it may be why they are refused)."""
+    from core.signing_in import current_login
+    from core.user_config import load_user_config
+
+    mine = load_user_config()
+    for problem in mine.problems:
+        click.echo(f"pipedesk: warning: {problem}", err=True)
+    return desk.sign_in(current_login(), mine.config.user, place=f"the desk in {place_of(desk)}")
 
 
 pass_session = click.make_pass_decorator(Session)

@@ -1,9 +1,22 @@
-"""Who may see and do what.
+"""Who may see and do what: the one gate.
 
-Every query and command of `Desk` goes through here. Today the desk has one
-local administrator and everyone may do everything, but the gate is in place
-so that pipeline access (P6) and ticket visibility (U2) are enforced in this
-one module when they come, for every surface at once.
+Every query and command of `Desk` goes through here, so the board, the
+command line, notifications, the automation log, mail and, later, the
+server and sync all get the same answer.
+
+- P6: a pipeline names who may view it and who may edit it (users and
+  teams; default everyone). Editing needs viewing. Administrators see and
+  edit every pipeline: they are the ones who hand out access, and must
+  reach every pipeline to do so.
+- U2: a user sees all tickets, or *team only* (owned by the user or by a
+  member of one of the user's teams, or given to one of those teams), or
+  *own only*; with the *unassigned* switch, tickets with no owner too.
+  Editing and deleting follow seeing.
+- U1: a user who is deactivated does nothing and sees nothing.
+- Automation and channels act on every pipeline (they are the desk itself).
+
+Rights are read from the settings in force at each call, never kept, so a
+change applies at once in every open terminal (U3).
 """
 
 from __future__ import annotations
@@ -45,18 +58,35 @@ LOCAL_ADMIN = Actor.user(LOCAL_ADMIN_ID)
 AUTOMATION = Actor("automation", "engine")
 
 
+def find_user(config: DeskConfig, user_id: str) -> User | None:
+    return next((u for u in config.users if u.id == user_id), None)
+
+
 def user_of(config: DeskConfig, actor: Actor) -> User | None:
     """The user behind an actor; None for automation and channels.
 
-    An unknown user is refused outright: nobody acts under a name the desk
-    does not know.
+    An unknown or deactivated user is refused outright: nobody acts under
+    a name the desk does not know, or no longer lets in.
     """
     if actor.kind != "user":
         return None
-    for user in config.users:
-        if user.id == actor.id:
-            return user
-    raise DeskError(f"No user {actor.id!r} on this desk.")
+    user = find_user(config, actor.id)
+    if user is None:
+        raise DeskError(f"No user {actor.id!r} on this desk; ask an administrator "
+                        f"({administrators(config)}) to add you.")
+    if not user.active:
+        raise DeskError(f"The user {user.name} ({user.id}) is deactivated on this desk; "
+                        f"ask an administrator ({administrators(config)}) to activate it "
+                        "again.")
+    return user
+
+
+def administrators(config: DeskConfig) -> str:
+    """Whom to ask, as a refusal names them: the active administrators'
+    names, with their logins where they have one."""
+    names = [f"{u.name}, login {u.login}" if u.login else u.name
+             for u in config.users if u.role == "administrator" and u.active]
+    return "; ".join(names) or "none is active"
 
 
 def may_administer(config: DeskConfig, actor: Actor) -> bool:
@@ -66,20 +96,82 @@ def may_administer(config: DeskConfig, actor: Actor) -> bool:
 
 def require_admin(config: DeskConfig, actor: Actor, doing: str) -> None:
     if not may_administer(config, actor):
-        raise DeskError(f"Only administrators may {doing}.")
+        raise DeskError(f"Only administrators may {doing}; ask one "
+                        f"({administrators(config)}).")
+
+
+def teams_of(config: DeskConfig, user_id: str) -> list[str]:
+    """The ids of the teams `user_id` is a member of, in the desk's order."""
+    return [t.id for t in config.teams if user_id in t.members]
+
+
+def _named(config: DeskConfig, user: User, entries: list[str] | None) -> bool:
+    """Whether a P6 list ("user:ID", "team:ID"; None is everyone) names
+    the user, by id or through one of the user's teams."""
+    if entries is None:
+        return True
+    if f"user:{user.id}" in entries:
+        return True
+    return any(f"team:{team}" in entries for team in teams_of(config, user.id))
 
 
 def may_view_pipeline(config: DeskConfig, actor: Actor, pipeline: Pipeline) -> bool:
-    user_of(config, actor)
-    return True  # P6 narrows this.
+    user = user_of(config, actor)
+    if user is None or user.role == "administrator":
+        return True
+    return _named(config, user, pipeline.access.view)
 
 
 def may_edit_pipeline(config: DeskConfig, actor: Actor, pipeline: Pipeline) -> bool:
-    return may_view_pipeline(config, actor, pipeline)
+    user = user_of(config, actor)
+    if user is None or user.role == "administrator":
+        return True
+    return (_named(config, user, pipeline.access.view)
+            and _named(config, user, pipeline.access.edit))
+
+
+@dataclass(frozen=True)
+class Sight:
+    """What one actor may see, worked out once for a query over many
+    tickets. Two equal sights see the same tickets, so a board compares
+    the sight before and after a settings change to know whether to draw
+    its tickets again."""
+
+    pipelines: frozenset[str]
+    # None: every owner (U2 "all"); else the owners whose tickets are seen.
+    owners: frozenset[str] | None
+    # Tickets given to these teams are seen whoever owns them.
+    teams: frozenset[str]
+    unassigned: bool
+
+    def sees(self, ticket: Ticket) -> bool:
+        if ticket.pipeline not in self.pipelines:
+            return False
+        if self.owners is None:
+            return True
+        if ticket.team is not None and ticket.team in self.teams:
+            return True
+        if ticket.owner is None:
+            return self.unassigned
+        return ticket.owner in self.owners
+
+
+def sight_of(config: DeskConfig, actor: Actor) -> Sight:
+    user = user_of(config, actor)
+    pipelines = frozenset(p.id for p in config.pipelines
+                          if may_view_pipeline(config, actor, p))
+    if user is None or user.visibility == "all":
+        return Sight(pipelines, None, frozenset(), True)
+    if user.visibility == "own":
+        return Sight(pipelines, frozenset({user.id}), frozenset(), user.unassigned)
+    teams = teams_of(config, user.id)
+    mates = {user.id, *(m for t in config.teams if t.id in teams for m in t.members)}
+    return Sight(pipelines, frozenset(mates), frozenset(teams), user.unassigned)
 
 
 def may_view_ticket(config: DeskConfig, actor: Actor, ticket: Ticket) -> bool:
-    return True  # U2 narrows this; the pipeline check is done by the caller.
+    """P6 and U2 for one ticket."""
+    return sight_of(config, actor).sees(ticket)
 
 
 def visible_pipelines(config: DeskConfig, actor: Actor) -> list[Pipeline]:
@@ -90,15 +182,25 @@ def visible_tickets(
     config: DeskConfig, actor: Actor, tickets: Iterable[Ticket], pipeline: str | None = None
 ) -> list[Ticket]:
     """The tickets `actor` may see, of one pipeline if given, in their order."""
-    viewable = {p.id for p in visible_pipelines(config, actor)}
-    if pipeline is not None:
-        viewable &= {pipeline}
-    return [t for t in tickets
-            if t.pipeline in viewable and may_view_ticket(config, actor, t)]
+    sight = sight_of(config, actor)
+    viewable = sight.pipelines if pipeline is None else sight.pipelines & {pipeline}
+    if sight.owners is None:
+        # U2 "all": only the pipeline counts, a set lookup per ticket.
+        return [t for t in tickets if t.pipeline in viewable]
+    sees = sight.sees
+    return [t for t in tickets if t.pipeline in viewable and sees(t)]
+
+
+def edit_refusal(config: DeskConfig, pipeline: Pipeline) -> DeskError:
+    """What a user who may view but not edit a pipeline is told (P6)."""
+    return DeskError(f"You may view but not change tickets in '{pipeline.label}'; ask an "
+                     f"administrator ({administrators(config)}) for edit access.")
 
 
 def name_of(config: DeskConfig, actor: Actor) -> str:
     """Who acts, as a person reads it where the desk keeps it (a comment's
     author): a user's name, else the actor as written (automation:engine)."""
-    user = user_of(config, actor)
-    return user.name if user else str(actor)
+    if actor.kind == "user":
+        found = find_user(config, actor.id)
+        return found.name if found is not None else str(actor)
+    return str(actor)

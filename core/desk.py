@@ -61,11 +61,13 @@ from core.model import (
     Pipeline,
     PropertyDef,
     PropertyType,
+    Role,
     SmtpSettings,
     Stage,
     StageState,
     Team,
     User,
+    Visibility,
 )
 from core.properties import BUILTIN_PROPERTIES
 from core.reactions import STAGE_ACTIONS, Reactions
@@ -755,18 +757,100 @@ class Desk:
         visible = {p.id for p in self.pipelines(actor)}
         return automation_log(self.config, self._store, visible, scope, wanted, limit)
 
-    # -- users ----------------------------------------------------------------
+    # -- people: users, teams (U1) and pipeline access (P6) ---------------------------
+
+    def sign_in(self, login: str, named: str | None = None, place: str = "this desk") -> Actor:
+        """Who acts on this desk for the operating-system account `login`
+        (and the user the person's own config names): core/signing_in.py.
+        A desk where no user has a login yet (made before logins) has been
+        one person's: its first administrator takes `login`, once."""
+        from core.signing_in import acting_user
+
+        if not named and not any(u.login for u in self.config.users):
+            first = next((u for u in self.config.users
+                          if u.role == "administrator" and u.active), None)
+            if first is not None:
+                self._change_settings(Actor.user(first.id), "sign in", partial(
+                    people_settings.edit_user, ref=first.id, login=login))
+        return acting_user(self.config, login, named, place)
+
+    def me(self, actor: Actor) -> User:
+        """The acting user (refused for one deactivated or unknown)."""
+        user = access.user_of(self.config, actor)
+        if user is None:
+            raise DeskError(f"{actor} is not a user.")
+        return user
+
+    def users(self, actor: Actor) -> list[User]:
+        """U1: every user, the deactivated too (their names stay on
+        timelines), in the desk's order."""
+        access.user_of(self.config, actor)
+        return list(self.config.users)
+
+    def teams(self, actor: Actor) -> list[Team]:
+        access.user_of(self.config, actor)
+        return list(self.config.teams)
 
     def add_users(self, users: Sequence[User], actor: Actor) -> list[User]:
-        """U1 (the settings screen for users comes later; demo data uses it)."""
+        """U1, users given whole (demo data, imports)."""
         return self._change_settings(actor, "add users",
                                      lambda draft: people_settings.add_users(draft, users))
 
+    def add_user(self, email: str, name: str, actor: Actor, role: Role = "agent",
+                 visibility: Visibility = "all", unassigned: bool = True,
+                 login: str = "") -> User:
+        """U1: a new user; its id is made from the login or the email."""
+        return self._change_settings(actor, "add users", partial(
+            people_settings.add_user, email=email, name=name, role=role,
+            visibility=visibility, unassigned=unassigned, login=login))
+
+    def edit_user(self, ref: str, actor: Actor, *, name: str | None = None,
+                  email: str | None = None, role: Role | None = None,
+                  visibility: Visibility | None = None, unassigned: bool | None = None,
+                  login: str | None = None, active: bool | None = None) -> User:
+        """U1 / U2: a user's name, email, role, login, visibility, or
+        whether they are active (None leaves a field as it is)."""
+        return self._change_settings(actor, "change users", partial(
+            people_settings.edit_user, ref=ref, name=name, email=email, role=role,
+            visibility=visibility, unassigned=unassigned, login=login, active=active))
+
+    def deactivate_user(self, ref: str, actor: Actor) -> User:
+        """U1: a user who left; never deleted, so their name stays."""
+        return self.edit_user(ref, actor, active=False)
+
     def add_teams(self, teams: Sequence[Team], actor: Actor) -> list[Team]:
-        """U1: teams and their members (no screen for them yet; the demo
-        data, and a desk.toml written by hand, have them)."""
+        """U1: teams given whole, with their members (demo data, imports)."""
         return self._change_settings(actor, "add teams",
                                      lambda draft: people_settings.add_teams(draft, teams))
+
+    def add_team(self, name: str, actor: Actor) -> Team:
+        return self._change_settings(actor, "add teams",
+                                     partial(people_settings.add_team, name=name))
+
+    def rename_team(self, ref: str, name: str, actor: Actor) -> Team:
+        return self._change_settings(actor, "rename teams",
+                                     partial(people_settings.rename_team, ref=ref, name=name))
+
+    def set_team_members(self, ref: str, actor: Actor, add: Sequence[str] = (),
+                         remove: Sequence[str] = ()) -> Team:
+        return self._change_settings(actor, "change teams", partial(
+            people_settings.set_members, ref=ref, add=add, remove=remove))
+
+    def remove_team(self, ref: str, actor: Actor) -> Team:
+        """Refused while tickets, a pipeline's access or an action name it."""
+        def remove(draft: DeskConfig) -> Team:
+            team = people_settings.find_team(draft, ref)
+            given = sum(1 for t in self.state.tickets.values() if t.team == team.id)
+            return people_settings.remove_team(draft, ref, given)
+
+        return self._change_settings(actor, "remove teams", remove)
+
+    def set_pipeline_access(self, ref: str, actor: Actor, view: Sequence[str] | None,
+                            edit: Sequence[str] | None) -> Pipeline:
+        """P6: who may view and who may edit `ref` (None: everyone), users
+        and teams by id or name."""
+        return self._change_settings(actor, "manage pipeline access", partial(
+            people_settings.set_access, ref=ref, view=view, edit=edit))
 
     # -- contacts ---------------------------------------------------------------
 
@@ -834,8 +918,9 @@ class Desk:
     # -- channels and the email triggers (A1, A3a, A3b) -------------------------------
 
     def channels(self, actor: Actor) -> list[Channel]:
-        access.user_of(self.config, actor)
-        return list(self.config.channels)
+        """A1: the channels that feed pipelines the actor may see (P6)."""
+        visible = {p.id for p in self.pipelines(actor)}
+        return [c for c in self.config.channels if c.pipeline in visible]
 
     def add_channel(self, address: str, pipeline: str, actor: Actor, stage: str | None = None,
                     maildir: str | None = None, imap: ImapSource | None = None,
@@ -1160,7 +1245,10 @@ class Desk:
         return self.config.model_copy(update={"pipelines": editable})
 
     def _editable_pipeline(self, ref: str, actor: Actor) -> Pipeline:
-        return find_pipeline(self._editable_config(actor), ref)
+        pipeline = find_pipeline(self._visible_config(actor), ref)
+        if not access.may_edit_pipeline(self.config, actor, pipeline):
+            raise access.edit_refusal(self.config, pipeline)
+        return pipeline
 
     def _editable_ticket(self, ticket_id: str, actor: Actor) -> Ticket:
         if actor.kind == "automation":
@@ -1172,7 +1260,7 @@ class Desk:
         ticket = self.ticket(ticket_id, actor)
         pipeline = find_pipeline(self.config, ticket.pipeline)
         if not access.may_edit_pipeline(self.config, actor, pipeline):
-            raise DeskError(f"You may view but not change tickets in '{pipeline.label}'.")
+            raise access.edit_refusal(self.config, pipeline)
         return ticket
 
     def _value_changes(self, ticket: Ticket, values: Mapping[str, Any],

@@ -14,8 +14,11 @@ def open_desk(data_dir: Path, clock: Clock | None = None, create: bool = True) -
     """The desk in `data_dir`. Where there is none, a new one is made (P1,
     and C4 on first start), or with `create=False` NoDesk is raised and
     nothing is written: a command that only reads does not turn a mistyped
-    path into a new desk."""
-    return Desk(LocalStore(data_dir, create=create), clock)
+    path into a new desk. A new desk's administrator is the account that
+    makes it (core/signing_in.py)."""
+    from core.signing_in import current_login
+
+    return Desk(LocalStore(data_dir, create=create, founder=current_login()), clock)
 
 
 def data_dir_of(desk: Desk) -> Path | None:

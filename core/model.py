@@ -88,12 +88,23 @@ class PipelineAutomation(Model):
 DEFAULT_CARD_PROPERTIES = ["subject", "priority", "owner", "age"]
 
 
+class PipelineAccess(Model):
+    """P6: who may view and who may edit a pipeline's tickets. None is
+    everyone (the default); a list names users and teams as "user:ID" and
+    "team:ID", so that a user and a team may share an id. Editing needs
+    viewing too (core/access.py)."""
+
+    view: list[str] | None = None
+    edit: list[str] | None = None
+
+
 class Pipeline(Model):
     id: str
     label: str
     stages: list[Stage]
     card_properties: list[str] = Field(default_factory=lambda: list(DEFAULT_CARD_PROPERTIES))
     automation: PipelineAutomation = Field(default_factory=PipelineAutomation)
+    access: PipelineAccess = Field(default_factory=PipelineAccess)
 
     def stage(self, stage_id: str) -> Stage | None:
         return next((s for s in self.stages if s.id == stage_id), None)
@@ -125,11 +136,30 @@ class PropertyDef(Model):
     archived: bool = False
 
 
+Role = Literal["administrator", "agent"]
+# U2: all tickets; tickets owned by the user, a member of one of the user's
+# teams, or given to one of those teams; the user's own tickets.
+Visibility = Literal["all", "team", "own"]
+ROLES: tuple[Role, ...] = ("administrator", "agent")
+VISIBILITIES: tuple[Visibility, ...] = ("all", "team", "own")
+
+
 class User(Model):
+    """U1. A user who left is deactivated (`active` false), never deleted:
+    the name stays on timelines, and the id is never given to another."""
+
     id: str
     name: str
     email: str = ""
-    role: Literal["administrator", "agent"] = "agent"
+    role: Role = "agent"
+    # The operating-system account this user works under on a local desk
+    # (who is acting, docs/people.md); "" for none.
+    login: str = ""
+    visibility: Visibility = "all"
+    # U2's switch: with "team" or "own", whether tickets with no owner are
+    # seen too.
+    unassigned: bool = True
+    active: bool = True
 
 
 class Team(Model):
@@ -285,8 +315,9 @@ DEFAULT_STAGES: list[tuple[str, StageState]] = [
 ]
 
 
-def new_desk_config() -> DeskConfig:
-    """P1: a new desk has *Support pipeline* with its four stages."""
+def new_desk_config(login: str = "") -> DeskConfig:
+    """P1: a new desk has *Support pipeline* with its four stages, and its
+    administrator: the operating-system account `login` that made it."""
     support = Pipeline(
         id="0",
         label="Support pipeline",
@@ -295,5 +326,5 @@ def new_desk_config() -> DeskConfig:
             for n, (label, state) in enumerate(DEFAULT_STAGES, start=1)
         ],
     )
-    admin = User(id=LOCAL_ADMIN_ID, name="Administrator", role="administrator")
+    admin = User(id=LOCAL_ADMIN_ID, name="Administrator", role="administrator", login=login)
     return DeskConfig(next_id=len(DEFAULT_STAGES) + 1, pipelines=[support], users=[admin])

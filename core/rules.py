@@ -184,10 +184,36 @@ def check_settings(config: DeskConfig,
     user_ids = [u.id for u in config.users]
     if len(set(user_ids)) != len(user_ids):
         return Problem("two users share an id", "users")
-    if not any(u.role == "administrator" for u in config.users):
-        return Problem("the desk needs at least one user with role = \"administrator\"",
-                       "users")
-    return _automation_problem(config) or _mail_problem(config)
+    if not any(u.role == "administrator" and u.active for u in config.users):
+        return Problem("the desk needs at least one active user with role = "
+                       "\"administrator\"", "users")
+    return (_people_problem(config) or _automation_problem(config)
+            or _mail_problem(config))
+
+
+def _people_problem(config: DeskConfig) -> Problem | None:
+    """U1, P6: logins name one user each; teams and pipeline access name
+    users and teams the desk has."""
+    logins = [u.login for u in config.users if u.login]
+    if len(set(logins)) != len(logins):
+        twice = next(login for login in logins if logins.count(login) > 1)
+        return Problem(f"two users share the login {twice!r}", "users")
+    users = {u.id for u in config.users}
+    teams = {t.id for t in config.teams}
+    for n, team in enumerate(config.teams):
+        stranger = next((m for m in team.members if m not in users), None)
+        if stranger is not None:
+            return Problem(f"team '{team.name}' has the member {stranger!r}, who is no user "
+                           "of the desk", "teams", n)
+    for n, pipeline in enumerate(config.pipelines):
+        for entries in (pipeline.access.view, pipeline.access.edit):
+            for entry in entries or []:
+                kind, _, ident = entry.partition(":")
+                known = users if kind == "user" else teams if kind == "team" else set()
+                if ident not in known:
+                    return Problem(f"the access of '{pipeline.label}' names {entry!r}, which "
+                                   "is no user:ID or team:ID of the desk", "pipelines", n)
+    return None
 
 
 def _mail_problem(config: DeskConfig) -> Problem | None:

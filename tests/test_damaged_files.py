@@ -282,7 +282,9 @@ REFUSED = [
             SETTINGS, "pipelines[1].stages: Input should be a valid list", 'stages = "many"'),
     Refused("role", replace(SETTINGS, 'role = "administrator"', 'role = "boss"'),
             SETTINGS, "users[0].role", 'role = "boss"'),
-    Refused("users-a-table", replace(SETTINGS, "users = [", "users = 3\nxusers = ["),
+    Refused("users-a-table", lambda home: (replace(SETTINGS, "[[users]]", "[[xusers]]")(home),
+                                           replace(SETTINGS, "teams = [", "users = 3\nteams = [")
+                                           (home)),
             SETTINGS, "users: Input should be a valid list", "users = 3"),
     Refused("port-out-of-range", append(SETTINGS, '\n[mail.smtp]\nhost = "mx"\nport = 70000\n'),
             SETTINGS, "mail.smtp.port: Input should be less than or equal to 65535",
@@ -319,7 +321,7 @@ REFUSED = [
     Refused("no-pipelines", lambda home: (home / SETTINGS).write_text("schema_version = 1\n"),
             SETTINGS, "the desk needs at least one pipeline", None),
     Refused("no-administrator", replace(SETTINGS, 'role = "administrator"', 'role = "agent"'),
-            SETTINGS, "the desk needs at least one user with role", "users = ["),
+            SETTINGS, "the desk needs at least one active user with role", "[[users]]"),
     Refused("property-twice", append(SETTINGS, '\n[[properties]]\nname = "region"\n'
                                      'label = "Again"\ntype = "text"\n'),
             SETTINGS, "property 'region' is defined twice", None),
@@ -375,7 +377,7 @@ REFUSED = [
             replace(SETTINGS, '    { id = "7", label = "Waiting on contact", state = "open",'
                               ' properties = [], actions = [] },\n', ""),
             SETTINGS, "the email trigger email_sent of pipeline 'Sales' moves tickets to stage "
-                      "'7', which the pipeline does not have", 57),
+                      "'7', which the pipeline does not have", 54),
     # tickets.jsonl: lines naming what does not exist, values of the wrong kind
     Refused("change-of-a-missing-ticket", line18(changed("99", priority=[None, "HIGH"])),
             JOURNAL, "a change of ticket #99, which does not exist", 18),
@@ -490,7 +492,7 @@ def _remove_sales(home: Path) -> None:
     path = home / SETTINGS
     text = path.read_text()
     start = text.index('[[pipelines]]\nid = "5"')
-    end = text.index("[mail]")
+    end = text.index("[[users]]")
     path.write_text(text[:start] + text[end:])
 
 

@@ -304,7 +304,7 @@ def test_a_wrong_value_is_named_with_its_line(desk: Desk, old: str, new: str, pr
     ('{ id = "2", label', '{ id = "1", label', "id '1' is used twice"),
     ('label = "Waiting on us"', 'label = "new"', "has two stages labelled 'new'"),
     ("next_id = 5", "next_id = 3", "next_id 3 is not above the highest id in use (4)"),
-    ('role = "administrator"', 'role = "agent"', "at least one user with role"),
+    ('role = "administrator"', 'role = "agent"', "at least one active user with role"),
     ("schema_version = 1", "schema_version = 99", "newer than this pipedesk understands"),
 ])
 def test_settings_that_break_a_rule_are_refused(desk: Desk, old: str, new: str,

@@ -18,11 +18,11 @@ from textual.dom import DOMNode
 from core import LOCAL_ADMIN, Desk, open_desk
 from core.clock import fixed_clock
 from core.demo import add_demo_tickets
+from core.user_config import CONFIG_ENV, load_user_config, user_config_path
 from tui.app import PipedeskApp
 from tui.binding_ids import binding_classes, every_binding_id, keymap_clashes
 from tui.screens.board import BoardScreen
 from tui.screens.keys_help import KeysHelpScreen
-from tui.user_config import CONFIG_ENV, load_user_config, user_config_path
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 A = LOCAL_ADMIN

@@ -19,12 +19,12 @@ from textual.timer import Timer
 
 from core import LOCAL_ADMIN, Actor, Desk, DeskError, place_of
 from core.events import AutomationRan, MessageSent, Notice
+from core.user_config import LoadedConfig, load_user_config
 from tui.commands import DeskCommands
 from tui.desk_notices import DeskNotices, follow_desk
 from tui.memory import last_pipeline
 from tui.notices import OneNotice
 from tui.screens.board import BoardScreen
-from tui.user_config import LoadedConfig, load_user_config
 
 # Something to tell the user when the app opens, and how loud.
 News = tuple[str, SeverityLevel]
@@ -73,7 +73,7 @@ class PipedeskApp(App[None]):
     def __init__(self, desk: Desk, actor: Actor = LOCAL_ADMIN,
                  news: Sequence[News] = (), mine: LoadedConfig | None = None) -> None:
         """`news`: what to tell the user on opening (`opening_news`);
-        `mine`: the user's own config (tui/user_config.py), whose keymap
+        `mine`: the user's own config (core/user_config.py), whose keymap
         replaces the keys of the bindings it names."""
         super().__init__()
         self.desk = desk
@@ -330,7 +330,12 @@ def run(desk: Desk) -> None:
     """Open the app on `desk`, with the user's own keys. What is wrong with
     their config file is said on stderr too, where it stays after the app
     closes."""
+    from core.signing_in import current_login
+
     mine = load_user_config()
     for problem in mine.problems:
         print(f"pipedesk: warning: {problem}", file=sys.stderr)
-    PipedeskApp(desk, news=opening_news(desk), mine=mine).run()
+    # Before the app takes the screen: a login the desk does not know is
+    # told so on the command line (exit 1), with whom to ask.
+    actor = desk.sign_in(current_login(), mine.config.user, place=f"the desk in {place_of(desk)}")
+    PipedeskApp(desk, actor, news=opening_news(desk), mine=mine).run()

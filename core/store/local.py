@@ -71,9 +71,11 @@ class LocalStore:
     opening a data dir that holds no desk makes a new one there (P1), or
     refuses (NoDesk), as a command that only reads does."""
 
-    def __init__(self, root: Path, create: bool = True) -> None:
+    def __init__(self, root: Path, create: bool = True, founder: str = "") -> None:
         self.root = root
         self.create = create
+        # The login a new desk's administrator gets (core/signing_in.py).
+        self.founder = founder
         # Whether opening made a new desk, for the surfaces to say so.
         self.created = False
         self.settings_path = root / "desk.toml"
@@ -310,7 +312,7 @@ class LocalStore:
                     self.settings_path.name,
                     "missing, but this data dir holds tickets; restore desk.toml from a backup",
                 )
-            write_settings(self.settings_path, new_desk_config())
+            write_settings(self.settings_path, new_desk_config(self.founder))
             self.created = True
         config = read_settings(self.settings_path, self.warnings)
         self._signature = self._settings_signature()

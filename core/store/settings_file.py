@@ -129,6 +129,11 @@ def migrate(raw: dict[str, Any], version: int) -> dict[str, Any]:
 
 def write_settings(path: Path, config: DeskConfig) -> None:
     data = config.model_dump(mode="json", exclude_none=True, by_alias=True)
+    for pipeline in data["pipelines"]:
+        # P6's default (everyone) is said by leaving the table out, not by
+        # an empty [pipelines.access] under every pipeline.
+        if not pipeline.get("access"):
+            pipeline.pop("access", None)
     atomic_write(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
 
 

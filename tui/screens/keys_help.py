@@ -4,7 +4,7 @@ The footer has room for the main keys only; this lists all of them, hidden
 ones included, read from the bindings themselves (so a keymap that rebinds
 a key shows here as rebound, and nothing is listed that does not work).
 `i` shows the bindings' ids instead of what they do: the names a user's
-config file remaps them by (tui/user_config.py).
+config file remaps them by (core/user_config.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The person's own config file: their keys, which desk.toml cannot hold
-(every agent shares desk.toml).
+"""The person's own config file: who they are on the desk and their keys,
+which desk.toml cannot hold (every agent shares desk.toml).
 
 It is TOML in the platform's user config dir (~/.config/pipedesk/config.toml
 on Linux), or the file $PIPEDESK_CONFIG names. No file means the default
@@ -7,9 +7,12 @@ keys. A file that cannot be read is said, with its path and line, and the
 app opens with the default keys: a typo in one's keys must not lock one
 out of the desk.
 
+    user = "ingrid"
     [keymap]
     "board.move_right" = "ctrl+right,greater_than_sign"
 
+`user` names the desk user to act as where the login does not say it
+(core/signing_in.py has the rule).
 The ids are those of the bindings (the app's `?` lists them); the keys are
 as Textual's keymap takes them, several joined by commas.
 """
@@ -50,6 +53,9 @@ class UserConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # The desk user (id, login or email) to act as; None: the one whose
+    # login is the operating-system account's.
+    user: str | None = None
     # binding id -> keys, e.g. "board.move_right" -> "ctrl+right,l".
     keymap: dict[str, Keys] = {}
 
@@ -117,7 +123,7 @@ def load_user_config(path: Path | None = None) -> LoadedConfig:
         loc = tuple(str(part) for part in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
-            message = "unknown key (a typo?); pipedesk reads only [keymap]"
+            message = "unknown key (a typo?); pipedesk reads only user and [keymap]"
         where = ".".join(loc)
         problem = f"{where}: {message}" if where else message
         return _refused(path, text, f"{problem}; using the default keys",
