@@ -10,7 +10,8 @@ server and sync all get the same answer.
   reach every pipeline to do so.
 - U2: a user sees all tickets, or *team only* (owned by the user or by a
   member of one of the user's teams, or given to one of those teams), or
-  *own only*; with the *unassigned* switch, tickets with no owner too.
+  *own only*; with the *unassigned* switch, tickets given to nobody (no
+  owner and no team) too.
   Editing and deleting follow seeing.
 - U1: a user who is deactivated does nothing and sees nothing.
 - Automation and channels act on every pipeline (they are the desk itself).
@@ -152,7 +153,8 @@ class Sight:
         if ticket.team is not None and ticket.team in self.teams:
             return True
         if ticket.owner is None:
-            return self.unassigned
+            # Unassigned: given to nobody, neither a user nor a team.
+            return self.unassigned and ticket.team is None
         return ticket.owner in self.owners
 
 

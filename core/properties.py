@@ -123,13 +123,18 @@ def coerce(prop: PropertyDef, raw: Any, config: DeskConfig) -> Value:
             raise DeskError(f"{label} takes yes or no; got {text!r}.")
         case T.USER:
             # Stored values and automation name users by id: try that first.
-            if any(user.id == text for user in config.users):
-                return str(text)
-            for user in config.users:
-                if str(text).casefold() in (user.id.casefold(), user.name.casefold()):
-                    return user.id
-            known = ", ".join(u.id for u in config.users)
-            raise DeskError(f"{label}: no user {text!r}. Users: {known}.")
+            found = next((u for u in config.users if u.id == text), None) or next(
+                (u for u in config.users
+                 if str(text).casefold() in (u.id.casefold(), u.name.casefold())), None)
+            if found is None:
+                known = ", ".join(u.id for u in config.users if u.active)
+                raise DeskError(f"{label}: no user {text!r}. Users: {known}.")
+            if not found.active:
+                # U1: a user who left keeps the tickets they had, but is
+                # given no new ones.
+                raise DeskError(f"{label}: {found.name} ({found.id}) is deactivated; choose "
+                                "an active user.")
+            return found.id
         case T.TEAM:
             for team in config.teams:
                 if str(text).casefold() in (team.id.casefold(), team.name.casefold()):

@@ -38,6 +38,7 @@ from core.automation.actions import (
     path_text,
 )
 from core.automation.handing import (
+    nobody_told,
     notification_recipients,
     queue_email,
     queue_notification,
@@ -219,7 +220,7 @@ class Run:
             case AssignOwner(team=team) if team is not None:
                 members = team_members(host, team)
                 if not members:
-                    return "failed", f"team {team!r} has no members to take turns", None
+                    return "failed", f"team {team!r} has no active members to take turns", None
                 turn = host.state.rotations.get(team, 0)
                 owner = members[turn % len(members)]
                 host.edit_ticket(ticket.id, {"owner": owner})
@@ -227,7 +228,7 @@ class Run:
             case Notify():
                 users = self.engine.recipients(action, ticket)
                 if not users:
-                    return "skipped", "the ticket has no owner to notify", None
+                    return "skipped", nobody_told(host, action, ticket), None
                 if has_placeholders(action.message):
                     return (*queue_notification(host, ticket, users, action.message,
                                                 self._trace()), None)

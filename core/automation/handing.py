@@ -20,18 +20,36 @@ AUTOMATED_MAIL_PER_HOUR = 10
 
 
 def team_members(host: Host, team: str) -> list[str]:
-    """The users of a team, named by id or name, in their order (the
-    round-robin's turns)."""
+    """The active users of a team, named by id or name, in their order
+    (the round-robin's turns, A4c; a notification's recipients, A4b): a
+    user who was deactivated is given no tickets and told nothing."""
     team_id = coerce(host.property("team"), team, host.config)
     found = next(t for t in host.config.teams if t.id == team_id)
-    return list(found.members)
+    active = {u.id for u in host.config.users if u.active}
+    return [m for m in found.members if m in active]
+
+
+def inactive_owner(host: Host, ticket: Ticket) -> str | None:
+    """Why the ticket's owner cannot be told anything: they were
+    deactivated (U1). None when the owner is active, or there is none."""
+    owner = next((u for u in host.config.users if u.id == ticket.owner), None)
+    if owner is None or owner.active:
+        return None
+    return f"the ticket's owner {owner.name} ({owner.id}) is deactivated; nobody was notified"
+
+
+def nobody_told(host: Host, action: Notify, ticket: Ticket) -> str:
+    """Why a notification reached nobody, for the log and the timeline."""
+    if not action.owner:
+        return f"team {action.team!r} has no active members to notify"
+    return inactive_owner(host, ticket) or "the ticket has no owner to notify"
 
 
 def notification_recipients(host: Host, action: Notify, ticket: Ticket) -> list[str]:
     """A4b: the users a notification goes to: the ticket's owner, a team's
-    members, or one user."""
+    active members, or one user (refused when deactivated)."""
     if action.owner:
-        return [ticket.owner] if ticket.owner else []
+        return [ticket.owner] if ticket.owner and inactive_owner(host, ticket) is None else []
     if action.team is not None:
         return team_members(host, action.team)
     return [str(coerce(host.property("owner"), action.user, host.config))]
