@@ -325,3 +325,26 @@ def test_u1_a_desk_from_before_logins_gives_its_administrator_the_first_login(
     with pytest.raises(UnknownLogin):
         desk.sign_in("mallory")
     assert acting_user(desk.config, "kari") == ADMIN
+
+
+def test_u1_a_group_writable_data_dir_keeps_its_files_the_groups(tmp_path: Path) -> None:
+    """Several agents' logins on one host (docs/people.md): the journal one
+    makes, the next must be able to append to, whatever their umask."""
+    import os
+    import stat
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2775)
+    before = os.umask(0o022)
+    try:
+        desk = open_desk(shared)
+        new_ticket(desk)
+        modes = {f.name: stat.S_IMODE(f.stat().st_mode)
+                 for f in shared.iterdir() if f.is_file()}
+    finally:
+        os.umask(before)
+    assert modes["tickets.jsonl"] & 0o060 == 0o060
+    assert modes["desk.toml"] & 0o060 == 0o060
+    assert modes[".lock"] & 0o060 == 0o060
+    assert all(mode & 0o002 == 0 for mode in modes.values())  # never others'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -98,7 +99,9 @@ def read_or_make_key(path: Path) -> bytes:
     import secrets
 
     aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Owner and group (the desk's agents on a shared host, who sign and
+    # check the desk's Message-IDs too); never others.
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660)
     try:
         os.write(fd, secrets.token_bytes(32))
         os.fsync(fd)
@@ -122,3 +125,17 @@ def _key_of(path: Path) -> bytes:
                             "and a new one is made (replies to mail sent before then will "
                             "thread by subject tag only)")
     return data
+
+
+def share_with_group(directory: Path) -> None:
+    """On a shared host the agents are a group, and the data dir is theirs
+    to write (docs/people.md): when `directory` is group-writable, what
+    this process creates there is too, whatever the person's umask, so the
+    next agent can append to the journal this one made."""
+    try:
+        mode = directory.stat().st_mode
+    except OSError:
+        return
+    if mode & stat.S_IWGRP:
+        mask = os.umask(0)
+        os.umask(mask & ~0o060)

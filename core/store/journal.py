@@ -172,7 +172,8 @@ class Journal:
         whole lines: one 100 MB buffer costs more in fresh memory than its
         encoding does, and a reader takes whole lines only anyway."""
         new = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # The umask decides who else may append (files.share_with_group).
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         try:
             for start in range(0, len(entries), _SLICE):
                 _write_all(fd, _encoder.encode_lines(entries[start:start + _SLICE]))

@@ -38,7 +38,7 @@ from core.rules import tickets_outside, waiting_moves_nowhere
 from core.state import Delayed, DeskState
 from core.store.base import CatchUp, MailSpools, committed_or_dropped
 from core.store.entry_checks import TICKET_ID, EntryCheck
-from core.store.files import read_or_make_key, remove_stale_temps, set_aside
+from core.store.files import read_or_make_key, remove_stale_temps, set_aside, share_with_group
 from core.store.journal import Journal, mentioning
 from core.store.roll_forward import finished_stage_edits, unfinished
 from core.store.settings_file import (
@@ -81,7 +81,9 @@ class LocalStore:
         self.settings_path = root / "desk.toml"
         self.snapshot_path = root / "tickets.json"
         self.journal = Journal(root / "tickets.jsonl")
-        self._lock = FileLock(root / ".lock", thread_local=False)
+        # Owner and group: on a shared host every agent takes this lock.
+        self._lock = FileLock(root / ".lock", thread_local=False, mode=0o660)
+        share_with_group(root)
         self._offset = 0  # journal bytes applied to the state
         self._signature: _Signature | None = None  # desk.toml as last read
         self._snapshot_seq = 0  # the entry tickets.json was written at
@@ -164,7 +166,7 @@ class LocalStore:
                           quarantine=self.root / "quarantine")
 
     def mail_key(self) -> bytes:
-        """`mail.key` in the data dir, readable by its owner only, made at
+        """`mail.key` in the data dir, readable by its owner and group only, made at
         first use (O_EXCL: two processes making it at once agree on one)."""
         if self._mail_key is None:
             self._mail_key = read_or_make_key(self.root / "mail.key")
