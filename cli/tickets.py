@@ -128,7 +128,7 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
                                  f"{attached.type}): pipedesk ticket attachment {t.id} {n}.{k}"))
     click.echo("\nTimeline")
     for item in timeline:
-        click.echo(show_line(f"  {when(item.at)}  {item.actor}  {item.what}"))
+        click.echo(show_line(f"  {when(item.at)}  {item.who}  {item.what}"))
         for prop, before, after in item.changes:
             click.echo(show_line(f"      {prop}: {before} -> {after}"))
 

@@ -8,10 +8,11 @@ said in the helpdesk's words.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from core.access import Actor, name_of
 from core.events import (
     AutomationRan,
     Changes,
@@ -36,11 +37,15 @@ class TimelineItem:
     what: str
     # (property label, before, after), values said for people.
     changes: tuple[tuple[str, str, str], ...] = ()
+    # Who, as a person reads it: a user's name (a deactivated user's too,
+    # U1), else the actor as kept (automation:engine, channel:ADDRESS).
+    who: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "at": self.at.isoformat(),
             "actor": self.actor,
+            "who": self.who,
             "what": self.what,
             "changes": [{"property": p, "from": b, "to": a} for p, b, a in self.changes],
         }
@@ -96,7 +101,17 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
                                           f"{what} to {', '.join(sent.to)}"))
             case NoteAdded(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Note added"))
-    return [item for said in reversed(newest_first) for item in said]
+    names: dict[str, str] = {}
+    return [replace(item, who=names.get(item.actor) or names.setdefault(
+                item.actor, _who(config, item.actor)))
+            for said in reversed(newest_first) for item in said]
+
+
+def _who(config: DeskConfig, actor: str) -> str:
+    try:
+        return name_of(config, Actor.parse(actor))
+    except ValueError:
+        return actor  # a journal line written by hand
 
 
 def _said(config: DeskConfig, changes: Changes,

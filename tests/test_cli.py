@@ -469,4 +469,4 @@ def test_t7_u1_the_command_line_acts_as_the_local_administrator(run: Any) -> Non
     assert run("ticket", "move", "1", "Closed").code == 0
     timeline = run("ticket", "show", "1", "--json").json()["timeline"]
     assert [item["actor"] for item in timeline] == ["user:admin", "user:admin"]
-    assert "  user:admin  Moved" in run("ticket", "show", "1").out
+    assert "  Administrator  Moved" in run("ticket", "show", "1").out
