@@ -461,9 +461,9 @@ def test_help_does_not_touch_the_data_dir(tmp_path: Path) -> None:
     assert not home.exists()
 
 
-def test_t7_u1_the_command_line_acts_as_the_local_administrator(run: Any) -> None:
-    """Until users arrive, every command acts as the session's user, the one
-    local administrator, and the timeline says so (T7: who)."""
+def test_t7_u1_the_command_line_acts_as_the_login_that_made_the_desk(run: Any) -> None:
+    """A new desk's administrator is the login that made it; every command
+    acts as that user, and the timeline says so by name (T7: who)."""
     assert run("ticket", "create", "--pipeline", "0", "--stage", "New",
                "--subject", "Printer on fire").code == 0
     assert run("ticket", "move", "1", "Closed").code == 0
