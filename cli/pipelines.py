@@ -72,18 +72,25 @@ def stage_data(s: Any, position: int, tickets: int) -> dict[str, Any]:
 @json_option
 @pass_session
 def pipeline_list(session: Session, as_json: bool) -> None:
-    """Pipelines in their order, with open and closed ticket counts and who
-    may view and edit each (P6; administrators always may)."""
+    """Pipelines in their order, with open and closed ticket counts, and
+    who may view and edit each where one is not everyone's (P6;
+    administrators always may)."""
     desk = session.reading
     rows = [pipeline_data(desk, session.actor, p, n)
             for n, p in enumerate(desk.pipelines(session.actor), start=1)]
     if as_json:
         emit_json(rows)
         return
-    table(["#", "ID", "LABEL", "STAGES", "OPEN TICKETS", "CLOSED TICKETS", "VIEW", "EDIT"],
-          [[r["position"], r["id"], r["label"], len(r["stages"]), count(r["open_tickets"]),
-            count(r["closed_tickets"]), audience_said(r["access"]["view"]),
-            audience_said(r["access"]["edit"])] for r in rows])
+    headers = ["#", "ID", "LABEL", "STAGES", "OPEN TICKETS", "CLOSED TICKETS"]
+    cells = [[r["position"], r["id"], r["label"], len(r["stages"]), count(r["open_tickets"]),
+              count(r["closed_tickets"])] for r in rows]
+    # P6: on a desk where every pipeline is everyone's (the default) the
+    # table stays as narrow as ever; once one is not, each row says who.
+    if any(r["access"] != {"view": None, "edit": None} for r in rows):
+        headers += ["VIEW", "EDIT"]
+        for row, r in zip(cells, rows, strict=True):
+            row += [audience_said(r["access"]["view"]), audience_said(r["access"]["edit"])]
+    table(headers, cells)
 
 
 @pipeline.command("create")

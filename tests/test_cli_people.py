@@ -369,6 +369,7 @@ def test_u1_a_deactivated_user_is_refused(run: Any, home: Path, acting: Acting) 
 def test_p6_pipeline_access_shows_sets_and_resets(run: Any, home: Path, acting: Acting) -> None:
     new_desk(home)
     add_people(run)
+    assert "VIEW" not in run("pipeline", "list").out  # everyone's: the table as ever
     shown = run("pipeline", "access", "0")
     assert shown.out == "Pipeline 0 'Support pipeline':\n  view: everyone\n  edit: everyone\n"
     assert run("pipeline", "access", "0", "--json").json() == {
