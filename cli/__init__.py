@@ -25,6 +25,7 @@ from cli.contacts import contact
 from cli.demo import demo
 from cli.mail import mail
 from cli.notifications import notifications
+from cli.people import team, user
 from cli.pipelines import pipeline
 from cli.properties import property_group
 from cli.stages import stage
@@ -60,7 +61,7 @@ def root(ctx: click.Context, data_dir: Path | None) -> None:
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
-              mail, webhooks, notifications, worker):
+              mail, webhooks, notifications, worker, user, team):
     root.add_command(topic)
 
 

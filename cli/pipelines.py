@@ -1,5 +1,5 @@
-"""`pipedesk pipeline …`: list, create, rename, reorder, delete pipelines and
-choose what their cards show (P2–P5, P7)."""
+"""`pipedesk pipeline …`: list, create, rename, reorder, delete pipelines,
+choose what their cards show (P2–P5, P7) and who may view and edit them (P6)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,40 @@ import click
 
 from cli.common import Session, emit_json, group, json_option, pass_session, table
 from core import Actor, Desk
-from core.model import Pipeline
+from core.model import Pipeline, PipelineAccess
 from core.present import count
 
 
 @group()
 def pipeline() -> None:
-    """Pipelines: list, create, rename, reorder, delete."""
+    """Pipelines: list, create, rename, reorder, delete, access."""
+
+
+def audience_data(desk: Desk, actor: Actor, entries: list[str] | None
+                  ) -> list[dict[str, str]] | None:
+    """A P6 list as JSON: None is everyone; else each user or team named,
+    with its kind, id and name."""
+    if entries is None:
+        return None
+    names = {f"user:{u.id}": u.name for u in desk.users(actor)}
+    names.update({f"team:{t.id}": t.name for t in desk.teams(actor)})
+    return [{"kind": e.partition(":")[0], "id": e.partition(":")[2],
+             "name": names.get(e, e.partition(":")[2])} for e in entries]
+
+
+def audience_said(audience: list[dict[str, str]] | None) -> str:
+    """A P6 list as a person reads it: "everyone", or "team Support, Ingrid Berg"."""
+    if audience is None:
+        return "everyone"
+    if not audience:
+        return "administrators only"
+    return ", ".join(f"team {a['name']}" if a["kind"] == "team" else a["name"]
+                     for a in audience)
+
+
+def access_data(desk: Desk, actor: Actor, access: PipelineAccess) -> dict[str, Any]:
+    return {"view": audience_data(desk, actor, access.view),
+            "edit": audience_data(desk, actor, access.edit)}
 
 
 def pipeline_data(desk: Desk, actor: Actor, p: Pipeline, position: int) -> dict[str, Any]:
@@ -31,6 +58,7 @@ def pipeline_data(desk: Desk, actor: Actor, p: Pipeline, position: int) -> dict[
         "close_date_rule": p.automation.close_date,
         "open_tickets": sum(n for sid, n in counts.items() if sid in open_ids),
         "closed_tickets": sum(n for sid, n in counts.items() if sid not in open_ids),
+        "access": access_data(desk, actor, p.access),
     }
 
 
@@ -44,16 +72,25 @@ def stage_data(s: Any, position: int, tickets: int) -> dict[str, Any]:
 @json_option
 @pass_session
 def pipeline_list(session: Session, as_json: bool) -> None:
-    """Pipelines in their order, with open and closed ticket counts."""
+    """Pipelines in their order, with open and closed ticket counts, and
+    who may view and edit each where one is not everyone's (P6;
+    administrators always may)."""
     desk = session.reading
     rows = [pipeline_data(desk, session.actor, p, n)
             for n, p in enumerate(desk.pipelines(session.actor), start=1)]
     if as_json:
         emit_json(rows)
         return
-    table(["#", "ID", "LABEL", "STAGES", "OPEN TICKETS", "CLOSED TICKETS"],
-          [[r["position"], r["id"], r["label"], len(r["stages"]), count(r["open_tickets"]),
-            count(r["closed_tickets"])] for r in rows])
+    headers = ["#", "ID", "LABEL", "STAGES", "OPEN TICKETS", "CLOSED TICKETS"]
+    cells = [[r["position"], r["id"], r["label"], len(r["stages"]), count(r["open_tickets"]),
+              count(r["closed_tickets"])] for r in rows]
+    # P6: on a desk where every pipeline is everyone's (the default) the
+    # table stays as narrow as ever; once one is not, each row says who.
+    if any(r["access"] != {"view": None, "edit": None} for r in rows):
+        headers += ["VIEW", "EDIT"]
+        for row, r in zip(cells, rows, strict=True):
+            row += [audience_said(r["access"]["view"]), audience_said(r["access"]["edit"])]
+    table(headers, cells)
 
 
 @pipeline.command("create")
@@ -103,3 +140,48 @@ def pipeline_cards(session: Session, pipeline_ref: str, names: Sequence[str]) ->
     """Choose the properties the pipeline's cards show, in order (P7)."""
     p = session.desk.set_card_properties(pipeline_ref, names, session.actor)
     click.echo(f"Cards of '{p.label}' show: {', '.join(p.card_properties)}.")
+
+
+@pipeline.command("access")
+@click.argument("pipeline_ref", metavar="P")
+@click.option("--view", multiple=True, metavar="U|T",
+              help="Who may view the pipeline: a user (id, login or email) or a team (id or "
+                   "name); repeatable. Replaces the view list.")
+@click.option("--edit", multiple=True, metavar="U|T",
+              help="Who may change its tickets; repeatable. Replaces the edit list.")
+@click.option("--everyone", is_flag=True, help="Everyone may view and edit (the default).")
+@json_option
+@pass_session
+def pipeline_access(session: Session, pipeline_ref: str, view: Sequence[str],
+                    edit: Sequence[str], everyone: bool, as_json: bool) -> None:
+    """Who may view and who may edit a pipeline's tickets (P6); with no
+    option, show it.
+
+    --view replaces the view list and leaves the edit list as it is, and
+    --edit the other way round; give both to set both. Editing needs
+    viewing too: someone on the edit list but not the view list can do
+    neither. Write user:X or team:X where a name is both. --everyone (alone)
+    lets everyone view and edit again. Administrators always view and edit
+    every pipeline.
+    """
+    if everyone and (view or edit):
+        raise click.UsageError("--everyone resets both lists; give it alone, or give "
+                               "--view/--edit without it.")
+    if everyone or view or edit:
+        desk = session.desk
+        # What is not given stays: the list in force is handed back as is.
+        now = desk.pipeline(pipeline_ref, session.actor).access
+        p = desk.set_pipeline_access(
+            pipeline_ref, session.actor,
+            view=None if everyone else list(view) if view else now.view,
+            edit=None if everyone else list(edit) if edit else now.edit)
+    else:
+        desk = session.reading
+        p = desk.pipeline(pipeline_ref, session.actor)
+    data = access_data(desk, session.actor, p.access)
+    if as_json:
+        emit_json({"id": p.id, "label": p.label, **data})
+        return
+    click.echo(f"Pipeline {p.id} '{p.label}':")
+    click.echo(f"  view: {audience_said(data['view'])}")
+    click.echo(f"  edit: {audience_said(data['edit'])}")
