@@ -24,7 +24,7 @@ visibility_option = click.option(
          "given to one of the user's teams) or own.")
 unassigned_option = click.option(
     "--unassigned/--no-unassigned", default=None,
-    help="With team or own: whether tickets with no owner are seen too.")
+    help="With team or own: whether tickets with no owner are seen too (a new user: yes).")
 login_option = click.option("--login", metavar="L",
                             help="The operating-system account the user works under.")
 
@@ -34,7 +34,8 @@ login_option = click.option("--login", metavar="L",
 
 @group()
 def user() -> None:
-    """Users: list, add, edit, deactivate (U1)."""
+    """Users: list, add, edit, deactivate (U1). Everyone may list them;
+    only administrators change them."""
 
 
 def user_data(u: User) -> dict[str, Any]:
@@ -131,7 +132,8 @@ def user_deactivate(session: Session, user_ref: str) -> None:
 
 @group()
 def team() -> None:
-    """Teams: list, add, rename, members, remove (U1)."""
+    """Teams: list, add, rename, members, remove (U1). Everyone may list
+    them; only administrators change them."""
 
 
 def team_data(t: Team, users: dict[str, User]) -> dict[str, Any]:
@@ -140,9 +142,16 @@ def team_data(t: Team, users: dict[str, User]) -> dict[str, Any]:
                         for m in t.members]}
 
 
+def member_said(m: str, users: dict[str, User]) -> str:
+    """A member by name and id; one who left is said to have (U1: a
+    deactivated user stays on the team's list until taken off it)."""
+    if m not in users:
+        return m
+    return f"{users[m].name} ({m}{'' if users[m].active else ', deactivated'})"
+
+
 def members_said(t: Team, users: dict[str, User]) -> str:
-    said = [f"{users[m].name} ({m})" if m in users else m for m in t.members]
-    return ", ".join(said) or "no members"
+    return ", ".join(member_said(m, users) for m in t.members) or "no members"
 
 
 def _users(session: Session) -> dict[str, User]:

@@ -159,10 +159,11 @@ def pipeline_access(session: Session, pipeline_ref: str, view: Sequence[str],
 
     --view replaces the view list and leaves the edit list as it is, and
     --edit the other way round; give both to set both. Editing needs
-    viewing too: someone on the edit list but not the view list can do
+    viewing too: someone on the edit list but not the view list may do
     neither. Write user:X or team:X where a name is both. --everyone (alone)
-    lets everyone view and edit again. Administrators always view and edit
-    every pipeline.
+    lets everyone view and edit again; after it, --edit T alone lets
+    everyone view and T edit. Administrators always view and edit every
+    pipeline.
     """
     if everyone and (view or edit):
         raise click.UsageError("--everyone resets both lists; give it alone, or give "

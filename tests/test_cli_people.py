@@ -159,6 +159,9 @@ def test_u1_team_add_list_rename_members_remove(run: Any, home: Path, acting: Ac
     listed = run("team", "list").out.splitlines()
     assert listed[1].split() == ["first-line", "Support", "Ingrid", "Berg", "(ingrid)"]
 
+    run("user", "deactivate", "ingrid")
+    assert "Ingrid Berg (ingrid, deactivated)" in run("team", "list").out
+
     removed = run("team", "remove", "Support")
     assert removed.code == 0 and removed.out == "Removed team first-line 'Support'.\n"
     assert run("team", "list").out == "(none)\n"
