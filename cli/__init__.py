@@ -67,11 +67,8 @@ for topic in (demo, pipeline, stage, property_group, contact, ticket, automation
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: map every refusal to exit 1 with its message."""
-    try:
-        with shown_output():
-            _main(argv)
-    finally:
-        _flush_or_let_go()
+    with shown_output():
+        _main(argv)
 
 
 def _main(argv: Sequence[str] | None) -> None:
@@ -94,15 +91,3 @@ def _main(argv: Sequence[str] | None) -> None:
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
 
-
-
-def _flush_or_let_go() -> None:
-    """Flush stdout now, not at exit: when its reader went away (`pipedesk
-    ticket list | head -1`) Python would print a traceback while closing it.
-    The rest of the output has nowhere to go, so it goes nowhere."""
-    import os
-
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
