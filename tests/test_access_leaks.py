@@ -27,7 +27,7 @@ from typing import Any
 import click
 import pytest
 from cli_fixtures import Result
-from core_fixtures import ADMIN, MutableClock, refusal, stored
+from core_fixtures import ADMIN, STORES, MutableClock, refusal, reopen, stored
 
 from core import Actor, Desk, DeskError, open_desk
 from core.access import edit_refusal
@@ -35,6 +35,7 @@ from core.automation.actions import Notify
 from core.mail.intake import take_in
 from core.model import Team, User, Visibility
 from core.stage_edits import RenameStage
+from core.store import MemoryStore
 
 SUPPORT_MAIL = "support@pipedesk.example"
 BILLING_MAIL = "billing@pipedesk.example"
@@ -148,6 +149,11 @@ def mail_with_attachment(subject_: str, message_id: str, in_reply_to: str | None
     return mail.as_bytes()
 
 
+def message_to(address: str) -> bytes:
+    return (f"From: {KARI}\nTo: {address}\nSubject: Q_LOST-SUBJ\nMessage-ID: <q@example.no>\n"
+            "\nWhere does this go?\n").encode()
+
+
 def build(desk: Desk) -> World:
     """The desk of the module docstring, made as an administrator would."""
     desk.add_users([User(id=u, name=u.title(), email=f"{u}@pipedesk.example",
@@ -189,13 +195,30 @@ def build(desk: Desk) -> World:
     ids["D_GONE"] = desk.create_ticket(ADMIN, "0", "Waiting on us", subject("D_GONE"),
                                        values={"owner": "sven"}).id
     desk.delete_ticket(ids["D_GONE"], ADMIN)
+    # The quarantine: mail for the private pipeline's channel that will not
+    # parse, and mail no channel takes (its reason lists the channels).
+    kept = take_in(desk, f"To: {BILLING_MAIL}\nSubject: Q_BILLING-SUBJ\n\nno sender\n".encode(),
+                   channel=BILLING_MAIL)
+    lost = take_in(desk, message_to("nobody@pipedesk.example"))
+    assert (kept.outcome, lost.outcome) == ("quarantined", "quarantined")
+    assert BILLING_MAIL in lost.reason
     actors = {u: Actor.user(u) for u in USERS}
     return World(desk, ids, pipelines, first, actors)
 
 
 @pytest.fixture
 def world(desk: Desk) -> World:
+    """The desk, built fresh for a test that changes it."""
     return build(desk)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def seen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The desk, built once per store for the tests that only read it or
+    are refused (each of those checks that nothing was written)."""
+    if request.param == "memory":
+        return build(Desk(MemoryStore(), clock=MutableClock()))
+    return build(open_desk(tmp_path_factory.mktemp("seen") / "desk", clock=MutableClock()))
 
 
 # -- what may be seen ---------------------------------------------------------------------
@@ -577,14 +600,16 @@ SEES_WALKS = [name for name, (kind, _) in DESK_METHODS.items() if kind == "sees"
 
 
 @pytest.mark.parametrize("method", SEES_WALKS)
-def test_u2_p6_each_user_sees_exactly_what_they_may(world: World, method: str) -> None:
+def test_u2_p6_each_user_sees_exactly_what_they_may(seen: World, method: str) -> None:
+    world = seen
     walk = DESK_METHODS[method][1]
     assert walk is not None
     for user in USERS:
         walk(world, user)
 
 
-def test_u2_p6_edit_and_delete_follow_what_the_user_may_see(world: World) -> None:
+def test_u2_p6_edit_and_delete_follow_what_the_user_may_see(seen: World) -> None:
+    world = seen
     desk, before = world.desk, stored(world.desk)
     commands = {n: w for n, (kind, w) in DESK_METHODS.items() if kind == "ticket"}
     for user in AGENTS:
@@ -627,6 +652,29 @@ def test_u2_assigning_an_owner_outside_one_s_sight_is_allowed(world: World) -> N
         desk.ticket(ids["S_NONE"], ingrid)
 
 
+def test_u3_a_change_of_rights_applies_at_once_in_every_open_desk(world: World) -> None:
+    """Rights are read at each call: this desk answers anew at once, and
+    another process's (another terminal) after its refresh, without
+    signing in again."""
+    desk, ids = world.desk, world.ids
+    other = reopen(desk)
+    bob, ingrid = world.actors["bob"], world.actors["ingrid"]
+    assert other.ticket(ids["B_MAIL"], bob).subject == subject("B_MAIL")
+    desk.set_pipeline_access(world.pipelines["billing"], ADMIN, view=["user:berit"],
+                             edit=["user:berit"])
+    desk.set_team_members("support", ADMIN, remove=["ingrid"])
+    other.refresh()
+    for one in (desk, other):
+        with refusal(f"No ticket #{ids['B_MAIL']}."):
+            one.ticket(ids["B_MAIL"], bob)
+        assert world.keys(t.id for t in one.tickets(bob)) == SEES["bob"] - {"B_MAIL"}
+        assert one.notifications(bob) == [] and one.unread_count(bob) == 0
+        assert ids["B_MAIL"] not in {i.ticket for i in one.automation_log(bob)}
+        # Out of the team, ingrid keeps her own and the unassigned.
+        assert world.keys(t.id for t in one.tickets(ingrid)) == {
+            "S_INGRID", "S_NONE", "S_TEAM_BILLING", "X_NONE"}
+
+
 def create_in(desk: Desk, actor: Actor, pipeline: str, stage: str) -> object:
     return desk.create_ticket(actor, pipeline, stage, "X")
 
@@ -664,7 +712,8 @@ def test_p6_a_ticket_is_created_only_in_a_pipeline_one_may_edit(world: World) ->
 
 
 def test_u1_every_settings_command_is_refused_to_an_agent_with_the_reason(
-        world: World) -> None:
+        seen: World) -> None:
+    world = seen
     desk, before = world.desk, stored(world.desk)
     for name, (kind, walk) in DESK_METHODS.items():
         if kind != "settings":
@@ -675,6 +724,53 @@ def test_u1_every_settings_command_is_refused_to_an_agent_with_the_reason(
                 walk(world, world.actors[user])
             assert "No " not in info.value.message.partition(";")[0], (name, info.value.message)
     assert stored(desk) == before
+
+
+STAGE_COMMANDS: dict[str, Callable[[Desk, Actor, str], object]] = {
+    "rename_stage": lambda d, a, ref: d.rename_stage(ref, "X", a),
+    "reorder_stage": lambda d, a, ref: d.reorder_stage(ref, 1, a),
+    "set_stage_state": lambda d, a, ref: d.set_stage_state(ref, "closed", a),
+    "delete_stage": lambda d, a, ref: d.delete_stage(ref, a),
+    "set_stage_property": lambda d, a, ref: d.set_stage_property(ref, "priority", a),
+    "remove_stage_property": lambda d, a, ref: d.remove_stage_property(ref, "priority", a),
+}
+
+
+def test_u1_p6_an_agent_s_stage_command_is_refused_before_the_stage_is_looked_up(
+        seen: World) -> None:
+    """Looking a stage up first would answer "No stage" with every stage of
+    the desk listed, the private pipeline's too."""
+    world, before = seen, stored(seen.desk)
+    for name, command in STAGE_COMMANDS.items():
+        for ref in ("999", world.billing_stage, BILLING_STAGE):
+            with refusal() as info:
+                command(world.desk, world.actors["ingrid"], ref)
+            assert info.value.message.startswith("Only administrators may change stages"), (
+                name, info.value.message)
+            assert BILLING_STAGE not in info.value.message
+    assert stored(world.desk) == before
+
+
+def test_p6_the_quarantine_keeps_a_private_pipeline_s_channel_from_who_may_not_view_it(
+        seen: World) -> None:
+    world = seen
+    from core.mail.intake import quarantined, retry_quarantined
+
+    desk = world.desk
+    every = quarantined(desk, ADMIN)
+    assert len(every) == 2
+    [billing_key] = [q.key for q in every if q.channel == BILLING_MAIL]
+    for user in USERS:
+        shown = quarantined(desk, world.actors[user])
+        if "billing" in VIEWS[user]:
+            assert shown == every
+            continue
+        [lost] = shown
+        assert lost.channel is None and SUPPORT_MAIL in lost.reason
+        assert BILLING_MAIL not in lost.reason
+        with refusal(f"No message {billing_key!r} in the quarantine ({lost.key})."):
+            retry_quarantined(desk, billing_key, world.actors[user])
+    assert len(quarantined(desk, ADMIN)) == 2  # nothing was taken out
 
 
 def test_u1_desk_wide_facts_are_any_active_user_s(world: World) -> None:
@@ -811,43 +907,99 @@ def ticket_ids_in(out: str) -> set[str]:
     return said
 
 
-@pytest.mark.parametrize("line", list(READING))
-def test_u3_p6_the_command_line_shows_no_ticket_one_may_not_see(
+def expected_output(w: World, user: str, line: str, target: str) -> tuple[set[str], set[str]]:
+    """What a reading command must show `user` (no less): words in its
+    output, and the ids of the tickets it names."""
+    sees = SEES[user]
+    support = {subject(k) for k in sees if pipeline_of(k) == "support"}
+    billing = {subject(k) for k in sees if pipeline_of(k) == "billing"}
+    labels = {"support": "Support pipeline", "billing": BILLING, "sales": SALES}
+    views_billing = "billing" in VIEWS[user]
+    match line:
+        case "ticket list":
+            return {subject(k) for k in sees}, {w.ids[k] for k in sees}
+        case "ticket list --pipeline 0":
+            return support, set()
+        case "ticket list --pipeline {billing}":
+            return billing, set()
+        case "ticket show {ticket}":
+            return ({subject(target)}, {w.ids[target]}) if target in sees else (set(), set())
+        case "pipeline list":
+            return {labels[p] for p in VIEWS[user]}, set()
+        case "stage list {billing}":
+            return {BILLING_STAGE} if views_billing else set(), set()
+        case "automation log":
+            return set(), {w.ids[k] for k in logged(user)}
+        case "notifications":
+            return set(), {w.ids[k] for k in NOTIFIED.get(user, set()) & sees}
+        case "channel list":
+            return {SUPPORT_MAIL} | ({BILLING_MAIL} if views_billing else set()), set()
+        case "contact list":
+            return {KARI}, set()
+    return set(), set()
+
+
+CLI_NOT_YET = pytest.mark.xfail(
+    strict=True, reason="cli/mail.py quarantine_list lists quarantine_of(desk).items(): it is "
+    "to list core.mail.intake.quarantined(desk, session.actor) (P6), and quarantine retry "
+    "to pass session.actor to retry_quarantined; then this marker goes")
+
+
+@pytest.mark.parametrize("line", [pytest.param(line, marks=CLI_NOT_YET)
+                                  if line == "mail quarantine list" else line
+                                  for line in READING])
+def test_u3_p6_the_command_line_shows_each_user_exactly_what_they_may_see(
         cli_world: World, line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     w = cli_world
     data_dir = w.desk.store.root  # type: ignore[attr-defined]
     monkeypatch.chdir(tmp_path)
-    for user in USERS:
+    targets = ("B_MAIL", "S_INGRID", "M_MOVED") if "{ticket}" in line else ("",)
+    for user, target in ((u, t) for u in USERS for t in targets):
         unseen = EVERYTHING - SEES[user] | {"D_GONE"}
-        for target in sorted({"B_MAIL", "S_INGRID", "M_MOVED"} if "{ticket}" in line else
-                             {""}):
-            args = line.format(billing=w.pipelines["billing"], stage=w.billing_stage,
-                               ticket=w.ids.get(target, "")).split()
-            runs = [args]
-            if read_command(line) not in ("ticket attachment",):
-                runs.append([*args, "--json"])
-            for one in runs:
-                done = as_user(user, data_dir, one, tmp_path, capsys, monkeypatch)
-                said = done.out + done.err
-                named = ticket_ids_in(done.out)
-                for key in unseen:
-                    assert subject(key) not in said, (user, one, key, said)
-                    if key != "D_GONE" or "automation log" not in line:
-                        assert w.ids[key] not in named, (user, one, key, said)
-                if "billing" not in VIEWS[user] and line != "notifications":
-                    assert BILLING not in said and BILLING_STAGE not in said, (user, one, said)
-                    assert BILLING_MAIL not in said, (user, one, said)
-                shown_ticket = target and target in SEES[user]
-                if target and not shown_ticket:
-                    assert (done.code, done.err.strip()) == (
-                        1, f"pipedesk: No ticket #{w.ids[target]}."), (user, one, done)
-                if line in ("ticket list", "ticket show {ticket}") and (
-                        not target or shown_ticket):
-                    assert done.code == 0, done.err
-                    for key in SEES[user] if not target else {target}:
-                        assert subject(key) in done.out, (user, one, key)
-                if "ticket attachment" in line and target == "B_MAIL" and shown_ticket:
-                    assert done.code == 0, done.err
-                    assert (tmp_path / "invoice.bin").read_bytes() == b"SECRET-ATTACHMENT"
-                    (tmp_path / "invoice.bin").unlink()
+        if "billing" not in VIEWS[user]:
+            unseen |= {"Q_BILLING"}
+        args = line.format(billing=w.pipelines["billing"], stage=w.billing_stage,
+                           ticket=w.ids.get(target, "")).split()
+        runs = [args] if read_command(line) == "ticket attachment" else [args, [*args, "--json"]]
+        for one in runs:
+            done = as_user(user, data_dir, one, tmp_path, capsys, monkeypatch)
+            said, named = done.out + done.err, ticket_ids_in(done.out)
+            # No more ...
+            for key in unseen:
+                assert subject(key) not in said, (user, one, key, said)
+                if key in w.ids and (key != "D_GONE" or "automation log" not in line):
+                    assert w.ids[key] not in named, (user, one, key, said)
+            # (a notification quotes the stage its ticket entered: see
+            # test_a4b_p6_no_one_is_notified_of_a_ticket_they_may_not_see)
+            if "billing" not in VIEWS[user] and line != "notifications":
+                assert BILLING not in said and BILLING_STAGE not in said, (user, one, said)
+                assert BILLING_MAIL not in said, (user, one, said)
+            if target and target not in SEES[user]:
+                assert (done.code, done.err.strip()) == (
+                    1, f"pipedesk: No ticket #{w.ids[target]}."), (user, one, done)
+            # ... and no less.
+            words, ids = expected_output(w, user, line, target)
+            if words or ids:
+                assert done.code == 0, (user, one, done.err)
+            assert all(word in done.out for word in words), (user, one, words, done.out)
+            assert ids <= named, (user, one, ids, done.out)
+            if target == "B_MAIL" and "ticket attachment" in line and target in SEES[user]:
+                assert done.code == 0, done.err
+                assert (tmp_path / "invoice.bin").read_bytes() == b"SECRET-ATTACHMENT"
+                (tmp_path / "invoice.bin").unlink()
+
+
+@pytest.mark.xfail(strict=True, reason="core/automation/handing.py notification_recipients "
+                   "notifies a team's members whether or not they may see the ticket (A4b, "
+                   "P6); the lead's change to the engine is to leave them out, then this "
+                   "marker goes")
+def test_a4b_p6_no_one_is_notified_of_a_ticket_they_may_not_see(world: World) -> None:
+    """Notified in the private pipeline, M_MOVED's notification says the
+    stage it entered there; once the ticket is moved where ingrid sees it,
+    she would read that label. The desk shows only notifications of tickets
+    one sees now (Desk.notifications); the rest is the engine's to keep:
+    nobody is notified of a ticket they may not see when it is sent."""
+    for user in ("ingrid", "sven"):
+        texts = [n.text for n in world.desk.notifications(world.actors[user])]
+        assert all(BILLING_STAGE not in t for t in texts), texts
