@@ -386,7 +386,11 @@ class Desk:
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
         """T7: every change of the ticket, oldest first."""
         ticket = self.ticket(ticket_id, actor)
-        return timeline_items(self.config, self._store.newest_entries(ticket=ticket.id), ticket.id)
+        # P6: where the ticket was in a pipeline the actor may not view,
+        # the timeline does not name that pipeline, its stages or its runs.
+        viewed = {p.id for p in access.visible_pipelines(self.config, actor)}
+        return timeline_items(self.config, self._store.newest_entries(ticket=ticket.id), ticket.id,
+                              viewed)
 
     # -- pipelines ------------------------------------------------------------
 
@@ -487,7 +491,10 @@ class Desk:
                             "first (the delay then does nothing), or keep the stage.")
 
     def _edit_stage(self, ref: str, edit: Callable[[str], StageEdit], actor: Actor) -> Stage:
-        """One edit of one stage, named by id or label anywhere in the desk."""
+        """One edit of one stage, named by id or label anywhere in the desk
+        (administrators only, asked first: a refusal to find the stage lists
+        the desk's stages, those of pipelines an agent may not view too)."""
+        access.require_admin(self.config, actor, "change stages")
         pipeline, stage = find_stage(self.config, ref)
         result = self.edit_stages(pipeline.id, [edit(stage.id)], actor)
         return result.pipeline.stage(stage.id) or stage
@@ -513,6 +520,7 @@ class Desk:
 
     def delete_stage(self, ref: str, actor: Actor, move_to: str | None = None) -> Stage:
         """S6: its tickets move to `move_to` (same pipeline) in the same step."""
+        access.require_admin(self.config, actor, "change stages")
         pipeline, stage = find_stage(self.config, ref)
         self.edit_stages(pipeline.id, [DeleteStage(stage.id, move_to)], actor)
         return stage
@@ -524,15 +532,16 @@ class Desk:
         the flag of a property the stage asks for already, so adding it again
         never quietly makes a required one optional. Nothing is written when
         nothing changes. Read-only and calculated properties are refused."""
+        access.require_admin(self.config, actor, "change stages")
         prop = self.property(name)
         _, stage = find_stage(self.config, stage_ref)
         chosen = property_settings.asking_for(stage, prop, required)
         if chosen is None:
-            access.require_admin(self.config, actor, "change stages")
             return stage
         return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, chosen), actor)
 
     def remove_stage_property(self, stage_ref: str, name: str, actor: Actor) -> Stage:
+        access.require_admin(self.config, actor, "change stages")
         _, stage = find_stage(self.config, stage_ref)
         kept = property_settings.not_asking_for(stage, name)
         return self._edit_stage(stage_ref, lambda sid: SetStageProperties(sid, kept), actor)
@@ -607,13 +616,14 @@ class Desk:
     def comment_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, text: str,
                        actor: Actor) -> Comment:
         """A4d: any user may comment on an action (a note to colleagues; it
-        changes nothing the action does, so A4e does not apply)."""
-        return self._change_settings(
-            actor, "comment on actions",
-            lambda draft: automation_settings.comment(
-                draft, pipeline_ref, stage_ref, path, text, access.name_of(draft, actor),
-                self._now()),
-            admin_only=False)
+        changes nothing the action does, so A4e does not apply), of a
+        pipeline they may view (P6: one they may not is not there for them)."""
+        def comment(draft: DeskConfig) -> Comment:
+            pipeline = self.pipeline(pipeline_ref, actor)
+            return automation_settings.comment(draft, pipeline.id, stage_ref, path, text,
+                                               access.name_of(draft, actor), self._now())
+
+        return self._change_settings(actor, "comment on actions", comment, admin_only=False)
 
     def templates(self, actor: Actor) -> list[Template]:
         """A4a: the email templates, the built-in ones first."""
@@ -721,16 +731,44 @@ class Desk:
     # -- notifications (A4b) and the automation log (A6) ---------------------------
 
     def notifications(self, actor: Actor) -> list[Notification]:
-        """The actor's notifications, newest first."""
+        """The actor's notifications, newest first: of tickets the actor
+        sees now (U2, P6; a notification quotes its ticket's subject)."""
         user = access.user_of(self.config, actor)
         if user is None:
             return []
-        mine = [n for n in self.state.notifications.values() if user.id in n.users]
+        shows = self._shows_notification(actor)
+        mine = [n for n in self.state.notifications.values() if user.id in n.users and shows(n)]
         return sorted(mine, key=lambda n: n.id, reverse=True)
 
     def unread_count(self, actor: Actor) -> int:
+        """How many of `notifications` are unread. The badge asks on every
+        change: none unread costs a lookup, and only the unread are read
+        (newest first, back to the user's read mark)."""
         user = access.user_of(self.config, actor)
-        return self.state.unread_counts.get(user.id, 0) if user else 0
+        if user is None or not self.state.unread_counts.get(user.id, 0):
+            return 0
+        shows, seen = self._shows_notification(actor), self.state.read_upto.get(user.id, 0)
+        unread = 0
+        # Kept in entry order, so newest first is the dict reversed.
+        for n in reversed(self.state.notifications.values()):
+            if n.id <= seen:
+                break
+            if user.id in n.users and shows(n):
+                unread += 1
+        return unread
+
+    def _shows_notification(self, actor: Actor) -> Callable[[Notification], bool]:
+        """Whether a notification is shown to `actor`: one about a ticket,
+        if the actor may see the ticket now (one deleted is seen by none)."""
+        sight, tickets = access.sight_of(self.config, actor), self.state.tickets
+
+        def shows(n: Notification) -> bool:
+            if n.ticket is None or n.ticket == "":
+                return True
+            found = tickets.get(n.ticket)
+            return found is not None and sight.sees(found)
+
+        return shows
 
     def is_unread(self, notification: Notification, actor: Actor) -> bool:
         return notification.id > self.state.read_upto.get(actor.id, 0)
@@ -754,8 +792,10 @@ class Desk:
         tickets the actor may see."""
         scope = self.pipeline(pipeline, actor).id if pipeline is not None else None
         wanted = self.ticket(ticket, actor).id if ticket is not None else None
-        visible = {p.id for p in self.pipelines(actor)}
-        return automation_log(self.config, self._store, visible, scope, wanted, limit)
+        # U2 as well as P6: a run is shown for a ticket the actor sees now.
+        sight = access.sight_of(self.config, actor)
+        return automation_log(self.config, self._store, sight, self.state.tickets, scope,
+                              wanted, limit)
 
     # -- people: users, teams (U1) and pipeline access (P6) ---------------------------
 

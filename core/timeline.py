@@ -7,7 +7,7 @@ said in the helpdesk's words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -51,12 +51,20 @@ class TimelineItem:
         }
 
 
+# P6: what a timeline says in place of a pipeline the reader may not view.
+HIDDEN_PIPELINE = "a pipeline you may not see"
+HIDDEN_STAGE = "a stage you may not see"
+
+
 def timeline_items(config: DeskConfig, newest: Iterable[Entry],
-                   ticket_id: str) -> list[TimelineItem]:
+                   ticket_id: str, viewed: Collection[str] | None = None) -> list[TimelineItem]:
     """Oldest first, from the entries that mention the ticket, `newest`
     first (`Store.newest_entries`), read back to the ticket's creation:
     nothing before it can concern the ticket, and the tickets an agent opens
-    are mostly recent ones."""
+    are mostly recent ones. `viewed`: the pipelines the reader may view
+    (None: all); where the ticket was in another, its label, its stages'
+    labels and what automation did there are not said (P6)."""
+    said = _Sayer(config, viewed)
     newest_first: list[list[TimelineItem]] = []
     for entry in newest:
         items: list[TimelineItem] = []
@@ -64,7 +72,7 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
         event = entry.event
         match event:
             case TicketCreated(ticket=t) if t.id == ticket_id:
-                where = f"{_pipeline(config, t.pipeline)} / {_stage(config, t.stage)}"
+                where = f"{said.pipeline(t.pipeline)} / {said.stage(t.stage)}"
                 items.append(TimelineItem(entry.at, entry.actor, f"Created in {where}"))
                 break
             case TicketChanged(ticket=tid, changes=changes, cause=cause) if tid == ticket_id:
@@ -72,21 +80,27 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
                 if cause:
                     # A3: the email that moved it.
                     what += f" by email <{show_line(cause)}>"
-                items.append(TimelineItem(entry.at, entry.actor, what, _said(config, changes)))
-            case StagesEdited(moved=moved, deleted=deleted) if ticket_id in moved:
+                items.append(TimelineItem(entry.at, entry.actor, what, said.changes(changes)))
+            case StagesEdited(pipeline=pid, moved=moved, deleted=deleted) if ticket_id in moved:
                 changes = moved[ticket_id]
+                if not said.views(pid):
+                    deleted = {sid: HIDDEN_STAGE for sid in deleted}
                 left = changes.get("stage", [None])[0]
-                label = deleted.get(left, _stage(config, left))
+                label = deleted.get(left, said.stage(left))
                 items.append(TimelineItem(entry.at, entry.actor,
                                           f"Moved: stage '{label}' was deleted",
-                                          _said(config, changes, deleted)))
+                                          said.changes(changes, deleted)))
             case AutomationRan(ticket=tid, steps=steps) as run if tid == ticket_id:
+                if not said.views(run.pipeline):
+                    items.append(TimelineItem(entry.at, entry.actor,
+                                              f"Automation ran in {HIDDEN_PIPELINE}"))
+                    continue
                 # A6: each action run, on the ticket's own timeline.
                 for step in steps:
-                    detail = f" — {step.detail}" if step.detail else ""
+                    detail = f" \u2014 {step.detail}" if step.detail else ""
                     items.append(TimelineItem(entry.at, entry.actor,
                                               f"{action_run(step.action, step.kind)} in "
-                                              f"{_stage(config, run.stage)}: "
+                                              f"{said.stage(run.stage)}: "
                                               f"{step.result}{detail}"))
             case TicketDeleted(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Deleted"))
@@ -104,7 +118,7 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
     names: dict[str, str] = {}
     return [replace(item, who=names.get(item.actor) or names.setdefault(
                 item.actor, _who(config, item.actor)))
-            for said in reversed(newest_first) for item in said]
+            for said_ in reversed(newest_first) for item in said_]
 
 
 def _who(config: DeskConfig, actor: str) -> str:
@@ -114,33 +128,52 @@ def _who(config: DeskConfig, actor: str) -> str:
         return actor  # a journal line written by hand
 
 
-def _said(config: DeskConfig, changes: Changes,
-          deleted: dict[str, str] | None = None) -> tuple[tuple[str, str, str], ...]:
-    """`deleted`: labels of stages the settings no longer hold (id -> label)."""
-    return tuple(
-        (property_label(config, name), _show(config, name, before, deleted),
-         _show(config, name, after, deleted))
-        for name, (before, after) in changes.items()
-    )
+class _Sayer:
+    """Labels and values for one reader of a timeline: those of a pipeline
+    the reader may not view are not said (P6)."""
 
+    def __init__(self, config: DeskConfig, viewed: Collection[str] | None) -> None:
+        self.config = config
+        self.viewed = viewed
+        self.stage_in = {s.id: p.id for p in config.pipelines for s in p.stages}
 
-def _show(config: DeskConfig, name: str, value: Any,
-          deleted: dict[str, str] | None = None) -> str:
-    if name == "stage" and deleted and value in deleted:
-        return deleted[value]
-    return say_value(config, name, value) or "(empty)"
+    def views(self, pipeline_id: str) -> bool:
+        # A pipeline since deleted is said as such: nobody's to hide.
+        return self.viewed is None or pipeline_id in self.viewed or \
+            all(p.id != pipeline_id for p in self.config.pipelines)
 
+    def pipeline(self, pipeline_id: str) -> str:
+        if not self.views(pipeline_id):
+            return HIDDEN_PIPELINE
+        for p in self.config.pipelines:
+            if p.id == pipeline_id:
+                return p.label
+        return f"deleted pipeline {pipeline_id}"
 
-def _stage(config: DeskConfig, stage_id: str) -> str:
-    for p in config.pipelines:
-        for s in p.stages:
-            if s.id == stage_id:
-                return s.label
-    return f"deleted stage {stage_id}"
+    def stage(self, stage_id: str | None) -> str:
+        pipeline = self.stage_in.get(str(stage_id))
+        if pipeline is not None and not self.views(pipeline):
+            return HIDDEN_STAGE
+        for p in self.config.pipelines:
+            for s in p.stages:
+                if s.id == stage_id:
+                    return s.label
+        return f"deleted stage {stage_id}"
 
+    def changes(self, changes: Changes,
+                deleted: dict[str, str] | None = None) -> tuple[tuple[str, str, str], ...]:
+        """`deleted`: labels of stages the settings no longer hold (id -> label)."""
+        return tuple(
+            (property_label(self.config, name), self.value(name, before, deleted),
+             self.value(name, after, deleted))
+            for name, (before, after) in changes.items()
+        )
 
-def _pipeline(config: DeskConfig, pipeline_id: str) -> str:
-    for p in config.pipelines:
-        if p.id == pipeline_id:
-            return p.label
-    return f"deleted pipeline {pipeline_id}"
+    def value(self, name: str, value: Any, deleted: dict[str, str] | None = None) -> str:
+        if name == "stage" and deleted and value in deleted:
+            return deleted[value]
+        if name == "stage" and value is not None:
+            return self.stage(str(value))
+        if name == "pipeline" and value is not None:
+            return self.pipeline(str(value))
+        return say_value(self.config, name, value) or "(empty)"

@@ -42,6 +42,7 @@ from core.automation.handing import (
     notification_recipients,
     queue_email,
     queue_notification,
+    seeing,
     team_members,
 )
 from core.automation.host import MAX_DEPTH, Host
@@ -76,13 +77,14 @@ class Engine:
         self._named: dict[int, list[str]] = {}
 
     def recipients(self, action: Notify, ticket: Ticket) -> list[str]:
-        """A4b: the users a notification goes to."""
+        """A4b: the users a notification goes to: those it names who may
+        see the ticket."""
         if action.owner:
-            return notification_recipients(self.host, action, ticket)
+            return seeing(self.host, notification_recipients(self.host, action, ticket), ticket)
         found = self._named.get(id(action))
         if found is None:
             found = self._named[id(action)] = notification_recipients(self.host, action, ticket)
-        return list(found)
+        return seeing(self.host, found, ticket)
 
     # -- reacting to arrivals --------------------------------------------------
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from core.access import Actor, may_view_ticket
 from core.automation.actions import Notify
 from core.automation.host import Host
 from core.automation.templates import check_message, check_template
@@ -40,19 +41,29 @@ def inactive_owner(host: Host, ticket: Ticket) -> str | None:
 
 def nobody_told(host: Host, action: Notify, ticket: Ticket) -> str:
     """Why a notification reached nobody, for the log and the timeline."""
+    named = notification_recipients(host, action, ticket)
+    if named:
+        return f"{', '.join(named)} may not see the ticket (P6, U2); nobody was notified"
     if not action.owner:
         return f"team {action.team!r} has no active members to notify"
     return inactive_owner(host, ticket) or "the ticket has no owner to notify"
 
 
 def notification_recipients(host: Host, action: Notify, ticket: Ticket) -> list[str]:
-    """A4b: the users a notification goes to: the ticket's owner, a team's
-    active members, or one user (refused when deactivated)."""
+    """A4b: the users a notification names: the ticket's owner, a team's
+    active members, or one user (refused when deactivated). Who of them
+    is told is `seeing`'s."""
     if action.owner:
         return [ticket.owner] if ticket.owner and inactive_owner(host, ticket) is None else []
     if action.team is not None:
         return team_members(host, action.team)
     return [str(coerce(host.property("owner"), action.user, host.config))]
+
+
+def seeing(host: Host, users: list[str], ticket: Ticket) -> list[str]:
+    """Of `users`, those who may see the ticket (P6, U2): a notification
+    quotes it, so nobody is told of a ticket they may not see."""
+    return [u for u in users if may_view_ticket(host.config, Actor.user(u), ticket)]
 
 
 def queue_email(host: Host, ticket: Ticket, template_name: str,

@@ -5,6 +5,7 @@ kept twice: like a ticket's timeline, it is those entries of the store."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,8 @@ from core.model import DeskConfig
 from core.present import say_value
 
 if TYPE_CHECKING:
+    from core.access import Sight
+    from core.records import Ticket
     from core.store.base import Store
 
 RESULTS = ("done", "queued", "delivered", "waiting", "skipped", "failed", "stopped")
@@ -34,13 +37,25 @@ class LogItem:
         return {**asdict(self), "at": self.at.isoformat()}
 
 
-def automation_log(config: DeskConfig, store: Store, pipelines: set[str],
-                   pipeline: str | None = None, ticket: str | None = None,
-                   limit: int | None = None) -> list[LogItem]:
-    """Actions run in the `pipelines` given, newest first, at most `limit`
-    of them; narrowed to one pipeline or ticket. The store's entries are
-    read newest first, so the newest few cost little however long it is; for one
-    ticket, back to its creation only."""
+def sees_run(sight: Sight, tickets: Mapping[str, Ticket], run: AutomationRan) -> bool:
+    """U2 / P6 for one run: it ran in a pipeline the reader may view (the
+    log names its pipeline and stage), on a ticket the reader sees now. A
+    ticket since deleted has no owner to ask about: its runs are for those
+    who see every ticket of that pipeline (U2 "all")."""
+    if run.pipeline not in sight.pipelines:
+        return False
+    found = tickets.get(run.ticket)
+    return sight.owners is None if found is None else sight.sees(found)
+
+
+def automation_log(config: DeskConfig, store: Store, sight: Sight,
+                   tickets: Mapping[str, Ticket], pipeline: str | None = None,
+                   ticket: str | None = None, limit: int | None = None) -> list[LogItem]:
+    """Actions run that `sight` sees (`sees_run`) among the desk's
+    `tickets`, newest first, at most `limit` of them; narrowed to one
+    pipeline or ticket. The store's entries are read newest first, so the
+    newest few cost little however long it is; for one ticket, back to its
+    creation only."""
     items: list[LogItem] = []
     labels = {p.id: p.label for p in config.pipelines}
     newest = (store.newest_entries(ticket=ticket) if ticket is not None
@@ -51,10 +66,12 @@ def automation_log(config: DeskConfig, store: Store, pipelines: set[str],
         run = entry.event
         if isinstance(run, TicketCreated) and run.ticket.id == ticket:
             break  # nothing before concerns the ticket
-        if not isinstance(run, AutomationRan) or run.pipeline not in pipelines:
+        if not isinstance(run, AutomationRan):
             continue
         if (pipeline is not None and run.pipeline != pipeline) or \
                 (ticket is not None and run.ticket != ticket):
+            continue
+        if not sees_run(sight, tickets, run):
             continue
         pipeline_label = labels.get(run.pipeline, f"deleted pipeline {run.pipeline}")
         stage_label = say_value(config, "stage", run.stage)

@@ -15,16 +15,20 @@ listed and retried by `mail quarantine`.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from core.mail.inbox import Inbox, Quarantine
+from core.errors import DeskError
+from core.mail.inbox import Inbox, Quarantine, Quarantined
 from core.mail.reading import Unreadable, read_mail
 from core.mail.taking import Intake, NoChannel
 from core.text import plain_line
 
 if TYPE_CHECKING:
+    from core.access import Actor
     from core.desk import Desk
 
 
@@ -33,7 +37,32 @@ def inbox_of(desk: Desk) -> Inbox:
 
 
 def quarantine_of(desk: Desk) -> Quarantine:
+    """The quarantine whole, as the desk keeps it; a surface lists it for
+    a user through `quarantined`."""
     return Quarantine(desk.store.mail_spools().quarantine)
+
+
+def quarantined(desk: Desk, actor: Actor) -> list[Quarantined]:
+    """The quarantine as `actor` may see it (P6, as `Desk.channels`): a
+    message kept aside for the channel of a pipeline the actor may not view
+    is left out, and such a channel's address is not said in a reason (the
+    reason for mail no channel takes lists the channels). Mail for no
+    channel, or for one since removed, names no pipeline: every user's."""
+    every = {c.address.casefold(): c.address for c in desk.config.channels}
+    for seen in desk.channels(actor):
+        every.pop(seen.address.casefold(), None)
+    hidden = set(every.values())
+    shown = []
+    for item in quarantine_of(desk).items():
+        if (item.channel or "").strip().casefold() in every:
+            continue
+        reason = item.reason
+        for address in hidden:
+            # "(channels: a, HIDDEN, b)": the address and its separator go.
+            reason = re.sub(rf"{re.escape(address)}, |, {re.escape(address)}\b|"
+                            rf"{re.escape(address)}", "", reason, flags=re.IGNORECASE)
+        shown.append(replace(item, reason=reason) if reason != item.reason else item)
+    return shown
 
 
 # Messages taken in one desk command (one journal sync): a backlog of
@@ -106,9 +135,13 @@ def retake_pending(desk: Desk, older_than: float = 60.0) -> list[Intake]:
     return taken
 
 
-def retry_quarantined(desk: Desk, key: str) -> Intake:
+def retry_quarantined(desk: Desk, key: str, actor: Actor | None = None) -> Intake:
     """`mail quarantine retry KEY`: take the message again (after a fix of
-    the reader, or once a channel for it exists)."""
+    the reader, or once a channel for it exists). A user (`actor`) retries
+    only what `quarantined` shows them (P6)."""
+    if actor is not None and key.strip() not in {q.key for q in quarantined(desk, actor)}:
+        known = ", ".join(q.key for q in quarantined(desk, actor)) or "it is empty"
+        raise DeskError(f"No message {key.strip()!r} in the quarantine ({known}).")
     inbox = inbox_of(desk)
     channel = quarantine_of(desk).release(key, inbox)
     return take_kept(desk, inbox, [(key.strip(), inbox.raw(key.strip()))], channel)[0]
