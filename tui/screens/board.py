@@ -41,6 +41,15 @@ EMPTY_PIPELINE_HINT = "No tickets in this pipeline yet — press n to create one
 MIN_COLUMN_WIDTH = 20
 
 
+def acting_user(desk: Desk, actor: Actor) -> Content:
+    """Who is acting, as the board's title line says it (issue 14): the
+    user's name, marked when they are an administrator."""
+    user = desk.me(actor)
+    if user.role == "administrator":
+        return Content.assemble((user.name, "bold"), " (admin)")
+    return Content.styled(user.name, "bold")
+
+
 class BoardScreen(Screen[None]):
     # The keys act on the board; the filter field takes focus only on `/`.
     AUTO_FOCUS = ""
@@ -72,6 +81,7 @@ class BoardScreen(Screen[None]):
         Binding("c", "cards", "Cards", show=False, id="board.cards"),
         Binding("P", "properties", "Properties", show=False, id="board.properties"),
         Binding("C", "app.contacts", "Contacts", show=False, id="board.contacts"),
+        Binding("U", "app.people", "Users and teams", show=False, id="board.people"),
         Binding("M", "app.quarantine", "Mail quarantine", show=False,
                 id="board.quarantine"),
         Binding("a", "automate", "Automate", show=False, id="board.automate"),
@@ -90,8 +100,12 @@ class BoardScreen(Screen[None]):
     # -- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield UnreadBadge(self.desk, self.actor)
-        yield Static(self._title(), id="pipeline-title")
+        # The title line: the pipeline on the left; who is acting, and the
+        # unread count when there is one, on the right.
+        with Horizontal(id="board-top"):
+            yield Static(self._title(), id="pipeline-title")
+            yield Static(acting_user(self.desk, self.actor), id="board-user")
+            yield UnreadBadge(self.desk, self.actor)
         yield Static(self._hint(), id="board-hint")
         with Horizontal(id="stage-columns"):
             yield from self._columns()
