@@ -378,4 +378,8 @@ def run(desk: Desk) -> None:
     # Before the app takes the screen: a login the desk does not know is
     # told so on the command line (exit 1), with whom to ask.
     actor = desk.sign_in(current_login(), mine.config.user, place=f"the desk in {place_of(desk)}")
-    PipedeskApp(desk, actor, news=opening_news(desk), mine=mine).run()
+    app = PipedeskApp(desk, actor, news=opening_news(desk), mine=mine)
+    app.run()
+    if app.signed_out:
+        # Where it stays after the screen is given back.
+        print(f"pipedesk: {app.signed_out}", file=sys.stderr)

@@ -128,7 +128,9 @@ class BoardIndex:
             self._rebuild()
 
     def _rebuild(self) -> None:
-        self.pipeline = self.desk.pipeline(self.pipeline.id, self.actor)
+        if self.pipeline.id:
+            self.pipeline = self.desk.pipeline(self.pipeline.id, self.actor)
+        # else the board's stand-in for no pipeline at all (P6): no stages.
         self.sight = sight_of(self.desk.config, self.actor)
         self.columns = {s.id: Column(s.id) for s in self.pipeline.stages}
         pipeline_id = self.pipeline.id

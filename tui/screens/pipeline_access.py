@@ -28,11 +28,10 @@ SIDES = (("view", "May view"), ("edit", "May edit"))
 
 def audience(desk: Desk, actor: Actor) -> list[tuple[str, str]]:
     """Whom a pipeline's access may name, as P6 writes them: the teams,
-    then the active users (an administrator sees every pipeline anyway,
-    and is marked so)."""
+    then the active agents (administrators see every pipeline anyway)."""
     teams = [(f"team:{t.id}", f"Team {t.name}") for t in desk.teams(actor)]
-    users = [(f"user:{u.id}", f"{u.name} (admin)" if u.role == "administrator" else u.name)
-             for u in desk.users(actor) if u.active]
+    users = [(f"user:{u.id}", u.name) for u in desk.users(actor)
+             if u.active and u.role != "administrator"]
     return teams + users
 
 
@@ -67,8 +66,8 @@ class PipelineAccessDialog(DeskDialog[str | None]):
                         yield FlagBox("Everyone", named is None, id=f"{side}-everyone",
                                       compact=True)
                         yield CheckList(people, named or (), id=f"{side}-list")
-            yield Static(Content("Administrators view and edit every pipeline. "
-                                 "Editing needs viewing too."), classes="access-note")
+            yield Static(Content("Administrators view and edit every pipeline; "
+                                 "editing needs viewing."), classes="access-note")
             yield self.error_line()
             yield self.hint_line("Tab next · Space ticks or switches · Enter saves · "
                                  "Esc cancels")

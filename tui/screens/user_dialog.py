@@ -26,7 +26,7 @@ from tui.widgets.radio import MarkedRadioButton
 
 ROLES: tuple[tuple[Role, str], ...] = (("agent", "Agent"), ("administrator", "Administrator"))
 SIGHTS: tuple[tuple[Visibility, str], ...] = (
-    ("all", "All tickets"), ("team", "Team's"), ("own", "Own only"))
+    ("all", "All tickets"), ("team", "Team's tickets"), ("own", "Own tickets"))
 
 
 class UserDialog(DeskDialog[str | None]):
@@ -77,15 +77,14 @@ class UserDialog(DeskDialog[str | None]):
                     for sight, label in SIGHTS:
                         yield MarkedRadioButton(label, value=(user.visibility if user else "all")
                                                 == sight, id=f"sees-{sight}")
-            yield FlagBox("Tickets with no owner too (with Team's or Own only)",
+            yield FlagBox("Tickets with no owner too (for team's or own tickets)",
                           user.unassigned if user else True, id="user-unassigned",
                           compact=True)
             if user is not None:
                 yield FlagBox("Active (may use the desk)", user.active, id="user-active",
                               compact=True)
             yield self.error_line()
-            yield self.hint_line("Tab next · ← → then Space picks · Space switches · "
-                                 "Enter saves · Esc cancels")
+            yield self.hint_line("Tab next · ← → and Space choose · Enter saves · Esc cancels")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
