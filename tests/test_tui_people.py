@@ -19,6 +19,7 @@ from textual.widgets import DataTable
 
 import core
 from core import LOCAL_ADMIN, Actor, Desk
+from core.automation.actions import Notify
 from core.clock import fixed_clock
 from core.model import Team, User
 from tui.app import FOLLOW_INTERVAL, PipedeskApp
@@ -106,6 +107,14 @@ async def test_the_board_s_title_line_names_who_is_acting(tmp_path: Path) -> Non
         await settle(pilot)
         assert screen_text(pilot.app).splitlines()[0].rstrip().endswith(
             "Administrator (admin)")
+    # With something unread, the count comes after the name, not over it.
+    desk.add_action("0", "New", Notify(user="ingrid"), A)
+    desk.create_ticket(A, "0", "New", "Needs a look")
+    async with PipedeskApp(desk, INGRID).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = screen_text(pilot.app).splitlines()[0]
+        assert first.startswith(" Support pipeline · 4 tickets")
+        assert first.rstrip().endswith("Ingrid Berg  ! 1 unread")
 
 
 # -- the users-and-teams screen (C1, U1) ------------------------------------------
