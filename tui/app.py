@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from core import LOCAL_ADMIN, Actor, Desk, DeskError, place_of
+from core.access import user_of
 from core.events import AutomationRan, MessageSent, Notice
 from core.user_config import LoadedConfig, load_user_config
 from tui.commands import DeskCommands
@@ -96,6 +97,9 @@ class PipedeskApp(App[None]):
         self._unreadable = OneNotice(self)  # "Cannot read the desk"
         # The desk's notices, told to the screens (on mount).
         self.desk_notices: DeskNotices | None = None
+        # Why the acting user may no longer use the desk (deactivated or
+        # removed while the app was open); "" while they may.
+        self.signed_out = ""
 
     def get_default_screen(self) -> Screen[Any]:
         return BoardScreen(self.desk, self.actor, last_pipeline(self.desk))
@@ -106,6 +110,7 @@ class PipedeskApp(App[None]):
         self.set_interval(FETCH_INTERVAL, self.fetch_mail)
         # The one subscription to the desk: screens follow the app's signal.
         self.desk_notices = DeskNotices.of(self, self.desk)
+        self.desk_notices.admit = self._admit
         follow_desk(self, self.desk, self._on_notice)
         # Once the board is up: a toast raised before its screen is
         # composed is kept but not shown.
@@ -137,6 +142,35 @@ class PipedeskApp(App[None]):
                             "gives that key to another binding of the same screen. Give "
                             "one of them other keys in your config file.",
                             title="Your keys", severity="warning", timeout=15, markup=False)
+
+    def _admit(self, notice: Notice) -> bool:
+        """Whether the screens hear of a notice: not once the acting user
+        was deactivated or removed (U1), when every query they made would
+        be refused. Rights are the desk's to decide (core/access.py): this
+        asks it, once per settings change, rather than every screen."""
+        if self.signed_out:
+            return False
+        if not notice.settings:
+            return True
+        try:
+            user_of(self.desk.config, self.actor)
+        except DeskError as err:
+            self.signed_out = err.message
+            if self._follow_timer is not None:
+                self._follow_timer.pause()
+            self.call_later(self._show_signed_out)
+            return False
+        return True
+
+    def _show_signed_out(self) -> None:
+        from tui.screens.signed_out import SignedOutScreen
+
+        self.push_screen(SignedOutScreen(self.signed_out))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Signed out: the palette, notifications and refresh would all ask
+        # the desk as a user it no longer lets in.
+        return not self.signed_out or action == "quit"
 
     def _on_notice(self, notice: Notice) -> None:
         # Mail or a webhook was just handed on here: deliver now rather than
@@ -252,6 +286,12 @@ class PipedeskApp(App[None]):
         if not isinstance(self.screen, ContactsScreen):
             self.push_screen(ContactsScreen(self.desk, self.actor))
 
+    def action_people(self) -> None:
+        from tui.screens.people import PeopleScreen
+
+        if not isinstance(self.screen, PeopleScreen):
+            self.push_screen(PeopleScreen(self.desk, self.actor))
+
     def open_ticket(self, ticket_id: str) -> None:
         """The ticket's detail, over whatever screen is open (the palette's
         "Open ticket #id"); a ticket gone or out of sight is said so."""
@@ -338,4 +378,8 @@ def run(desk: Desk) -> None:
     # Before the app takes the screen: a login the desk does not know is
     # told so on the command line (exit 1), with whom to ask.
     actor = desk.sign_in(current_login(), mine.config.user, place=f"the desk in {place_of(desk)}")
-    PipedeskApp(desk, actor, news=opening_news(desk), mine=mine).run()
+    app = PipedeskApp(desk, actor, news=opening_news(desk), mine=mine)
+    app.run()
+    if app.signed_out:
+        # Where it stays after the screen is given back.
+        print(f"pipedesk: {app.signed_out}", file=sys.stderr)

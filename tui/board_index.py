@@ -16,7 +16,7 @@ from datetime import datetime
 from operator import attrgetter
 
 from core import Actor, Desk
-from core.access import visible_tickets
+from core.access import Sight, sight_of, visible_tickets
 from core.bulk import gc_paused
 from core.events import Notice, ticket_ids
 from core.model import Pipeline
@@ -98,7 +98,7 @@ class Change:
 
     stages: set[str] = field(default_factory=set)  # columns whose content changed
     tickets: set[str] = field(default_factory=set)  # tickets changed in place
-    rebuilt: bool = False  # the pipeline's stages or access changed: redraw all
+    rebuilt: bool = False  # the pipeline's stages or who sees what changed: redraw all
 
 
 class BoardIndex:
@@ -115,6 +115,10 @@ class BoardIndex:
         self._filter = ""
         self._filtered: dict[str, list[Ticket]] | None = None
         self._search: dict[str, str] = {}
+        # What the actor might see when the board was built (U3): a
+        # settings change that leaves it as it is (a label elsewhere, a
+        # template) leaves the board as it is too.
+        self.sight: Sight | None = None
         self.rebuild()
 
     # -- building -----------------------------------------------------------
@@ -124,7 +128,10 @@ class BoardIndex:
             self._rebuild()
 
     def _rebuild(self) -> None:
-        self.pipeline = self.desk.pipeline(self.pipeline.id, self.actor)
+        if self.pipeline.id:
+            self.pipeline = self.desk.pipeline(self.pipeline.id, self.actor)
+        # else the board's stand-in for no pipeline at all (P6): no stages.
+        self.sight = sight_of(self.desk.config, self.actor)
         self.columns = {s.id: Column(s.id) for s in self.pipeline.stages}
         pipeline_id = self.pipeline.id
         mine = visible_tickets(self.desk.config, self.actor, self.desk.state.tickets.values(),
@@ -153,6 +160,11 @@ class BoardIndex:
                 if fresh is not None:
                     self.pipeline = fresh
                     self.rebuild()
+                return Change(rebuilt=True)
+            if sight_of(self.desk.config, self.actor) != self.sight:
+                # U3: the actor's rights changed (visibility, a team, the
+                # pipeline's access): what the board shows is drawn again.
+                self.rebuild()
                 return Change(rebuilt=True)
         change = Change()
         self._know_where()

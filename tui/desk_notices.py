@@ -32,7 +32,15 @@ class DeskNotices:
     def __init__(self, app: App[Any], desk: Desk) -> None:
         self.desk = desk
         self.signal: Signal[Notice] = Signal(app, "desk-notices")
-        self._stop = desk.subscribe(self.signal.publish)
+        # Asked first about each notice; False keeps it from the screens
+        # (the app's: the acting user was deactivated, and every query of
+        # the screens would be refused).
+        self.admit: Callable[[Notice], bool] = lambda notice: True
+        self._stop = desk.subscribe(self._heard)
+
+    def _heard(self, notice: Notice) -> None:
+        if self.admit(notice):
+            self.signal.publish(notice)
 
     @classmethod
     def of(cls, app: App[Any], desk: Desk) -> DeskNotices:

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from core import Actor, Desk, DeskError
-from core.access import visible_tickets
+from core.access import administrators, visible_tickets
 from core.events import Notice
 from core.model import Pipeline
 from core.present import count, counted, say, say_value
@@ -34,11 +34,25 @@ from tui.widgets.unread_badge import UnreadBadge
 
 EMPTY_DESK_HINT = "No tickets yet — press n to create one, or run `pipedesk demo` for samples"
 EMPTY_PIPELINE_HINT = "No tickets in this pipeline yet — press n to create one"
+# P6: a user may be allowed to view no pipeline at all (or no longer). The
+# board then shows this stand-in, with no stages, until one is theirs.
+NO_PIPELINE = Pipeline.model_construct(id="", label="No pipeline you may view", stages=[])
+# What needs a pipeline of the board's own.
+PIPELINE_ACTIONS = frozenset({"new", "stages", "cards", "automate"})
 
 # Narrower than this and "Waiting on contact" no longer fits a column. When
 # the stages do not fit side by side at this width, the columns keep it and
 # the board scrolls sideways with the cursor.
 MIN_COLUMN_WIDTH = 20
+
+
+def acting_user(desk: Desk, actor: Actor) -> Content:
+    """Who is acting, as the board's title line says it (issue 14): the
+    user's name, marked when they are an administrator."""
+    user = desk.me(actor)
+    if user.role == "administrator":
+        return Content.assemble((user.name, "bold"), " (admin)")
+    return Content.styled(user.name, "bold")
 
 
 class BoardScreen(Screen[None]):
@@ -72,6 +86,7 @@ class BoardScreen(Screen[None]):
         Binding("c", "cards", "Cards", show=False, id="board.cards"),
         Binding("P", "properties", "Properties", show=False, id="board.properties"),
         Binding("C", "app.contacts", "Contacts", show=False, id="board.contacts"),
+        Binding("U", "app.people", "Users and teams", show=False, id="board.people"),
         Binding("M", "app.quarantine", "Mail quarantine", show=False,
                 id="board.quarantine"),
         Binding("a", "automate", "Automate", show=False, id="board.automate"),
@@ -90,8 +105,12 @@ class BoardScreen(Screen[None]):
     # -- layout -------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield UnreadBadge(self.desk, self.actor)
-        yield Static(self._title(), id="pipeline-title")
+        # The title line: the pipeline on the left; who is acting, and the
+        # unread count when there is one, on the right.
+        with Horizontal(id="board-top"):
+            yield Static(self._title(), id="pipeline-title")
+            yield Static(acting_user(self.desk, self.actor), id="board-user")
+            yield UnreadBadge(self.desk, self.actor)
         yield Static(self._hint(), id="board-hint")
         with Horizontal(id="stage-columns"):
             yield from self._columns()
@@ -107,7 +126,7 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         follow_desk(self, self.desk, self.on_desk_notice)
         self._after_layout()
-        remember_pipeline(self.desk, self.index.pipeline.id)
+        self._remember()
         self.call_after_refresh(self._prepare_search)
 
     def _prepare_search(self) -> None:
@@ -142,9 +161,11 @@ class BoardScreen(Screen[None]):
     def _pipeline(self, pipeline_id: str | None) -> Pipeline:
         pipelines = self.desk.pipelines(self.actor)
         found = next((p for p in pipelines if p.id == pipeline_id), None)
-        return found or pipelines[0]
+        return found or (pipelines[0] if pipelines else NO_PIPELINE)
 
     def _title(self) -> Content:
+        if self.pipeline is NO_PIPELINE:
+            return Content.styled(self.pipeline.label, "bold")
         total = sum(self.index.total(s.id) for s in self.pipeline.stages)
         title = Content.assemble((self.pipeline.label, "bold"), f" · {counted(total, 'ticket')}")
         if self.index.filter:
@@ -154,6 +175,9 @@ class BoardScreen(Screen[None]):
         return title
 
     def _hint(self) -> str:
+        if self.pipeline is NO_PIPELINE:
+            return ("You may view no pipeline; ask an administrator "
+                    f"({administrators(self.desk.config)}) for access")
         if any(self.index.total(s.id) for s in self.pipeline.stages):
             return ""
         return EMPTY_DESK_HINT if not self.desk.state.tickets else EMPTY_PIPELINE_HINT
@@ -164,6 +188,8 @@ class BoardScreen(Screen[None]):
         widget = self.query_one("#board-hint", Static)
         widget.update(hint)
         widget.display = bool(hint)
+        # Whom to ask must be read whole, however long the names.
+        widget.set_class(self.pipeline is NO_PIPELINE, "-whole")
 
     def _details(self, ticket: Ticket) -> str:
         """The card's second line: the pipeline's card properties (P7)."""
@@ -248,11 +274,18 @@ class BoardScreen(Screen[None]):
         container = self.query_one("#stage-columns")
         container.remove_children()
         container.mount_all(self._columns())
-        remember_pipeline(self.desk, self.index.pipeline.id)
+        self._remember()
         self.call_after_refresh(self._after_layout)
         self.call_after_refresh(self._prepare_search)
         if keep is not None:
             self.call_after_refresh(self._put_cursor_on, keep)
+
+    def _remember(self) -> None:
+        if self.pipeline is not NO_PIPELINE:
+            remember_pipeline(self.desk, self.pipeline.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.pipeline is not NO_PIPELINE or action not in PIPELINE_ACTIONS
 
     def _put_cursor_on(self, ticket_id: str) -> None:
         """The cursor goes to a ticket wherever this board shows it (after

@@ -1,6 +1,7 @@
 """Pipeline selection (key `p` on the board): the pipelines in their order
 (P4), with their open and closed ticket counts; open one, create (P2),
-rename (P3), reorder (P4) and delete (P5) from here.
+rename (P3), reorder (P4) and delete (P5) from here, and choose who may
+view and edit each (P6, tui/screens/pipeline_access.py).
 
 Every change goes through `Desk`. Whatever a rule refuses (a label taken, a
 pipeline that still holds tickets, the last pipeline) is shown as the desk
@@ -58,6 +59,7 @@ class PipelineSelectScreen(TableScreen[str | None]):
         Binding("escape", "back", "Back", id="pipelines.back"),
         # After Back: the footer is full at 80 columns; the hint names it.
         Binding("e", "stages", "Stages", id="pipelines.stages"),
+        Binding("a", "access", "Access", show=False, id="pipelines.access"),
         # The arrows are the table's own; j / k as in the board and other
         # terminal tools.
         Binding("j", "cursor(1)", "Next", show=False, id="pipelines.next"),
@@ -77,7 +79,7 @@ class PipelineSelectScreen(TableScreen[str | None]):
         yield Static(Content("Pipelines"), id="pipelines-title")
         # The footer has room for one key per action; the other keys in words.
         yield Static(Content("j k or ↑ ↓ choose · K J or Shift+↑ ↓ move it · "
-                             "e edits its stages"), id="pipelines-hint")
+                             "e stages · a access"), id="pipelines-hint")
         yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="pipelines-table",
                                     classes="desk-table")
         yield Footer(compact=True)
@@ -238,6 +240,17 @@ class PipelineSelectScreen(TableScreen[str | None]):
         if pipeline_id is None or self._label_of(pipeline_id) is None:
             return
         self.app.push_screen(StageEditorScreen(self.desk, self.actor, pipeline_id),
+                             lambda _: self.show_pipelines(select=pipeline_id))
+
+    def action_access(self) -> None:
+        """P6: who may view and edit the highlighted pipeline."""
+        from tui.screens.pipeline_access import PipelineAccessDialog
+
+        pipeline_id = self.highlighted
+        if pipeline_id is None or self._label_of(pipeline_id) is None:
+            return
+        pipeline = self.desk.pipeline(pipeline_id, self.actor)
+        self.app.push_screen(PipelineAccessDialog(self.desk, self.actor, pipeline),
                              lambda _: self.show_pipelines(select=pipeline_id))
 
     def action_delete(self) -> None:

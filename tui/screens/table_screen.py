@@ -67,35 +67,12 @@ class TableScreen(Screen[ResultT]):
 
     def fill(self, headers: Sequence[str], rows: Sequence[tuple[str, Sequence[str]]],
              widths: Sequence[int], select: str | None = None) -> None:
-        """Show `rows` (key, cells) in columns of `widths`, each cell cut to
-        its width; the cursor goes to the row keyed `select`, else stays on
-        its row number (its row may have just been removed)."""
-        table = self.table
-        row_before = table.cursor_row
-        table.clear(columns=True)
-        for header, width in zip(headers, widths, strict=True):
-            table.add_column(Text(header), key=header, width=width)
-        for key, row in rows:
-            cells = []
-            for cell, width in zip(row, widths, strict=True):
-                # Text, not str: a DataTable reads a str cell as markup, and
-                # a name may hold "[".
-                text = Text(cell)
-                text.truncate(width, overflow="ellipsis")
-                cells.append(text)
-            table.add_row(*cells, key=key)
-        keys = [key for key, _ in rows]
-        if keys:
-            target = keys.index(select) if select in keys else min(row_before, len(keys) - 1)
-            table.move_cursor(row=max(0, target), animate=False)
+        fill_table(self.table, headers, rows, widths, select)
 
     @property
     def highlighted(self) -> str | None:
         """The key of the row under the cursor."""
-        table = self.table
-        if table.row_count == 0:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return highlighted_key(self.table)
 
     def open_ticket(self, ticket_id: str) -> None:
         """The ticket's detail screen; a ticket deleted (or out of sight)
@@ -113,3 +90,35 @@ class TableScreen(Screen[ResultT]):
         table = self.table
         if table.row_count:
             table.move_cursor(row=max(0, min(table.cursor_row + step, table.row_count - 1)))
+
+
+def fill_table(table: DataTable[Text], headers: Sequence[str],
+               rows: Sequence[tuple[str, Sequence[str]]], widths: Sequence[int],
+               select: str | None = None) -> None:
+    """Show `rows` (key, cells) in columns of `widths`, each cell cut to
+    its width; the cursor goes to the row keyed `select`, else stays on
+    its row number (its row may have just been removed)."""
+    row_before = table.cursor_row
+    table.clear(columns=True)
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(Text(header), key=header, width=width)
+    for key, row in rows:
+        cells = []
+        for cell, width in zip(row, widths, strict=True):
+            # Text, not str: a DataTable reads a str cell as markup, and
+            # a name may hold "[".
+            text = Text(cell)
+            text.truncate(width, overflow="ellipsis")
+            cells.append(text)
+        table.add_row(*cells, key=key)
+    keys = [key for key, _ in rows]
+    if keys:
+        target = keys.index(select) if select in keys else min(row_before, len(keys) - 1)
+        table.move_cursor(row=max(0, target), animate=False)
+
+
+def highlighted_key(table: DataTable[Text]) -> str | None:
+    """The key of the row under a table's cursor."""
+    if table.row_count == 0:
+        return None
+    return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
