@@ -77,7 +77,7 @@ def user_of(config: DeskConfig, actor: Actor) -> User | None:
                         f"({administrators(config)}) to add you.")
     if not user.active:
         raise DeskError(f"The user {user.name} ({user.id}) is deactivated on this desk; "
-                        f"ask an administrator ({administrators(config)}) to activate it "
+                        f"ask an administrator ({administrators(config)}) to activate the user "
                         "again.")
     return user
 

@@ -81,5 +81,5 @@ def acting_user(config: DeskConfig, login: str, named: str | None = None,
                                f"you: pipedesk user add EMAIL --name NAME --login {login}")
     if not user.active:
         raise UnknownLogin(f"The user {user.name} ({user.id}) is deactivated on {place}; "
-                           f"{ask} to activate it again.")
+                           f"{ask} to activate the user again.")
     return Actor.user(user.id)

@@ -357,7 +357,7 @@ def test_u1_a_deactivated_user_is_refused(run: Any, home: Path, acting: Acting) 
         refused = run(*args)
         assert refused.code == 1, args
         assert ("The user Ingrid Berg (ingrid) is deactivated on the desk in "
-                f"{home}; ask an administrator (Administrator, login {ME}) to activate it "
+                f"{home}; ask an administrator (Administrator, login {ME}) to activate the user "
                 "again.") in refused.err
         assert "Traceback" not in refused.err
     acting("olga")

@@ -88,7 +88,7 @@ def test_u1_a_deactivated_user_keeps_their_name_and_does_nothing(desk: Desk) -> 
     assert [item.actor for item in desk.timeline(ticket.id, ADMIN)] == ["user:ingrid"]
     assert [u.name for u in desk.users(ADMIN) if u.id == "ingrid"] == ["Ingrid Berg"]
     with refusal("The user Ingrid Berg (ingrid) is deactivated on this desk; ask an "
-                 "administrator (Administrator, login root) to activate it again."):
+                 "administrator (Administrator, login root) to activate the user again."):
         desk.tickets(INGRID)
     with refusal("is deactivated"):
         desk.move_ticket(ticket.id, "Closed", INGRID)

@@ -101,7 +101,7 @@ async def test_it_shows_the_ticket_its_properties_and_its_timeline(tmp_path: Pat
                         "Created in Support pipeline / New"]
         places = [text.index(words) for words in newest_first]
         assert places == sorted(places)
-        assert "2026-11-23 09:00  user:admin  Moved" in text
+        assert "2026-11-23 09:00  Administrator  Moved" in text
         assert "Timeline · 3 entries" in text
 
         await pilot.press("c")
@@ -277,7 +277,7 @@ async def test_a_change_made_through_another_desk_shows_after_refresh(tmp_path: 
         assert "Low" in text
         await pilot.press("t")
         text = screen_text(app)
-        assert "2026-11-23 09:30  user:admin  Moved" in text
+        assert "2026-11-23 09:30  Administrator  Moved" in text
         assert "Stage: New → Waiting on us" in text
         assert "Timeline (3)" in text
 

@@ -108,7 +108,7 @@ def _set_fields(config: DeskConfig, user: User, name: str | None, email: str | N
     if name is not None:
         shown = " ".join(check_line(name, "A user's name").split())
         if not shown:
-            raise DeskError("A user needs a name; give --name.")
+            raise DeskError("A user needs a name.")
         user.name = shown
     if email is not None:
         address = normalise_email(email) if email.strip() else ""

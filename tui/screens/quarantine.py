@@ -58,9 +58,9 @@ class QuarantineScreen(TableScreen[None]):
             self.show(select=self.highlighted)
 
     def show(self, select: str | None = None) -> None:
-        from core.mail.intake import quarantine_of
+        from core.mail.intake import quarantined
 
-        items = quarantine_of(self.desk).items()
+        items = quarantined(self.desk, self.actor)
         self._reasons = {q.key: q.reason for q in items}
         # The reason takes what the date and the size leave of the width.
         reason_width = max(20, self.size.width - 16 - 8 - 10)
@@ -96,7 +96,7 @@ class QuarantineScreen(TableScreen[None]):
         if key is None:
             return
         try:
-            intake = retry_quarantined(self.desk, key)
+            intake = retry_quarantined(self.desk, key, self.actor)
         except DeskError as err:
             self.outcome = f"✗ {show_line(err.message)}"
         else:

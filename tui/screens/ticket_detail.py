@@ -242,7 +242,7 @@ class TicketDetailScreen(Screen[None]):
         lines: list[Content] = []
         for item in reversed(self._timeline):  # newest first
             lines.append(Content.assemble(
-                f"{item.at:%Y-%m-%d %H:%M}  {item.actor}  ", (item.what, "bold")))
+                f"{item.at:%Y-%m-%d %H:%M}  {item.who}  ", (item.what, "bold")))
             for label, before, after in item.changes:
                 lines.append(Content(f"    {label}: {before} → {after}"))
         if not lines:
