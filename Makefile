@@ -56,6 +56,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/board.py
 	$(BIN)/python bench/automation.py
 	$(BIN)/python bench/mail.py
+	$(BIN)/python bench/access.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
