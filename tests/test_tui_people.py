@@ -365,6 +365,30 @@ async def test_u3_a_right_taken_in_another_process_leaves_the_open_board(
 
 
 @pytest.mark.anyio
+async def test_u3_an_open_ticket_that_goes_out_of_sight_closes_with_the_reason(
+        tmp_path: Path) -> None:
+    """Ingrid has Sven's ticket open; the administrator, in another
+    process, makes her see her own only: the ticket's screen closes within
+    a second, saying the ticket is not hers to see, and nothing of it stays."""
+    from tui.screens.ticket_detail import TicketDetailScreen
+
+    desk = people_desk(tmp_path)
+    other = core.open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
+    async with PipedeskApp(desk, INGRID).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.push_screen(TicketDetailScreen(desk, INGRID, "2"))
+        await settle(pilot)
+        assert "VPN drops at noon" in screen_text(pilot.app)
+        other.edit_user("ingrid", A, visibility="own", unassigned=False)
+        await until(pilot, lambda: isinstance(pilot.app.screen, BoardScreen),
+                    seconds=1.0 + FOLLOW_INTERVAL)
+        await settle(pilot)
+        assert "VPN drops" not in screen_text(pilot.app)
+        told = [n.message for n in pilot.app._notifications]
+        assert "No ticket #2." in told
+
+
+@pytest.mark.anyio
 async def test_u3_p6_a_pipeline_taken_away_moves_the_board_to_one_still_seen(
         tmp_path: Path) -> None:
     desk = people_desk(tmp_path)
