@@ -116,19 +116,22 @@ def _named(config: DeskConfig, user: User, entries: list[str] | None) -> bool:
     return any(f"team:{team}" in entries for team in teams_of(config, user.id))
 
 
-def may_view_pipeline(config: DeskConfig, actor: Actor, pipeline: Pipeline) -> bool:
-    user = user_of(config, actor)
+def _views(config: DeskConfig, user: User | None, pipeline: Pipeline) -> bool:
+    """P6 for a user looked up already (None: automation, a channel)."""
     if user is None or user.role == "administrator":
         return True
     return _named(config, user, pipeline.access.view)
 
 
+def may_view_pipeline(config: DeskConfig, actor: Actor, pipeline: Pipeline) -> bool:
+    return _views(config, user_of(config, actor), pipeline)
+
+
 def may_edit_pipeline(config: DeskConfig, actor: Actor, pipeline: Pipeline) -> bool:
     user = user_of(config, actor)
-    if user is None or user.role == "administrator":
-        return True
-    return (_named(config, user, pipeline.access.view)
-            and _named(config, user, pipeline.access.edit))
+    return _views(config, user, pipeline) and (
+        user is None or user.role == "administrator"
+        or _named(config, user, pipeline.access.edit))
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,7 @@ class Sight:
 
 def sight_of(config: DeskConfig, actor: Actor) -> Sight:
     user = user_of(config, actor)
-    pipelines = frozenset(p.id for p in config.pipelines
-                          if may_view_pipeline(config, actor, p))
+    pipelines = frozenset(p.id for p in config.pipelines if _views(config, user, p))
     if user is None or user.visibility == "all":
         return Sight(pipelines, None, frozenset(), True)
     if user.visibility == "own":
@@ -177,7 +179,8 @@ def may_view_ticket(config: DeskConfig, actor: Actor, ticket: Ticket) -> bool:
 
 
 def visible_pipelines(config: DeskConfig, actor: Actor) -> list[Pipeline]:
-    return [p for p in config.pipelines if may_view_pipeline(config, actor, p)]
+    user = user_of(config, actor)
+    return [p for p in config.pipelines if _views(config, user, p)]
 
 
 def visible_tickets(

@@ -346,7 +346,7 @@ class Desk:
 
     def ticket(self, ticket_id: str, actor: Actor) -> Ticket:
         ticket = self.state.tickets.get(str(ticket_id).strip().lstrip("#"))
-        if ticket is None or not access.visible_tickets(self.config, actor, [ticket]):
+        if ticket is None or not access.may_view_ticket(self.config, actor, ticket):
             raise DeskError(f"No ticket #{ticket_id}.")
         return ticket
 
@@ -763,7 +763,7 @@ class Desk:
         sight, tickets = access.sight_of(self.config, actor), self.state.tickets
 
         def shows(n: Notification) -> bool:
-            if n.ticket is None or n.ticket == "":
+            if not n.ticket:
                 return True
             found = tickets.get(n.ticket)
             return found is not None and sight.sees(found)
@@ -1285,7 +1285,10 @@ class Desk:
         return self.config.model_copy(update={"pipelines": editable})
 
     def _editable_pipeline(self, ref: str, actor: Actor) -> Pipeline:
-        pipeline = find_pipeline(self._visible_config(actor), ref)
+        return self._may_edit(find_pipeline(self._visible_config(actor), ref), actor)
+
+    def _may_edit(self, pipeline: Pipeline, actor: Actor) -> Pipeline:
+        """`pipeline`, if the actor may change its tickets (P6), else why not."""
         if not access.may_edit_pipeline(self.config, actor, pipeline):
             raise access.edit_refusal(self.config, pipeline)
         return pipeline
@@ -1298,9 +1301,7 @@ class Desk:
                 raise DeskError(f"No ticket #{ticket_id}.")
             return found
         ticket = self.ticket(ticket_id, actor)
-        pipeline = find_pipeline(self.config, ticket.pipeline)
-        if not access.may_edit_pipeline(self.config, actor, pipeline):
-            raise access.edit_refusal(self.config, pipeline)
+        self._may_edit(find_pipeline(self.config, ticket.pipeline), actor)
         return ticket
 
     def _value_changes(self, ticket: Ticket, values: Mapping[str, Any],

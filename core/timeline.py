@@ -115,10 +115,9 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
                                           f"{what} to {', '.join(sent.to)}"))
             case NoteAdded(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Note added"))
-    names: dict[str, str] = {}
-    return [replace(item, who=names.get(item.actor) or names.setdefault(
-                item.actor, _who(config, item.actor)))
-            for said_ in reversed(newest_first) for item in said_]
+    items = [item for said_ in reversed(newest_first) for item in said_]
+    names = {actor: _who(config, actor) for actor in {item.actor for item in items}}
+    return [replace(item, who=names[item.actor]) for item in items]
 
 
 def _who(config: DeskConfig, actor: str) -> str:
@@ -135,7 +134,8 @@ class _Sayer:
     def __init__(self, config: DeskConfig, viewed: Collection[str] | None) -> None:
         self.config = config
         self.viewed = viewed
-        self.stage_in = {s.id: p.id for p in config.pipelines for s in p.stages}
+        # stage id -> (its pipeline's id, its label)
+        self.stages = {s.id: (p.id, s.label) for p in config.pipelines for s in p.stages}
 
     def views(self, pipeline_id: str) -> bool:
         # A pipeline since deleted is said as such: nobody's to hide.
@@ -151,14 +151,11 @@ class _Sayer:
         return f"deleted pipeline {pipeline_id}"
 
     def stage(self, stage_id: str | None) -> str:
-        pipeline = self.stage_in.get(str(stage_id))
-        if pipeline is not None and not self.views(pipeline):
-            return HIDDEN_STAGE
-        for p in self.config.pipelines:
-            for s in p.stages:
-                if s.id == stage_id:
-                    return s.label
-        return f"deleted stage {stage_id}"
+        found = self.stages.get(str(stage_id))
+        if found is None:
+            return f"deleted stage {stage_id}"
+        pipeline, label = found
+        return label if self.views(pipeline) else HIDDEN_STAGE
 
     def changes(self, changes: Changes,
                 deleted: dict[str, str] | None = None) -> tuple[tuple[str, str, str], ...]:

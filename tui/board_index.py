@@ -118,7 +118,7 @@ class BoardIndex:
         # What the actor might see when the board was built (U3): a
         # settings change that leaves it as it is (a label elsewhere, a
         # template) leaves the board as it is too.
-        self.sight: Sight | None = None
+        self.sight: Sight  # what the index was built for (set by `rebuild`, below)
         self.rebuild()
 
     # -- building -----------------------------------------------------------
@@ -183,8 +183,7 @@ class BoardIndex:
         was = shown[0] if shown else None
         ticket = self.desk.state.tickets.get(ticket_id)
         visible = (ticket is not None and ticket.pipeline == self.pipeline.id
-                   and ticket.stage in self.columns
-                   and bool(visible_tickets(self.desk.config, self.actor, [ticket])))
+                   and ticket.stage in self.columns and self.sight.sees(ticket))
         now = ticket.stage if visible and ticket is not None else None
         self._search.pop(ticket_id, None)
         if was == now:

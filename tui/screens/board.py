@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from core import Actor, Desk, DeskError
-from core.access import administrators, visible_tickets
+from core.access import administrators, may_view_ticket
 from core.events import Notice
 from core.model import Pipeline
 from core.present import count, counted, say, say_value
@@ -257,7 +257,7 @@ class BoardScreen(Screen[None]):
         current = self.desk.state.tickets.get(ticket.id)
         if current is None:
             text = f"#{ticket.id} was deleted in another terminal"
-        elif not visible_tickets(config, self.actor, [current]):
+        elif not may_view_ticket(config, self.actor, current):
             text = f"#{ticket.id} is no longer shown to you"
         elif current.pipeline != self.pipeline.id:
             text = (f"#{ticket.id} moved to {say_value(config, 'pipeline', current.pipeline)} / "
