@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from core.errors import DeskError
+from core.errors import DeskError, Forbidden
 from core.model import LOCAL_ADMIN_ID, DeskConfig, Pipeline, User
 from core.records import Ticket
 
@@ -97,7 +97,7 @@ def may_administer(config: DeskConfig, actor: Actor) -> bool:
 
 def require_admin(config: DeskConfig, actor: Actor, doing: str) -> None:
     if not may_administer(config, actor):
-        raise DeskError(f"Only administrators may {doing}; ask one "
+        raise Forbidden(f"Only administrators may {doing}; ask one "
                         f"({administrators(config)}).")
 
 
@@ -196,9 +196,9 @@ def visible_tickets(
     return [t for t in tickets if t.pipeline in viewable and sees(t)]
 
 
-def edit_refusal(config: DeskConfig, pipeline: Pipeline) -> DeskError:
+def edit_refusal(config: DeskConfig, pipeline: Pipeline) -> Forbidden:
     """What a user who may view but not edit a pipeline is told (P6)."""
-    return DeskError(f"You may view but not change tickets in '{pipeline.label}'; ask an "
+    return Forbidden(f"You may view but not change tickets in '{pipeline.label}'; ask an "
                      f"administrator ({administrators(config)}) for edit access.")
 
 

@@ -30,7 +30,7 @@ from core.automation.actions import Path as ActionPath
 from core.automation.log import LogItem, automation_log
 from core.automation.templates import Template
 from core.clock import Clock, default_clock
-from core.errors import DeskError
+from core.errors import DeskError, NotFound
 from core.events import (
     AutomationRan,
     Changes,
@@ -347,7 +347,7 @@ class Desk:
     def ticket(self, ticket_id: str, actor: Actor) -> Ticket:
         ticket = self.state.tickets.get(str(ticket_id).strip().lstrip("#"))
         if ticket is None or not access.may_view_ticket(self.config, actor, ticket):
-            raise DeskError(f"No ticket #{ticket_id}.")
+            raise NotFound(f"No ticket #{ticket_id}.")
         return ticket
 
     def stage_counts(self, pipeline: str, actor: Actor) -> dict[str, int]:
@@ -1298,7 +1298,7 @@ class Desk:
             # Automation acts on every pipeline; it names tickets by id.
             found = self.state.tickets.get(ticket_id)
             if found is None:
-                raise DeskError(f"No ticket #{ticket_id}.")
+                raise NotFound(f"No ticket #{ticket_id}.")
             return found
         ticket = self.ticket(ticket_id, actor)
         self._may_edit(find_pipeline(self.config, ticket.pipeline), actor)

@@ -16,6 +16,17 @@ class DeskError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
+class NotFound(DeskError):
+    """A name or id fitted nothing the actor may see (an unknown ticket, or
+    one out of their sight: the two read the same, U2). The server answers
+    it with 404."""
+
+
+class Forbidden(DeskError):
+    """The actor may see the thing but not do this to it (P6 view-only, an
+    administrator's command). The server answers it with 403."""
+
+
 class DataFileError(DeskError):
     """A file in the data dir cannot be read; nothing has been written."""
 

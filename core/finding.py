@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from core.automation.actions import Action, Path, walk
-from core.errors import DeskError
+from core.errors import DeskError, NotFound
 from core.model import DeskConfig, Pipeline, Stage
 
 
@@ -22,7 +22,7 @@ def find_pipeline(config: DeskConfig, ref: str) -> Pipeline:
     if len(fits) == 1:
         return fits[0]
     known = ", ".join(f"{p.id} ({p.label})" for p in config.pipelines)
-    raise DeskError(f"No pipeline {ref!r}. Pipelines: {known}.")
+    raise NotFound(f"No pipeline {ref!r}. Pipelines: {known}.")
 
 
 def find_stage(config: DeskConfig, ref: str, within: Pipeline | None = None,
@@ -47,7 +47,7 @@ def find_stage(config: DeskConfig, ref: str, within: Pipeline | None = None,
         raise DeskError(f"'{ref}' fits {len(fits)} stages: {which}. Name it by its id.")
     where = f" in '{within.label}'" if within is not None else ""
     stages = ", ".join(f"{s.id} ({s.label})" for p in scope for s in p.stages)
-    raise DeskError(f"No stage {ref!r}{where}. Stages: {stages}.")
+    raise NotFound(f"No stage {ref!r}{where}. Stages: {stages}.")
 
 
 def every_action(config: DeskConfig) -> Iterator[tuple[Pipeline, Stage, Path, Action]]:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from core.automation.actions import Path, SetProperty, path_text
-from core.errors import DeskError
+from core.errors import DeskError, NotFound
 from core.events import Changes
 from core.finding import every_action, find_stage
 from core.model import DeskConfig, Pipeline, PropertyDef, Stage, StageProperty, StageState
@@ -100,7 +100,7 @@ class StageEditResult:
         """A stage of the result by id or by an added stage's key."""
         found = self.pipeline.stage(self.added.get(ref, ref))
         if found is None:
-            raise DeskError(f"No stage {ref!r} in '{self.pipeline.label}'.")
+            raise NotFound(f"No stage {ref!r} in '{self.pipeline.label}'.")
         return found
 
 

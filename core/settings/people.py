@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from core.addresses import normalise_email
-from core.errors import DeskError
+from core.errors import DeskError, NotFound
 from core.finding import find_pipeline
 from core.model import DeskConfig, Pipeline, Role, Team, User, Visibility
 from core.text import check_line
@@ -74,7 +74,7 @@ def find_user_ref(config: DeskConfig, ref: str) -> User:
     found = find_person(config, ref)
     if found is None:
         known = ", ".join(u.id for u in config.users)
-        raise DeskError(f"No user {ref!r}. Users: {known}.")
+        raise NotFound(f"No user {ref!r}. Users: {known}.")
     return found
 
 
@@ -138,7 +138,7 @@ def find_team(config: DeskConfig, ref: str) -> Team:
         if team.id == key or team.name.casefold() == key.casefold():
             return team
     known = ", ".join(f"{t.id} ({t.name})" for t in config.teams) or "none yet"
-    raise DeskError(f"No team {ref!r}. Teams: {known}.")
+    raise NotFound(f"No team {ref!r}. Teams: {known}.")
 
 
 def add_team(config: DeskConfig, name: str) -> Team:
