@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 # installed package: where writing them at import is off
 # (PYTHONDONTWRITEBYTECODE, as many container images set) every start
 # would compile them again, about 0.1 s of it. Up to date, this takes 0.05 s.
-COMPILE := $(BIN)/python -m compileall -q core tui cli
+COMPILE := $(BIN)/python -m compileall -q core tui cli server
 
 # setuptools announces every editable install with a boxed "Editable
 # installation" warning, information only by its own account, which a new

@@ -28,6 +28,7 @@ from cli.notifications import notifications
 from cli.people import team, user
 from cli.pipelines import pipeline
 from cli.properties import property_group
+from cli.serve import serve
 from cli.stages import stage
 from cli.tickets import ticket
 from cli.webhooks import webhooks
@@ -61,7 +62,7 @@ def root(ctx: click.Context, data_dir: Path | None) -> None:
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
-              mail, webhooks, notifications, worker, user, team):
+              mail, webhooks, notifications, worker, serve, user, team):
     root.add_command(topic)
 
 

@@ -27,6 +27,11 @@ class Forbidden(DeskError):
     administrator's command). The server answers it with 403."""
 
 
+class Unauthorized(DeskError):
+    """No one acts: a token unknown, revoked, or of a deactivated user. The
+    server answers it with 401."""
+
+
 class DataFileError(DeskError):
     """A file in the data dir cannot be read; nothing has been written."""
 

@@ -838,6 +838,7 @@ CHANGING = {
     "webhooks allow",
     "team add", "team remove", "team rename", "user add", "user deactivate", "user edit",
     "worker",  # the desk's own rounds: mail and automation
+    "serve",  # the server: every request acts as its token's user (tests/test_server_*.py)
 }
 
 

@@ -213,7 +213,7 @@ AGENT_MAY = {
     # A4d: anyone may comment on an action.
     "automation comment",
     # Mail in is the channel's doing, and the rounds are the desk's.
-    "mail fetch", "mail ingest", "mail quarantine retry", "worker",
+    "mail fetch", "mail ingest", "mail quarantine retry", "worker", "serve",
 }
 
 # Each administrator command, written so that an administrator's run would

@@ -1,0 +1,93 @@
+"""The ASGI app: the routers, the error shape, the body limit, one desk.
+
+FastAPI (on Starlette, under uvicorn) because the CRM API is JSON bodies
+checked against pydantic models, and FastAPI makes the OpenAPI document
+from the same models the routes check with, so the served document
+(kept in the repo as server/openapi.json) cannot drift from what is
+answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import errors
+from server.hosting import DeskHost
+
+# A request body larger than this is refused (413) before it is read whole:
+# a batch of 100 tickets with long descriptions fits many times over
+# (docs/server.md).
+MAX_BODY = 4 * 1024 * 1024
+
+
+def make_app(host: DeskHost, follow: bool = True) -> FastAPI:
+    """The server's app over `host`'s desk; `follow`: start the thread that
+    follows other processes and does the desk's own work."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if follow:
+            host.start()
+        try:
+            yield
+        finally:
+            host.stop()
+
+    app = FastAPI(title="pipedesk", version="1",
+                  summary="A compatible subset of the CRM v3 pipelines and tickets API, and "
+                          "pipedesk's own endpoints.",
+                  lifespan=lifespan)
+    app.state.host = host
+    errors.install(app)
+    from server import me
+
+    app.include_router(me.router)
+    app.add_middleware(BodyLimit)
+    return app
+
+
+class BodyLimit:
+    """413 in the error shape for a body over MAX_BODY, said by its
+    Content-Length or found while it streams in."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", ())).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+            await _too_large(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > MAX_BODY:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await _too_large(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = errors.error_response(
+        413, f"The request body is larger than the server takes ({MAX_BODY // 1024 // 1024} "
+        "MB); send fewer tickets per batch.")
+    await response(scope, receive, send)

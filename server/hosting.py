@@ -1,0 +1,118 @@
+"""One desk per server process, and the work it does beside the requests.
+
+`core.Desk` keeps its state in memory and is not made for two threads at
+once, while the ASGI server answers requests on a pool of threads: every
+use of the desk holds `DeskHost`'s lock, after catching up with what other
+processes committed (one small query when nothing changed). Requests are
+short, so one lock per process costs little; several processes share the
+load (`--workers`, and servers on other hosts over one PostgreSQL).
+
+Beside the requests, a thread follows the other processes' commits so the
+change feed hears of them at once, and does what `pipedesk worker` does:
+delayed steps that came due, mail and webhooks out, the channels' mail in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+
+from core import Desk
+from core.errors import DeskError
+from core.events import Notice
+
+if TYPE_CHECKING:
+    from core.mail.watching import MailWatch
+
+log = logging.getLogger("pipedesk.server")
+
+# How often the follower looks for other processes' commits, and runs the
+# desk's own work, when nothing wakes it sooner.
+FOLLOW_SECONDS = 0.05
+WORK_SECONDS = 1.0
+
+
+def host_of(request: Request) -> DeskHost:
+    """The desk host of the app answering `request` (`server.app.make_app`)."""
+    host: DeskHost = request.app.state.host
+    return host
+
+
+class DeskHost:
+    """The process's desk, handed out one user at a time (`using`)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self._desk = desk
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[Notice], None]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        desk.subscribe(self._heard)
+
+    @contextmanager
+    def using(self) -> Iterator[Desk]:
+        """The desk, caught up with every commit made before this call, for
+        this thread alone until the block ends."""
+        with self._lock:
+            self._desk.refresh()
+            yield self._desk
+
+    def listen(self, listener: Callable[[Notice], None]) -> Callable[[], None]:
+        """`listener(notice)` for every change the desk hears of, its own and
+        other processes' (called with the desk held; it must be quick)."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _heard(self, notice: Notice) -> None:
+        for listener in list(self._listeners):
+            listener(notice)
+
+    # -- the work beside the requests -------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._follow, name="pipedesk-follow",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _follow(self) -> None:
+        from core.automation.rounds import work_round
+        from core.mail.sources import fetch_once
+        from core.mail.watching import MailWatch
+
+        # A1: the channels' mail, when an IMAP server says it came (IDLE) or
+        # on the poll, as `pipedesk worker` fetches it.
+        watch = MailWatch(lambda: self._desk.config.channels)
+        since_work = WORK_SECONDS
+        try:
+            while not self._stop.wait(FOLLOW_SECONDS):
+                since_work += FOLLOW_SECONDS
+                self._round(since_work >= WORK_SECONDS, watch, work_round, fetch_once)
+                if since_work >= WORK_SECONDS:
+                    since_work = 0.0
+        finally:
+            watch.stop()
+
+    def _round(self, work: bool, watch: MailWatch, work_round: Callable[[Desk], list[str]],
+               fetch_once: Callable[[Desk], object]) -> None:
+        try:
+            with self.using() as desk:
+                if not work:
+                    return
+                if any(c.maildir or c.imap for c in desk.config.channels) and watch.due():
+                    fetch_once(desk)
+                for line in work_round(desk):
+                    log.info("%s", line)
+        except DeskError as err:  # the database away, say: said, and tried again
+            log.warning("%s", err.message)
+        except Exception:  # a bug must not stop the following for good
+            log.exception("following the desk")
