@@ -11,7 +11,10 @@ runs the command line's own `main`, as the `pipedesk` script does, with
 package. This test's own process has loaded Textual for other tests, so only
 a new one can tell.
 
-It also checks that no two modules of `core`, `cli` or `tui` import each
+The same holds for the server's web framework, which only `pipedesk serve`
+loads (issue 15).
+
+It also checks that no two modules of `core`, `cli`, `tui` or `server` import each
 other (issue 12), which import-linter's contracts do not say.
 """
 
@@ -29,6 +32,9 @@ import pytest
 PIPEDESK = "import sys; from cli import main; sys.argv[0] = 'pipedesk'; sys.exit(main())"
 ROOT = Path(__file__).resolve().parent.parent
 UI_PACKAGES = {"textual", "rich"}
+# Only `pipedesk serve` needs the web framework (issue 15): every other
+# command starts without it.
+SERVER_PACKAGES = {"server", "fastapi", "starlette", "uvicorn"}
 
 
 def pipedesk(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
@@ -54,6 +60,7 @@ def test_pipedesk_help_loads_neither_textual_nor_rich() -> None:
     assert "Usage: pipedesk" in done.stdout
     assert "click" in imported  # the report is read: the CLI's own library is in it
     assert imported & UI_PACKAGES == set()
+    assert imported & SERVER_PACKAGES == set()
 
 
 def test_pipedesk_ticket_list_json_loads_neither_textual_nor_rich(run: Any, home: Path) -> None:
@@ -63,6 +70,7 @@ def test_pipedesk_ticket_list_json_loads_neither_textual_nor_rich(run: Any, home
     assert len(json.loads(done.stdout)) == 3  # it listed the desk's tickets
     assert "core" in imported
     assert imported & UI_PACKAGES == set()
+    assert imported & SERVER_PACKAGES == set()
 
 
 def import_cycles(package: str) -> list[list[str]]:
@@ -104,7 +112,7 @@ def import_cycles(package: str) -> list[list[str]]:
     return sorted(cycles)
 
 
-@pytest.mark.parametrize("package", ["core", "cli", "tui"])
+@pytest.mark.parametrize("package", ["core", "cli", "tui", "server"])
 def test_no_import_cycle_in(package: str) -> None:
     """Issue 12: no two modules of a package import each other, directly or
     round a longer chain (the desk and its automation used to; the app and
