@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from starlette.requests import Request
 from core import Desk
 from core.errors import DeskError
 from core.events import Notice
+from core.store.base import Announcing
 
 if TYPE_CHECKING:
     from core.mail.watching import MailWatch
@@ -34,6 +36,7 @@ log = logging.getLogger("pipedesk.server")
 # How often the follower looks for other processes' commits, and runs the
 # desk's own work, when nothing wakes it sooner.
 FOLLOW_SECONDS = 0.05
+ANNOUNCED_POLL_SECONDS = 0.5
 WORK_SECONDS = 1.0
 
 
@@ -92,15 +95,28 @@ class DeskHost:
         # A1: the channels' mail, when an IMAP server says it came (IDLE) or
         # on the poll, as `pipedesk worker` fetches it.
         watch = MailWatch(lambda: self._desk.config.channels)
-        since_work = WORK_SECONDS
+        last_work = 0.0
         try:
-            while not self._stop.wait(FOLLOW_SECONDS):
-                since_work += FOLLOW_SECONDS
-                self._round(since_work >= WORK_SECONDS, watch, work_round, fetch_once)
-                if since_work >= WORK_SECONDS:
-                    since_work = 0.0
+            while not self._stop.is_set():
+                work = time.monotonic() - last_work >= WORK_SECONDS
+                if work:
+                    last_work = time.monotonic()
+                self._round(work, watch, work_round, fetch_once)
+                self._wait()
         finally:
             watch.stop()
+
+    def _wait(self) -> None:
+        """Until another process may have committed: a store that hears of
+        commits (PostgreSQL's LISTEN/NOTIFY, `core.store.base.Announcing`)
+        wakes the follower at once and is polled only as a fallback; any
+        other is polled."""
+        store = self._desk.store
+        if isinstance(store, Announcing):
+            store.await_commits(ANNOUNCED_POLL_SECONDS)
+            self._stop.wait(0)
+        else:
+            self._stop.wait(FOLLOW_SECONDS)
 
     def _round(self, work: bool, watch: MailWatch, work_round: Callable[[Desk], list[str]],
                fetch_once: Callable[[Desk], object]) -> None:

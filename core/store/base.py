@@ -41,7 +41,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from core.events import Entry, Event
 from core.model import DeskConfig
@@ -173,4 +173,15 @@ class Store(Protocol):
     def mail_key(self) -> bytes:
         """The desk's secret that signs its own Message-IDs (core/mail/ids.py):
         the same for every process of the desk, made on first use."""
+        ...
+
+
+@runtime_checkable
+class Announcing(Protocol):
+    """A store that hears of other processes' commits (PostgreSQL's
+    LISTEN/NOTIFY), so a follower need not poll often."""
+
+    def await_commits(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a commit by another process;
+        True when one was announced (a catch-up then finds it)."""
         ...
