@@ -31,6 +31,7 @@ from cli.properties import property_group
 from cli.serve import serve
 from cli.stages import stage
 from cli.tickets import ticket
+from cli.tokens import token
 from cli.webhooks import webhooks
 from cli.worker import worker
 from core import DeskError
@@ -62,7 +63,7 @@ def root(ctx: click.Context, data_dir: Path | None) -> None:
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
-              mail, webhooks, notifications, worker, serve, user, team):
+              mail, webhooks, notifications, worker, serve, user, team, token):
     root.add_command(topic)
 
 

@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from core.errors import DeskError, Forbidden
-from core.model import LOCAL_ADMIN_ID, DeskConfig, Pipeline, User
+from core.errors import DeskError, Forbidden, Unauthorized
+from core.model import LOCAL_ADMIN_ID, ApiToken, DeskConfig, Pipeline, User
 from core.records import Ticket
 
 ActorKind = Literal["user", "automation", "channel"]
@@ -209,3 +209,20 @@ def name_of(config: DeskConfig, actor: Actor) -> str:
         found = find_user(config, actor.id)
         return found.name if found is not None else str(actor)
     return str(actor)
+
+
+def token_actor(config: DeskConfig, by_digest: dict[str, ApiToken], digest: str) -> Actor:
+    """Who a request with a token acts as (issue 15): the token's user, if
+    the token is known, not revoked, and its user active. `by_digest`:
+    the desk's tokens by the digest of their secret."""
+    token = by_digest.get(digest)
+    ask = f"ask an administrator ({administrators(config)}) for a token"
+    if token is None:
+        raise Unauthorized(f"This token is not one of this desk's; {ask}.")
+    if token.revoked is not None:
+        raise Unauthorized(f"This token ({token.id}) was revoked; {ask}.")
+    user = find_user(config, token.user)
+    if user is None or not user.active:
+        raise Unauthorized(f"The user of this token ({token.id}) is deactivated on this "
+                           f"desk; {ask}.")
+    return Actor.user(user.id)

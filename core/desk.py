@@ -53,6 +53,7 @@ from core.events import (
 )
 from core.finding import find_pipeline, find_stage
 from core.model import (
+    ApiToken,
     Channel,
     DeskConfig,
     EmailTrigger,
@@ -80,6 +81,7 @@ from core.settings import people as people_settings
 from core.settings import pipelines as pipeline_settings
 from core.settings import properties as property_settings
 from core.settings import templates as template_settings
+from core.settings import tokens as token_settings
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -140,6 +142,7 @@ class Desk:
         self._courier: Courier | None = None
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
+        self._tokens: tuple[DeskConfig | None, dict[str, ApiToken]] = (None, {})
         self._nested = _Nested(self)
         self.config, self.state = store.open()
         self._created = store.created
@@ -891,6 +894,32 @@ class Desk:
         and teams by id or name."""
         return self._change_settings(actor, "manage pipeline access", partial(
             people_settings.set_access, ref=ref, view=view, edit=edit))
+
+    # -- API tokens (issue 15) ------------------------------------------------------
+
+    def create_token(self, user_ref: str, actor: Actor, name: str = "") -> tuple[ApiToken, str]:
+        """A token acting as `user_ref`, and its secret: shown this once,
+        since only its digest is kept."""
+        return self._change_settings(actor, "make API tokens", lambda draft: (
+            token_settings.create_token(draft, user_ref, name, self._now())))
+
+    def api_tokens(self, actor: Actor) -> list[ApiToken]:
+        access.require_admin(self.config, actor, "see API tokens")
+        return list(self.config.tokens)
+
+    def revoke_token(self, token_id: str, actor: Actor) -> ApiToken:
+        """End a token at once, for every process of the desk (U3)."""
+        return self._change_settings(actor, "revoke API tokens", lambda draft: (
+            token_settings.revoke_token(draft, token_id, self._now())))
+
+    def token_actor(self, secret: str) -> Actor:
+        """Who a request carrying `secret` acts as; Unauthorized for a token
+        that is unknown, revoked, or whose user is deactivated."""
+        config, by_digest = self._tokens
+        if config is not self.config:
+            by_digest = {t.hash: t for t in self.config.tokens}
+            self._tokens = (self.config, by_digest)
+        return access.token_actor(self.config, by_digest, token_settings.digest(secret))
 
     # -- contacts ---------------------------------------------------------------
 

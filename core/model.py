@@ -8,6 +8,7 @@ and contacts are many and live in `core.records`.
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -168,6 +169,19 @@ class Team(Model):
     members: list[str] = Field(default_factory=list)
 
 
+class ApiToken(Model):
+    """A token a script or a server client acts with, as `user` (issue 15).
+    Only a digest of the secret is kept: whoever reads desk.toml or the
+    database cannot act with it."""
+
+    id: str
+    user: str
+    name: str = ""
+    hash: str  # sha256 of the secret, hex
+    created: datetime
+    revoked: datetime | None = None
+
+
 class SmtpSettings(Model):
     """`[mail.smtp]`: deliver the outbox to this server (docs/automation.md)."""
 
@@ -285,6 +299,7 @@ class DeskConfig(Model):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     channels: list[Channel] = Field(default_factory=list)
     templates: list[Template] = Field(default_factory=builtin_templates)
+    tokens: list[ApiToken] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _builtin_templates_present(self) -> DeskConfig:

@@ -41,4 +41,4 @@ Token = Annotated[str, Depends(_token)]
 def desk_as(request: Request, token: str) -> Iterator[tuple[Desk, Actor]]:
     """The desk, held for this request, and the user the token acts as."""
     with host_of(request).using() as desk:
-        yield desk, desk.token_actor(token)  # type: ignore[attr-defined]
+        yield desk, desk.token_actor(token)

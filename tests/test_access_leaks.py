@@ -568,8 +568,12 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     "remove_team": ("settings", lambda w, a: w.desk.remove_team("support", a)),
     "set_pipeline_access": ("settings", lambda w, a: w.desk.set_pipeline_access(
         w.pipelines["billing"], a, view=None, edit=None)),
+    "create_token": ("settings", lambda w, a: w.desk.create_token("olav", a)),
+    "api_tokens": ("settings", lambda w, a: w.desk.api_tokens(a)),
+    "revoke_token": ("settings", lambda w, a: w.desk.revoke_token("t1", a)),
     # -- the desk itself, no acting user
     "now": ("desk", None),                # the clock
+    "token_actor": ("desk", None),        # who a token acts as: tests/test_tokens.py
     "subscribe": ("desk", None),          # a screen follows changes; it asks what it may see
     "refresh": ("desk", None),            # catching up with other processes
     "compact": ("desk", None),            # the store's housekeeping
@@ -839,6 +843,8 @@ CHANGING = {
     "team add", "team remove", "team rename", "user add", "user deactivate", "user edit",
     "worker",  # the desk's own rounds: mail and automation
     "serve",  # the server: every request acts as its token's user (tests/test_server_*.py)
+    # API tokens: administrators only, every one walked in tests/test_cli_people.py.
+    "token create", "token list", "token revoke",
 }
 
 

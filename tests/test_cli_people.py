@@ -261,6 +261,9 @@ ADMIN_ONLY: dict[str, list[str]] = {
     "team rename": ["team", "rename", "support", "Help"],
     "team members": ["team", "members", "support", "--add", "ingrid"],
     "team remove": ["team", "remove", "support"],
+    "token create": ["token", "create", "--user", "ingrid"],
+    "token list": ["token", "list"],
+    "token revoke": ["token", "revoke", "t1"],
 }
 
 # What else an administrator command may be given that changes something.

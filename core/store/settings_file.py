@@ -134,6 +134,8 @@ def write_settings(path: Path, config: DeskConfig) -> None:
         # an empty [pipelines.access] under every pipeline.
         if not pipeline.get("access"):
             pipeline.pop("access", None)
+    if not data.get("tokens"):
+        data.pop("tokens", None)  # a desk without tokens says nothing of them
     atomic_write(path, (HEADER + tomli_w.dumps(data)).encode("utf-8"))
 
 
