@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from core import Desk
+from core.store.sql import describe
 from server.app import make_app
 from server.hosting import DeskHost
 
@@ -28,7 +29,7 @@ _DATABASE = "PIPEDESK_SERVE_DATABASE"
 
 def open_served_desk(database: str) -> Desk:
     """The desk the server serves: the database `database` names."""
-    from core.sql import open_sql_desk  # type: ignore[import-not-found]
+    from core.sql import open_sql_desk
 
     desk: Desk = open_sql_desk(database)
     return desk
@@ -69,17 +70,6 @@ def serve(database: str, host: str, port: int, workers: int) -> None:
           file=sys.stderr)
     uvicorn.run("server.run:app_from_environment", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", proxy_headers=True)
-
-
-def describe(database: str) -> str:
-    """The database as a message names it, without a password."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(database)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return database
 
 
 def default_database(data_dir: Path) -> str:

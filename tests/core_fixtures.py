@@ -3,8 +3,9 @@
 The `clock` and `desk` fixtures are registered for every test file by
 conftest.py; the helpers are imported by name.
 
-`desk` runs each core test over both stores, `[local]` (a data dir) and
-`[memory]` (conftest.py's `pytest_generate_tests`): what the desk does must
+`desk` runs each core test over every store, `[local]` (a data dir),
+`[memory]` and `[sqlite]` (the SQL store on an SQLite file; conftest.py's
+`pytest_generate_tests`): what the desk does must
 not depend on where it keeps its data. A test about files (damaged files,
 journal bytes, the data dir's layout) is marked `@pytest.mark.files` and
 runs over the local store only; the screens' and the command line's tests
@@ -31,6 +32,7 @@ from core.records import Ticket
 from core.state import DeskState
 from core.store import MemoryStore
 from core.store.files import atomic_write
+from core.store.sql import SqlStore
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADMIN = LOCAL_ADMIN
@@ -55,15 +57,18 @@ def clock() -> MutableClock:
     return MutableClock()
 
 
-STORES = ("local", "memory")
+STORES = ("local", "memory", "sqlite")
 
 
 @pytest.fixture
 def desk(request: pytest.FixtureRequest, tmp_path: Path, clock: MutableClock) -> Desk:
     """A brand-new desk: `[local]` in a temporary data dir (the dir does not
     exist yet), `[memory]` in a new MemoryStore."""
-    if getattr(request, "param", "local") == "memory":
+    kind = getattr(request, "param", "local")
+    if kind == "memory":
         return Desk(MemoryStore(), clock=clock)
+    if kind == "sqlite":
+        return Desk(SqlStore(f"sqlite:///{tmp_path / 'desk' / 'desk.sqlite3'}"), clock=clock)
     return open_desk(tmp_path / "desk", clock=clock)
 
 
@@ -72,6 +77,9 @@ def reopen(desk: Desk, clock: Callable[[], datetime] | None = None) -> Desk:
     process) would: its data dir again, or a new Desk over the same memory."""
     if isinstance(desk.store, MemoryStore):
         return Desk(desk.store, clock=clock or MutableClock())
+    if isinstance(desk.store, SqlStore):
+        return Desk(SqlStore(desk.store.url, spools=desk.store.spools),
+                    clock=clock or MutableClock())
     return open_desk(data_dir(desk), clock=clock or MutableClock())
 
 
@@ -130,7 +138,10 @@ def stored(desk: Desk) -> object:
     found = data_dir_of(desk)
     if found is not None:
         return data_files(found)
-    caught = desk.store.catch_up(DeskState(), new_desk_config())
+    store = desk.store
+    if isinstance(store, SqlStore):  # a store of its own, which has read no settings yet
+        store = SqlStore(store.url, spools=store.spools)
+    caught = store.catch_up(DeskState(), new_desk_config())
     return ([msgspec.json.encode(e) for e in caught.entries],
             caught.settings.model_dump() if caught.settings is not None else None)
 
