@@ -42,15 +42,19 @@ from core import DeskError
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the desk keeps its files (default: $PIPEDESK_HOME, "
                    "else the user data dir).")
+@click.option("--database", metavar="URL", envvar="PIPEDESK_DATABASE",
+              help="Work on the desk in this database, as pipedesk serve does "
+                   "(sqlite:///PATH or postgresql://…; default: $PIPEDESK_DATABASE).")
 @click.version_option(package_name="pipedesk")
 @click.pass_context
-def root(ctx: click.Context, data_dir: Path | None) -> None:
+def root(ctx: click.Context, data_dir: Path | None, database: str | None) -> None:
     """pipedesk: a keyboard-driven terminal helpdesk.
 
     With no command, opens the board.
     """
     session = ctx.ensure_object(Session)
     session.data_dir = data_dir
+    session.database = database or None
     ctx.call_on_close(session.hand_on)
     if ctx.invoked_subcommand is None:
         # Imported here, not at the top: only the app needs Textual, and a

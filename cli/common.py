@@ -29,6 +29,8 @@ class Session:
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self.data_dir = data_dir
+        # --database: the desk in a database (a server's), not in the data dir.
+        self.database: str | None = None
         self._desk: Desk | None = None
         self._actor: Actor | None = None
 
@@ -58,7 +60,15 @@ class Session:
             from core.store.location import data_dir_for
 
             try:
-                self._desk = open_desk(data_dir_for(self.data_dir), create=create)
+                if self.database is not None:
+                    from core.sql import open_sql_desk
+
+                    # Its outgoing mail waits in the data dir, as the server's does.
+                    spools = (None if self.database.startswith("sqlite:")
+                              else data_dir_for(self.data_dir))
+                    self._desk = open_sql_desk(self.database, spools=spools)
+                else:
+                    self._desk = open_desk(data_dir_for(self.data_dir), create=create)
             except NoDesk as err:
                 raise DeskError(f"{err.message} {self._how_to_create(err.path)}") from None
             if self._desk.created:

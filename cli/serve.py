@@ -24,5 +24,9 @@ def serve(session: Session, host: str, port: int, database: str | None, workers:
     from server.run import default_database
     from server.run import serve as run_server
 
-    run_server(database or default_database(data_dir_for(session.data_dir)), host, port,
-               workers)
+    data_dir = data_dir_for(session.data_dir)
+    database = database or session.database
+    # A desk in SQLite keeps its spools beside its file, in the data dir; one
+    # in PostgreSQL in this host's data dir.
+    run_server(database or default_database(data_dir), host, port, workers,
+               spools=data_dir if database and not database.startswith("sqlite:") else None)

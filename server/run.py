@@ -25,19 +25,22 @@ from server.hosting import DeskHost
 log = logging.getLogger("pipedesk.server")
 
 _DATABASE = "PIPEDESK_SERVE_DATABASE"
+_SPOOLS = "PIPEDESK_SERVE_SPOOLS"
 
 
-def open_served_desk(database: str) -> Desk:
-    """The desk the server serves: the database `database` names."""
+def open_served_desk(database: str, spools: Path | None = None) -> Desk:
+    """The desk the server serves: the database `database` names; its mail
+    and webhooks wait in `spools` (for SQLite, beside the file unless given)."""
     from core.sql import open_sql_desk
 
-    desk: Desk = open_sql_desk(database)
-    return desk
+    return open_sql_desk(database, spools=spools)
 
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process (uvicorn's factory)."""
-    return make_app(DeskHost(open_served_desk(os.environ[_DATABASE])))
+    spools = os.environ.get(_SPOOLS)
+    return make_app(DeskHost(open_served_desk(os.environ[_DATABASE],
+                                              Path(spools) if spools else None)))
 
 
 def loopback(host: str) -> bool:
@@ -58,14 +61,19 @@ def exposure_warning(host: str) -> str | None:
             "cross the network in clear. Put a TLS proxy in front (docs/server.md).")
 
 
-def serve(database: str, host: str, port: int, workers: int) -> None:
+def serve(database: str, host: str, port: int, workers: int, spools: Path | None = None
+          ) -> None:
     """Serve the desk in `database` until interrupted (opened first, so a
     database that cannot be used is said before anything listens)."""
-    open_served_desk(database)  # the schema made or migrated once, before the workers
+    desk = open_served_desk(database, spools)  # the schema made or migrated, once
+    if desk.created:
+        print(f"pipedesk serve: created a new desk in {describe(database)}.", file=sys.stderr)
     warning = exposure_warning(host)
     if warning is not None:
         print(warning, file=sys.stderr)
     os.environ[_DATABASE] = database
+    if spools is not None:
+        os.environ[_SPOOLS] = str(spools)
     print(f"pipedesk serve: http://{host}:{port} on {describe(database)}; Ctrl+C stops.",
           file=sys.stderr)
     uvicorn.run("server.run:app_from_environment", factory=True, host=host, port=port,
@@ -73,5 +81,14 @@ def serve(database: str, host: str, port: int, workers: int) -> None:
 
 
 def default_database(data_dir: Path) -> str:
-    """SQLite in the data dir, where `--database` names none."""
-    return f"sqlite:///{data_dir / 'desk.sqlite3'}"
+    """SQLite in the data dir, where `--database` names none. A data dir
+    holding a desk in local files is not taken over: its desk.toml and
+    journal would go on beside a second desk no terminal sees."""
+    from core.errors import DeskError
+    from core.local import SQLITE_FILE, sqlite_url
+
+    if (data_dir / "desk.toml").exists() and not (data_dir / SQLITE_FILE).exists():
+        raise DeskError(f"{data_dir} holds a desk in local files (desk.toml); pipedesk serve "
+                        "keeps its desk in a database. Serve a new data dir (--data-dir), "
+                        "or give --database.")
+    return sqlite_url(data_dir)

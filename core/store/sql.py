@@ -107,6 +107,12 @@ class SqlStore:
         self._txn: _SqlTransaction | None = None
         self._mail_key: bytes | None = None
 
+    @property
+    def data_dir(self) -> Path | None:
+        """The folder of an SQLite desk, where its spools are too (the data
+        dir of `pipedesk serve`); None for PostgreSQL."""
+        return self._db.path.parent if isinstance(self._db, _Sqlite) else None
+
     # -- the Store protocol ----------------------------------------------------
 
     def open(self) -> tuple[DeskConfig, DeskState]:
