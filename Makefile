@@ -34,21 +34,25 @@ test: system-packages $(VENV)/.installed-dev
 	$(BIN)/pytest -q
 
 # The IMAP tests start a Dovecot of their own (tests/imap_fixtures.py), from
-# Debian's dovecot-imapd; installed when missing (its own service is not
-# used), a moment's look when it is there. Debian keeps it in sbin, which a
-# user's PATH may lack.
+# Debian's dovecot-imapd, and the SQL store's tests a PostgreSQL cluster of
+# their own (tests/pg_fixtures.py), from Debian's postgresql; each installed
+# when missing (neither's own service is used), a moment's look when there.
+# Debian keeps dovecot in sbin, which a user's PATH may lack.
 system-packages:
-	@PATH="$$PATH:/usr/sbin:/sbin" command -v dovecot >/dev/null && exit 0; \
+	@need=""; \
+	PATH="$$PATH:/usr/sbin:/sbin" command -v dovecot >/dev/null || need="dovecot-imapd"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	[ -z "$$need" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null; then sudo="sudo"; \
-	else echo "make: the IMAP tests need Dovecot, and only root can install it:" \
-	  "run 'apt-get install dovecot-imapd' as root, then make test again." >&2; exit 1; fi; \
-	if ! command -v apt-get >/dev/null; then echo "make: the IMAP tests need Dovecot's" \
-	  "IMAP server (dovecot-imapd on Debian); install it with this system's packages." >&2; \
-	  exit 1; fi; \
-	echo "Installing Dovecot (dovecot-imapd) for the IMAP tests"; \
+	else echo "make: the tests need$$need, and only root can install it:" \
+	  "run 'apt-get install$$need' as root, then make test again." >&2; exit 1; fi; \
+	if ! command -v apt-get >/dev/null; then echo "make: the tests need Dovecot's IMAP" \
+	  "server and PostgreSQL's server ($$need on Debian); install them with this" \
+	  "system's packages." >&2; exit 1; fi; \
+	echo "Installing$$need for the tests"; \
 	$$sudo apt-get update -q && \
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dovecot-imapd
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need
 
 bench: $(VENV)/.installed
 	$(COMPILE)

@@ -33,6 +33,7 @@ from cli_fixtures import home, run  # noqa: E402, F401
 from core_fixtures import STORES, clock, desk  # noqa: E402, F401
 from imap_fixtures import dovecot, imap_server  # noqa: E402, F401
 from mail_fixtures import hook_server, smtp_server  # noqa: E402, F401
+from pg_fixtures import pg_cluster, pg_url  # noqa: E402, F401
 
 
 def pytest_configure(config: pytest.Config) -> None:

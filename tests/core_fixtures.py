@@ -4,8 +4,8 @@ The `clock` and `desk` fixtures are registered for every test file by
 conftest.py; the helpers are imported by name.
 
 `desk` runs each core test over every store, `[local]` (a data dir),
-`[memory]` and `[sqlite]` (the SQL store on an SQLite file; conftest.py's
-`pytest_generate_tests`): what the desk does must
+`[memory]`, `[sqlite]` and `[postgres]` (the SQL store on an SQLite file
+and on a PostgreSQL database; conftest.py's `pytest_generate_tests`): what the desk does must
 not depend on where it keeps its data. A test about files (damaged files,
 journal bytes, the data dir's layout) is marked `@pytest.mark.files` and
 runs over the local store only; the screens' and the command line's tests
@@ -57,7 +57,7 @@ def clock() -> MutableClock:
     return MutableClock()
 
 
-STORES = ("local", "memory", "sqlite")
+STORES = ("local", "memory", "sqlite", "postgres")
 
 
 @pytest.fixture
@@ -69,6 +69,9 @@ def desk(request: pytest.FixtureRequest, tmp_path: Path, clock: MutableClock) ->
         return Desk(MemoryStore(), clock=clock)
     if kind == "sqlite":
         return Desk(SqlStore(f"sqlite:///{tmp_path / 'desk' / 'desk.sqlite3'}"), clock=clock)
+    if kind == "postgres":  # a new database of the tests' own cluster (pg_fixtures.py)
+        url = request.getfixturevalue("pg_url")
+        return Desk(SqlStore(url, spools=tmp_path / "spools"), clock=clock)
     return open_desk(tmp_path / "desk", clock=clock)
 
 
