@@ -251,6 +251,7 @@ class _Batch:
         """`all_good` when nothing was refused; 207 with the errors when
         some were; 400 in the error shape when every one was (`done`: how
         many were done, where that is not the results)."""
+        self.errors.sort(key=lambda e: int(e.context["index"][0]))
         body = BatchResult(results=self.results, startedAt=self.started,
                            completedAt=crm_instant(datetime.now(UTC)))
         if not self.errors:
