@@ -10,7 +10,7 @@ answered.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -43,9 +43,12 @@ def make_app(host: DeskHost, follow: bool = True) -> FastAPI:
                   lifespan=lifespan)
     app.state.host = host
     errors.install(app)
-    from server import me
+    from server import crm_pipelines, crm_search, crm_tickets, me
 
     app.include_router(me.router)
+    app.include_router(crm_pipelines.router)
+    app.include_router(crm_search.router)  # before crm_tickets: /search is no ticket id
+    app.include_router(crm_tickets.router)
     app.add_middleware(BodyLimit)
     return app
 
@@ -66,19 +69,28 @@ class BodyLimit:
             await _too_large(scope, receive, send)
             return
         seen = 0
+        too_large = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > MAX_BODY:
+                    too_large = True
                     raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
+        async def unless_too_large(message: Message) -> None:
+            # FastAPI catches what `receive` raised while it parses a body
+            # and answers 400 ("error parsing the body"): that answer is
+            # dropped for the 413 below.
+            if not too_large:
+                await send(message)
+
+        with suppress(_TooLarge):
+            await self.app(scope, counted, unless_too_large)
+        if too_large:
             await _too_large(scope, receive, send)
 
 
