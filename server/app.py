@@ -43,9 +43,12 @@ def make_app(host: DeskHost, follow: bool = True) -> FastAPI:
                   lifespan=lifespan)
     app.state.host = host
     errors.install(app)
-    from server import me
+    from server import feed, me, own_settings, own_tickets
 
     app.include_router(me.router)
+    app.include_router(own_settings.router)
+    app.include_router(own_tickets.router)
+    feed.install(app)
     app.add_middleware(BodyLimit)
     return app
 
