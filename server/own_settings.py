@@ -63,7 +63,7 @@ class AddEdit(BaseModel):
     op: Literal["add"]
     key: str = Field(description="The batch's own name for the new stage, for later edits.")
     label: str
-    state: str = Field(description="OPEN or CLOSED.")
+    state: str = Field(description="open or closed.")
 
 
 class RenameEdit(BaseModel):
