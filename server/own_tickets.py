@@ -58,6 +58,7 @@ def reply(request: Request, token: Token, ticket_id: str, body: Reply) -> dict[s
     with desk_as(request, token) as (desk, actor):
         sent = desk.reply(ticket_id, body.text, actor, cc=body.cc)
         answer: dict[str, Any] = msgspec.to_builtins(sent)
+        answer.pop("outbox", None)  # where the courier keeps it: the server's business
         return answer
 
 
