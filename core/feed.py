@@ -96,6 +96,7 @@ class ChangeLog:
         self._floor = desk.state.seq
         self._start = desk.config
         self._last_config = desk.config
+        self._versions: dict[Actor, tuple[DeskConfig, str]] = {}
         self._shadow = {tid: _where(t) for tid, t in desk.state.tickets.items()}
         desk.subscribe(self.hear)
 
@@ -146,50 +147,75 @@ class ChangeLog:
             raise DeskError(f"after={after} is ahead of this desk's newest change ({newest}); "
                             "resume from a position the feed gave, or leave after out to start "
                             "afresh.")
-        version = settings_version(visible_settings(desk, actor))
+        version = self._version(desk.config, actor)
         if after is None or after < self._floor:
             return self._reset(actor, newest, version)
         with self._lock:
             steps = list(self._steps)
             start = self._start
+        # Steps after `after`; settings steps *at* `after` may have come
+        # before or after the answer that gave the client `after`: the
+        # settings version it holds says which (without one, the last).
         i = len(steps)
-        while i > 0 and (steps[i - 1].seq > after
-                         or (steps[i - 1].settings and steps[i - 1].seq >= after)):
+        while i > 0 and steps[i - 1].seq > after:
             i -= 1
-        config = steps[i - 1].config if i else start
-        sight = _sight(config, actor)
-        word: dict[str, bool] = {}  # ticket id -> in sight after the walk
+        j = i
+        while j > 0 and steps[j - 1].settings and steps[j - 1].seq == after:
+            j -= 1
+        # The settings the client may have had: before each of steps[j:i], or after all.
+        held_configs = [steps[k - 1].config if k else start for k in range(j, i + 1)]
+        begin = i
+        if held is not None:
+            matching = [k for k, config in zip(range(j, i + 1), held_configs, strict=True)
+                        if self._version(config, actor) == held]
+            if not matching:
+                # Settings this ring never had: what changed for the user
+                # since cannot be said piece by piece.
+                return self._reset(actor, newest, version)
+            begin = matching[-1]
+        then = _sight(steps[begin - 1].config if begin else start, actor)
+        now = _sight(desk.config, actor)
+        # Each ticket as it was at `after`: the state before the first step
+        # after it that touched the ticket (None: made since).
+        was: dict[str, Ticket | None] = {}
         settings_seen = False
-        for step in steps[i:]:
-            if step.settings:
-                settings_seen = True
-                new_sight = _sight(step.config, actor)
-                if new_sight != sight:
-                    for ticket in desk.state.tickets.values():
-                        was, now = sight.sees(ticket), new_sight.sees(ticket)
-                        if was != now:
-                            word[ticket.id] = now
-                sight = new_sight
-                continue
-            for tid, before, after_step in step.tickets:
-                if after_step is not None and sight.sees(after_step):
-                    word[tid] = True
-                elif before is not None and sight.sees(before):
-                    word[tid] = False
-        if held is not None and held != version and not settings_seen:
-            # A settings change this ring never heard of: what it changed
-            # for the user cannot be said piece by piece.
-            return self._reset(actor, newest, version)
+        for step in steps[begin:]:
+            settings_seen = settings_seen or step.settings
+            for tid, before, _after in step.tickets:
+                was.setdefault(tid, before)
+        candidates: dict[str, Ticket | None] = dict(was)
+        if then != now:
+            # U3: rights changed; any ticket may have come into or gone out
+            # of sight. Untouched ones were then as they are now.
+            for tid, ticket in desk.state.tickets.items():
+                candidates.setdefault(tid, ticket)
         tickets: list[Ticket] = []
         removed: list[str] = []
-        for tid, seen in word.items():
-            current = desk.state.tickets.get(tid) if seen else None
-            if current is not None:
+        for tid, earlier in candidates.items():
+            current = desk.state.tickets.get(tid)
+            seen_then = earlier is not None and then.sees(earlier)
+            seen_now = current is not None and now.sees(current)
+            if seen_now and current is not None and (tid in was or not seen_then):
                 tickets.append(current)
-            else:
+            elif seen_then and not seen_now:
                 removed.append(tid)
         changed = settings_seen if held is None else held != version
         return FeedAnswer(newest, False, version, changed, tickets, removed)
+
+    def _version(self, config: DeskConfig, actor: Actor) -> str:
+        """The settings version `actor` sees under `config`, or "" for a
+        user `config` does not let in; kept for the newest settings, which
+        every answer names."""
+        cached = self._versions.get(actor)
+        if cached is not None and cached[0] is config:
+            return cached[1]
+        try:
+            version = settings_version(visible_settings(config, actor))
+        except DeskError:
+            return ""
+        if config is self._desk.config:
+            self._versions[actor] = (config, version)
+        return version
 
     def _reset(self, actor: Actor, newest: int, version: str) -> FeedAnswer:
         return FeedAnswer(newest, True, version, True, self._desk.tickets(actor))

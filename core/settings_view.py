@@ -3,9 +3,9 @@
 What a client keeping a replica (the terminal client on a server, issue 16)
 needs to draw the board and offer the commands: the pipelines the user may
 view (P6) with their stages, automation and access; the properties; the
-templates; the channels of those pipelines; users and teams. Everything is
-read through `Desk`'s own queries, each applying access (core/access.py);
-the tokens' digests and the mail settings are never part of it.
+templates; the channels of those pipelines; users and teams; what `Desk`'s
+queries of each answer (access by core/access.py). The tokens' digests and
+the mail settings are never part of it.
 
 The version is a digest of that view: it changes exactly when what this
 user sees changes, a change of the user's own rights (U3) included, since
@@ -18,22 +18,33 @@ import hashlib
 import json
 from typing import Any
 
+from core import access
 from core.access import Actor
-from core.desk import Desk
+from core.errors import DeskError
+from core.model import DeskConfig
+from core.properties import BUILTIN_PROPERTIES
 
 
-def visible_settings(desk: Desk, actor: Actor) -> dict[str, Any]:
-    """The settings `actor` may see, as JSON holds them."""
-    me = desk.me(actor)
+def visible_settings(config: DeskConfig, actor: Actor) -> dict[str, Any]:
+    """The settings `config` shows `actor`, as JSON holds them: what
+    `Desk.pipelines`, `properties`, `templates`, `channels`, `users` and
+    `teams` answer, worked out from any settings (the change feed asks of
+    settings that were in force earlier)."""
+    me = access.user_of(config, actor)
+    if me is None:
+        raise DeskError(f"{actor} is not a user.")
+    pipelines = access.visible_pipelines(config, actor)
+    viewed = {p.id for p in pipelines}
     return {
         "me": me.id,
-        "pipelines": [p.model_dump(mode="json") for p in desk.pipelines(actor)],
+        "pipelines": [p.model_dump(mode="json") for p in pipelines],
         "properties": [p.model_dump(mode="json")
-                       for p in desk.properties(actor, archived=True)],
-        "templates": [t.model_dump(mode="json") for t in desk.templates(actor)],
-        "channels": [c.model_dump(mode="json") for c in desk.channels(actor)],
-        "users": [u.model_dump(mode="json") for u in desk.users(actor)],
-        "teams": [t.model_dump(mode="json") for t in desk.teams(actor)],
+                       for p in (*BUILTIN_PROPERTIES, *config.properties)],
+        "templates": [t.model_dump(mode="json") for t in config.templates],
+        "channels": [c.model_dump(mode="json") for c in config.channels
+                     if c.pipeline in viewed],
+        "users": [u.model_dump(mode="json") for u in config.users],
+        "teams": [t.model_dump(mode="json") for t in config.teams],
     }
 
 

@@ -47,7 +47,7 @@ class Settings(BaseModel):
 def settings(request: Request, token: Token, response: Response,
              if_none_match: Annotated[str | None, Header()] = None) -> Any:
     with desk_as(request, token) as (desk, actor):
-        view = visible_settings(desk, actor)
+        view = visible_settings(desk.config, actor)
     version = settings_version(view)
     etag = f'"{version}"'
     if if_none_match is not None and etag in [t.strip() for t in if_none_match.split(",")]:

@@ -126,6 +126,22 @@ def test_a_position_ahead_of_the_desk_is_refused(desk: Desk) -> None:
         log.since(99, AGENT)
 
 
+def test_a_settings_change_at_the_client_s_position_counts_only_if_it_came_after(
+        desk: Desk) -> None:
+    """Settings changes are not numbered: two at one position are told
+    apart by the settings version the client holds."""
+    log = ChangeLog(desk)
+    ticket = new_ticket(desk)
+    desk.set_pipeline_access("0", ADMIN, view=[], edit=[])
+    held = log.since(None, AGENT)  # after the rights change: sees nothing
+    assert held.tickets == []
+    desk.set_pipeline_access("0", ADMIN, view=None, edit=None)
+    back = log.since(held.seq, AGENT, held.settings)
+    assert ids(back.tickets) == [ticket.id] and back.removed == []
+    again = log.since(back.seq, AGENT, back.settings)
+    assert again.empty
+
+
 def test_a_settings_version_the_ring_never_heard_of_is_a_reset(desk: Desk) -> None:
     """A settings change the client missed through another server process."""
     log = ChangeLog(desk)
@@ -140,19 +156,23 @@ def test_a_change_of_a_second_desk_over_the_same_store_shows_after_refresh(desk:
     other = reopen(desk)
     made = other.create_ticket(ADMIN, "0", "New", "From the other process")
     desk.refresh()
-    assert ids(log.since(start, AGENT).tickets) == [made.id]
+    seen = log.since(start, AGENT)
+    assert ids(seen.tickets) == [made.id]
     other.set_pipeline_access("0", ADMIN, view=[], edit=[])
     desk.refresh()
-    assert log.since(start, AGENT).removed == [made.id]
+    assert log.since(seen.seq, AGENT, seen.settings).removed == [made.id]
+    # Made and gone again since `start`: the client never had it, so it is not named.
+    assert log.since(start, AGENT).removed == []
 
 
 def test_the_settings_version_changes_with_what_the_user_sees(desk: Desk) -> None:
     def version(actor: Actor) -> str:
-        return settings_version(visible_settings(desk, actor))
+        return settings_version(visible_settings(desk.config, actor))
 
     agent, admin = version(AGENT), version(ADMIN)
     private_pipeline(desk)
     assert version(AGENT) == agent and version(ADMIN) != admin
-    view = visible_settings(desk, AGENT)
+    view = visible_settings(desk.config, AGENT)
     assert [p["label"] for p in view["pipelines"]] == ["Support pipeline"]
     assert "tokens" not in view and "mail" not in view
+
