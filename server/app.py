@@ -43,12 +43,15 @@ def make_app(host: DeskHost, follow: bool = True) -> FastAPI:
                   lifespan=lifespan)
     app.state.host = host
     errors.install(app)
-    from server import crm_pipelines, crm_search, crm_tickets, me
+    from server import crm_pipelines, crm_search, crm_tickets, feed, me, own_settings, own_tickets
 
     app.include_router(me.router)
     app.include_router(crm_pipelines.router)
     app.include_router(crm_search.router)  # before crm_tickets: /search is no ticket id
     app.include_router(crm_tickets.router)
+    app.include_router(own_settings.router)
+    app.include_router(own_tickets.router)
+    feed.install(app)
     app.add_middleware(BodyLimit)
     return app
 
