@@ -139,7 +139,7 @@ def stored(desk: Desk) -> object:
     ("nothing written"): the data dir's files, or the memory store's
     entries and settings, as a new desk over it would read them."""
     found = data_dir_of(desk)
-    if found is not None:
+    if found is not None and not isinstance(desk.store, SqlStore):
         return data_files(found)
     store = desk.store
     if isinstance(store, SqlStore):  # a store of its own, which has read no settings yet

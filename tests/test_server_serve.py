@@ -1,18 +1,23 @@
 """`pipedesk serve` as a person starts it (issue 15 items 1, 3, 7): on a
 new data dir it makes a desk in SQLite there, the command line on the same
 data dir works on that desk (a token made there is taken by the server),
-and it says so when it listens beyond loopback."""
+and it says so when it listens beyond loopback; a server killed with SIGKILL
+under load loses no acknowledged write; two servers on one PostgreSQL
+follow each other's commits."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from server_fixtures import ApiClient, assert_error_shape
@@ -112,3 +117,67 @@ def test_a_database_url_pipedesk_does_not_know_is_said(tmp_path: Path) -> None:
                            "mysql://db/desk"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "Not a database pipedesk knows" in done.stderr
     assert "Traceback" not in done.stderr
+def test_a_server_killed_with_sigkill_under_load_loses_no_acknowledged_write(
+        tmp_path: Path) -> None:
+    data_dir = tmp_path / "served"
+    acknowledged: list[str] = []
+    with serving("--data-dir", str(data_dir)) as (base, process):
+        secret = token_for(data_dir)
+        stop = threading.Event()
+
+        def writer(n: int) -> None:
+            with ApiClient(base, secret) as client:
+                turn = 0
+                while not stop.is_set():
+                    subject = f"Load {n}-{turn}"
+                    try:
+                        answer = client.post("/crm/v3/objects/tickets", json={"properties": {
+                            "subject": subject, "hs_pipeline": "0", "hs_pipeline_stage": "1"}})
+                    except httpx.TransportError:
+                        return  # the server is gone: this one was not acknowledged
+                    if answer.status_code == 201:
+                        acknowledged.append(subject)
+                    turn += 1
+
+        writers = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for thread in writers:
+            thread.start()
+        time.sleep(1.5)
+        os.kill(process.pid, signal.SIGKILL)
+        stop.set()
+        for thread in writers:
+            thread.join(timeout=10)
+    assert len(acknowledged) > 10, "the load never got going"
+    kept = {t.subject for t in open_desk(data_dir).tickets(LOCAL_ADMIN)}
+    assert set(acknowledged) <= kept
+
+
+def test_two_servers_on_one_postgresql_a_move_through_one_is_in_the_others_feed(
+        tmp_path: Path, pg_url: str) -> None:
+    """Item 1 and 6: each process follows the others' commits."""
+    data_dir = tmp_path / "host"
+    args = ("--data-dir", str(data_dir), "--database", pg_url)
+    with serving(*args) as (first, _one), serving(*args) as (second, _two):
+        made = subprocess.run([PIPEDESK, *args, "token", "create", "--user", "admin"],
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+        secret = made.stdout.strip()
+        with ApiClient(first, secret) as one, ApiClient(second, secret) as two:
+            start = two.get("/pipedesk/v1/changes", params={"after": 0, "wait": 0}).json()
+            created = one.post("/crm/v3/objects/tickets",
+                               json={"properties": {"subject": "Printer on fire",
+                                                   "hs_pipeline": "0", "hs_pipeline_stage": "1"}})
+            assert created.status_code == 201, created.text
+            ticket = created.json()["id"]
+            moved = one.patch(f"/crm/v3/objects/tickets/{ticket}",
+                              json={"properties": {"hs_pipeline_stage": "3"}})
+            assert moved.status_code == 200, moved.text
+            started = time.monotonic()
+            after, seen = start["seq"], dict[str, Any]()
+            while time.monotonic() - started < 5 and seen.get("stage") != "3":
+                answer = two.get("/pipedesk/v1/changes",
+                                 params={"after": after, "wait": 2}).json()
+                after = answer["seq"]
+                seen = next((t for t in answer["tickets"] if t["id"] == ticket), seen)
+            assert seen.get("stage") == "3", "the other server's feed never had the move"
+            assert time.monotonic() - started < 2
