@@ -1,0 +1,88 @@
+"""What only the SQL store has (issue 15 item 2; docs/storage.md): its
+schema migrated, never dropped, and a newer one refused; a delayed step
+run once among several processes; the database going away and coming
+back. The rest of its contract is the core suite, which runs over it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from core_fixtures import ADMIN, MutableClock
+from pg_fixtures import PgCluster
+
+from core import Desk, DeskError
+from core.automation.actions import Delay, SetProperty
+from core.store.sql import SCHEMA, SCHEMA_VERSION, SqlStore
+
+
+def sqlite_desk(path: Path, clock: MutableClock | None = None) -> Desk:
+    return Desk(SqlStore(f"sqlite:///{path}"), clock=clock)
+
+
+def test_an_older_schema_is_migrated_and_keeps_its_tickets(tmp_path: Path) -> None:
+    path = tmp_path / "desk.sqlite3"
+    desk = sqlite_desk(path)
+    desk.create_ticket(ADMIN, "0", "New", "Printer on fire")
+    with sqlite3.connect(path) as db:  # as a pipedesk of schema 1 left it
+        db.execute("DROP INDEX pipedesk_entries_kind")
+        db.execute("DELETE FROM pipedesk_schema WHERE version > 1")
+    again = sqlite_desk(path)
+    assert [t.subject for t in again.tickets(ADMIN)] == ["Printer on fire"]
+    with sqlite3.connect(path) as db:
+        versions = [v for (v,) in db.execute("SELECT version FROM pipedesk_schema")]
+        indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION in SCHEMA
+    assert "pipedesk_entries_kind" in indexes
+
+
+def test_a_schema_of_a_newer_pipedesk_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "desk.sqlite3"
+    sqlite_desk(path).create_ticket(ADMIN, "0", "New", "Printer on fire")
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO pipedesk_schema (version) VALUES (?)", (SCHEMA_VERSION + 1,))
+    before = path.read_bytes()
+    with pytest.raises(DeskError, match="written by a newer pipedesk"):
+        sqlite_desk(path)
+    assert path.read_bytes() == before
+
+
+def test_a4c_a_due_step_runs_once_among_two_processes(tmp_path: Path) -> None:
+    clock = MutableClock()
+    path = tmp_path / "desk.sqlite3"
+    first = sqlite_desk(path, clock)
+    first.add_action("0", "Waiting on contact", Delay(duration="1h"), ADMIN)
+    first.add_action("0", "Waiting on contact", SetProperty(property="stage", value="Closed"),
+                     ADMIN)
+    ticket = first.create_ticket(ADMIN, "0", "Waiting on contact", "Printer on fire")
+    second = sqlite_desk(path, clock)  # another server process on the same database
+    clock.advance(hours=1)
+    assert first.run_due_steps() + second.run_due_steps() == 1
+    assert second.ticket(ticket.id, ADMIN).stage == "4"
+
+
+def test_an_unknown_kind_of_database_is_said() -> None:
+    with pytest.raises(DeskError, match="Not a database pipedesk knows"):
+        SqlStore("mysql://db/desk")
+
+
+def test_the_database_going_away_fails_the_command_clearly_and_it_recovers(
+        tmp_path: Path) -> None:
+    cluster = PgCluster()  # a cluster of this test's own: it is stopped mid-way
+    cluster.start()
+    try:
+        url = cluster.new_database()
+        desk = Desk(SqlStore(url, spools=tmp_path / "spools"))
+        desk.create_ticket(ADMIN, "0", "New", "Before")
+        cluster.stop()
+        with pytest.raises(DeskError) as info:
+            desk.create_ticket(ADMIN, "0", "New", "While away")
+        assert "postgresql://" in info.value.message and "Nothing of this command" in (
+            info.value.message)
+        cluster.start()
+        desk.create_ticket(ADMIN, "0", "New", "After")
+        fresh = Desk(SqlStore(url, spools=tmp_path / "spools"))
+        assert sorted(t.subject for t in fresh.tickets(ADMIN)) == ["After", "Before"]
+    finally:
+        cluster.remove()
