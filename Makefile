@@ -54,13 +54,14 @@ system-packages:
 	$$sudo apt-get update -q && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	$(COMPILE)
 	$(BIN)/python bench/store.py
 	$(BIN)/python bench/board.py
 	$(BIN)/python bench/automation.py
 	$(BIN)/python bench/mail.py
 	$(BIN)/python bench/access.py
+	$(BIN)/python bench/server.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
