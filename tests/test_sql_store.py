@@ -6,6 +6,8 @@ back. The rest of its contract is the core suite, which runs over it."""
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,21 @@ def test_the_database_going_away_fails_the_command_clearly_and_it_recovers(
         assert sorted(t.subject for t in fresh.tickets(ADMIN)) == ["After", "Before"]
     finally:
         cluster.remove()
+
+
+def test_postgresql_tells_a_waiting_process_of_another_ones_commit(
+        tmp_path: Path, pg_url: str) -> None:
+    """Item 1: LISTEN/NOTIFY, so a server follows the others without polling."""
+    follower = SqlStore(pg_url, spools=tmp_path / "a")
+    Desk(follower)
+    assert follower.await_commits(0.2) is False  # nothing yet: it waited and said so
+    writer = Desk(SqlStore(pg_url, spools=tmp_path / "b"))
+    heard: list[bool] = []
+    waiting = threading.Thread(target=lambda: heard.append(follower.await_commits(10)))
+    started = time.monotonic()
+    waiting.start()
+    time.sleep(0.3)  # the follower is listening
+    writer.create_ticket(ADMIN, "0", "New", "Printer on fire")
+    waiting.join(10)
+    assert heard == [True]
+    assert time.monotonic() - started < 5

@@ -29,7 +29,9 @@ database, nothing of it written; the next command connects again.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -199,6 +201,18 @@ class SqlStore:
                           outbox=root / "outbox", inbox=root / "inbox",
                           quarantine=root / "quarantine")
 
+    def await_commits(self, timeout: float) -> bool:
+        """`core.store.base.Announcing`: PostgreSQL tells of every commit
+        (NOTIFY in the writing transaction, LISTEN on a connection of its
+        own); SQLite cannot, and is polled: this waits a twentieth of a
+        second at most."""
+        try:
+            return self._db.await_commits(timeout)
+        except self._db.errors:
+            self._db.forget_listener()
+            time.sleep(min(timeout, 0.5))  # the database away: the next poll says so
+            return False
+
     def mail_key(self) -> bytes:
         """Made on first use; two processes making it at once agree on one
         (the first insert wins, the other reads it)."""
@@ -292,6 +306,8 @@ class _SqlTransaction:
                                "settings_version + 1, settings = ? WHERE seq = ?",
                                (last, settings.model_dump_json(), self._written)))
         store = self._store
+        # First: the last statement's row count tells whether the counter moved.
+        statements[:0] = store._db.announcement()
         with store._failing("write the command"):
             if store._db.write(statements, expect_last=1) != 1:
                 raise DeskError(f"Another writer changed {describe(store.url)} while this "
@@ -331,6 +347,17 @@ class _Database:
 
     def forget(self) -> None:
         """Drop the connection after a failure; the next use makes another."""
+
+    def announcement(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """What a writing transaction adds to tell the others it committed."""
+        return []
+
+    def await_commits(self, timeout: float) -> bool:
+        time.sleep(min(timeout, 0.05))
+        return False
+
+    def forget_listener(self) -> None:
+        """Drop the connection that listens for commits."""
 
 
 class _Sqlite(_Database):
@@ -393,7 +420,29 @@ class _Postgres(_Database):
         self.url = url
         self.errors = (psycopg.Error,)
         self._connection: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._listener: psycopg.Connection[tuple[Any, ...]] | None = None
         self._held = 0
+
+    def announcement(self) -> list[tuple[str, tuple[Any, ...]]]:
+        # Delivered to the listeners when the transaction commits, not before.
+        return [("NOTIFY pipedesk_commits", ())]
+
+    def await_commits(self, timeout: float) -> bool:
+        import psycopg
+
+        if self._listener is None or self._listener.closed:
+            self._listener = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            self._listener.execute("LISTEN pipedesk_commits")
+        heard = False
+        for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+            heard = True
+        return heard
+
+    def forget_listener(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                self._listener.close()
+            self._listener = None
 
     def _connect(self) -> Any:
         import psycopg
