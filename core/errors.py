@@ -32,6 +32,11 @@ class Unauthorized(DeskError):
     server answers it with 401."""
 
 
+class DatabaseUnavailable(DeskError):
+    """The database a desk is kept in did not answer; nothing of the command
+    was written. The server answers it with 503: try again."""
+
+
 class DataFileError(DeskError):
     """A file in the data dir cannot be read; nothing has been written."""
 

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import DeskError, Forbidden, NotFound, Unauthorized
+from core.errors import DatabaseUnavailable, DeskError, Forbidden, NotFound, Unauthorized
 
 log = logging.getLogger("pipedesk.server")
 
@@ -75,13 +75,16 @@ def error_response(status: int, message: str, errors: Sequence[ErrorDetail] = ()
 
 def status_of(err: DeskError) -> int:
     """The HTTP status of a refusal: unknown (or out of sight) 404, not
-    allowed 403, any other rule 400."""
+    allowed 403, no usable token 401, the database away 503, any other
+    rule 400."""
     if isinstance(err, NotFound):
         return 404
     if isinstance(err, Forbidden):
         return 403
     if isinstance(err, Unauthorized):
         return 401
+    if isinstance(err, DatabaseUnavailable):
+        return 503
     return 400
 
 

@@ -106,3 +106,30 @@ def test_postgresql_tells_a_waiting_process_of_another_ones_commit(
     waiting.join(10)
     assert heard == [True]
     assert time.monotonic() - started < 5
+
+
+def test_over_http_the_database_away_is_a_503_and_the_server_recovers(tmp_path: Path) -> None:
+    """Item 7: the request fails clearly, in the error shape; nothing is
+    half-written; the server answers again when the database is back."""
+    from server_fixtures import ApiClient, assert_error_shape, served
+
+    cluster = PgCluster()
+    cluster.start()
+    try:
+        desk = Desk(SqlStore(cluster.new_database(), spools=tmp_path / "spools"))
+        _token, secret = desk.create_token("admin", ADMIN)
+        new = {"properties": {"subject": "While away", "hs_pipeline": "0",
+                              "hs_pipeline_stage": "1"}}
+        with served(desk, follow=False) as base, ApiClient(base, secret) as client:
+            cluster.stop()
+            away = client.post("/crm/v3/objects/tickets", json=new)
+            body = assert_error_shape(away, 503, "Could not", "Nothing of this command")
+            assert body["category"] == "SERVICE_UNAVAILABLE"
+            cluster.start()
+            back = client.post("/crm/v3/objects/tickets",
+                               json={"properties": {**new["properties"], "subject": "Back"}})
+            assert back.status_code == 201, back.text
+            listed = client.get("/crm/v3/objects/tickets", params={"properties": "subject"})
+            assert [t["properties"]["subject"] for t in listed.json()["results"]] == ["Back"]
+    finally:
+        cluster.remove()

@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 import msgspec
 from filelock import FileLock
 
-from core.errors import DeskError
+from core.errors import DatabaseUnavailable, DeskError
 from core.events import Entry, Event, ticket_ids
 from core.mail.ids import new_key
 from core.model import DeskConfig, new_desk_config
@@ -258,7 +258,7 @@ class SqlStore:
         except self._db.errors as err:
             self._db.forget()
             problem = " ".join(str(err).split()) or type(err).__name__
-            raise DeskError(f"Could not {doing} in the database {describe(self.url)}: "
+            raise DatabaseUnavailable(f"Could not {doing} in the database {describe(self.url)}: "
                             f"{problem}. Nothing of this command was written; try again "
                             "when the database answers.") from None
 
