@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 
 from core import Desk
-from core.errors import DeskError
+from core.errors import DatabaseUnavailable, DeskError
 from core.events import Notice
 from core.store.base import Announcing
+from core.store.sql import SqlStore
 
 if TYPE_CHECKING:
     from core.mail.watching import MailWatch
@@ -49,8 +50,14 @@ def host_of(request: Request) -> DeskHost:
 class DeskHost:
     """The process's desk, handed out one user at a time (`using`)."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: Desk, reopen: Callable[[], Desk] | None = None) -> None:
+        """`reopen` opens the same desk afresh: after the database failed a
+        command, what this process holds in memory may be ahead of what was
+        written (a command's settings are applied as it commits), so the
+        next request is served from the database again, not from memory."""
         self._desk = desk
+        self._reopen = reopen
+        self._stale = False
         self._lock = threading.RLock()
         self._listeners: list[Callable[[Notice], None]] = []
         self._stop = threading.Event()
@@ -62,8 +69,26 @@ class DeskHost:
         """The desk, caught up with every commit made before this call, for
         this thread alone until the block ends."""
         with self._lock:
+            if self._stale:
+                self._replace()
             self._desk.refresh()
-            yield self._desk
+            try:
+                yield self._desk
+            except DatabaseUnavailable:
+                self._stale = self._reopen is not None
+                raise
+
+    def _replace(self) -> None:
+        """The desk opened again from the database; if it is still away,
+        this raises and the next use tries again."""
+        assert self._reopen is not None
+        fresh = self._reopen()
+        old, self._desk = self._desk, fresh
+        self._stale = False
+        fresh.subscribe(self._heard)
+        if isinstance(old.store, SqlStore):
+            old.store.close()
+        log.info("the desk was opened again from the database after it failed a command")
 
     def listen(self, listener: Callable[[Notice], None]) -> Callable[[], None]:
         """`listener(notice)` for every change the desk hears of, its own and

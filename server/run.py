@@ -39,8 +39,11 @@ def open_served_desk(database: str, spools: Path | None = None) -> Desk:
 def app_from_environment() -> FastAPI:
     """The app of one worker process (uvicorn's factory)."""
     spools = os.environ.get(_SPOOLS)
-    return make_app(DeskHost(open_served_desk(os.environ[_DATABASE],
-                                              Path(spools) if spools else None)))
+
+    def reopen() -> Desk:
+        return open_served_desk(os.environ[_DATABASE], Path(spools) if spools else None)
+
+    return make_app(DeskHost(reopen(), reopen=reopen))
 
 
 def loopback(host: str) -> bool:

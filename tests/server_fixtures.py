@@ -13,7 +13,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -26,13 +26,16 @@ from server.hosting import DeskHost
 
 
 @contextmanager
-def served(desk: Desk, follow: bool = True) -> Iterator[str]:
-    """The base URL of a uvicorn serving `desk`; stopped at the end."""
+def served(desk: Desk, follow: bool = True,
+           reopen: Callable[[], Desk] | None = None) -> Iterator[str]:
+    """The base URL of a uvicorn serving `desk` (opened again with `reopen`
+    after the database failed a command, as `pipedesk serve` does); stopped
+    at the end."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(make_app(DeskHost(desk), follow=follow), log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(make_app(DeskHost(desk, reopen=reopen), follow=follow),
+                            log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
                               daemon=True)

@@ -133,3 +133,51 @@ def test_over_http_the_database_away_is_a_503_and_the_server_recovers(tmp_path: 
             assert [t["properties"]["subject"] for t in listed.json()["results"]] == ["Back"]
     finally:
         cluster.remove()
+
+
+
+def refusing_writes(url: str, on: bool) -> None:
+    """The database refuses every new entry (a trigger that raises, as a
+    full disk or a constraint would) or, with `on` False, takes them again:
+    a failure at the command's commit, after the desk began to apply it."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        if on:
+            db.execute("CREATE FUNCTION pipedesk_refuse() RETURNS trigger LANGUAGE plpgsql"
+                       " AS $$ BEGIN RAISE EXCEPTION 'no room left'; END $$")
+            db.execute("CREATE TRIGGER refuse BEFORE INSERT ON pipedesk_entries"
+                       " FOR EACH ROW EXECUTE FUNCTION pipedesk_refuse()")
+        else:
+            db.execute("DROP TRIGGER refuse ON pipedesk_entries")
+            db.execute("DROP FUNCTION pipedesk_refuse()")
+
+
+def test_over_http_a_stage_edit_the_database_failed_is_not_shown_after_all(
+        tmp_path: Path, pg_url: str) -> None:
+    """Item 7, nothing half-written: deleting a stage (S6) is an entry and
+    the settings in one transaction; the database fails its commit, and the
+    server goes on listing the stage, as the database holds it, not the
+    edit this process had begun to apply in memory."""
+    from server_fixtures import ApiClient, assert_error_shape, served
+
+    desk = Desk(SqlStore(pg_url, spools=tmp_path / "spools"))
+    _token, secret = desk.create_token("admin", ADMIN)
+    stages = "/crm/v3/pipelines/tickets/0/stages"
+    with served(desk, follow=False,
+                reopen=lambda: Desk(SqlStore(pg_url, spools=tmp_path / "spools"))) as base, \
+            ApiClient(base, secret) as client:
+        spare = client.post(stages, json={"label": "Spare", "displayOrder": 9,
+                                          "metadata": {"ticketState": "OPEN"}})
+        assert spare.status_code == 201, spare.text
+        waiting = spare.json()["id"]
+        before = [s["label"] for s in client.get(stages).json()["results"]]
+        refusing_writes(pg_url, True)
+        refused = client.delete(f"{stages}/{waiting}")
+        assert_error_shape(refused, 503, "Could not write the command", "no room left")
+        after = client.get(stages)
+        assert after.status_code == 200, after.text
+        assert [s["label"] for s in after.json()["results"]] == before
+        refusing_writes(pg_url, False)
+        assert client.delete(f"{stages}/{waiting}").status_code == 204
+        assert "Spare" not in [s["label"] for s in client.get(stages).json()["results"]]

@@ -201,6 +201,12 @@ class SqlStore:
                           outbox=root / "outbox", inbox=root / "inbox",
                           quarantine=root / "quarantine")
 
+    def close(self) -> None:
+        """Let go of the database's connections (a desk given up for a fresh
+        one, `server.hosting.DeskHost`)."""
+        self._db.forget()
+        self._db.forget_listener()
+
     def await_commits(self, timeout: float) -> bool:
         """`core.store.base.Announcing`: PostgreSQL tells of every commit
         (NOTIFY in the writing transaction, LISTEN on a connection of its
