@@ -39,7 +39,7 @@ from tui.widgets.unread_badge import UnreadBadge
 USER_HEADERS = ("Name", "Email", "Role", "Sees", "Status")
 TEAM_HEADERS = ("Team", "Members")
 # What the actions that change people need: refused keys are hidden.
-CHANGES = frozenset({"add_user", "add_team", "edit", "members", "switch"})
+CHANGES = frozenset({"add_user", "add_team", "edit", "members", "switch", "tokens"})
 # DataTable pads every cell by one on each side; and the scrollbar.
 CELL_PADDING = 2
 SCROLLBAR = 2
@@ -70,6 +70,7 @@ class PeopleScreen(Screen[None]):
         Binding("e", "edit", "Edit", id="people.edit"),
         Binding("m", "members", "Members", id="people.members"),
         Binding("d", "switch", "Deactivate/Remove", id="people.switch"),
+        Binding("a", "tokens", "API tokens", id="people.tokens"),
         Binding("escape", "back", "Back", id="people.back"),
         Binding("j", "cursor(1)", "Next", show=False, id="people.next"),
         Binding("k", "cursor(-1)", "Previous", show=False, id="people.previous"),
@@ -191,6 +192,11 @@ class PeopleScreen(Screen[None]):
         event.stop()
         if self.may_change:
             self.action_edit()
+
+    def action_tokens(self) -> None:
+        from tui.screens.tokens import TokensScreen
+
+        self.app.push_screen(TokensScreen(self.desk, self.actor))
 
     def action_add_user(self) -> None:
         def added(user_id: str | None) -> None:
