@@ -181,3 +181,29 @@ def test_two_servers_on_one_postgresql_a_move_through_one_is_in_the_others_feed(
                 seen = next((t for t in answer["tickets"] if t["id"] == ticket), seen)
             assert seen.get("stage") == "3", "the other server's feed never had the move"
             assert time.monotonic() - started < 2
+
+
+def test_serve_on_a_new_data_dir_answers_the_crm_client(tmp_path: Path) -> None:
+    """Issue 15's "done when": `pipedesk serve` on a new data dir, a token
+    from the command line, and the CRM's own Python client works a ticket
+    through its life (T3 sets the close date on the move to Closed)."""
+    import hubspot  # type: ignore[import-untyped]
+    from hubspot.crm.tickets import (  # type: ignore[import-untyped]
+        SimplePublicObjectInput,
+        SimplePublicObjectInputForCreate,
+    )
+
+    data_dir = tmp_path / "served"
+    with serving("--data-dir", str(data_dir)) as (base, _process):
+        client = hubspot.Client.create(access_token=token_for(data_dir), host=base)
+        [support] = client.crm.pipelines.pipelines_api.get_all(object_type="tickets").results
+        closed = next(s for s in support.stages if s.metadata["ticketState"] == "CLOSED")
+        made = client.crm.tickets.basic_api.create(SimplePublicObjectInputForCreate(
+            properties={"subject": "Printer on fire", "hs_pipeline": support.id,
+                        "hs_pipeline_stage": support.stages[0].id}))
+        client.crm.tickets.basic_api.update(made.id, SimplePublicObjectInput(
+            properties={"hs_pipeline_stage": closed.id}))
+        read = client.crm.tickets.basic_api.get_by_id(made.id, properties=["closed_date"])
+        assert read.properties["closed_date"] is not None
+        client.crm.tickets.basic_api.archive(made.id)
+        assert client.crm.tickets.basic_api.get_page().results == []
