@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from test_tui_people import INGRID, SIZE, people_desk, screen_text, settle
+from textual.command import CommandPalette
 
 from core import LOCAL_ADMIN as A
 from core.errors import Unauthorized
@@ -71,6 +72,33 @@ async def test_c1_an_agent_has_no_way_to_the_tokens(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(pilot.app.screen, PeopleScreen)
         assert "API tokens" not in screen_text(pilot.app)
+
+
+@pytest.mark.anyio
+async def test_u1_the_palette_opens_the_tokens_for_an_administrator(tmp_path: Path) -> None:
+    desk = people_desk(tmp_path)
+    async with PipedeskApp(desk, A).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"api tok")
+        await pilot.pause(0.3)  # the palette searches in a worker
+        assert "make one, revoke one" in screen_text(pilot.app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, TokensScreen)
+
+
+@pytest.mark.anyio
+async def test_c1_an_agents_palette_offers_no_tokens(tmp_path: Path) -> None:
+    desk = people_desk(tmp_path)
+    async with PipedeskApp(desk, INGRID).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"api tok")
+        await pilot.pause(0.3)
+        assert isinstance(pilot.app.screen, CommandPalette)
+        assert "make one, revoke one" not in screen_text(pilot.app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, TokensScreen)
 
 
 def test_snapshot_tokens_screen(tmp_path: Path, snap_compare: Any) -> None:

@@ -292,6 +292,14 @@ class PipedeskApp(App[None]):
         if not isinstance(self.screen, PeopleScreen):
             self.push_screen(PeopleScreen(self.desk, self.actor))
 
+    def action_tokens(self) -> None:
+        """The API tokens (issue 15), from the palette; administrators only,
+        as on the users screen (`a`)."""
+        from tui.screens.tokens import TokensScreen
+
+        if not isinstance(self.screen, TokensScreen):
+            self.push_screen(TokensScreen(self.desk, self.actor))
+
     def open_ticket(self, ticket_id: str) -> None:
         """The ticket's detail, over whatever screen is open (the palette's
         "Open ticket #id"); a ticket gone or out of sight is said so."""

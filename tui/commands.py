@@ -19,7 +19,7 @@ from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from core import Desk, DeskError
-from core.access import Actor
+from core.access import Actor, may_administer
 from core.text import show_line
 
 
@@ -36,6 +36,7 @@ class PaletteHost(Protocol):
     def open_ticket(self, ticket_id: str) -> None: ...
     def action_contacts(self) -> None: ...
     def action_people(self) -> None: ...
+    def action_tokens(self) -> None: ...
     def action_quarantine(self) -> None: ...
     def action_notifications(self) -> None: ...
     def exit(self) -> None: ...
@@ -66,6 +67,10 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
         PaletteCommand("Contacts", "List, find, add and edit contacts", app.action_contacts),
         PaletteCommand("Users and teams", "Who works on this desk, their rights and teams (C1)",
                        app.action_people),
+        # Offered to whom the desk lets manage them (core/access.py decides).
+        *([PaletteCommand("API tokens", "Tokens scripts and the server's clients sign in "
+                          "with; make one, revoke one", app.action_tokens)]
+          if may_administer(app.desk.config, app.actor) else []),
         PaletteCommand("Notifications", "What automation told you (A4b)",
                        app.action_notifications),
         PaletteCommand("Mail quarantine", "Mail kept aside, and why; take it again",
