@@ -63,7 +63,7 @@ class Session:
                 if self.database is not None:
                     from core.sql import open_sql_desk
 
-                    # Its outgoing mail waits in the data dir, as the server's does.
+                    # Its mail in waits in the data dir, as the server's does.
                     spools = (None if self.database.startswith("sqlite:")
                               else data_dir_for(self.data_dir))
                     self._desk = open_sql_desk(self.database, spools=spools)

@@ -26,7 +26,7 @@ def serve(session: Session, host: str, port: int, database: str | None, workers:
 
     data_dir = data_dir_for(session.data_dir)
     database = database or session.database
-    # A desk in SQLite keeps its spools beside its file, in the data dir; one
-    # in PostgreSQL in this host's data dir.
+    # A desk in SQLite keeps its mail in beside its file, in the data dir; one
+    # in PostgreSQL in this host's data dir (outgoing work is rows of either).
     run_server(database or default_database(data_dir), host, port, workers,
                spools=data_dir if database and not database.startswith("sqlite:") else None)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import count
 from pathlib import Path
+from typing import Protocol
 
 from core.clock import parse_instant
 from core.errors import DeskError
@@ -43,7 +44,6 @@ _counter = count(1)
 @dataclass(frozen=True)
 class Job:
     key: str
-    path: Path
     attempts: int = 0
     next_try: datetime | None = None
     last_error: str = ""
@@ -52,11 +52,50 @@ class Job:
 @dataclass(frozen=True)
 class Claim:
     key: str
-    path: Path  # in .sending/, while this process holds it
     data: bytes
     attempts: int
     last_error: str
     envelope: bytes | None = None
+    holder: str = ""  # who holds it, where the queue keeps that (rows do)
+
+
+class JobQueue(Protocol):
+    """What the courier, the outbox and the inbox need of a queue of jobs:
+    a folder here (`Spool`), rows of a database for the SQL store
+    (core/store/sql_jobs.py). Every job is claimed by one process at a time,
+    comes back after a failure with a back-off, and is gone only once done."""
+
+    def stage(self, data: bytes, suffix: str = "", envelope: bytes | None = None) -> str: ...
+    def commit(self) -> None: ...
+    def put(self, data: bytes, suffix: str = "", envelope: bytes | None = None) -> str: ...
+    def has_jobs(self) -> bool: ...
+    def pending(self) -> list[Job]: ...
+    def read(self, key: str) -> bytes | None: ...
+    def envelope_of(self, key: str) -> bytes | None: ...
+    def claim_due(self, now: datetime) -> list[Claim]: ...
+    def hold(self, claim: Claim) -> bool: ...
+    def done(self, claim: Claim) -> None: ...
+    def done_all(self, claims: list[Claim]) -> None: ...
+    def failed(self, claim: Claim, error: str, now: datetime) -> datetime: ...
+    def set_aside(self, claim: Claim) -> None: ...
+    def release(self, claim: Claim) -> None: ...
+    def where(self, key: str = "") -> str:
+        """Where a job (or, without a key, the jobs set aside) can be
+        found, as a message to a person names it."""
+        ...
+
+
+def next_try_after(attempts: int, now: datetime) -> datetime:
+    """The back-off after the `attempts`-th failure: 30 s, doubling, at
+    most an hour (one rule for every queue)."""
+    return now + min(FIRST_RETRY * (1 << min(attempts - 1, 7)), LAST_RETRY)
+
+
+def unique_key(suffix: str) -> str:
+    """Maildir's unique name: time, process, counter, randomness, host."""
+    host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
+    return (f"{int(time.time())}.P{os.getpid()}Q{next(_counter)}"
+            f"R{secrets.token_hex(8)}.{host}{suffix}")
 
 
 class Spool:
@@ -75,7 +114,7 @@ class Spool:
         """Write a job without waiting for the disk; it joins the pending
         jobs at `commit`. Automation stages many at once (a bulk import
         that mails each contact) and commits them with one sync."""
-        key = _unique_key(suffix)
+        key = unique_key(suffix)
         try:
             self._folders()
             try:
@@ -120,7 +159,7 @@ class Spool:
 
     def put(self, data: bytes, suffix: str = "", envelope: bytes | None = None) -> str:
         """Add a job; it is on disk, whole, when this returns."""
-        key = _unique_key(suffix)
+        key = unique_key(suffix)
         tmp = self.tmp_dir / key
         try:
             self._folders(again=True)
@@ -149,7 +188,20 @@ class Spool:
     def pending(self) -> list[Job]:
         """Every job not delivered yet (being sent included), oldest first."""
         paths = [*_files(self.pending_dir), *_files(self.sending_dir)]
-        return sorted((self._job(path) for path in paths), key=lambda job: job.key)
+        return sorted((self._job(path.name) for path in paths), key=lambda job: job.key)
+
+    def read(self, key: str) -> bytes | None:
+        """A job's data, waiting or being sent; None once it is gone."""
+        for folder in (self.pending_dir, self.sending_dir):
+            try:
+                return (folder / key).read_bytes()
+            except FileNotFoundError:
+                continue
+        return None
+
+    def where(self, key: str = "") -> str:
+        name = self.root.name
+        return f"{name}/{key}" if key else f"{name}/.damaged/"
 
     def claim_due(self, now: datetime) -> list[Claim]:
         """Take every job that is due; each is this process's alone."""
@@ -165,7 +217,7 @@ class Spool:
         due = sorted(_files(self.pending_dir))
         retried, enveloped = _names(self.retry_dir), _names(self.envelope_dir)
         for path in due:
-            job = self._job(path) if f"{path.name}.json" in retried else Job(path.name, path)
+            job = self._job(path.name) if f"{path.name}.json" in retried else Job(path.name)
             if job.next_try is not None and job.next_try > now:
                 continue
             taken = self.sending_dir / path.name
@@ -177,7 +229,7 @@ class Spool:
                 data = taken.read_bytes()
             except FileNotFoundError:
                 continue  # another process took it first
-            claims.append(Claim(job.key, taken, data, job.attempts, job.last_error,
+            claims.append(Claim(job.key, data, job.attempts, job.last_error,
                                 self.envelope_of(job.key) if job.key in enveloped else None))
         return claims
 
@@ -185,7 +237,7 @@ class Spool:
         """Renew a claim before a slow step; False if it was given back as
         stale meanwhile (another process may be sending it)."""
         try:
-            os.utime(claim.path)
+            os.utime(self.sending_dir / claim.key)
         except FileNotFoundError:
             return False
         return True
@@ -196,7 +248,7 @@ class Spool:
     def done_all(self, claims: list[Claim]) -> None:
         """Delete delivered jobs, with one sync of the folder for them all."""
         for claim in claims:
-            claim.path.unlink(missing_ok=True)
+            (self.sending_dir / claim.key).unlink(missing_ok=True)
             if claim.attempts or claim.last_error:  # only a job tried before has one
                 (self.retry_dir / f"{claim.key}.json").unlink(missing_ok=True)
             if claim.envelope is not None:
@@ -207,7 +259,7 @@ class Spool:
     def failed(self, claim: Claim, error: str, now: datetime) -> datetime:
         """Put the job back to be tried again later; returns when."""
         attempts = claim.attempts + 1
-        next_try = now + min(FIRST_RETRY * (1 << min(attempts - 1, 7)), LAST_RETRY)
+        next_try = next_try_after(attempts, now)
         record = {"attempts": attempts, "next_try": next_try.isoformat(), "error": error}
         # The record first: a crash before the rename leaves a stale claim,
         # which comes back with the record in place.
@@ -221,7 +273,7 @@ class Spool:
         damaged = self.root / ".damaged"
         damaged.mkdir(exist_ok=True)
         try:
-            os.rename(claim.path, damaged / claim.key)
+            os.rename(self.sending_dir / claim.key, damaged / claim.key)
         except FileNotFoundError:
             return
         (self.retry_dir / f"{claim.key}.json").unlink(missing_ok=True)
@@ -230,7 +282,7 @@ class Spool:
     def release(self, claim: Claim) -> None:
         """Put a job back untried (this process stops before sending it)."""
         try:
-            os.rename(claim.path, self.pending_dir / claim.key)
+            os.rename(self.sending_dir / claim.key, self.pending_dir / claim.key)
         except FileNotFoundError:
             return  # given back as stale already
         sync_dir(self.pending_dir)
@@ -251,13 +303,13 @@ class Spool:
         except FileNotFoundError:
             return None
 
-    def _job(self, path: Path) -> Job:
+    def _job(self, key: str) -> Job:
         try:
-            record = json.loads((self.retry_dir / f"{path.name}.json").read_bytes())
-            return Job(path.name, path, int(record["attempts"]),
-                       parse_instant(record["next_try"]), str(record["error"]))
+            record = json.loads((self.retry_dir / f"{key}.json").read_bytes())
+            return Job(key, int(record["attempts"]), parse_instant(record["next_try"]),
+                       str(record["error"]))
         except (OSError, ValueError, KeyError, TypeError):
-            return Job(path.name, path)  # never tried, or a record we cannot read
+            return Job(key)  # never tried, or a record we cannot read
 
     def _tidy(self) -> None:
         """Give back claims of processes that died; drop half-written jobs."""
@@ -291,8 +343,3 @@ def _names(folder: Path) -> set[str]:
         return set()
 
 
-def _unique_key(suffix: str) -> str:
-    """Maildir's unique name: time, process, counter, randomness, host."""
-    host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
-    return (f"{int(time.time())}.P{os.getpid()}Q{next(_counter)}"
-            f"R{secrets.token_hex(8)}.{host}{suffix}")

@@ -15,8 +15,8 @@ def open_sql_desk(url: str, clock: Clock | None = None, spools: Path | None = No
     """The desk in the database `url` (sqlite:///PATH or postgresql://…),
     made there with a new desk's settings (P1) when it holds none. A new
     desk's administrator is the account that makes it (core/signing_in.py).
-    `spools`: where its outgoing mail waits (beside an SQLite file unless
-    given; a PostgreSQL desk needs it)."""
+    `spools`: where its mail in waits (beside an SQLite file unless given;
+    a PostgreSQL desk needs it); outgoing work is rows of the database."""
     from core.signing_in import current_login
 
     return Desk(SqlStore(url, founder=current_login(), spools=spools), clock)

@@ -29,8 +29,8 @@ _SPOOLS = "PIPEDESK_SERVE_SPOOLS"
 
 
 def open_served_desk(database: str, spools: Path | None = None) -> Desk:
-    """The desk the server serves: the database `database` names; its mail
-    and webhooks wait in `spools` (for SQLite, beside the file unless given)."""
+    """The desk the server serves: the database `database` names; mail in
+    waits in `spools` (for SQLite, beside the file unless given)."""
     from core.sql import open_sql_desk
 
     return open_sql_desk(database, spools=spools)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import json
+import mailbox
 import socket
 import threading
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from aiosmtpd.controller import Controller
 from core_fixtures import ADMIN, data_dir
 
 from core import Desk
+from core.mail.outbox import Outbox, read_message
 from core.model import SmtpSettings
 
 
@@ -50,6 +52,30 @@ class Inbox:
     @property
     def subjects(self) -> list[str]:
         return sorted(str(m["Subject"]) for m in self.received)
+
+
+def outbox_raw(desk: Desk) -> list[bytes]:
+    """What waits in the desk's outbox, as its reader finds it: each file
+    of a data dir's Maildir (tmp/ too, where a half-written one would be),
+    or each row of a desk in a database (core/store/sql_jobs.py)."""
+    spools = desk.store.mail_spools()
+    if spools.rows is None:
+        root = spools.outbox
+        return [p.read_bytes() for sub in ("tmp", "new", "cur") if (root / sub).is_dir()
+                for p in sorted((root / sub).iterdir()) if not p.name.startswith(".")]
+    queue = Outbox.of(spools).spool
+    return [data for job in queue.pending() if (data := queue.read(job.key)) is not None]
+
+
+def outbox_messages(desk: Desk) -> list[EmailMessage]:
+    """The outbox's messages: in a data dir as any Maildir reader lists them."""
+    spools = desk.store.mail_spools()
+    if spools.rows is None:
+        if not spools.outbox.exists():
+            return []
+        box = mailbox.Maildir(spools.outbox, factory=None, create=False)
+        return [email.message_from_bytes(m.as_bytes(), policy=policy.default) for m in box]
+    return [read_message(raw) for raw in outbox_raw(desk)]
 
 
 def free_port() -> int:

@@ -8,12 +8,18 @@ import email
 import mailbox
 import os
 import threading
-from email import policy
 from email.message import EmailMessage
 
 import pytest
 from core_fixtures import ADMIN, MutableClock, new_ticket, reopen
-from mail_fixtures import Hooks, Inbox, allow_loopback_webhooks, free_port, use_smtp
+from mail_fixtures import (
+    Hooks,
+    Inbox,
+    allow_loopback_webhooks,
+    free_port,
+    outbox_messages,
+    use_smtp,
+)
 
 from core import Desk
 from core.automation.actions import SendEmail, Webhook
@@ -29,11 +35,7 @@ def _closing_email(desk: Desk, template: str = "Ticket closed") -> None:
 
 
 def _outbox(desk: Desk) -> list[EmailMessage]:
-    if not (desk.store.mail_spools().outbox).exists():
-        return []
-    box = mailbox.Maildir(desk.store.mail_spools().outbox, factory=None, create=False)
-    return [email.message_from_bytes(m.as_bytes(), policy=policy.default)
-            for m in box]
+    return outbox_messages(desk)  # in a data dir: as any Maildir reader lists them
 
 
 def _use_smtp(desk: Desk, port: int) -> None:
@@ -139,6 +141,7 @@ def test_a4a_smtp_delivers_and_empties_the_outbox(desk: Desk,
     assert desk.automation_log(ADMIN, ticket=ticket.id)[0].ticket == ticket.id
 
 
+@pytest.mark.files  # the data dir's Maildir, as a mail tool shows it
 def test_a4a_mail_read_in_a_mail_tool_before_it_went_out_is_still_sent(
         desk: Desk, smtp_server: tuple[Inbox, SmtpSettings]) -> None:
     """The outbox is a Maildir any mail tool can show, and showing a message

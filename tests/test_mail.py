@@ -4,12 +4,10 @@ against a real aiosmtpd server on loopback."""
 from __future__ import annotations
 
 import mailbox
-import os
 import socket
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -26,7 +24,6 @@ from core.mail.message import HeaderInjection, MailError, Outgoing, compose, rec
 from core.mail.outbox import Outbox
 from core.mail.smtp import smtp_sender
 from core.model import SmtpSettings
-from core.spool import Spool
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SENDER = "Pipedesk Support <support@pipedesk.example>"
@@ -218,44 +215,6 @@ def test_a4a_two_processes_never_send_one_message_twice(
 
     assert inbox.subjects == sorted(subjects)
     assert Outbox(tmp_path / "outbox").pending() == []
-
-
-def test_a4a_a_message_being_sent_is_not_taken_by_another_process(tmp_path: Path) -> None:
-    one, two = Spool(tmp_path / "outbox"), Spool(tmp_path / "outbox")
-    one.put(b"hello")
-    [claim] = one.claim_due(NOW)
-    assert two.claim_due(NOW) == []
-    assert [job.key for job in two.pending()] == [claim.key]  # still shown as waiting
-    one.done(claim)
-    assert two.pending() == [] and two.claim_due(NOW) == []
-
-
-def test_a4a_a_claim_left_by_a_crashed_process_comes_back_after_ten_minutes(
-        tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "outbox")
-    spool.put(b"hello")
-    [claim] = spool.claim_due(NOW)  # ... and the process dies here
-    assert spool.claim_due(NOW) == []
-    eleven_minutes_ago = time.time() - 11 * 60
-    os.utime(claim.path, (eleven_minutes_ago, eleven_minutes_ago))
-    [again] = Spool(tmp_path / "outbox").claim_due(NOW)
-    assert (again.key, again.data) == (claim.key, b"hello")
-
-
-def test_a4a_the_back_off_doubles_up_to_an_hour_and_the_job_is_never_dropped(
-        tmp_path: Path) -> None:
-    spool = Spool(tmp_path / "hooks")
-    spool.put(b"{}", ".json")
-    now, waits = NOW, []
-    for _ in range(10):
-        [claim] = spool.claim_due(now)
-        next_try = spool.failed(claim, "503 from the hook", now)
-        waits.append(int((next_try - now).total_seconds()))
-        now = next_try
-    assert waits == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
-    [job] = spool.pending()
-    assert (job.attempts, job.last_error, job.key.endswith(".json")) == (
-        10, "503 from the hook", True)
 
 
 # -- SMTP --------------------------------------------------------------------------

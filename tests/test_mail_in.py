@@ -7,10 +7,9 @@ a kill during it) are in test_mail_fetch.py."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 import pytest
 from core_fixtures import ADMIN, MutableClock, add_agent, new_ticket, refusal, reopen, stored
+from mail_fixtures import outbox_messages
 from message_fixtures import KARI, SUPPORT, comes_in, connect_channel, message
 
 from core import Desk
@@ -18,17 +17,11 @@ from core.automation.actions import SendEmail
 from core.automation.handing import AUTOMATED_MAIL_PER_HOUR
 from core.automation.rounds import work_round
 from core.mail.intake import inbox_of, quarantine_of
-from core.mail.outbox import read_message
 
 
 def stage_of(desk: Desk, ticket_id: str) -> str:
     ticket = desk.ticket(ticket_id, ADMIN)
     return desk.stage(ticket.stage, ADMIN)[1].label
-
-
-def outbox_messages(desk: Desk) -> list[EmailMessage]:
-    new = desk.store.mail_spools().outbox / "new"
-    return [read_message(p.read_bytes()) for p in sorted(new.iterdir())] if new.is_dir() else []
 
 
 def first_ticket(desk: Desk) -> str:

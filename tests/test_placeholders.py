@@ -5,13 +5,13 @@ send fails."""
 
 from __future__ import annotations
 
-import mailbox
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_fixtures import new_desk
 from core_fixtures import ADMIN, data_dir, edit_settings, new_ticket, refusal, stored
+from mail_fixtures import outbox_messages
 
 from core import Desk
 from core.automation.actions import Notify, SendEmail
@@ -83,7 +83,7 @@ def test_a4a_every_placeholder_the_docs_name_is_accepted_and_filled_in(desk: Des
     ticket = new_ticket(desk, "Printer on fire", contact="ada@example.com")
     desk.move_ticket(ticket.id, "Closed", ADMIN)
     work_round(desk)
-    [sent] = list(mailbox.Maildir(desk.store.mail_spools().outbox, create=False))
+    [sent] = outbox_messages(desk)
     payload = sent.get_payload(decode=True)
     assert isinstance(payload, bytes)  # a single-part message decodes to bytes
     text = payload.decode()
@@ -112,8 +112,7 @@ def test_a4a_a_template_edited_by_hand_fails_when_sent_naming_template_and_place
     assert (run.kind, run.result) == ("send-email", "failed")
     assert run.detail.startswith("Template 'Ticket closed', body line 1: {{ contact.nme }} "
                                  "is not a placeholder")
-    assert not (desk.store.mail_spools().outbox / "new").exists() or not list(
-        (desk.store.mail_spools().outbox / "new").iterdir())
+    assert outbox_messages(desk) == []
 
 
 @pytest.mark.files

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from core_fixtures import ADMIN, MutableClock
+from mail_fixtures import Hooks, allow_loopback_webhooks
 from pg_fixtures import PgCluster
 
 from core import Desk, DeskError
-from core.automation.actions import Delay, SetProperty
+from core.automation.actions import Delay, SetProperty, Webhook
+from core.automation.rounds import work_round
 from core.store.sql import SCHEMA, SCHEMA_VERSION, SqlStore
 
 
@@ -29,14 +31,16 @@ def test_an_older_schema_is_migrated_and_keeps_its_tickets(tmp_path: Path) -> No
     desk.create_ticket(ADMIN, "0", "New", "Printer on fire")
     with sqlite3.connect(path) as db:  # as a pipedesk of schema 1 left it
         db.execute("DROP INDEX pipedesk_entries_kind")
+        db.execute("DROP TABLE pipedesk_jobs")
         db.execute("DELETE FROM pipedesk_schema WHERE version > 1")
     again = sqlite_desk(path)
     assert [t.subject for t in again.tickets(ADMIN)] == ["Printer on fire"]
     with sqlite3.connect(path) as db:
         versions = [v for (v,) in db.execute("SELECT version FROM pipedesk_schema")]
         indexes = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        tables = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert versions == list(range(1, SCHEMA_VERSION + 1)) and SCHEMA_VERSION in SCHEMA
-    assert "pipedesk_entries_kind" in indexes
+    assert "pipedesk_entries_kind" in indexes and "pipedesk_jobs" in tables
 
 
 def test_a_schema_of_a_newer_pipedesk_is_refused_and_left_alone(tmp_path: Path) -> None:
@@ -62,6 +66,52 @@ def test_a4c_a_due_step_runs_once_among_two_processes(tmp_path: Path) -> None:
     clock.advance(hours=1)
     assert first.run_due_steps() + second.run_due_steps() == 1
     assert second.ticket(ticket.id, ADMIN).stage == "4"
+
+
+def test_a4c_a_webhook_queued_through_one_host_is_called_by_another(
+        tmp_path: Path, pg_url: str, hook_server: str) -> None:
+    """Outgoing work is rows (item 2): a server on another host, with a
+    data dir of its own, delivers what this one queued."""
+    here = Desk(SqlStore(pg_url, spools=tmp_path / "host-a"))
+    allow_loopback_webhooks(here)
+    here.add_action("0", "Closed", Webhook(url=hook_server), ADMIN)
+    ticket = here.create_ticket(ADMIN, "0", "New", "Printer on fire")
+    here.move_ticket(ticket.id, "Closed", ADMIN)
+    there = Desk(SqlStore(pg_url, spools=tmp_path / "host-b"))
+    assert work_round(there) == [f"Ticket #{ticket.id}: webhook delivered: POST to "
+                                 f"{hook_server}: 204"]
+    assert [call["id"] for call in Hooks.received] == [ticket.id]
+    assert work_round(here) == []  # gone from the queue: not called twice
+
+
+def test_a4c_servers_delivering_at_once_call_each_webhook_once(
+        tmp_path: Path, pg_url: str, hook_server: str) -> None:
+    """Three server processes run their delivery rounds at the same time
+    over 30 queued calls: each call is made once (FOR UPDATE SKIP LOCKED)."""
+    first = Desk(SqlStore(pg_url, spools=tmp_path / "host-a"))
+    allow_loopback_webhooks(first)
+    first.add_action("0", "Closed", Webhook(url=hook_server), ADMIN)
+    ids = [first.create_ticket(ADMIN, "0", "New", f"Printer {n}").id for n in range(30)]
+    for ticket in ids:
+        first.move_ticket(ticket, "Closed", ADMIN)
+    servers = [first, *(Desk(SqlStore(pg_url, spools=tmp_path / f"host-{n}"))
+                        for n in "bc")]
+    start = threading.Barrier(len(servers))
+
+    def deliver(desk: Desk) -> None:
+        start.wait()
+        work_round(desk)
+
+    rounds = [threading.Thread(target=deliver, args=(desk,)) for desk in servers]
+    for thread in rounds:
+        thread.start()
+    for thread in rounds:
+        thread.join(60)
+    assert sorted(int(call["id"]) for call in Hooks.received) == sorted(
+        int(i) for i in ids)
+    delivered = [run for run in servers[0].automation_log(ADMIN) if run.kind == "webhook"
+                 and run.result == "delivered"]
+    assert len(delivered) == 30  # the log says so once for each, whoever called it
 
 
 def test_an_unknown_kind_of_database_is_said() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from core_fixtures import ADMIN, data_dir, new_ticket, reopen
-from mail_fixtures import on_disk
+from mail_fixtures import on_disk, outbox_raw
 
 from core import Desk, DeskError, open_desk
 from core.automation.actions import Notify, SendEmail
@@ -32,10 +32,8 @@ def _mailing(desk: Desk, body: str, subject: str = "Hi") -> None:
     desk.add_action("0", "Closed", SendEmail(template="Hostile"), ADMIN)
 
 
-def _outbox_files(desk: Desk) -> list[Path]:
-    root = desk.store.mail_spools().outbox
-    return [p for sub in ("new", "cur", "tmp") if (root / sub).is_dir()
-            for p in (root / sub).iterdir()]
+def _outbox_files(desk: Desk) -> list[bytes]:
+    return outbox_raw(desk)
 
 
 def _log(desk: Desk) -> list[tuple[str, str, str]]:
@@ -66,7 +64,7 @@ def test_a4a_a_template_that_fails_or_runs_over_is_logged_and_the_move_stands(
     assert detail.startswith("Template 'Hostile', body: ") and reason in detail, detail
     assert detail.endswith("; not sent")
     assert _outbox_files(desk) == []
-    assert not list((desk.store.mail_spools().drafts / "new").iterdir())  # not tried again
+    assert not desk.courier().drafts.has_jobs()  # not tried again
 
 
 def test_a4a_a_template_that_never_ends_is_stopped_outside_the_writer_lock(desk: Desk) -> None:
@@ -120,7 +118,7 @@ def test_a4a_the_subject_is_one_line_whatever_the_ticket_holds(desk: Desk) -> No
     desk.move_ticket(ticket.id, "Closed", ADMIN)
     work_round(desk)
     [sent] = _outbox_files(desk)
-    header = [line for line in sent.read_bytes().split(b"\n") if line.startswith(b"Subject:")]
+    header = [line for line in sent.split(b"\n") if line.startswith(b"Subject:")]
     # The subject tag (issue 13) follows what the template made, on the same line.
     assert header == [b"Subject: Re: Title ]2;PWNED [31mRED [0m [#1]"]
 
@@ -182,6 +180,7 @@ def test_a4a_a_template_cannot_include_another(desk: Desk) -> None:
         _mailing(desk, "Hi\n{% include '/etc/passwd' %}")
 
 
+@pytest.mark.files  # a file of the drafts folder damaged by hand
 def test_a4a_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) -> None:
     _mailing(desk, "Hello {{ contact.email }}")
     desk.move_ticket(new_ticket(desk, contact="ada@example.com").id, "Closed", ADMIN)
@@ -190,7 +189,7 @@ def test_a4a_a_damaged_draft_is_set_aside_and_the_others_are_sent(desk: Desk) ->
         f.write(b'{"kind": "email", "subject": \n')
     said = work_round(desk)  # what the command line and the TUI say
     [sent] = _outbox_files(desk)
-    assert b"Hello ada@example.com" in sent.read_bytes()
+    assert b"Hello ada@example.com" in sent
     assert said == [f"send-email failed: a draft in drafts/{draft.name} cannot be read; the "
                     "file was set aside in drafts/.damaged/ for a person to look at (the "
                     "drafts in it that read are sent)"]

@@ -1,14 +1,16 @@
 """What automation hands on to the world outside: email, webhooks, and
 notifications whose message is a template.
 
-The engine runs under the writer lock, so it only writes files: an email or
+The engine runs under the writer lock, so it only queues jobs: an email or
 a templated notification as a *draft* (the template and the values to fill
-it in with) into `drafts/`, a webhook call into its spool. `Courier.deliver`
+it in with) into the drafts queue, a webhook call into its own (folders
+of the data dir, or rows of the SQL store's jobs table). `Courier.deliver`
 does the slow part outside the lock, in whichever process runs it (the TUI
 in a thread, `pipedesk worker`, the command line once after a command):
 fills in the drafts, within limits (`core.automation.sandbox`), puts the
-emails into the Maildir outbox, sends over SMTP and HTTP. A job is claimed
-by renaming its file, so two processes never send one twice. What happened
+emails into the outbox, sends over SMTP and HTTP. A job is claimed by
+renaming its file, or by marking its row (`FOR UPDATE SKIP LOCKED`), so
+two processes never send one twice. What happened
 comes back as log entries (A6) and notifications for
 `Desk.record_deliveries`; a draft that cannot be filled in is logged with
 its template and the reason, and the ticket's move stands.
@@ -30,7 +32,7 @@ from core.errors import DeskError
 from core.events import AutomationRan, MessageSent, NotificationSent, StepRun
 from core.model import MailSettings, WebhookSettings
 from core.records import Contact
-from core.spool import Claim, Spool
+from core.spool import Claim
 from core.store.base import MailSpools
 
 if TYPE_CHECKING:
@@ -56,8 +58,8 @@ class Courier:
         it sends, so replies thread back to the ticket."""
         self.spools = spools
         self._key = key
-        self.webhooks = Spool(spools.webhooks)
-        self.drafts = Spool(spools.drafts)
+        self.webhooks = spools.queue("webhooks")
+        self.drafts = spools.queue("drafts")
         self._drafting: list[bytes] = []  # this run's drafts, a JSON line each
         self._outbox: Outbox | None = None
 
@@ -68,7 +70,7 @@ class Courier:
         if self._outbox is None:
             from core.mail.outbox import Outbox
 
-            self._outbox = Outbox(self.spools.outbox)
+            self._outbox = Outbox.of(self.spools)
         return self._outbox
 
     def has_work(self, mail: MailSettings) -> bool:
@@ -148,12 +150,13 @@ class Courier:
                     damaged.add(n)
         for n in sorted(damaged):
             handed.append(_logged({}, "send-email", "failed",
-                                  f"a draft in drafts/{claims[n].key} cannot be read; the "
-                                  f"file was set aside in drafts/.damaged/ for a person to "
-                                  "look at (the drafts in it that read are sent)"))
+                                  f"a draft in {self.drafts.where(claims[n].key)} cannot be "
+                                  f"read; the file was set aside in {self.drafts.where()} "
+                                  "for a person to look at (the drafts in it that read are "
+                                  "sent)"))
         # This round's own outbox: what it stages is committed by it alone
         # (automation in another thread of this process commits its own).
-        outbox = Outbox(self.spools.outbox)
+        outbox = Outbox.of(self.spools)
         filled = 0
         waiting: set[int] = set()  # claims that wait for a later round, untouched
         held = time.monotonic()

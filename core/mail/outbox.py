@@ -1,6 +1,8 @@
 """The outbox: a Maildir in the data dir (`outbox/`), readable by any mail
-tool. Without SMTP settings this is where mail stays; with them, a message
-leaves only once the server has accepted it (`deliver_due`).
+tool, or, for a desk in a database, rows of its jobs table
+(core/store/sql_jobs.py). Without SMTP settings this is where mail stays;
+with them, a message leaves only once the server has accepted it
+(`deliver_due`).
 
 Each message's envelope (the sender and recipients the server is told) is
 kept beside it in `outbox/.envelope/`, as composed from the stored
@@ -19,7 +21,8 @@ from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 
 from core.mail.message import POLICY, MailError, Outgoing
-from core.spool import Claim, Spool
+from core.spool import Claim, JobQueue, Spool
+from core.store.base import MailSpools
 
 
 @dataclass(frozen=True)
@@ -44,10 +47,21 @@ class Delivery:
 
 
 class Outbox:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, rows: JobQueue | None = None) -> None:
+        """The Maildir at `root`, or the queue `rows` (then `root` is not used)."""
         self.root = root
-        self.spool = Spool(root, pending="new", tmp="tmp")
-        self._has_cur = False
+        self._maildir: Spool | None = None
+        self.spool: JobQueue
+        if rows is None:
+            self.spool = self._maildir = Spool(root, pending="new", tmp="tmp")
+        else:
+            self.spool = rows
+        self._has_cur = rows is not None  # rows need no folders made
+
+    @classmethod
+    def of(cls, spools: MailSpools) -> Outbox:
+        """The outbox of a store's spools (`Store.mail_spools`)."""
+        return cls(spools.outbox, spools.rows("outbox") if spools.rows is not None else None)
 
     def put(self, mail: Outgoing) -> str:
         """Queue `mail`; it is on disk, whole, when this returns."""
@@ -85,11 +99,10 @@ class Outbox:
     def pending(self) -> list[OutboxItem]:
         items = []
         for job in self.spool.pending():
-            try:
-                with open(job.path, "rb") as f:
-                    headers = BytesHeaderParser(policy=POLICY).parse(f)
-            except FileNotFoundError:
+            data = self.spool.read(job.key)
+            if data is None:
                 continue  # sent meanwhile
+            headers = BytesHeaderParser(policy=POLICY).parsebytes(data)
             _, recipients = _read_envelope(self.spool.envelope_of(job.key))
             items.append(OutboxItem(job.key, ", ".join(recipients),
                                     str(headers.get("Subject", "")), job.attempts,
@@ -121,7 +134,9 @@ class Outbox:
     def _read(self) -> list[tuple[Path, str]]:
         """Messages a mail tool moved to cur/ on showing them, as (file,
         key): Maildir names such a file KEY:2,FLAGS. One flagged T (trashed)
-        was thrown away by whoever read it."""
+        was thrown away by whoever read it. (Rows have no mail tool.)"""
+        if self._maildir is None:
+            return []
         try:
             names = os.listdir(self.root / "cur")
         except FileNotFoundError:
@@ -137,9 +152,11 @@ class Outbox:
         """With SMTP on, the outbox is a queue: a message read in a mail tool
         is not sent yet, so it goes back to new/ under its key, retry record
         and all, to be sent like any other."""
+        if self._maildir is None:
+            return
         for path, key in self._read():
             try:
-                os.rename(path, self.spool.pending_dir / key)
+                os.rename(path, self._maildir.pending_dir / key)
             except FileNotFoundError:
                 continue  # another process took it back first
 
@@ -151,9 +168,9 @@ class Outbox:
         to, subject = ", ".join(recipients), headers.get("Subject", "")
         try:
             if not sender or not recipients:
-                raise MailError("it has no envelope in outbox/.envelope (it was not queued "
-                                "by pipedesk), so pipedesk does not know whom it is for; "
-                                "it stays in the outbox")
+                raise MailError("it has no envelope (it was not queued by pipedesk), so "
+                                "pipedesk does not know whom it is for; it stays in the "
+                                "outbox")
             send(Outgoing(message, sender, recipients))
         except MailError as err:
             retry = self.spool.failed(claim, err.message, now)

@@ -28,24 +28,31 @@ which is done when it passes the same core test suite):
   are not the ones the desk holds.
 - **Newest entries about a ticket**, for timelines (T7) and the automation
   log (A6), without the desk reading the whole history.
-- **Durable spools** for outgoing mail and webhooks (`MailSpools`): folders
-  the courier claims jobs from, which outlast the process that wrote them;
-  and the inbox and quarantine of mail in.
+- **Durable spools** for outgoing mail and webhooks (`MailSpools`): queues
+  the courier claims jobs from, which outlast the process that wrote them
+  (folders, or the SQL store's rows); and the inbox and quarantine of mail
+  in (folders).
 - **A mail key** that signs the desk's own Message-IDs, one per desk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, runtime_checkable
 
 from core.events import Entry, Event
 from core.model import DeskConfig
 from core.state import DeskState
+
+if TYPE_CHECKING:  # core.spool reaches this package (core.store.files)
+    from core.spool import JobQueue
+
+# The queues of outgoing work, by name.
+QueueName = Literal["drafts", "webhooks", "outbox"]
 
 
 @dataclass
@@ -70,6 +77,17 @@ class MailSpools:
     # not parse, with its reason.
     inbox: Path
     quarantine: Path
+    # A store whose jobs are rows (the SQL store) gives its queues here; the
+    # folders above are then where mail in waits, and nothing else.
+    rows: Callable[[QueueName], JobQueue] | None = None
+
+    def queue(self, name: QueueName) -> JobQueue:
+        """The queue of drafts, webhook calls or finished mail."""
+        if self.rows is not None:
+            return self.rows(name)
+        from core.spool import Spool
+
+        return Spool(getattr(self, name))
 
 
 class Transaction(Protocol):

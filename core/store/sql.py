@@ -13,6 +13,9 @@ The same contract as the local files (core/store/base.py), over tables
   must never miss 10. Settings (`DeskConfig` as JSON) are in the same row,
   written in the same transaction as the entries: one unit.
 - `pipedesk_mail_key`: the key that signs the desk's Message-IDs.
+- `pipedesk_jobs`: the queues of outgoing work (drafts, webhook calls,
+  finished mail), claimed row by row (core/store/sql_jobs.py). Mail in
+  waits in the spools folder, taken in by the process that fetched it.
 - `pipedesk_schema`: the schema's version; an older one is migrated in
   place, never dropped; a newer one is refused.
 
@@ -31,12 +34,13 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -50,6 +54,11 @@ from core.state import DeskState
 from core.store.base import CatchUp, MailSpools, committed_or_dropped
 from core.store.files import share_with_group
 from core.store.journal import encode
+
+if TYPE_CHECKING:
+    from core.spool import JobQueue
+    from core.store.base import QueueName
+    from core.store.sql_jobs import SqlJobs
 
 _decode = msgspec.json.Decoder(Entry).decode
 
@@ -67,6 +76,12 @@ SCHEMA: dict[int, list[str]] = {
         "mail_key TEXT NOT NULL)",
     ],
     2: ["CREATE INDEX pipedesk_entries_kind ON pipedesk_entries (kind, seq)"],
+    # The queues of outgoing work, which were folders before.
+    3: ["CREATE TABLE pipedesk_jobs (key TEXT PRIMARY KEY, queue TEXT NOT NULL, "
+        "data {blob} NOT NULL, envelope {blob}, attempts INTEGER NOT NULL DEFAULT 0, "
+        "next_at DOUBLE PRECISION, next_try TEXT, last_error TEXT NOT NULL DEFAULT '', "
+        "holder TEXT, held_at DOUBLE PRECISION, damaged INTEGER NOT NULL DEFAULT 0)",
+        "CREATE INDEX pipedesk_jobs_queue ON pipedesk_jobs (queue, damaged, key)"],
 }
 SCHEMA_VERSION = max(SCHEMA)
 
@@ -85,8 +100,9 @@ def describe(url: str) -> str:
 
 class SqlStore:
     """The `core.store.base.Store` of a database: `sqlite:///PATH` or
-    `postgresql://…`. `spools`: the folder of the mail and webhook spools
-    (default: beside an SQLite file; for PostgreSQL it must be given)."""
+    `postgresql://…`. `spools`: the folder of mail in (default: beside an
+    SQLite file; for PostgreSQL it must be given); the queues of outgoing
+    work are rows (`pipedesk_jobs`, core/store/sql_jobs.py)."""
 
     def __init__(self, url: str, founder: str = "", spools: Path | None = None) -> None:
         self.url = url
@@ -102,12 +118,14 @@ class SqlStore:
                             "sqlite:///PATH or postgresql://USER@HOST/DATABASE.")
         if spools is None:
             if not isinstance(self._db, _Sqlite):
-                raise DeskError("A desk in PostgreSQL needs a folder for its mail spools.")
+                raise DeskError("A desk in PostgreSQL needs a folder for its mail in.")
             spools = self._db.path.parent
         self.spools = spools
         self._settings_version = -1
         self._txn: _SqlTransaction | None = None
         self._mail_key: bytes | None = None
+        self._jobs: SqlJobs | None = None
+        self._jobs_made = threading.Lock()
 
     @property
     def data_dir(self) -> Path | None:
@@ -196,16 +214,36 @@ class SqlStore:
             yield entry
 
     def mail_spools(self) -> MailSpools:
+        """Mail in waits in the spools folder; outgoing work in rows."""
         root = self.spools
         return MailSpools(drafts=root / "drafts", webhooks=root / "webhooks",
                           outbox=root / "outbox", inbox=root / "inbox",
-                          quarantine=root / "quarantine")
+                          quarantine=root / "quarantine", rows=self._queue)
+
+    def _queue(self, name: QueueName) -> JobQueue:
+        with self._jobs_made:
+            if self._jobs is None:
+                from core.spool import Spool
+                from core.store.sql_jobs import SqlJobs
+
+                twin = self._db.twin()
+                jobs = SqlJobs(twin, lambda doing: _failing(twin, self.url, doing))
+                # Jobs a folder of an earlier pipedesk still holds (before
+                # schema 3 the queues were folders beside the database).
+                for queue in ("drafts", "webhooks", "outbox"):
+                    folder = self.spools / queue
+                    if (folder / "new").is_dir():
+                        jobs.take_in(queue, Spool(folder))
+                self._jobs = jobs
+            return self._jobs.queue(name)
 
     def close(self) -> None:
         """Let go of the database's connections (a desk given up for a fresh
         one, `server.hosting.DeskHost`)."""
         self._db.forget()
         self._db.forget_listener()
+        if self._jobs is not None:
+            self._jobs.close()
 
     def await_commits(self, timeout: float) -> bool:
         """`core.store.base.Announcing`: PostgreSQL tells of every commit
@@ -245,7 +283,7 @@ class SqlStore:
                             f"pipedesk (schema {version}; this one knows {SCHEMA_VERSION}): "
                             "upgrade pipedesk; nothing was changed.")
         for step in range(version + 1, SCHEMA_VERSION + 1):
-            self._db.write([*((sql, ()) for sql in SCHEMA[step]),
+            self._db.write([*((sql.format(blob=self._db.blob), ()) for sql in SCHEMA[step]),
                             ("INSERT INTO pipedesk_schema (version) VALUES (?)", (step,))])
 
     def _read_entries(self, state: DeskState) -> list[Entry]:
@@ -255,18 +293,22 @@ class SqlStore:
             state.apply(entry)
         return entries
 
-    @contextmanager
-    def _failing(self, doing: str) -> Iterator[None]:
-        """A database error as a message for a person; the connection is
-        made again at the next use."""
-        try:
-            yield
-        except self._db.errors as err:
-            self._db.forget()
-            problem = " ".join(str(err).split()) or type(err).__name__
-            raise DatabaseUnavailable(f"Could not {doing} in the database {describe(self.url)}: "
-                            f"{problem}. Nothing of this command was written; try again "
-                            "when the database answers.") from None
+    def _failing(self, doing: str) -> AbstractContextManager[None]:
+        return _failing(self._db, self.url, doing)
+
+
+@contextmanager
+def _failing(db: _Database, url: str, doing: str) -> Iterator[None]:
+    """A database error as a message for a person; the connection is made
+    again at the next use."""
+    try:
+        yield
+    except db.errors as err:
+        db.forget()
+        problem = " ".join(str(err).split()) or type(err).__name__
+        raise DatabaseUnavailable(f"Could not {doing} in the database {describe(url)}: "
+                                  f"{problem}. Nothing of this command was written; try "
+                                  "again when the database answers.") from None
 
 
 class _SqlTransaction:
@@ -335,6 +377,17 @@ class _Database:
     a writer lock, and which errors mean the database failed."""
 
     errors: tuple[type[BaseException], ...] = ()
+    blob = "BLOB"  # the column type of bytes
+    skip_locked = ""  # how a claim passes over rows another is claiming
+
+    def twin(self) -> _Database:
+        """The same database over a connection of its own."""
+        raise NotImplementedError
+
+    def write_returning(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Run one statement that changes rows in a transaction of its own,
+        and hand back the rows its RETURNING names."""
+        raise NotImplementedError
 
     def one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         rows = self.rows(sql, params)
@@ -389,8 +442,23 @@ class _Sqlite(_Database):
             self._connection = connection
         return self._connection
 
+    def twin(self) -> _Sqlite:
+        return _Sqlite(self.path)
+
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         return self._connect().execute(sql, params).fetchall()
+
+    def write_returning(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        connection = self._connect()
+        connection.execute("BEGIN IMMEDIATE")  # the one writer: claims do not overlap
+        try:
+            found = connection.execute(sql, params).fetchall()
+            connection.execute("COMMIT")
+            return found
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
 
     def write(self, statements: list[tuple[str, tuple[Any, ...]]],
               expect_last: int | None = None) -> int:
@@ -420,6 +488,9 @@ class _Sqlite(_Database):
 
 
 class _Postgres(_Database):
+    blob = "BYTEA"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
     def __init__(self, url: str) -> None:
         import psycopg
 
@@ -461,10 +532,19 @@ class _Postgres(_Database):
     def _sql(sql: str) -> str:
         return sql.replace("?", "%s")
 
+    def twin(self) -> _Postgres:
+        return _Postgres(self.url)
+
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self._connect().cursor() as cursor:
             cursor.execute(self._sql(sql), params)
             return list(cursor.fetchall()) if cursor.description else []
+
+    def write_returning(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        connection = self._connect()
+        with connection.transaction(), connection.cursor() as cursor:
+            cursor.execute(self._sql(sql), params)
+            return list(cursor.fetchall())
 
     def write(self, statements: list[tuple[str, tuple[Any, ...]]],
               expect_last: int | None = None) -> int:
