@@ -11,13 +11,14 @@ and saved whole, so a refused rule leaves nothing half-done.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from msgspec.structs import replace as msgspec_replace
 
@@ -34,6 +35,7 @@ from core.errors import DeskError, NotFound
 from core.events import (
     AutomationRan,
     Changes,
+    CommandApplied,
     ContactAdded,
     ContactChanged,
     ContactChanges,
@@ -126,6 +128,36 @@ class TicketDraft:
     create_date: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Applied(Generic[R]):
+    """What `Desk.run_once` did: the command's answer, or, for a command
+    applied before (`replayed`), the first ticket it touched."""
+
+    result: R | None
+    replayed: bool
+    ticket: str = ""
+
+
+@dataclass
+class _Once:
+    """A client's command running through `Desk.run_once`."""
+
+    id: str
+    name: str
+    actor: Actor
+    marked: bool = False  # an entry of it carries the id
+
+
+# A command id: what a client makes (a UUID, say), kept on entries.
+_COMMAND_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
+def check_command_id(command_id: str) -> None:
+    if not _COMMAND_ID.fullmatch(command_id):
+        raise DeskError(f"{plain_line(command_id)[:100]!r} is not a command id: give 1 to 100 "
+                        "letters, digits, '-', '_', '.' or ':' (a UUID, say).")
+
+
 class Desk:
     def __init__(self, store: Store, clock: Clock | None = None) -> None:
         """The desk `store` holds (`core.open_desk` opens one in local files)."""
@@ -136,6 +168,9 @@ class Desk:
         self._pending: list[Notice] = []
         # The store's hold around the command running (`_command`).
         self._txn: Transaction | None = None
+        # A client's command running through `run_once`: its id, name and
+        # actor, and whether an entry carries the id yet.
+        self._once: _Once | None = None
         # What reacts to the entries a command records (core/reactions.py:
         # the stage actions, A4), acting through `_AutomationHost`.
         self._reactions = Reactions(_AutomationHost(self), self._now, self._write_reactions)
@@ -240,7 +275,10 @@ class Desk:
         that syncs once)."""
         at = self._reactions.batch_at or self._now()
         txn = self._transaction()
-        entries = txn.record(str(actor), at, events)
+        once = self._once
+        if once is not None:
+            once.marked = True
+        entries = txn.record(str(actor), at, events, once.id if once is not None else "")
         if self._reactions.hold(entries):
             pass
         elif settings is None:
@@ -299,8 +337,43 @@ class Desk:
             self._save_settings(draft)
         return result
 
+    def run_once(self, command_id: str, actor: Actor, name: str,
+                 run: Callable[[], R]) -> Applied[R]:
+        """A client's command (issue 16: sent again after the network
+        failed, or replayed from an offline queue), applied once: `run`
+        makes the change (a command of this desk, as `actor`), unless the
+        command `command_id` was applied already; then it is not run, and
+        the answer says so (and which ticket the command touched first,
+        the one a create made). The id is kept on the command's own
+        entries, written with them, so a command applied and one marked
+        applied are the same thing, whatever crashes when."""
+        check_command_id(command_id)
+        with self._writing():
+            mark = self.state.commands.get(command_id)
+            if mark is not None:
+                if mark[0] != str(actor):
+                    raise DeskError(f"The command id {command_id!r} was used by another "
+                                    "user's command; give each command an id of its own.")
+                return Applied(None, True, mark[1] if len(mark) > 1 else "")
+            self._once = once = _Once(command_id, name, actor)
+            try:
+                result = run()
+                if not once.marked:
+                    # It changed nothing: a replay must not do now what it
+                    # did not do then (move back a ticket moved meanwhile).
+                    self._record(actor, [CommandApplied(name=name)])
+            finally:
+                self._once = None
+        return Applied(result, False)
+
     def _save_settings(self, draft: DeskConfig) -> None:
         """Write settings checked already, inside `_writing`."""
+        once = self._once
+        if once is not None and not once.marked:
+            # A client's command that changes settings only: its id goes
+            # with them, in an entry of the same unit.
+            self._record(once.actor, [CommandApplied(name=once.name)], settings=draft)
+            return
         txn = self._transaction()
         txn.save_settings(draft)
         txn.commit()

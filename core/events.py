@@ -223,17 +223,30 @@ class MailIgnored(msgspec.Struct, tag="mail.ignored", kw_only=True):
     raw: str = ""
 
 
+class CommandApplied(msgspec.Struct, tag="command.applied", kw_only=True):
+    """A client's command (`Desk.run_once`) that changed only the settings,
+    which are no entry: this one carries its id (`Entry.command`), written
+    with the settings as one unit."""
+
+    name: str
+
+
 Event = (TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactAdded
          | ContactChanged | AutomationRan | NotificationSent | NotificationsRead | StepDelayed
-         | StepResumed | MessageReceived | MessageSent | NoteAdded | MailIgnored)
+         | StepResumed | MessageReceived | MessageSent | NoteAdded | MailIgnored
+         | CommandApplied)
 
-class Entry(msgspec.Struct):
+class Entry(msgspec.Struct, omit_defaults=True):
     """One line of the journal."""
 
     seq: int
     at: datetime
     actor: str
     event: Event
+    # The id a client gave the command this entry came of (a command sent
+    # through `Desk.run_once`: issue 16's replayed commands), so that a
+    # command sent twice is applied once. Empty, and not written, otherwise.
+    command: str = ""
 
 
 def ticket_ids(event: Event) -> list[str]:

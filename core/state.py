@@ -29,6 +29,7 @@ from core.events import (
     TicketChanged,
     TicketCreated,
     TicketDeleted,
+    ticket_ids,
 )
 from core.records import Contact, Ticket
 
@@ -66,6 +67,10 @@ class DeskState:
         self.automated_mail: dict[str, list[datetime]] = {}
         # The thread each ticket was created on (A3b): its first message's.
         self.created_threads: dict[str, str] = {}
+        # Commands clients sent with an id (`Desk.run_once`), applied: id ->
+        # [the actor who sent it, the first ticket it touched, if any]. A
+        # command sent again is not applied again.
+        self.commands: dict[str, list[str]] = {}
 
     def apply(self, entry: Entry) -> None:
         match entry.event:
@@ -126,6 +131,10 @@ class DeskState:
             case MailIgnored(dedupe=dedupe):
                 if dedupe:
                     self.mail_seen[dedupe] = ""
+        if entry.command:
+            mark = self.commands.setdefault(entry.command, [entry.actor])
+            if len(mark) == 1:
+                mark += ticket_ids(entry.event)[:1]
         self.seq = entry.seq
 
     def _automated_mail(self, ticket_id: str, at: datetime) -> None:

@@ -98,9 +98,11 @@ class Transaction(Protocol):
         """What the catch-up at the start of the transaction brought."""
         ...
 
-    def record(self, actor: str, at: datetime, events: Sequence[Event]) -> list[Entry]:
+    def record(self, actor: str, at: datetime, events: Sequence[Event],
+               command: str = "") -> list[Entry]:
         """Number `events` as the store's next entries and stage them for
-        `commit`; the entries come back with their `seq`."""
+        `commit`; the entries come back with their `seq`, marked with the
+        id of the client's command they came of (`command`), if any."""
         ...
 
     def save_settings(self, config: DeskConfig) -> None:

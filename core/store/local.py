@@ -482,6 +482,7 @@ class LocalStore:
                 mail_seen=state.mail_seen,
                 created_threads=state.created_threads,
                 automated_mail=state.automated_mail,
+                commands=state.commands,
             )
             write_snapshot(self.snapshot_path, snap)
             self._snapshot_seq = state.seq
@@ -512,9 +513,11 @@ class _LocalTransaction:
         self._entries: list[Entry] = []
         self._settings: DeskConfig | None = None
 
-    def record(self, actor: str, at: datetime, events: Sequence[Event]) -> list[Entry]:
+    def record(self, actor: str, at: datetime, events: Sequence[Event],
+               command: str = "") -> list[Entry]:
         seq = self._store._seq + len(self._entries)
-        entries = [Entry(seq + n, at, actor, event) for n, event in enumerate(events, start=1)]
+        entries = [Entry(seq + n, at, actor, event, command)
+                   for n, event in enumerate(events, start=1)]
         self._entries.extend(entries)
         return entries
 

@@ -129,9 +129,11 @@ class _MemoryTransaction:
         self._entries: list[Entry] = []
         self._settings: DeskConfig | None = None
 
-    def record(self, actor: str, at: datetime, events: Sequence[Event]) -> list[Entry]:
+    def record(self, actor: str, at: datetime, events: Sequence[Event],
+               command: str = "") -> list[Entry]:
         seq = len(self._store._lines) + len(self._entries)
-        entries = [Entry(seq + n, at, actor, event) for n, event in enumerate(events, start=1)]
+        entries = [Entry(seq + n, at, actor, event, command)
+                   for n, event in enumerate(events, start=1)]
         self._entries.extend(entries)
         return entries
 

@@ -43,6 +43,8 @@ class Snapshot(msgspec.Struct):
     created_threads: dict[str, str] = {}
     # The cap on automated mail: when mail went to each address this hour.
     automated_mail: dict[str, list[datetime]] = {}
+    # The ids of clients' commands applied (issue 16); older files lack them.
+    commands: dict[str, list[str]] = {}
 
 
 class SnapshotTooNew(DataFileError):
@@ -126,6 +128,7 @@ def state_of(snap: Snapshot, name: str,
     state.mail_seen = snap.mail_seen
     state.created_threads = snap.created_threads
     state.automated_mail = snap.automated_mail
+    state.commands = snap.commands
     state.count_unread()
     return state, [t.id for t in odd]
 
@@ -146,7 +149,8 @@ def write_snapshot(path: Path, snap: Snapshot) -> None:
              b',\n"messages":', _encode(snap.messages),
              b',\n"mail_seen":', _encode(snap.mail_seen),
              b',\n"created_threads":', _encode(snap.created_threads),
-             b',\n"automated_mail":', _encode(snap.automated_mail), b"}\n"]
+             b',\n"automated_mail":', _encode(snap.automated_mail),
+             b',\n"commands":', _encode(snap.commands), b"}\n"]
     atomic_write(path, b"".join(parts))
 
 
