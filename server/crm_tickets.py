@@ -43,6 +43,7 @@ from server.crm_models import (
 from server.crm_properties import TicketInput as Translated
 from server.crm_properties import check_names, crm_instant, properties_of, split_list
 from server.errors import CATEGORIES, ApiError, ErrorBody, ErrorDetail, status_of
+from server.once import REPLAYED, CommandKey, once
 
 router = APIRouter(prefix="/crm/v3/objects/tickets", tags=["tickets"],
                    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody},
@@ -188,37 +189,51 @@ def get_ticket(request: Request, response: Response, token: Token, ticketId: Tic
 
 
 @router.post("", response_model=SimplePublicObject, status_code=201,
-             summary="Create a ticket (T1)", responses={201: {"headers": _ETAG}})
+             summary="Create a ticket (T1)",
+             responses={201: {"headers": {**_ETAG, **REPLAYED}}})
 def create_ticket(request: Request, response: Response, token: Token,
-                  body: TicketInput) -> SimplePublicObject:
+                  body: TicketInput, idempotency_key: CommandKey = None) -> SimplePublicObject:
     with desk_as(request, token) as (desk, actor):
-        made = desk.create_tickets([_draft(desk, actor, body, "body.properties")], actor)[0]
-        ticket = _as_now(desk, actor, made)
+        made = once(desk, actor, idempotency_key, "create_ticket", lambda: desk.create_tickets(
+            [_draft(desk, actor, body, "body.properties")], actor)[0], response)
+        # A replay: the ticket that create made, as it is now.
+        ticket = _as_now(desk, actor, made.result) if made.result is not None else \
+            desk.ticket(made.ticket, actor)
         response.headers["ETag"] = etag(ticket)
         return answer(desk, ticket)
 
 
 @router.patch("/{ticketId}", response_model=SimplePublicObject,
               summary="Change a ticket (T4; a stage is a move, T2); an empty string clears",
-              responses={200: {"headers": _ETAG}, 412: {"model": ErrorBody}})
+              responses={200: {"headers": {**_ETAG, **REPLAYED}}, 412: {"model": ErrorBody}})
 def update_ticket(request: Request, response: Response, token: Token, ticketId: TicketIdPath,
-                  body: TicketInput, if_match: IfMatch = None) -> SimplePublicObject:
+                  body: TicketInput, if_match: IfMatch = None,
+                  idempotency_key: CommandKey = None) -> SimplePublicObject:
     with desk_as(request, token) as (desk, actor):
-        ticket = _update(desk, actor, _id(ticketId), body.properties, "body.properties",
-                         if_match)
+        # A replay is not checked against If-Match: its version is the one
+        # the change was made against, and the change is made already.
+        changed = once(desk, actor, idempotency_key, "update_ticket", lambda: _update(
+            desk, actor, _id(ticketId), body.properties, "body.properties", if_match), response)
+        ticket = changed.result or desk.ticket(_id(ticketId), actor)
         response.headers["ETag"] = etag(ticket)
         return answer(desk, ticket)
 
 
 @router.delete("/{ticketId}", status_code=204, response_class=Response,
-               summary="Delete a ticket (T5)", responses={412: {"model": ErrorBody}})
+               summary="Delete a ticket (T5)",
+               responses={204: {"headers": REPLAYED}, 412: {"model": ErrorBody}})
 def archive_ticket(request: Request, token: Token, ticketId: TicketIdPath,
-                   if_match: IfMatch = None) -> Response:
-    with desk_as(request, token) as (desk, actor):
+                   if_match: IfMatch = None, idempotency_key: CommandKey = None) -> Response:
+    done = Response(status_code=204)
+
+    def delete() -> None:
         ticket = desk.ticket(_id(ticketId), actor)
         _check_version(desk, ticket, if_match)
         desk.delete_ticket(ticket.id, actor)
-    return Response(status_code=204)
+
+    with desk_as(request, token) as (desk, actor):
+        once(desk, actor, idempotency_key, "delete_ticket", delete, done)
+    return done
 
 
 # -- batches ---------------------------------------------------------------------------

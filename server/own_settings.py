@@ -30,6 +30,7 @@ from core.stage_edits import (
 )
 from server.auth import Token, desk_as
 from server.errors import ApiError, ErrorBody
+from server.once import REPLAYED, CommandKey, once
 
 router = APIRouter(prefix="/pipedesk/v1", tags=["pipedesk"],
                    responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody},
@@ -120,12 +121,18 @@ def _stage_edit(edit: Edit) -> StageEdit:
             return SetStageProperties(edit.stage, tuple(edit.properties))
 
 
-@router.post("/pipelines/{pipeline}/stage-edits", summary="Stage edits, all or none (S8)")
-def stage_edits(request: Request, token: Token, pipeline: str, body: StageEdits
-                ) -> dict[str, Any]:
+@router.post("/pipelines/{pipeline}/stage-edits", summary="Stage edits, all or none (S8)",
+             responses={200: {"headers": REPLAYED}})
+def stage_edits(request: Request, response: Response, token: Token, pipeline: str,
+                body: StageEdits, idempotency_key: CommandKey = None) -> dict[str, Any]:
     edits = [_stage_edit(e) for e in body.edits]
     with desk_as(request, token) as (desk, actor):
-        result = desk.edit_stages(pipeline, edits, actor)
+        done = once(desk, actor, idempotency_key, "edit_stages",
+                    lambda: desk.edit_stages(pipeline, edits, actor), response)
+        if done.result is None:  # made before: the pipeline as it is now
+            return {"pipeline": desk.pipeline(pipeline, actor).model_dump(mode="json"),
+                    "added": {}, "deleted": [], "moved": [], "replayed": True}
+        result = done.result
         return {"pipeline": result.pipeline.model_dump(mode="json"), "added": result.added,
                 "deleted": result.deleted, "moved": sorted(result.moved, key=int)}
 
