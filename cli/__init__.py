@@ -23,6 +23,7 @@ from cli.channels import channel
 from cli.common import Session, TextGroup, shown_output
 from cli.contacts import contact
 from cli.demo import demo
+from cli.login import login
 from cli.mail import mail
 from cli.notifications import notifications
 from cli.people import team, user
@@ -67,7 +68,7 @@ def root(ctx: click.Context, data_dir: Path | None, database: str | None) -> Non
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
-              mail, webhooks, notifications, worker, serve, user, team, token):
+              mail, webhooks, notifications, worker, serve, user, team, token, login):
     root.add_command(topic)
 
 

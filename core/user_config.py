@@ -8,11 +8,14 @@ app opens with the default keys: a typo in one's keys must not lock one
 out of the desk.
 
     user = "ingrid"
+    remote = { url = "https://desk.example.com", token_env = "PIPEDESK_TOKEN" }
     [keymap]
     "board.move_right" = "ctrl+right,greater_than_sign"
 
 `user` names the desk user to act as where the login does not say it
-(core/signing_in.py has the rule).
+(core/signing_in.py has the rule). `remote` is the team's server
+(`pipedesk login` writes it; issue 16) and the environment variable that
+holds the person's token: the token itself is never written here.
 The ids are those of the bindings (the app's `?` lists them); the keys are
 as Textual's keymap takes them, several joined by commas.
 """
@@ -26,11 +29,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
-from core.errors import DataFileError
+from core.errors import DataFileError, DeskError
+from core.store.files import atomic_write
 from core.store.settings_file import toml_problem
+from core.text import plain_line
 
 CONFIG_ENV = "PIPEDESK_CONFIG"
 CONFIG_NAME = "config.toml"
@@ -47,6 +53,44 @@ def _names_keys(keys: str) -> str:
 Keys = Annotated[str, AfterValidator(_names_keys)]
 
 
+def server_url(url: str) -> str:
+    """A server's address as pipedesk keeps it: http(s), a host, maybe a
+    port and a path; no query, fragment or login (the token is kept apart)."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # a bracket that is no IPv6 address, a bad port
+        host = None
+    if host is None or parts.scheme not in ("http", "https") or not plain_line(host) == host:
+        raise ValueError(f"{plain_line(text)[:200]!r} is not a server's address; write it as "
+                         "https://desk.example.com (or http://127.0.0.1:8765 on this host)")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("a server's address has no query, fragment or user name in it "
+                         "(the token is kept in an environment variable)")
+    return text.rstrip("/")
+
+
+def _env_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", name):
+        raise ValueError(f"{plain_line(name)[:100]!r} is not the name of an environment "
+                         "variable (letters, digits and _, such as PIPEDESK_TOKEN)")
+    return name
+
+
+DEFAULT_TOKEN_ENV = "PIPEDESK_TOKEN"
+
+
+class RemoteConfig(BaseModel):
+    """The team's server: where it is, and which environment variable holds
+    the person's token."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: Annotated[str, AfterValidator(server_url)]
+    token_env: Annotated[str, AfterValidator(_env_name)] = DEFAULT_TOKEN_ENV
+
+
 class UserConfig(BaseModel):
     """What the file may say. Unknown keys are refused, so a typo is said
     rather than silently doing nothing."""
@@ -58,6 +102,8 @@ class UserConfig(BaseModel):
     user: str | None = None
     # binding id -> keys, e.g. "board.move_right" -> "ctrl+right,l".
     keymap: dict[str, Keys] = {}
+    # The team's server (issue 16); None: the desk in local files.
+    remote: RemoteConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -123,12 +169,41 @@ def load_user_config(path: Path | None = None) -> LoadedConfig:
         loc = tuple(str(part) for part in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
-            message = "unknown key (a typo?); pipedesk reads only user and [keymap]"
+            message = "unknown key (a typo?); pipedesk reads only user, remote and [keymap]"
         where = ".".join(loc)
         problem = f"{where}: {message}" if where else message
         return _refused(path, text, f"{problem}; using the default keys",
                         _line_of_key(text, loc))
     return LoadedConfig(config, path, text)
+
+
+def save_remote(remote: RemoteConfig, path: Path | None = None) -> Path:
+    """Write `remote` into the person's config (`pipedesk login`), keeping
+    everything else in it as they wrote it, comments included; returns the
+    file. A file that cannot be read is not written over: DeskError."""
+    import tomlkit
+
+    path = path if path is not None else user_config_path()
+    loaded = load_user_config(path) if path.exists() else LoadedConfig(path=path)
+    if loaded.problems and not _only_remote_problem(loaded):
+        problem = loaded.problems[0].removesuffix("; using the default keys")
+        raise DeskError(f"{problem}. Put that right first: pipedesk writes no file it could "
+                        "not read.")
+    try:
+        document = tomlkit.parse(loaded.text)
+    except tomlkit.exceptions.TOMLKitError as err:
+        raise DeskError(f"{path}: {err}; pipedesk writes no file it could not read.") from None
+    table = tomlkit.inline_table()
+    table.update({"url": remote.url, "token_env": remote.token_env})
+    document["remote"] = table  # tomlkit puts a new key before the [tables]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, tomlkit.dumps(document).encode("utf-8"))
+    return path
+
+
+def _only_remote_problem(loaded: LoadedConfig) -> bool:
+    """A config whose only fault is its `remote` (which this writes anew)."""
+    return len(loaded.problems) == 1 and ": remote" in loaded.problems[0]
 
 
 def _refused(path: Path, text: str, problem: str, line: int | None = None) -> LoadedConfig:
@@ -174,7 +249,8 @@ def _line_of_key(text: str, loc: tuple[str, ...]) -> int | None:
         pair = re.match(r"\s*((?:\"[^\"]*\"|'[^']*'|[^=\"'])+?)\s*=", line)
         if pair:
             full = f"{header}.{_bare(pair[1])}" if header else _bare(pair[1])
-            if full == want or full.startswith(want + "."):
+            # The key itself, one inside it, or the inline table it is in.
+            if full == want or full.startswith(want + ".") or want.startswith(full + "."):
                 return n
     return header_line
 

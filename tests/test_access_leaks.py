@@ -584,6 +584,9 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     "take_mail": ("desk", None),          # mail in, as the channel (A1)
     "take_mails": ("desk", None),
     "sign_in": ("desk", None),            # who acts: core/signing_in.py, its own tests
+    # A client's command, once: `run` is the command, which applies its own
+    # rule (tests/test_commands_once.py: another user's id is refused).
+    "run_once": ("desk", None),
 }
 # Properties of Desk, none about tickets: the store (where the surfaces
 # name the data dir), whether opening made it, what loading set right.
@@ -845,6 +848,7 @@ CHANGING = {
     "serve",  # the server: every request acts as its token's user (tests/test_server_*.py)
     # API tokens: administrators only, every one walked in tests/test_cli_people.py.
     "token create", "token list", "token revoke",
+    "login",  # signs in to a server: the server's desk decides (tests/test_cli_login.py)
 }
 
 

@@ -214,6 +214,8 @@ AGENT_MAY = {
     "automation comment",
     # Mail in is the channel's doing, and the rounds are the desk's.
     "mail fetch", "mail ingest", "mail quarantine retry", "worker", "serve",
+    # Signing in to a server touches no desk here: the server's decides.
+    "login",
 }
 
 # Each administrator command, written so that an administrator's run would

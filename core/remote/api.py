@@ -1,0 +1,93 @@
+"""`ServerApi`: the client of one `pipedesk serve`, as one user (a token).
+
+It speaks HTTP (httpx) and turns every way a call can fail into a
+`DeskError` a person can act on: the server not reached (`Unreachable`,
+which an offline queue waits on), the token refused (`Unauthorized`), an
+address that is no pipedesk server, and the server's own refusals in its
+error shape (`message`), passed on as it said them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from core.errors import DeskError, Forbidden, NotFound, Unauthorized
+from core.text import plain_line
+
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+class Unreachable(DeskError):
+    """The server did not answer (down, no network, a wrong address)."""
+
+
+class ServerApi:
+    def __init__(self, url: str, token: str, transport: httpx.BaseTransport | None = None
+                 ) -> None:
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(base_url=self.url, timeout=TIMEOUT, transport=transport,
+                                    headers={"Authorization": f"Bearer {token}",
+                                             "User-Agent": "pipedesk"},
+                                    follow_redirects=False)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> ServerApi:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def me(self) -> dict[str, Any]:
+        """Who the token acts as: id, name, email, role."""
+        answer = self.call("GET", "/pipedesk/v1/me")
+        if not isinstance(answer, dict) or not {"id", "name", "role"} <= answer.keys():
+            raise self._not_pipedesk("GET /pipedesk/v1/me", "an answer without a user")
+        return answer
+
+    def call(self, method: str, path: str, json: Any = None,
+             headers: dict[str, str] | None = None) -> Any:
+        """The JSON of a 2xx answer (None for an empty one); a DeskError
+        saying what went wrong otherwise."""
+        what = f"{method} {path}"
+        try:
+            response = self._client.request(method, path, json=json, headers=headers)
+        except httpx.TimeoutException:
+            raise Unreachable(f"{self.url} did not answer {what} within "
+                              f"{TIMEOUT.read:g} s; is the server up?") from None
+        except httpx.TransportError as err:
+            reason = plain_line(str(err)) or type(err).__name__
+            raise Unreachable(f"Could not reach {self.url} ({reason}); is the server up, "
+                              "and is the address right?") from None
+        if response.is_success:
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError:
+                raise self._not_pipedesk(what, "an answer that is not JSON") from None
+        message = _message_of(response)
+        if message is None:
+            raise self._not_pipedesk(what, f"{response.status_code} "
+                                           f"{plain_line(response.reason_phrase)}")
+        error = {401: Unauthorized, 403: Forbidden, 404: NotFound}.get(response.status_code,
+                                                                        DeskError)
+        raise error(message)
+
+    def _not_pipedesk(self, what: str, got: str) -> DeskError:
+        return DeskError(f"{self.url} does not answer as a pipedesk server ({what} gave "
+                         f"{got}); give the address `pipedesk serve` listens on.")
+
+
+def _message_of(response: httpx.Response) -> str | None:
+    """The message of an answer in the API's error shape, made safe to show."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return None
+    return plain_line(body["message"])[:2000]
