@@ -46,9 +46,13 @@ from core import DeskError
 @click.option("--database", metavar="URL", envvar="PIPEDESK_DATABASE",
               help="Work on the desk in this database, as pipedesk serve does "
                    "(sqlite:///PATH or postgresql://…; default: $PIPEDESK_DATABASE).")
+@click.option("--server", metavar="URL", envvar="PIPEDESK_SERVER",
+              help="Work on the desk of a team's server (default: $PIPEDESK_SERVER, else "
+                   "the server `pipedesk login` remembered; docs/sync.md).")
 @click.version_option(package_name="pipedesk")
 @click.pass_context
-def root(ctx: click.Context, data_dir: Path | None, database: str | None) -> None:
+def root(ctx: click.Context, data_dir: Path | None, database: str | None,
+         server: str | None) -> None:
     """pipedesk: a keyboard-driven terminal helpdesk.
 
     With no command, opens the board.
@@ -56,6 +60,7 @@ def root(ctx: click.Context, data_dir: Path | None, database: str | None) -> Non
     session = ctx.ensure_object(Session)
     session.data_dir = data_dir
     session.database = database or None
+    session.server = server or None
     ctx.call_on_close(session.hand_on)
     if ctx.invoked_subcommand is None:
         # Imported here, not at the top: only the app needs Textual, and a

@@ -19,6 +19,7 @@ from typing import Any, TextIO, cast
 import click
 
 from core import Actor, Desk, DeskError, NoDesk, open_desk, place_of
+from core.local import server_of
 from core.text import json_safe, show_line, show_text
 
 # -- the session -----------------------------------------------------------------
@@ -31,6 +32,8 @@ class Session:
         self.data_dir = data_dir
         # --database: the desk in a database (a server's), not in the data dir.
         self.database: str | None = None
+        # --server: the desk of a team's server (issue 16; docs/sync.md).
+        self.server: str | None = None
         self._desk: Desk | None = None
         self._actor: Actor | None = None
 
@@ -60,7 +63,12 @@ class Session:
             from core.store.location import data_dir_for
 
             try:
-                if self.database is not None:
+                remote = self._remote()
+                if remote is not None:
+                    from core.remote.connect import open_remote_desk
+
+                    self._desk = open_remote_desk(*remote)
+                elif self.database is not None:
                     from core.sql import open_sql_desk
 
                     # Its mail in waits in the data dir, as the server's does.
@@ -77,6 +85,26 @@ class Session:
                 click.echo(f"pipedesk: warning: {warning}", err=True)
         return self._desk
 
+    def _remote(self) -> tuple[str, str] | None:
+        """(server, token variable) to work on, or None for local data:
+        --server, else the person's config's `remote` unless --data-dir or
+        --database says where the desk is."""
+        from core.user_config import DEFAULT_TOKEN_ENV, load_user_config
+
+        if self.server is None and (self.data_dir is not None or self.database is not None):
+            return None
+        remote = load_user_config().config.remote
+        if self.server is None:
+            return None if remote is None else (remote.url, remote.token_env)
+        from core.user_config import server_url
+
+        try:
+            url = server_url(self.server)
+        except ValueError as err:
+            raise DeskError(f"--server: {err}.") from None
+        same = remote is not None and remote.url == url
+        return url, remote.token_env if same and remote is not None else DEFAULT_TOKEN_ENV
+
     def _how_to_create(self, path: str) -> str:
         if self.data_dir is not None:
             where, app = "--data-dir", f"pipedesk --data-dir {path}"
@@ -91,8 +119,8 @@ class Session:
         """After a command: run what came due and send what it queued, so
         mail leaves without a worker running (one try; a failure waits for
         the next round, `pipedesk worker` or the TUI)."""
-        if self._desk is None:
-            return
+        if self._desk is None or server_of(self._desk) is not None:
+            return  # none opened, or a server's, which does its own work
         from core.automation.rounds import work_round
 
         for line in work_round(self._desk):

@@ -56,7 +56,26 @@ class ConversationItem:
             "forwarded": self.forwarded,
             "attachments": [{"name": a.name, "size": a.size, "type": a.type}
                             for a in self.attachments],
+            "actor": self.actor,
+            "sender_name": self.sender_name,
+            "auto_reason": self.auto_reason,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConversationItem:
+        """An item as `as_dict` gave it (a server's conversation, issue 16):
+        the attachments' names and sizes, not their bytes."""
+        at = datetime.fromisoformat(str(data["date"]))
+        raw = data.get("direction")
+        direction: Direction = "out" if raw == "out" else "note" if raw == "note" else "in"
+        return cls(direction, at, str(data.get("actor", "")), str(data.get("from", "")),
+                   tuple(map(str, data.get("to", []))), tuple(map(str, data.get("cc", []))),
+                   str(data.get("subject", "")), at, str(data.get("message_id", "")),
+                   str(data.get("text", "")), bool(data.get("auto")),
+                   bool(data.get("forwarded")),
+                   tuple(Attachment(name=str(a["name"]), size=int(a["size"]),
+                                    type=str(a["type"])) for a in data.get("attachments", [])),
+                   str(data.get("sender_name", "")), "", str(data.get("auto_reason", "")))
 
 
 def conversation_items(newest: Iterable[Entry], ticket_id: str) -> list[ConversationItem]:

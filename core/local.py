@@ -47,6 +47,14 @@ def data_dir_of(desk: Desk) -> Path | None:
     return store.data_dir if isinstance(store, SqlStore) else None
 
 
+def server_of(desk: Desk) -> str | None:
+    """The server a desk is the replica of (core/remote/replica.py), else
+    None. Asked without importing the client (and httpx) for local desks."""
+    api = getattr(desk.store, "api", None)
+    url = getattr(api, "url", None)
+    return url if isinstance(url, str) else None
+
+
 def place_of(desk: Desk) -> str:
     """Where `desk` lives, as a message names it: its data dir, its
     database, or memory."""
@@ -54,5 +62,8 @@ def place_of(desk: Desk) -> str:
 
     if isinstance(desk.store, SqlStore):
         return describe(desk.store.url)
+    server = server_of(desk)
+    if server is not None:
+        return f"the server {server}"
     data_dir = data_dir_of(desk)
     return str(data_dir) if data_dir is not None else "memory"

@@ -50,6 +50,14 @@ class TimelineItem:
             "changes": [{"property": p, "from": b, "to": a} for p, b, a in self.changes],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TimelineItem:
+        """An item as `as_dict` gave it (a server's timeline, issue 16)."""
+        return cls(datetime.fromisoformat(str(data["at"])), str(data["actor"]),
+                   str(data["what"]),
+                   tuple((str(c["property"]), str(c["from"]), str(c["to"]))
+                         for c in data.get("changes", [])), str(data.get("who", "")))
+
 
 # P6: what a timeline says in place of a pipeline the reader may not view.
 HIDDEN_PIPELINE = "a pipeline you may not see"

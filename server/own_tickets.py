@@ -1,5 +1,8 @@
-"""pipedesk's own endpoints on one ticket, beside the CRM's: its
-conversation and timeline (C1, T7), and a reply or a note on it.
+"""pipedesk's own endpoints on tickets, beside the CRM's: a ticket's
+conversation and timeline (C1, T7), a reply or a note on it; and the
+terminal client's commands in the desk's own words (a create, a move, an
+edit: values by property name, as `Desk` takes them; docs/sync.md), each
+answered with the ticket as the feed sends tickets.
 
 A ticket out of the caller's sight is unknown (404, U2); one in a
 pipeline the caller may view but not edit is refused (403, P6): the desk
@@ -14,6 +17,10 @@ import msgspec
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from core import Actor, Desk
+from core.desk import Applied
+from core.errors import NotFound
+from core.records import Ticket
 from server.auth import Token, desk_as
 from server.errors import ErrorBody
 from server.once import REPLAYED, CommandKey, once
@@ -35,6 +42,79 @@ class Reply(BaseModel):
 
 class Note(BaseModel):
     text: str = Field(description="An internal note: never sent.")
+
+
+class NewTicket(BaseModel):
+    pipeline: str = Field(description="The pipeline's id or label.")
+    stage: str = Field(description="The stage's id or label.")
+    subject: str
+    contact: str | None = Field(default=None, description="A contact the desk knows, by email.")
+    values: dict[str, Any] = Field(default_factory=dict,
+                                   description="Property values by name (S7's required ones).")
+
+
+class Move(BaseModel):
+    stage: str = Field(description="The stage's id or label.")
+    pipeline: str | None = Field(default=None, description="Another pipeline, to move there.")
+    values: dict[str, Any] = Field(default_factory=dict,
+                                   description="Values with the move (S7), by property name.")
+
+
+class Edit(BaseModel):
+    values: dict[str, Any] = Field(min_length=1, description="By property name; null clears.")
+
+
+_TICKET_ANSWER: dict[int | str, dict[str, Any]] = {200: {"headers": REPLAYED}}
+
+
+def _ticket(ticket: Ticket) -> dict[str, Any]:
+    answer: dict[str, Any] = msgspec.to_builtins(ticket)
+    return answer
+
+
+def _now_or_then(desk: Desk, actor: Actor, done: Applied[Ticket], ticket_id: str
+                 ) -> dict[str, Any]:
+    """The ticket after the command: as the desk holds it now, or as the
+    command left it where that took it out of the caller's sight."""
+    try:
+        return _ticket(desk.ticket(done.result.id if done.result else ticket_id, actor))
+    except NotFound:
+        if done.result is None:
+            raise
+        return _ticket(done.result)
+
+
+@router.post("", status_code=201, response_model=dict[str, Any],
+             summary="Create a ticket (T1), values by property name",
+             responses={201: {"headers": REPLAYED}})
+def create(request: Request, response: Response, token: Token, body: NewTicket,
+           idempotency_key: CommandKey = None) -> dict[str, Any]:
+    with desk_as(request, token) as (desk, actor):
+        made = once(desk, actor, idempotency_key, "create_ticket", lambda: desk.create_ticket(
+            actor, body.pipeline, body.stage, body.subject, contact=body.contact,
+            values=body.values, source="api"), response)
+        return _now_or_then(desk, actor, made, made.ticket)
+
+
+@router.post("/{ticket_id}/move", response_model=dict[str, Any],
+             summary="Move the ticket (T2, with T3's close date and S7's values)",
+             responses=_TICKET_ANSWER)
+def move(request: Request, response: Response, token: Token, ticket_id: str, body: Move,
+         idempotency_key: CommandKey = None) -> dict[str, Any]:
+    with desk_as(request, token) as (desk, actor):
+        moved = once(desk, actor, idempotency_key, "move_ticket", lambda: desk.move_ticket(
+            ticket_id, body.stage, actor, pipeline=body.pipeline, values=body.values), response)
+        return _now_or_then(desk, actor, moved, ticket_id)
+
+
+@router.post("/{ticket_id}/edit", response_model=dict[str, Any],
+             summary="Change the ticket's values (T4)", responses=_TICKET_ANSWER)
+def edit(request: Request, response: Response, token: Token, ticket_id: str, body: Edit,
+         idempotency_key: CommandKey = None) -> dict[str, Any]:
+    with desk_as(request, token) as (desk, actor):
+        edited = once(desk, actor, idempotency_key, "edit_ticket",
+                      lambda: desk.edit_ticket(ticket_id, body.values, actor), response)
+        return _now_or_then(desk, actor, edited, ticket_id)
 
 
 @router.get("/{ticket_id}/conversation", response_model=Items,

@@ -56,6 +56,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("desk", stores, indirect=True)
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's client cache (a server's queue of changes, docs/sync.md)
+    of its own, never the account's."""
+    cache = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("PIPEDESK_CACHE", str(cache))
+    return cache
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Pilot tests (`@pytest.mark.anyio async def ...`) run on asyncio, as Textual does."""

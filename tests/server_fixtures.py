@@ -27,12 +27,14 @@ from server.hosting import DeskHost
 
 @contextmanager
 def served(desk: Desk, follow: bool = True,
-           reopen: Callable[[], Desk] | None = None) -> Iterator[str]:
+           reopen: Callable[[], Desk] | None = None, port: int = 0) -> Iterator[str]:
     """The base URL of a uvicorn serving `desk` (opened again with `reopen`
     after the database failed a command, as `pipedesk serve` does); stopped
-    at the end."""
+    at the end. `port`: the one to listen on (a server started again where
+    it was), else a free one."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(make_app(DeskHost(desk, reopen=reopen), follow=follow),
                             log_level="warning", lifespan="on")

@@ -49,12 +49,14 @@ class ServerApi:
         return answer
 
     def call(self, method: str, path: str, json: Any = None,
-             headers: dict[str, str] | None = None) -> Any:
+             headers: dict[str, str] | None = None,
+             params: dict[str, Any] | None = None) -> Any:
         """The JSON of a 2xx answer (None for an empty one); a DeskError
         saying what went wrong otherwise."""
         what = f"{method} {path}"
         try:
-            response = self._client.request(method, path, json=json, headers=headers)
+            response = self._client.request(method, path, json=json, headers=headers,
+                                            params=params)
         except httpx.TimeoutException:
             raise Unreachable(f"{self.url} did not answer {what} within "
                               f"{TIMEOUT.read:g} s; is the server up?") from None

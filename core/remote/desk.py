@@ -1,0 +1,250 @@
+"""`RemoteDesk`: the desk of a team's server, for the terminal client and
+the command line (`pipedesk --server URL`, or `remote` in the person's
+config; issue 16; docs/sync.md).
+
+It is a `core.Desk` over a `ReplicaStore`: every query (the board, ticket
+lists, search, who sees what) runs on the replica of what the user may
+see, through the same code as on local files. A change is sent to the
+server as the command the user made, in the desk's own words
+(`/pipedesk/v1/tickets…`), under an `Idempotency-Key` of its own, so that
+sending it again after a lost answer makes it once; the server applies
+every rule (access included) and its answer, through the feed, updates
+the replica. The user is the token's: the server says who
+(`GET /pipedesk/v1/me`), not this host's login.
+
+What is sent so far: creating, moving, editing and deleting tickets,
+replies and notes. Any other change meets the replica's refusal
+(`NotOnServer`), nothing done; the server's own work (delayed steps, mail,
+automation) is the server's.
+
+**Offline.** Every change is first written to the durable queue
+(core/remote/queue.py), then sent, after the older ones still waiting, in
+order. When the server does not answer, it stays there: a move, an edit
+or a delete is made on the replica as the desk would make it (its rules
+checked here first), so the board shows it at once, and `Queued` says it
+waits. The next contact with the server (`refresh`, another change) sends
+what waits, each under its own key, so each is made once; one the server
+now refuses (the ticket deleted, the stage gone, the rights lost) is
+recorded as a conflict, never dropped, and the replica is taken afresh.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import msgspec
+
+from core.access import Actor
+from core.clock import Clock
+from core.conversation import ConversationItem
+from core.desk import Desk
+from core.errors import DeskError
+from core.events import MessageSent, NoteAdded, Notice
+from core.records import Ticket
+from core.remote.api import ServerApi, Unreachable
+from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
+from core.remote.replica import ReplicaStore
+from core.timeline import TimelineItem
+
+_TICKETS = "/pipedesk/v1/tickets"
+
+
+class Queued(DeskError):
+    """A change the server did not answer: it waits in the queue."""
+
+
+class RemoteDesk(Desk):
+    def __init__(self, api: ServerApi, clock: Clock | None = None,
+                 folder: Path | None = None) -> None:
+        """`folder`: the client's own (the queue), by default in the cache
+        dir for this server and user (`cache_folder`)."""
+        me = api.me()
+        self.api = api
+        self.remote_actor = Actor.user(str(me["id"]))
+        folder = folder or cache_folder(api.url, self.remote_actor.id)
+        self.queue = ChangeQueue(folder)
+        self.conflicts = ConflictLog(folder)
+        self.offline = ""  # why the server is not answering, while it is not
+        super().__init__(ReplicaStore(api), clock)
+        self._flush()  # what an earlier run left waiting, in order
+
+    @property
+    def replica(self) -> ReplicaStore:
+        store = self.store
+        assert isinstance(store, ReplicaStore)
+        return store
+
+    def sign_in(self, login: str, named: str | None = None, place: str = "this desk") -> Actor:
+        """The token's user, whatever this host's login is."""
+        return self.remote_actor
+
+    def run_due_steps(self) -> int:
+        return 0  # the server runs the delayed steps
+
+    def _automate(self, start: Callable[[], None] | None = None, depth: int = 0) -> None:
+        """The server's automation acts on the server, not on the replica."""
+
+    def refresh(self) -> Notice | None:
+        """Send what waits, then take in what the server changed; offline,
+        the replica stays as it is and `offline` says why."""
+        if not self._flush():
+            return None
+        try:
+            notice = super().refresh()
+        except Unreachable as err:
+            self.offline = err.message
+            return None
+        self.offline = ""
+        return notice
+
+    # -- commands, sent ------------------------------------------------------------------
+
+    def create_ticket(self, actor: Actor, pipeline: str, stage: str, subject: str,
+                      contact: str | None = None, values: Mapping[str, Any] | None = None,
+                      source: str = "manual") -> Ticket:
+        return self._ticket(self._send(
+            "POST", _TICKETS, {"pipeline": pipeline, "stage": stage, "subject": subject,
+                               "contact": contact, "values": dict(values or {})},
+            f"Create ticket '{subject}'"))
+
+    def move_ticket(self, ticket_id: str, stage: str, actor: Actor,
+                    pipeline: str | None = None,
+                    values: Mapping[str, Any] | None = None) -> Ticket:
+        ticket = self.ticket(ticket_id, actor)
+        return self._ticket(self._send(
+            "POST", f"{_path(ticket.id)}/move",
+            {"stage": stage, "pipeline": pipeline, "values": dict(values or {})},
+            f"Move #{ticket.id} to {stage}", ticket.id,
+            lambda: Desk.move_ticket(self, ticket.id, stage, actor, pipeline, values)))
+
+    def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor) -> Ticket:
+        if not values:
+            raise DeskError("Give at least one value to set.")
+        ticket = self.ticket(ticket_id, actor)
+        return self._ticket(self._send(
+            "POST", f"{_path(ticket.id)}/edit", {"values": dict(values)},
+            f"Set {', '.join(values)} of #{ticket.id}", ticket.id,
+            lambda: Desk.edit_ticket(self, ticket.id, values, actor)))
+
+    def delete_ticket(self, ticket_id: str, actor: Actor) -> Ticket:
+        ticket = self.ticket(ticket_id, actor)  # as the replica has it: what was deleted
+        self._send("DELETE", f"/crm/v3/objects/tickets/{quote(ticket.id, safe='')}", None,
+                   f"Delete #{ticket.id}", ticket.id,
+                   lambda: Desk.delete_ticket(self, ticket.id, actor))
+        return ticket
+
+    def reply(self, ticket_id: str, text: str, actor: Actor,
+              cc: Sequence[str] = ()) -> MessageSent:
+        ticket = self.ticket(ticket_id, actor)
+        answer = self._send("POST", f"{_path(ticket.id)}/replies",
+                            {"text": text, "cc": list(cc)}, f"Reply on #{ticket.id}", ticket.id)
+        return _convert(answer, MessageSent, self.api.url)
+
+    def add_note(self, ticket_id: str, text: str, actor: Actor) -> NoteAdded:
+        ticket = self.ticket(ticket_id, actor)
+        answer = self._send("POST", f"{_path(ticket.id)}/notes", {"text": text},
+                            f"Note on #{ticket.id}", ticket.id)
+        return _convert(answer, NoteAdded, self.api.url)
+
+    # -- what the replica does not hold ------------------------------------------------
+
+    def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
+        items = self.api.call("GET", f"{_path(ticket_id)}/timeline")["items"]
+        return [TimelineItem.from_dict(item) for item in items]
+
+    def conversation(self, ticket_id: str, actor: Actor) -> list[ConversationItem]:
+        items = self.api.call("GET", f"{_path(ticket_id)}/conversation")["items"]
+        return [ConversationItem.from_dict(item) for item in items]
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None, what: str,
+              ticket: str = "", pretend: Callable[[], object] | None = None) -> Any:
+        """One command: into the queue (on disk before anything shows it),
+        then to the server after what waits before it, under a key of its
+        own (docs/server.md, "Sending a change once"); the replica then
+        follows what it changed. The server not answering: `pretend`
+        makes it on the replica (its rules checked here), and `Queued`."""
+        change = Change(uuid.uuid4().hex, method, path, body, what, ticket,
+                        datetime.now(UTC).isoformat())
+        self.queue.add(change)
+        try:
+            if not self._flush(before=change):
+                raise Unreachable(self.offline)
+            answer = self._deliver(change)
+        except Unreachable as err:
+            self.offline = err.message
+            if pretend is not None:
+                try:
+                    self._pretending(pretend)
+                except DeskError:
+                    self.queue.done(change)  # refused here as the server would
+                    raise
+            waiting = len(self.queue.waiting())
+            raise Queued(f"{what}: not sent yet. {err.message} It waits on this host "
+                         f"({waiting} waiting) and is sent, once, when the server "
+                         "answers.") from None
+        except DeskError:
+            self.queue.done(change)  # refused by the server: said, not kept
+            raise
+        self.queue.done(change)
+        self.refresh()
+        return answer
+
+    def _deliver(self, change: Change) -> Any:
+        return self.api.call(change.method, change.path, json=change.body,
+                             headers={"Idempotency-Key": change.key})
+
+    def _flush(self, before: Change | None = None) -> bool:
+        """Send the changes waiting (but `before` and what came after it),
+        oldest first; False when the server does not answer. One the
+        server refuses now becomes a conflict, and the replica is taken
+        afresh (what was shown of it on the replica was not so)."""
+        refused = False
+        for change in self.queue.waiting():
+            if before is not None and change.key == before.key:
+                break
+            try:
+                self._deliver(change)
+            except Unreachable as err:
+                self.offline = err.message
+                return False
+            except DeskError as err:
+                self.conflicts.add(Conflict(change, err.message,
+                                            datetime.now(UTC).isoformat()))
+                refused = True
+            self.queue.done(change)
+        self.offline = ""
+        if refused:
+            self.replica.position = None  # a reset at the next look
+        return True
+
+    def _pretending(self, change: Callable[[], object]) -> None:
+        self.replica.pretending = True
+        try:
+            change()
+        finally:
+            self.replica.pretending = False
+
+    def _ticket(self, answer: Any) -> Ticket:
+        return _convert(answer, Ticket, self.api.url)
+
+
+def _path(ticket_id: str) -> str:
+    return f"{_TICKETS}/{quote(ticket_id.strip(), safe='')}"
+
+
+T = TypeVar("T")
+
+
+def _convert(answer: Any, kind: type[T], url: str) -> T:
+    try:
+        return msgspec.convert(answer, kind)
+    except msgspec.ValidationError as err:
+        raise DeskError(f"{url} answered in a shape pipedesk cannot read ({err}); are the "
+                        "server and this pipedesk the same version?") from None

@@ -1,0 +1,168 @@
+"""The client's durable queue of changes not yet confirmed by the server,
+and its record of conflicts (issue 16 items 4–5; docs/sync.md).
+
+A change is written here, and synced, before the screen or the command
+line shows it: a client killed then (kill -9 included) sends it when it
+starts again. Each change keeps the key it is sent under
+(`Idempotency-Key`), so a change that reached the server before the
+answer was lost is not made twice when it is sent again.
+
+Both are JSON-lines files in the client's cache dir, only ever appended
+to (a change is marked done, a conflict resolved, by a line of its own),
+and emptied once nothing in them is open. A torn last line (a crash while
+appending) is set aside with a warning; a change it held was not yet
+shown to anyone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import DataFileError
+from core.store.files import atomic_write, sync
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change as the user made it, as it is sent to the server."""
+
+    key: str  # its Idempotency-Key
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    what: str  # for a person: "Move #7 to Closed"
+    ticket: str = ""
+    at: str = ""  # when it was made (ISO 8601)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A change the server refused when it was sent again later: why, and
+    the change itself, for the person to apply again (edited) or discard."""
+
+    change: Change
+    reason: str
+    at: str = ""
+
+
+@dataclass
+class _Log:
+    """An append-only JSON-lines file of records and their closing marks."""
+
+    path: Path
+    close_mark: str
+    warnings: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def read(self) -> list[dict[str, Any]]:
+        """The records not closed, oldest first."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return []
+        open_: dict[str, dict[str, Any]] = {}
+        lines = data.split(b"\n")
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                if number == len(lines) or (number == len(lines) - 1 and not lines[-1]):
+                    self.warnings.append(DataFileError(
+                        str(self.path), "its last line was cut short (pipedesk stopped while "
+                        "writing it) and is left out", number).message)
+                    continue
+                raise DataFileError(str(self.path), "a line is not a record pipedesk wrote; "
+                                    "move the file aside to start afresh", number) from None
+            if self.close_mark in record:
+                open_.pop(str(record[self.close_mark]), None)
+            elif "key" in record or "change" in record:
+                key = str(record["key"] if "key" in record else record["change"]["key"])
+                open_[key] = record
+        return list(open_.values())
+
+    def append(self, records: list[dict[str, Any]]) -> None:
+        """Append and sync: the records are on disk when this returns."""
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "ab") as f:
+                f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n"
+                                 for r in records))
+                f.flush()
+                sync(f.fileno())
+
+    def close(self, key: str) -> None:
+        self.append([{self.close_mark: key}])
+        if not self.read():
+            with self._lock:
+                atomic_write(self.path, b"")  # nothing open: start the file afresh
+
+
+class ChangeQueue:
+    """The changes waiting for the server, oldest first."""
+
+    def __init__(self, folder: Path) -> None:
+        self._log = _Log(folder / "pending.jsonl", "done")
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._log.warnings
+
+    def waiting(self) -> list[Change]:
+        return [Change(**{k: v for k, v in r.items() if k in _CHANGE_FIELDS})
+                for r in self._log.read()]
+
+    def add(self, change: Change) -> None:
+        self._log.append([asdict(change)])
+
+    def done(self, change: Change) -> None:
+        self._log.close(change.key)
+
+
+class ConflictLog:
+    """The changes the server refused on replay, until the person decides."""
+
+    def __init__(self, folder: Path) -> None:
+        self._log = _Log(folder / "conflicts.jsonl", "resolved")
+
+    def open(self) -> list[Conflict]:
+        found = []
+        for record in self._log.read():
+            change = Change(**{k: v for k, v in record["change"].items()
+                               if k in _CHANGE_FIELDS})
+            found.append(Conflict(change, str(record.get("reason", "")),
+                                  str(record.get("at", ""))))
+        return found
+
+    def add(self, conflict: Conflict) -> None:
+        self._log.append([{"change": asdict(conflict.change), "reason": conflict.reason,
+                           "at": conflict.at}])
+
+    def resolve(self, conflict: Conflict) -> None:
+        self._log.close(conflict.change.key)
+
+
+_CHANGE_FIELDS = set(Change.__dataclass_fields__)
+
+
+def cache_folder(url: str, user: str) -> Path:
+    """The client's folder for one server and user: $PIPEDESK_CACHE, else
+    the user cache dir (~/.cache/pipedesk on Linux)."""
+    root = os.environ.get("PIPEDESK_CACHE")
+    if root:
+        base = Path(root).expanduser()
+    else:
+        from platformdirs import user_cache_dir
+
+        base = Path(user_cache_dir("pipedesk", appauthor=False))
+    server = "".join(c if c.isalnum() or c in "-." else "_" for c in url.split("://", 1)[-1])
+    return base / "servers" / server[:100] / "".join(c for c in user if c.isalnum() or c in
+                                                    "-_.@")[:100]

@@ -1,0 +1,164 @@
+"""The command line on a team's server (issue 16 items 1–3; docs/sync.md):
+`pipedesk --server URL` (or the server `pipedesk login` remembered) reads
+the replica of what its token's user may see, and sends each change as a
+command the server applies with every rule. Against pipedesk under
+uvicorn; the desk behind it is looked at directly to see what it holds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_fixtures import Result
+from core_fixtures import ADMIN, add_agent
+from mail_fixtures import free_port
+from server_fixtures import served
+
+from cli import main
+from core import Desk
+from core.store import MemoryStore
+
+INGRID = "ingrid"
+
+
+@dataclass
+class Site:
+    base: str
+    desk: Desk  # the server's desk, through another process on its store
+    agent_token: str
+    admin_token: str
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Site]:
+    store = MemoryStore()
+    desk = Desk(store)
+    add_agent(desk)
+    desk.add_contact("kari@customer.example", ADMIN, name="Kari Nordmann")
+    desk.create_ticket(ADMIN, "0", "New", "Printer on fire", contact="kari@customer.example")
+    billing = desk.create_pipeline("Billing", ADMIN)
+    desk.set_pipeline_access(billing.id, ADMIN, view=[], edit=[])  # administrators only
+    desk.create_ticket(ADMIN, billing.id, "New", "Invoice wrong")
+    _, agent = desk.create_token(INGRID, ADMIN, "laptop")
+    _, admin = desk.create_token(ADMIN.id, ADMIN, "admin laptop")
+    monkeypatch.setenv("PIPEDESK_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PIPEDESK_HOME", str(tmp_path / "local-desk"))
+    monkeypatch.delenv("PIPEDESK_SERVER", raising=False)
+    with served(desk) as base:
+        yield Site(base, Desk(store), agent, admin)
+
+
+def pipedesk(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    out = capsys.readouterr()
+    return Result(code, out.out, out.err)
+
+
+@pytest.fixture
+def as_agent(site: Site, monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> Any:
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.agent_token)
+    return lambda *args: pipedesk(capsys, "--server", site.base, *args)
+
+
+def on_server(site: Site, ticket_id: str) -> Any:
+    site.desk.refresh()
+    return site.desk.ticket(ticket_id, ADMIN)
+
+
+def test_p6_the_agent_lists_what_the_server_lets_them_see(site: Site, as_agent: Any) -> None:
+    done = as_agent("ticket", "list", "--json")
+    assert done.code == 0, done.err
+    assert [t["subject"] for t in json.loads(done.out)] == ["Printer on fire"]
+
+
+def test_t2_a_move_is_made_on_the_server(site: Site, as_agent: Any) -> None:
+    done = as_agent("ticket", "move", "1", "Waiting on contact")
+    assert done.code == 0, done.err
+    assert done.out.strip() == "Ticket #1 is in Support pipeline / Waiting on contact."
+    ticket = on_server(site, "1")
+    assert site.desk.stage(ticket.stage, ADMIN)[1].label == "Waiting on contact"
+    [last] = [i for i in site.desk.timeline("1", ADMIN) if "Waiting" in str(i.changes)]
+    assert last.actor == f"user:{INGRID}"  # the token's user, not this host's login
+
+
+def test_t1_t4_create_and_set_on_the_server(site: Site, as_agent: Any) -> None:
+    made = as_agent("ticket", "create", "--pipeline", "Support pipeline", "--stage", "New",
+                    "--subject", "Screen flickers", "--set", "priority=high")
+    assert made.code == 0, made.err
+    assert made.out.strip() == "Created ticket #3 in Support pipeline / New."
+    changed = as_agent("ticket", "set", "3", "subject=Screen flickers on floor 2")
+    assert changed.code == 0, changed.err
+    ticket = on_server(site, "3")
+    assert (ticket.subject, ticket.priority) == ("Screen flickers on floor 2", "HIGH")
+
+
+def test_c1_a_reply_and_a_note_go_to_the_server_and_show_again(site: Site,
+                                                              as_agent: Any) -> None:
+    assert as_agent("ticket", "reply", "1", "--text", "We are on our way.").code == 0
+    assert as_agent("ticket", "note", "1", "--text", "Called her").code == 0
+    shown = as_agent("ticket", "show", "1", "--json")
+    assert shown.code == 0, shown.err
+    data = json.loads(shown.out)
+    assert [(i["direction"], i["text"]) for i in data["conversation"]] == [
+        ("out", "We are on our way."), ("note", "Called her")]
+    assert data["timeline"][0]["what"].startswith("Created")
+    assert [i.text for i in site.desk.conversation("1", ADMIN)] == ["We are on our way.",
+                                                                    "Called her"]
+
+
+def test_u2_a_ticket_out_of_sight_is_unknown_and_a_refusal_is_the_servers(
+        site: Site, as_agent: Any) -> None:
+    hidden = as_agent("ticket", "move", "2", "Closed")
+    assert hidden.code == 1 and "#2" in hidden.err and "Traceback" not in hidden.err
+    assert site.desk.stage(on_server(site, "2").stage, ADMIN)[1].label == "New"
+
+
+def test_a_change_not_sent_to_servers_yet_is_refused_and_nothing_changes(
+        site: Site, as_agent: Any, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.admin_token)
+    done = pipedesk(capsys, "--server", site.base, "stage", "add", "Support pipeline",
+                    "Escalated", "--state", "open")
+    assert done.code == 1 and "is not sent to a server yet" in done.err
+    site.desk.refresh()
+    assert "Escalated" not in [s.label for s in site.desk.pipeline("0", ADMIN).stages]
+
+
+def test_a_server_not_answering_is_said(site: Site, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.agent_token)
+    done = pipedesk(capsys, "--server", f"http://127.0.0.1:{free_port()}", "ticket", "list")
+    assert done.code == 1 and "Could not reach http://127.0.0.1:" in done.err
+
+
+def test_no_token_is_said(site: Site, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PIPEDESK_TOKEN", raising=False)
+    done = pipedesk(capsys, "--server", site.base, "ticket", "list")
+    assert done.code == 1 and "$PIPEDESK_TOKEN holds no token" in done.err
+
+
+def test_c4_after_login_the_commands_work_on_the_server_unless_told_a_data_dir(
+        site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.agent_token)
+    assert pipedesk(capsys, "login", site.base).code == 0
+    remote = pipedesk(capsys, "ticket", "list", "--json")
+    assert remote.code == 0, remote.err
+    assert [t["subject"] for t in json.loads(remote.out)] == ["Printer on fire"]
+    local = pipedesk(capsys, "--data-dir", str(tmp_path / "mine"), "ticket", "create",
+                     "--pipeline", "Support pipeline", "--stage", "New", "--subject", "Mine")
+    assert local.code == 0, local.err
+    assert "Created a new desk in" in local.err  # a local desk, made here
+    site.desk.refresh()
+    assert "Mine" not in [t.subject for t in site.desk.tickets(ADMIN)]

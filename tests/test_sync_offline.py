@@ -1,0 +1,202 @@
+"""Working while the server does not answer (issue 16 items 4–5;
+docs/sync.md): a change is queued on this host before anything shows it,
+made on the replica at once, and sent once, in order, when the server is
+back; one the server then refuses is kept as a conflict with its reason,
+never dropped. A client killed with SIGKILL with a full queue loses
+nothing. The server is pipedesk under uvicorn, stopped and started again
+on its port; the clients are `RemoteDesk`s, one in a process of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from core_fixtures import ADMIN, add_agent, email_triggers_off, refusal, stage_properties
+from mail_fixtures import free_port
+from server_fixtures import served
+
+from core import Desk
+from core.remote.api import ServerApi
+from core.remote.desk import RemoteDesk
+from core.remote.queue import Change
+from core.store import MemoryStore
+
+
+class Site:
+    """A served desk that can be stopped and started again on its port."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.store = MemoryStore()
+        self.desk = Desk(self.store)  # the server's, through another process
+        add_agent(self.desk)
+        self.desk.add_contact("kari@customer.example", ADMIN, name="Kari Nordmann")
+        for subject in ("Printer on fire", "Screen flickers", "VPN down"):
+            self.desk.create_ticket(ADMIN, "0", "New", subject, contact="kari@customer.example")
+        _, self.token = self.desk.create_token("ingrid", ADMIN, "laptop")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.folder = tmp_path / "client"
+        self._running = ExitStack()
+
+    def start(self) -> None:
+        self._running.enter_context(served(Desk(self.store), port=self.port))
+
+    def stop(self) -> None:
+        self._running.close()
+        self._running = ExitStack()
+
+    def client(self) -> RemoteDesk:
+        return RemoteDesk(ServerApi(self.base, self.token), folder=self.folder)
+
+    def stage_of(self, ticket_id: str) -> str:
+        self.desk.refresh()
+        return self.desk.stage(self.desk.ticket(ticket_id, ADMIN).stage, ADMIN)[1].label
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    made = Site(tmp_path)
+    made.start()
+    yield made
+    made.stop()
+
+
+def label(desk: Desk, ticket_id: str) -> str:
+    return desk.stage(desk.ticket(ticket_id, ADMIN).stage, ADMIN)[1].label
+
+
+def test_changes_made_offline_show_at_once_and_are_applied_once_in_order(site: Site) -> None:
+    client = site.client()
+    me = client.remote_actor
+    site.stop()
+    with refusal("not sent yet", "Could not reach", "1 waiting"):
+        client.move_ticket("1", "Waiting on contact", me)
+    assert label(client, "1") == "Waiting on contact"  # on the board at once
+    with refusal("2 waiting"):
+        client.move_ticket("1", "Closed", me)
+    with refusal("3 waiting"):
+        client.edit_ticket("2", {"subject": "Screen flickers on floor 2"}, me)
+    with refusal("4 waiting"):
+        client.reply("3", "We are on our way.", me)
+    assert client.offline and client.refresh() is None  # still away: nothing lost
+    assert [c.what for c in client.queue.waiting()] == [
+        "Move #1 to Waiting on contact", "Move #1 to Closed",
+        "Set subject of #2", "Reply on #3"]
+    assert site.stage_of("1") == "New"  # the server has none of it yet
+    site.start()
+    client.refresh()
+    assert client.queue.waiting() == [] and client.offline == ""
+    assert site.stage_of("1") == "Closed"  # in order: Closed last
+    assert site.desk.ticket("2", ADMIN).subject == "Screen flickers on floor 2"
+    assert [i.text for i in site.desk.conversation("3", ADMIN)] == ["We are on our way."]
+    moves = [i for i in site.desk.timeline("1", ADMIN) if i.what.startswith("Moved")]
+    assert len(moves) == 2  # each once
+
+
+def test_a_change_whose_answer_was_lost_is_not_made_twice(site: Site) -> None:
+    """The server made it, the answer never came: sent again under its key,
+    the server skips it."""
+    client = site.client()
+    client.reply("1", "First try", client.remote_actor)
+    lost = Change("lost-answer-1", "POST", "/pipedesk/v1/tickets/1/notes", {"text": "Toner"},
+                  "Note on #1", "1")
+    client.queue.add(lost)
+    client._deliver(lost)  # it reached the server; the client died before marking it done
+    again = site.client()  # the next start sends what waits
+    assert again.queue.waiting() == []
+    assert [i.text for i in site.desk.conversation("1", ADMIN)] == ["First try", "Toner"]
+
+
+def test_a_change_refused_here_is_not_queued(site: Site) -> None:
+    """S7 checked on the replica: a move the server would refuse is refused
+    at once, offline too, and nothing waits."""
+    stage_properties(site.desk, "4", ("priority", True))  # Closed asks for a priority
+    client = site.client()
+    site.stop()
+    with refusal("requires Priority"):
+        client.move_ticket("3", "Closed", client.remote_actor)
+    assert client.queue.waiting() == [] and label(client, "3") == "New"
+
+
+@pytest.mark.parametrize("meanwhile", ["deleted", "stage gone", "now required", "rights lost"])
+def test_a_replayed_change_that_no_longer_fits_is_a_conflict_not_dropped(
+        site: Site, meanwhile: str) -> None:
+    client = site.client()
+    site.stop()
+    with refusal("not sent yet"):
+        client.move_ticket("2", "Waiting on us", client.remote_actor)
+    other = site.desk  # an administrator, on the server, while the client is away
+    if meanwhile == "deleted":
+        other.delete_ticket("2", ADMIN)
+    elif meanwhile == "stage gone":
+        email_triggers_off(other)  # one moves tickets into the stage
+        other.delete_stage("Waiting on us", ADMIN, move_to="New")
+    elif meanwhile == "now required":
+        stage_properties(other, "3", ("priority", True))
+    else:
+        other.set_pipeline_access("0", ADMIN, view=None, edit=[])  # may view, not edit
+    site.start()
+    client.refresh()
+    [conflict] = client.conflicts.open()
+    assert conflict.change.what == "Move #2 to Waiting on us" and conflict.reason
+    reasons = {"deleted": "#2", "stage gone": "Waiting on us", "now required": "Priority",
+               "rights lost": "edit"}
+    assert reasons[meanwhile] in conflict.reason, conflict.reason
+    assert client.queue.waiting() == []
+    client.refresh()  # the replica taken afresh: what the server holds
+    if meanwhile == "deleted":
+        assert "2" not in client.state.tickets
+    else:
+        assert label(client, "2") == "New"
+
+
+_CLIENT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from core.remote.api import ServerApi
+    from core.remote.desk import Queued, RemoteDesk
+
+    base, token, folder = sys.argv[1:4]
+    desk = RemoteDesk(ServerApi(base, token), folder=Path(folder))
+    print("ready", flush=True)
+    sys.stdin.readline()  # the server is stopped now
+    for stage in ("Waiting on contact", "Waiting on us", "Closed"):
+        try:
+            desk.move_ticket("1", stage, desk.remote_actor)
+        except Queued:
+            pass
+    print("queued", flush=True)
+    sys.stdin.readline()  # killed while waiting here
+""")
+
+
+def test_a_client_killed_with_a_full_queue_loses_nothing(site: Site) -> None:
+    client = subprocess.Popen([sys.executable, "-c", _CLIENT, site.base, site.token,
+                               str(site.folder)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    try:
+        assert client.stdout is not None and client.stdin is not None
+        started = client.stdout.readline().strip()
+        assert started == "ready", client.stderr.read() if client.stderr else ""
+        site.stop()
+        client.stdin.write("go\n")
+        client.stdin.flush()
+        assert client.stdout.readline().strip() == "queued"
+        os.kill(client.pid, signal.SIGKILL)
+        client.wait(10)
+    finally:
+        client.kill()
+    site.start()
+    again = site.client()  # the next start, on the same host
+    assert again.queue.waiting() == []
+    assert site.stage_of("1") == "Closed"
+    moves = [i for i in site.desk.timeline("1", ADMIN) if i.what.startswith("Moved")]
+    assert len(moves) == 3
