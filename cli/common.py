@@ -67,7 +67,11 @@ class Session:
                 if remote is not None:
                     from core.remote.connect import open_remote_desk
 
-                    self._desk = open_remote_desk(*remote)
+                    self._desk = desk = open_remote_desk(*remote)
+                    desk.refresh()  # what waits goes, what changed comes
+                    if desk.offline:
+                        click.echo(f"pipedesk: warning: {desk.offline} Working on the copy "
+                                   f"kept on this host ({desk.freshness()}).", err=True)
                 elif self.database is not None:
                     from core.sql import open_sql_desk
 

@@ -8,6 +8,7 @@ on its port; the clients are `RemoteDesk`s, one in a process of its own."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from core_fixtures import ADMIN, add_agent, email_triggers_off, refusal, stage_p
 from mail_fixtures import free_port
 from server_fixtures import served
 
+from cli import main
 from core import Desk
 from core.remote.api import ServerApi
 from core.remote.desk import RemoteDesk
@@ -110,8 +112,35 @@ def test_a_change_whose_answer_was_lost_is_not_made_twice(site: Site) -> None:
     client.queue.add(lost)
     client._deliver(lost)  # it reached the server; the client died before marking it done
     again = site.client()  # the next start sends what waits
+    again.refresh()
     assert again.queue.waiting() == []
     assert [i.text for i in site.desk.conversation("1", ADMIN)] == ["First try", "Toner"]
+
+
+def test_a_client_started_again_while_the_server_is_away_shows_what_waits(
+        site: Site) -> None:
+    """The done-when of issue 16: with the server stopped, a move and a
+    reply made in one client survive its restart, and are applied once
+    when the server is back."""
+    client = site.client()
+    site.stop()
+    with refusal("not sent yet"):
+        client.move_ticket("2", "Waiting on us", client.remote_actor)
+    with refusal("not sent yet"):
+        client.reply("2", "Looking into it", client.remote_actor)
+    again = site.client()  # the app or a command started again, server still away
+    again.refresh()
+    assert again.offline and "Could not reach" in again.offline
+    assert label(again, "2") == "Waiting on us"
+    assert [c.what for c in again.queue.waiting()] == ["Move #2 to Waiting on us",
+                                                       "Reply on #2"]
+    site.start()
+    again.refresh()
+    assert again.queue.waiting() == [] and again.offline == ""
+    assert [i.text for i in site.desk.conversation("2", ADMIN)] == ["Looking into it"]
+    moves = [i for i in site.desk.timeline("2", ADMIN) if i.what.startswith("Moved")]
+    targets = [after for m in moves for prop, _, after in m.changes if prop == "Stage"]
+    assert targets[0] == "Waiting on us" and targets.count("Waiting on us") == 1  # once
 
 
 def test_a_change_refused_here_is_not_queued(site: Site) -> None:
@@ -196,7 +225,40 @@ def test_a_client_killed_with_a_full_queue_loses_nothing(site: Site) -> None:
         client.kill()
     site.start()
     again = site.client()  # the next start, on the same host
+    assert label(again, "1") == "Closed"  # its copy on disk shows the moves it had made
+    again.refresh()
     assert again.queue.waiting() == []
     assert site.stage_of("1") == "Closed"
     moves = [i for i in site.desk.timeline("1", ADMIN) if i.what.startswith("Moved")]
     assert len(moves) == 3
+
+
+def test_the_command_line_works_on_its_copy_while_the_server_is_away(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    monkeypatch.setenv("PIPEDESK_CONFIG", str(config))
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.token)
+
+    def pipedesk(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(["--server", site.base, *args])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    assert pipedesk("ticket", "list")[0] == 0  # a first run keeps a copy
+    site.stop()
+    code, _, err = pipedesk("ticket", "move", "1", "Closed")
+    assert code == 1 and "Move #1 to Closed: not sent yet" in err and "1 waiting" in err
+    code, out, err = pipedesk("ticket", "list", "--json")
+    assert code == 0 and "Working on the copy kept on this host (as of" in err
+    assert {t["id"]: t["stage_label"] for t in json.loads(out)}["1"] == "Closed"
+    site.start()
+    code, _, err = pipedesk("ticket", "list")
+    assert code == 0 and err == ""
+    assert site.stage_of("1") == "Closed"

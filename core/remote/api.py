@@ -9,6 +9,7 @@ error shape (`message`), passed on as it said them.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import httpx
@@ -27,6 +28,9 @@ class ServerApi:
     def __init__(self, url: str, token: str, transport: httpx.BaseTransport | None = None
                  ) -> None:
         self.url = url.rstrip("/")
+        # Names this token's cache folder, which the client must find with
+        # the server away; the token itself is never written down.
+        self.token_digest = hashlib.sha256(token.encode()).hexdigest()[:16]
         self._client = httpx.Client(base_url=self.url, timeout=TIMEOUT, transport=transport,
                                     headers={"Authorization": f"Bearer {token}",
                                              "User-Agent": "pipedesk"},
@@ -72,6 +76,11 @@ class ServerApi:
             except ValueError:
                 raise self._not_pipedesk(what, "an answer that is not JSON") from None
         message = _message_of(response)
+        if response.status_code >= 500:
+            # The server's trouble (its database away, say): a change waits
+            # and is sent again, as when the server does not answer.
+            raise Unreachable(f"{self.url} could not do {what} now ({response.status_code}"
+                              f"{': ' + message if message else ''}).")
         if message is None:
             raise self._not_pipedesk(what, f"{response.status_code} "
                                            f"{plain_line(response.reason_phrase)}")

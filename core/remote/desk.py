@@ -30,6 +30,7 @@ recorded as a conflict, never dropped, and the replica is taken afresh.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -43,15 +44,19 @@ from core.access import Actor
 from core.clock import Clock
 from core.conversation import ConversationItem
 from core.desk import Desk
-from core.errors import DeskError
+from core.errors import DeskError, Unauthorized
 from core.events import MessageSent, NoteAdded, Notice
 from core.records import Ticket
 from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
-from core.remote.replica import ReplicaStore
+from core.remote.replica import ReplicaStore, load_replica
 from core.timeline import TimelineItem
 
 _TICKETS = "/pipedesk/v1/tickets"
+# The replica is kept on disk at most this often while changes come in
+# (a board of 100,000 tickets is written whole), and at once after a
+# change made while offline.
+SAVE_SECONDS = 2.0
 
 
 class Queued(DeskError):
@@ -61,17 +66,27 @@ class Queued(DeskError):
 class RemoteDesk(Desk):
     def __init__(self, api: ServerApi, clock: Clock | None = None,
                  folder: Path | None = None) -> None:
-        """`folder`: the client's own (the queue), by default in the cache
-        dir for this server and user (`cache_folder`)."""
-        me = api.me()
+        """`folder`: the client's own (the replica kept on disk, the queue),
+        by default in the cache dir for this server and token. With a
+        replica kept there the desk opens from it without asking the
+        server; `refresh` then sends what waits and catches up."""
         self.api = api
+        folder = folder or cache_folder(api.url, api.token_digest)
+        warnings: list[str] = []
+        saved = load_replica(folder, api.url, warnings)
+        me = saved.me if saved is not None else api.me()
         self.remote_actor = Actor.user(str(me["id"]))
-        folder = folder or cache_folder(api.url, self.remote_actor.id)
         self.queue = ChangeQueue(folder)
         self.conflicts = ConflictLog(folder)
         self.offline = ""  # why the server is not answering, while it is not
-        super().__init__(ReplicaStore(api), clock)
-        self._flush()  # what an earlier run left waiting, in order
+        store = ReplicaStore(api, folder, saved)
+        store.me = me
+        store.warnings += warnings + self.queue.warnings
+        super().__init__(store, clock)
+        self._saved_at = 0.0
+        if saved is None:
+            store.save(self.state)
+            self._flush()  # what an earlier run left waiting, in order
 
     @property
     def replica(self) -> ReplicaStore:
@@ -100,7 +115,21 @@ class RemoteDesk(Desk):
             self.offline = err.message
             return None
         self.offline = ""
+        if notice is not None and time.monotonic() - self._saved_at >= SAVE_SECONDS:
+            self._save()
         return notice
+
+    def freshness(self) -> str:
+        """How fresh the replica is, for a person: when the server was last
+        heard (this run), else when the copy on disk was written."""
+        when = self.replica.heard or self.replica.saved_at
+        if when is None:
+            return "not heard from the server yet"
+        return f"as of {when.astimezone():%Y-%m-%d %H:%M:%S}"
+
+    def _save(self) -> None:
+        self.replica.save(self.state)
+        self._saved_at = time.monotonic()
 
     # -- commands, sent ------------------------------------------------------------------
 
@@ -214,6 +243,8 @@ class RemoteDesk(Desk):
             except Unreachable as err:
                 self.offline = err.message
                 return False
+            except Unauthorized:
+                raise  # the token, not the change: said, and the queue kept
             except DeskError as err:
                 self.conflicts.add(Conflict(change, err.message,
                                             datetime.now(UTC).isoformat()))
@@ -230,6 +261,7 @@ class RemoteDesk(Desk):
             change()
         finally:
             self.replica.pretending = False
+        self._save()  # a restart shows it too, until the server has it
 
     def _ticket(self, answer: Any) -> Ticket:
         return _convert(answer, Ticket, self.api.url)

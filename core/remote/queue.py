@@ -153,9 +153,10 @@ class ConflictLog:
 _CHANGE_FIELDS = set(Change.__dataclass_fields__)
 
 
-def cache_folder(url: str, user: str) -> Path:
-    """The client's folder for one server and user: $PIPEDESK_CACHE, else
-    the user cache dir (~/.cache/pipedesk on Linux)."""
+def cache_folder(url: str, token_digest: str) -> Path:
+    """The client's folder for one server and token (`ServerApi.token_digest`:
+    found with the server away): $PIPEDESK_CACHE, else the user cache dir
+    (~/.cache/pipedesk on Linux)."""
     root = os.environ.get("PIPEDESK_CACHE")
     if root:
         base = Path(root).expanduser()
@@ -164,5 +165,5 @@ def cache_folder(url: str, user: str) -> Path:
 
         base = Path(user_cache_dir("pipedesk", appauthor=False))
     server = "".join(c if c.isalnum() or c in "-." else "_" for c in url.split("://", 1)[-1])
-    return base / "servers" / server[:100] / "".join(c for c in user if c.isalnum() or c in
-                                                    "-_.@")[:100]
+    return base / "servers" / server[:100] / "".join(c for c in token_digest
+                                                     if c.isalnum())[:64]

@@ -14,6 +14,12 @@ work on local files, and a screen repaints what the entries name.
 Changes go the other way, as commands to the server (`RemoteDesk`); a
 change that is not one of those meets `transaction`, which refuses it,
 nothing done.
+
+The replica is kept on disk (`replica.json` in the client's cache folder,
+written whole and atomically): the next start opens from it at once,
+before the server answers or when it does not, and then catches up from
+the feed position it was saved at. It is a cache: one that cannot be read
+is set aside with a warning and taken afresh from the server.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -33,6 +40,7 @@ from core.records import Ticket
 from core.remote.api import ServerApi
 from core.state import DeskState
 from core.store.base import CatchUp, MailSpools, Transaction
+from core.store.files import atomic_write
 
 # Who the replica's entries are by: the server, as the feed tells it.
 SERVER_ACTOR = "channel:server"
@@ -43,14 +51,59 @@ class NotOnServer(DeskError):
     """A change this client does not send to a server yet."""
 
 
+REPLICA_FORMAT = 1
+
+
+class SavedReplica(msgspec.Struct):
+    """replica.json: what the client last had of the server."""
+
+    format: int
+    url: str
+    me: dict[str, Any]  # GET /pipedesk/v1/me
+    position: int | None
+    version: str  # of the settings
+    settings: dict[str, Any]  # GET /pipedesk/v1/settings
+    tickets: list[Ticket]
+    saved: datetime  # when: how fresh the board is
+
+
+def load_replica(folder: Path, url: str, warnings: list[str]) -> SavedReplica | None:
+    path = folder / "replica.json"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    try:
+        saved = msgspec.json.decode(data, type=SavedReplica)
+        if saved.format != REPLICA_FORMAT or saved.url != url:
+            raise ValueError("another format or server")
+        return saved
+    except (msgspec.DecodeError, ValueError, RecursionError):
+        aside = path.with_name("replica.json.damaged")
+        path.replace(aside)
+        warnings.append(f"{path}: not a copy of the desk pipedesk can read; set aside as "
+                        f"{aside.name}, and taken afresh from the server.")
+        return None
+
+
 class ReplicaStore:
     created = False
 
-    def __init__(self, api: ServerApi) -> None:
+    def __init__(self, api: ServerApi, folder: Path | None = None,
+                 saved: SavedReplica | None = None) -> None:
+        """`saved`: the replica kept in `folder`, opened from without asking
+        the server (which the next `catch_up` does)."""
         self.api = api
+        self.folder = folder
+        self._saved = saved
         self.warnings: list[str] = []
         self.position: int | None = None  # the feed's `seq` last applied
         self.version = ""  # the settings version held
+        self.view: dict[str, Any] = {}  # the settings as the server showed them
+        self.me: dict[str, Any] = saved.me if saved is not None else {}
+        # When the replica last heard from the server (None: not this run).
+        self.heard: datetime | None = None
+        self.saved_at: datetime | None = saved.saved if saved is not None else None
         # While True, a command's entries go into the replica alone: a
         # change waiting for the server, shown as it will be (`RemoteDesk`).
         self.pretending = False
@@ -58,10 +111,28 @@ class ReplicaStore:
     # -- the Store protocol ----------------------------------------------------------
 
     def open(self) -> tuple[DeskConfig, DeskState]:
-        config = self._settings()
         state = DeskState()
+        saved = self._saved
+        if saved is not None:
+            self._saved = None
+            self.position, self.version, self.view = saved.position, saved.version, saved.settings
+            for n, ticket in enumerate(saved.tickets, start=1):
+                state.apply(Entry(n, saved.saved, SERVER_ACTOR, TicketCreated(ticket=ticket)))
+            return config_of(saved.settings), state
+        config = self._settings()
         self._follow(state, wait=0)
         return config, state
+
+    def save(self, state: DeskState) -> None:
+        """Keep the replica on disk, as it is now (pending changes shown)."""
+        if self.folder is None:
+            return
+        now = datetime.now(UTC)
+        snapshot = SavedReplica(REPLICA_FORMAT, self.api.url, self.me, self.position,
+                                self.version, self.view, list(state.tickets.values()), now)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.folder / "replica.json", msgspec.json.encode(snapshot))
+        self.saved_at = now
 
     def catch_up(self, state: DeskState, config: DeskConfig, wait: float = 0) -> CatchUp:
         """What the server changed since the last look; `wait` seconds for a
@@ -94,6 +165,7 @@ class ReplicaStore:
     def _settings(self) -> DeskConfig:
         view = self.api.call("GET", "/pipedesk/v1/settings")
         self.version = str(view.get("version", ""))
+        self.view = view
         return config_of(view)
 
     def _follow(self, state: DeskState, wait: float) -> tuple[list[Entry], bool]:
@@ -101,6 +173,7 @@ class ReplicaStore:
         if self.position is not None:
             query |= {"after": self.position, "settings": self.version}
         answer = self.api.call("GET", "/pipedesk/v1/changes", params=query)
+        self.heard = datetime.now(UTC)
         entries = self.take(state, answer)
         return entries, bool(answer.get("settingsChanged")) and answer.get(
             "settings") != self.version
