@@ -19,7 +19,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from core_fixtures import ADMIN, add_agent, email_triggers_off, refusal, stage_properties
+from core_fixtures import (
+    ADMIN,
+    MutableClock,
+    add_agent,
+    email_triggers_off,
+    refusal,
+    stage_properties,
+)
 from mail_fixtures import free_port
 from server_fixtures import served
 
@@ -36,7 +43,8 @@ class Site:
 
     def __init__(self, tmp_path: Path) -> None:
         self.store = MemoryStore()
-        self.desk = Desk(self.store)  # the server's, through another process
+        self.clock = MutableClock()  # the server's: its tickets' times are fixed
+        self.desk = Desk(self.store, clock=self.clock)  # the server's, through another process
         add_agent(self.desk)
         self.desk.add_contact("kari@customer.example", ADMIN, name="Kari Nordmann")
         for subject in ("Printer on fire", "Screen flickers", "VPN down"):
@@ -48,7 +56,7 @@ class Site:
         self._running = ExitStack()
 
     def start(self) -> None:
-        self._running.enter_context(served(Desk(self.store), port=self.port))
+        self._running.enter_context(served(Desk(self.store, clock=self.clock), port=self.port))
 
     def stop(self) -> None:
         self._running.close()

@@ -292,6 +292,18 @@ class PipedeskApp(App[None]):
         if not isinstance(self.screen, PeopleScreen):
             self.push_screen(PeopleScreen(self.desk, self.actor))
 
+    def action_conflicts(self) -> None:
+        """Changes the server refused when they were sent later (docs/sync.md)."""
+        from core.remote.status import Syncing
+        from tui.screens.conflicts import ConflictsScreen
+
+        if not isinstance(self.desk, Syncing):
+            self.notify("Conflicts come of changes made offline on a server's desk; this "
+                        "desk is kept on this host.", markup=False)
+            return
+        if not isinstance(self.screen, ConflictsScreen):
+            self.push_screen(ConflictsScreen(self.desk, self.actor))
+
     def action_tokens(self) -> None:
         """The API tokens (issue 15), from the palette; administrators only,
         as on the users screen (`a`)."""

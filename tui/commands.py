@@ -20,6 +20,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from core import Desk, DeskError
 from core.access import Actor, may_administer
+from core.remote.status import Syncing
 from core.text import show_line
 
 
@@ -37,6 +38,7 @@ class PaletteHost(Protocol):
     def action_contacts(self) -> None: ...
     def action_people(self) -> None: ...
     def action_tokens(self) -> None: ...
+    def action_conflicts(self) -> None: ...
     def action_quarantine(self) -> None: ...
     def action_notifications(self) -> None: ...
     def exit(self) -> None: ...
@@ -75,6 +77,9 @@ def palette_commands(app: PaletteHost) -> list[PaletteCommand]:
                        app.action_notifications),
         PaletteCommand("Mail quarantine", "Mail kept aside, and why; take it again",
                        app.action_quarantine),
+        *([PaletteCommand("Conflicts", "Changes made offline the server refused; apply "
+                          "again or discard", app.action_conflicts)]
+          if isinstance(app.desk, Syncing) else []),
         *on_board,
         PaletteCommand("Quit", "Leave pipedesk", app.exit),
     ]

@@ -33,7 +33,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -50,6 +49,7 @@ from core.records import Ticket
 from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
 from core.remote.replica import ReplicaStore, load_replica
+from core.remote.status import SyncStatus
 from core.timeline import TimelineItem
 
 _TICKETS = "/pipedesk/v1/tickets"
@@ -84,6 +84,7 @@ class RemoteDesk(Desk):
         store.warnings += warnings + self.queue.warnings
         super().__init__(store, clock)
         self._saved_at = 0.0
+        self._counted()
         if saved is None:
             store.save(self.state)
             self._flush()  # what an earlier run left waiting, in order
@@ -119,6 +120,50 @@ class RemoteDesk(Desk):
             self._save()
         return notice
 
+    # -- how it stands, and the conflicts ------------------------------------------
+
+    def sync_status(self) -> SyncStatus:
+        """Cheap: asked by the screens on every tick."""
+        return SyncStatus(self.api.url, self.offline, len(self._waiting), len(self._open),
+                          self.freshness(),
+                          frozenset(c.ticket for c in self._waiting if c.ticket))
+
+    def open_conflicts(self) -> list[Conflict]:
+        return list(self._open)
+
+    def apply_again(self, conflict: Conflict, body: dict[str, object] | None = None) -> None:
+        """Send a refused change again, as it was or with `body` edited (a
+        move to another stage, the value that was missing), under a new key.
+        Refused again, it stays a conflict, with the server's new reason."""
+        change = conflict.change
+        again = Change(uuid.uuid4().hex, change.method, change.path,
+                       change.body if body is None else dict(body), change.what,
+                       change.ticket, self.now().isoformat())
+        try:
+            self._deliver(again)
+        except Unreachable as err:
+            self.offline = err.message
+            raise Queued(f"{change.what}: not sent: {err.message} The conflict stays.") \
+                from None
+        except DeskError as err:
+            self.conflicts.resolve(conflict)
+            self.conflicts.add(Conflict(again, err.message, self.now().isoformat()))
+            self._counted()
+            raise
+        self.conflicts.resolve(conflict)
+        self._counted()
+        self.refresh()
+
+    def discard(self, conflict: Conflict) -> None:
+        """Give a refused change up: the server's state stands."""
+        self.conflicts.resolve(conflict)
+        self._counted()
+
+    def _counted(self) -> None:
+        # What the screens show, read again when the files change.
+        self._waiting = self.queue.waiting()
+        self._open = self.conflicts.open()
+
     def freshness(self) -> str:
         """How fresh the replica is, for a person: when the server was last
         heard (this run), else when the copy on disk was written."""
@@ -148,8 +193,16 @@ class RemoteDesk(Desk):
         return self._ticket(self._send(
             "POST", f"{_path(ticket.id)}/move",
             {"stage": stage, "pipeline": pipeline, "values": dict(values or {})},
-            f"Move #{ticket.id} to {stage}", ticket.id,
+            f"Move #{ticket.id} to {self._stage_label(stage, pipeline or ticket.pipeline)}",
+            ticket.id,
             lambda: Desk.move_ticket(self, ticket.id, stage, actor, pipeline, values)))
+
+    def _stage_label(self, ref: str, pipeline: str) -> str:
+        """A stage as a person names it, for the queue and the conflicts."""
+        try:
+            return self.stage(ref, self.remote_actor, within=pipeline)[1].label
+        except DeskError:
+            return ref  # the server says what is wrong with it
 
     def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor) -> Ticket:
         if not values:
@@ -200,8 +253,9 @@ class RemoteDesk(Desk):
         follows what it changed. The server not answering: `pretend`
         makes it on the replica (its rules checked here), and `Queued`."""
         change = Change(uuid.uuid4().hex, method, path, body, what, ticket,
-                        datetime.now(UTC).isoformat())
+                        self.now().isoformat())
         self.queue.add(change)
+        self._counted()
         try:
             if not self._flush(before=change):
                 raise Unreachable(self.offline)
@@ -213,6 +267,7 @@ class RemoteDesk(Desk):
                     self._pretending(pretend)
                 except DeskError:
                     self.queue.done(change)  # refused here as the server would
+                    self._counted()
                     raise
             waiting = len(self.queue.waiting())
             raise Queued(f"{what}: not sent yet. {err.message} It waits on this host "
@@ -220,8 +275,10 @@ class RemoteDesk(Desk):
                          "answers.") from None
         except DeskError:
             self.queue.done(change)  # refused by the server: said, not kept
+            self._counted()
             raise
         self.queue.done(change)
+        self._counted()
         self.refresh()
         return answer
 
@@ -235,6 +292,8 @@ class RemoteDesk(Desk):
         server refuses now becomes a conflict, and the replica is taken
         afresh (what was shown of it on the replica was not so)."""
         refused = False
+        if not self._waiting:  # known without reading the file: asked twice a second
+            return True
         for change in self.queue.waiting():
             if before is not None and change.key == before.key:
                 break
@@ -247,9 +306,10 @@ class RemoteDesk(Desk):
                 raise  # the token, not the change: said, and the queue kept
             except DeskError as err:
                 self.conflicts.add(Conflict(change, err.message,
-                                            datetime.now(UTC).isoformat()))
+                                            self.now().isoformat()))
                 refused = True
             self.queue.done(change)
+            self._counted()
         self.offline = ""
         if refused:
             self.replica.position = None  # a reset at the next look

@@ -24,6 +24,7 @@ from core.events import Notice
 from core.model import Pipeline
 from core.present import count, counted, say, say_value
 from core.records import Ticket
+from core.remote.status import Syncing
 from core.text import show_line
 from tui.board_index import BoardIndex
 from tui.desk_notices import follow_desk
@@ -32,6 +33,10 @@ from tui.notices import OneNotice
 from tui.widgets.stage_column import StageColumn
 from tui.widgets.unread_badge import UnreadBadge
 
+# How often the board asks a desk on a server how it stands; the word a
+# card carries while a change to it waits for the server.
+SYNC_INTERVAL = 0.5
+PENDING = "pending"
 EMPTY_DESK_HINT = "No tickets yet — press n to create one, or run `pipedesk demo` for samples"
 EMPTY_PIPELINE_HINT = "No tickets in this pipeline yet — press n to create one"
 # P6: a user may be allowed to view no pipeline at all (or no longer). The
@@ -90,6 +95,7 @@ class BoardScreen(Screen[None]):
         Binding("M", "app.quarantine", "Mail quarantine", show=False,
                 id="board.quarantine"),
         Binding("a", "automate", "Automate", show=False, id="board.automate"),
+        Binding("X", "app.conflicts", "Conflicts", show=False, id="board.conflicts"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
     ]
 
@@ -99,6 +105,8 @@ class BoardScreen(Screen[None]):
         self.actor = actor
         self.index = BoardIndex(desk, actor, self._pipeline(pipeline_id))
         self.column = 0  # the cursor's column
+        # The tickets a change waits for the server for (a desk on a server).
+        self._pending: frozenset[str] = frozenset()
         # Where the cursor's ticket went, when another terminal took it away.
         self._where_notice = OneNotice(self)
 
@@ -109,6 +117,7 @@ class BoardScreen(Screen[None]):
         # unread count when there is one, on the right.
         with Horizontal(id="board-top"):
             yield Static(self._title(), id="pipeline-title")
+            yield Static(id="board-sync")
             yield Static(acting_user(self.desk, self.actor), id="board-user")
             yield UnreadBadge(self.desk, self.actor)
         yield Static(self._hint(), id="board-hint")
@@ -125,6 +134,11 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         follow_desk(self, self.desk, self.on_desk_notice)
+        if isinstance(self.desk, Syncing):
+            # A desk on a server: whether it answers, what waits, the
+            # conflicts (docs/sync.md); asked often, it costs a few reads.
+            self._show_sync()
+            self.set_interval(SYNC_INTERVAL, self._show_sync)
         self._after_layout()
         self._remember()
         self.call_after_refresh(self._prepare_search)
@@ -192,12 +206,31 @@ class BoardScreen(Screen[None]):
         widget.set_class(self.pipeline is NO_PIPELINE, "-whole")
 
     def _details(self, ticket: Ticket) -> str:
-        """The card's second line: the pipeline's card properties (P7)."""
+        """The card's second line: the pipeline's card properties (P7),
+        after "pending" while a change to the ticket waits for the server."""
         now = self.desk.now()
         config = self.desk.config
         values = (say(config, ticket, name, now) for name in self.pipeline.card_properties
                   if name != "subject")
-        return " · ".join(v for v in values if v)
+        line = " · ".join(v for v in values if v)
+        if ticket.id in self._pending:
+            return f"{PENDING} · {line}" if line else PENDING
+        return line
+
+    def _show_sync(self) -> None:
+        """The title line's word on the server, and the cards' pending marks."""
+        assert isinstance(self.desk, Syncing)
+        status = self.desk.sync_status()
+        said = status.said()
+        sync = self.query_one("#board-sync", Static)
+        sync.update(Content.styled(said, "bold reverse") if said else "")
+        sync.display = bool(said)
+        if status.pending != self._pending:
+            changed = status.pending ^ self._pending
+            self._pending = status.pending
+            for column in self.columns:
+                for ticket_id in changed:
+                    column.repaint_ticket(ticket_id)
 
     # -- following the desk -----------------------------------------------------
 

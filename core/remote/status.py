@@ -1,0 +1,39 @@
+"""How a desk on a server stands, for the screens (docs/sync.md): told
+apart from a local desk without loading the client (httpx) for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from core.remote.queue import Conflict
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    server: str
+    offline: str  # why the server does not answer; "" while it does
+    waiting: int  # changes not yet confirmed by the server
+    conflicts: int  # changes it refused when they were sent later
+    fresh: str  # "as of 2026-12-03 11:20:04"
+    pending: frozenset[str]  # the tickets changes wait for
+
+    def said(self) -> str:
+        """The header's words: "offline · 2 waiting · 1 conflict (X)"."""
+        parts = ["offline"] if self.offline else []
+        if self.waiting:
+            parts.append(f"{self.waiting} waiting")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} conflict{'s' if self.conflicts != 1 else ''} (X)")
+        return " · ".join(parts)
+
+
+@runtime_checkable
+class Syncing(Protocol):
+    """A desk on a server (core.remote.desk.RemoteDesk)."""
+
+    def sync_status(self) -> SyncStatus: ...
+    def open_conflicts(self) -> list[Conflict]: ...
+    def apply_again(self, conflict: Conflict, body: dict[str, object] | None = None
+                    ) -> None: ...
+    def discard(self, conflict: Conflict) -> None: ...
