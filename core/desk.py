@@ -1337,12 +1337,16 @@ class Desk:
 
     def move_ticket(self, ticket_id: str, stage: str, actor: Actor,
                     pipeline: str | None = None,
-                    values: Mapping[str, Any] | None = None) -> Ticket:
+                    values: Mapping[str, Any] | None = None,
+                    based: Mapping[str, Any] | None = None) -> Ticket:
         """T2: to another stage, or to a stage of another pipeline. A user's
         move asks for the target stage's properties (S7); T3 sets or clears
-        the close date."""
+        the close date. `based`: the values the move was made against (a
+        client's change sent later): one changed since refuses it."""
         with self._writing():
             ticket = self._editable_ticket(ticket_id, actor)
+            if based:
+                ticket_rules.check_based(ticket, based, self._label_of)
             scope = self._editable_pipeline(pipeline if pipeline is not None
                                             else ticket.pipeline, actor)
             # Without a pipeline named, a stage id of another pipeline moves
@@ -1357,9 +1361,14 @@ class Desk:
                 self._record(actor, [TicketChanged(ticket=ticket.id, changes=changes)])
             return ticket
 
-    def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor) -> Ticket:
-        """T4: set properties; an empty value clears one."""
+    def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor,
+                    based: Mapping[str, Any] | None = None) -> Ticket:
+        """T4: set properties; an empty value clears one. `based`: as for
+        `move_ticket`."""
         with self._writing():
+            if based:
+                ticket_rules.check_based(self._editable_ticket(ticket_id, actor), based,
+                                         self._label_of)
             ticket = self._editable_ticket(ticket_id, actor)
             if not values:
                 raise DeskError("Name at least one property to set, as NAME=VALUE.")
@@ -1378,6 +1387,12 @@ class Desk:
             return ticket
 
     # -- ticket helpers -------------------------------------------------------
+
+    def _label_of(self, name: str) -> str:
+        try:
+            return self.property(name).label
+        except DeskError:
+            return name
 
     def _editable_config(self, actor: Actor) -> DeskConfig:
         editable = [p for p in self.config.pipelines

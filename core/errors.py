@@ -32,6 +32,12 @@ class Unauthorized(DeskError):
     server answers it with 401."""
 
 
+class ChangedSince(DeskError):
+    """A change made against values someone else has changed since (a
+    client's change sent later, issue 16): refused, so it is looked at
+    again rather than undoing theirs. The server answers it with 409."""
+
+
 class DatabaseUnavailable(DeskError):
     """The database a desk is kept in did not answer; nothing of the command
     was written. The server answers it with 503: try again."""

@@ -12,18 +12,18 @@ caller's index of them serves (automation asks per action).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from core.errors import DeskError
+from core.errors import ChangedSince, DeskError
 from core.events import Changes
 from core.model import DeskConfig, Pipeline, Stage
 from core.properties import EDITABLE_FIELDS, coerce
 from core.records import Contact, Ticket, Value
 from core.stage_edits import PropertyLookup
 from core.state import with_changes
-from core.text import check_line
+from core.text import check_line, plain_line
 
 
 def new_ticket(ticket_id: str, pipeline: Pipeline, stage: Stage, subject: str, source: str,
@@ -138,6 +138,28 @@ def value_of(ticket: Ticket, name: str) -> Value:
         value = getattr(ticket, name)
         return value.isoformat() if isinstance(value, datetime) else value
     return ticket.props.get(name)
+
+
+def check_based(ticket: Ticket, based: Mapping[str, Any], label: Callable[[str], str]) -> None:
+    """A change made against the values in `based` (name -> the value as
+    the one changing saw it) goes only if none of them changed since: a
+    change to another field of the ticket is no conflict. `label` names a
+    property for the message."""
+    for name, seen in based.items():
+        now = value_of(ticket, name)
+        if _same(now, seen):
+            continue
+        raise ChangedSince(f"{label(name)} of #{ticket.id} was changed since this change was "
+                           f"made (it is now {_said(now)}, not {_said(seen)}); look at the "
+                           "ticket again, then make the change anew.")
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a == b or (a in (None, "") and b in (None, "")))
+
+
+def _said(value: Any) -> str:
+    return "empty" if value in (None, "") else repr(plain_line(str(value))[:80])
 
 
 def set_value(ticket: Ticket, name: str, value: Value) -> None:

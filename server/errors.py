@@ -20,7 +20,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import DatabaseUnavailable, DeskError, Forbidden, NotFound, Unauthorized
+from core.errors import (
+    ChangedSince,
+    DatabaseUnavailable,
+    DeskError,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+)
 
 log = logging.getLogger("pipedesk.server")
 
@@ -85,6 +92,8 @@ def status_of(err: DeskError) -> int:
         return 401
     if isinstance(err, DatabaseUnavailable):
         return 503
+    if isinstance(err, ChangedSince):
+        return 409
     return 400
 
 

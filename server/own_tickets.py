@@ -53,15 +53,23 @@ class NewTicket(BaseModel):
                                    description="Property values by name (S7's required ones).")
 
 
+def _based() -> Any:
+    return Field(default_factory=dict, description=(
+        "The values the change was made against, by property name (a move's `stage` among "
+        "them): one someone changed since refuses it with 409; other fields do not."))
+
+
 class Move(BaseModel):
     stage: str = Field(description="The stage's id or label.")
     pipeline: str | None = Field(default=None, description="Another pipeline, to move there.")
     values: dict[str, Any] = Field(default_factory=dict,
                                    description="Values with the move (S7), by property name.")
+    based: dict[str, Any] = _based()
 
 
 class Edit(BaseModel):
     values: dict[str, Any] = Field(min_length=1, description="By property name; null clears.")
+    based: dict[str, Any] = _based()
 
 
 _TICKET_ANSWER: dict[int | str, dict[str, Any]] = {200: {"headers": REPLAYED}}
@@ -103,7 +111,8 @@ def move(request: Request, response: Response, token: Token, ticket_id: str, bod
          idempotency_key: CommandKey = None) -> dict[str, Any]:
     with desk_as(request, token) as (desk, actor):
         moved = once(desk, actor, idempotency_key, "move_ticket", lambda: desk.move_ticket(
-            ticket_id, body.stage, actor, pipeline=body.pipeline, values=body.values), response)
+            ticket_id, body.stage, actor, pipeline=body.pipeline, values=body.values,
+            based=body.based), response)
         return _now_or_then(desk, actor, moved, ticket_id)
 
 
@@ -113,7 +122,8 @@ def edit(request: Request, response: Response, token: Token, ticket_id: str, bod
          idempotency_key: CommandKey = None) -> dict[str, Any]:
     with desk_as(request, token) as (desk, actor):
         edited = once(desk, actor, idempotency_key, "edit_ticket",
-                      lambda: desk.edit_ticket(ticket_id, body.values, actor), response)
+                      lambda: desk.edit_ticket(ticket_id, body.values, actor, based=body.based),
+                      response)
         return _now_or_then(desk, actor, edited, ticket_id)
 
 

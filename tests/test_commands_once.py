@@ -14,6 +14,7 @@ from core_fixtures import ADMIN, add_agent, new_ticket, refusal, reopen
 from core import Desk
 from core.access import Actor
 from core.desk import Applied
+from core.errors import ChangedSince
 from core.events import CommandApplied
 
 
@@ -100,3 +101,23 @@ def test_a_command_id_that_is_not_one_is_said(desk: Desk, bad: str) -> None:
         desk.run_once(bad, ADMIN, "move_ticket",
                       partial(desk.move_ticket, ticket.id, "Closed", ADMIN))
     assert stage_label(desk, ticket.id) == "New"
+
+
+def test_a_change_made_against_a_value_changed_since_is_refused_409(desk: Desk) -> None:
+    """Issue 16: a client's change sent later names the values it was made
+    against; one changed since refuses it (the server answers 409), a
+    change to another field of the ticket does not."""
+    ticket = new_ticket(desk)
+    desk.edit_ticket(ticket.id, {"subject": "Printer on fire (2nd floor)"}, ADMIN)
+    with refusal("Subject of #1 was changed since", "'Printer on fire (2nd floor)'",
+                 "not 'Printer on fire'"):
+        desk.edit_ticket(ticket.id, {"subject": "Mine"}, ADMIN,
+                         based={"subject": "Printer on fire"})
+    with pytest.raises(ChangedSince):
+        desk.move_ticket(ticket.id, "Closed", ADMIN, based={"stage": "4"})
+    desk.edit_ticket(ticket.id, {"priority": "high"}, ADMIN)  # another field meanwhile
+    desk.edit_ticket(ticket.id, {"subject": "Mine"}, ADMIN,
+                     based={"subject": "Printer on fire (2nd floor)"})
+    moved = desk.move_ticket(ticket.id, "Closed", ADMIN, based={"stage": ticket.stage})
+    assert (moved.subject, moved.priority, stage_label(desk, ticket.id)) == (
+        "Mine", "HIGH", "Closed")

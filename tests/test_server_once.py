@@ -148,3 +148,16 @@ def test_another_users_key_is_refused_not_taken_as_theirs(site: Served) -> None:
     assert_error_shape(answer, 400, "used by another user's command")
     site.other.refresh()
     assert site.other.ticket(ticket.id, AGENT).subject == "Printer on fire!"
+
+
+def test_a_change_against_a_value_changed_since_is_a_409(site: Served) -> None:
+    ticket = site.other.create_ticket(ADMIN, "0", "New", "Printer on fire")
+    path = f"/pipedesk/v1/tickets/{ticket.id}"
+    with site.agent() as agent:
+        stale = agent.post(f"{path}/edit", json={"values": {"subject": "Mine"},
+                                                 "based": {"subject": "Printer on"}})
+        other_field = agent.post(f"{path}/edit", json={"values": {"priority": "high"},
+                                                       "based": {"subject": "Printer on fire"}})
+    body = assert_error_shape(stale, 409, "Subject of #", "was changed since")
+    assert body["category"] == "CONFLICT"
+    assert other_field.status_code == 200 and other_field.json()["priority"] == "HIGH"

@@ -194,6 +194,29 @@ def test_a_replayed_change_that_no_longer_fits_is_a_conflict_not_dropped(
         assert label(client, "2") == "New"
 
 
+def test_an_edit_of_a_field_changed_meanwhile_is_a_conflict_another_field_is_not(
+        site: Site) -> None:
+    client = site.client()
+    me = client.remote_actor
+    site.stop()
+    with refusal("not sent yet"):
+        client.edit_ticket("1", {"subject": "Printer on fire (2nd floor)"}, me)
+    with refusal("not sent yet"):
+        client.edit_ticket("2", {"subject": "Screen flickers again"}, me)
+    site.desk.edit_ticket("1", {"subject": "Printer on fire!"}, ADMIN)  # the same field
+    site.desk.edit_ticket("2", {"priority": "high"}, ADMIN)  # another one
+    site.start()
+    client.refresh()
+    [conflict] = client.conflicts.open()
+    assert conflict.change.what == "Set subject of #1"
+    assert "Subject of #1 was changed since" in conflict.reason
+    assert "'Printer on fire!'" in conflict.reason
+    site.desk.refresh()
+    assert site.desk.ticket("1", ADMIN).subject == "Printer on fire!"  # theirs stands
+    two = site.desk.ticket("2", ADMIN)
+    assert (two.subject, two.priority) == ("Screen flickers again", "HIGH")  # both
+
+
 _CLIENT = textwrap.dedent("""
     import sys
     from pathlib import Path

@@ -50,6 +50,7 @@ from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
 from core.remote.replica import ReplicaStore, load_replica
 from core.remote.status import SyncStatus
+from core.tickets import value_of
 from core.timeline import TimelineItem
 
 _TICKETS = "/pipedesk/v1/tickets"
@@ -188,14 +189,30 @@ class RemoteDesk(Desk):
 
     def move_ticket(self, ticket_id: str, stage: str, actor: Actor,
                     pipeline: str | None = None,
-                    values: Mapping[str, Any] | None = None) -> Ticket:
+                    values: Mapping[str, Any] | None = None,
+                    based: Mapping[str, Any] | None = None) -> Ticket:
         ticket = self.ticket(ticket_id, actor)
+        # Made against the stage and values as shown here: sent later, it
+        # is refused where someone changed one of them since (not another).
+        names = ["stage", *(values or {})]
+        seen = dict(based) if based is not None else self._seen(ticket, names)
         return self._ticket(self._send(
             "POST", f"{_path(ticket.id)}/move",
-            {"stage": stage, "pipeline": pipeline, "values": dict(values or {})},
+            {"stage": stage, "pipeline": pipeline, "values": dict(values or {}), "based": seen},
             f"Move #{ticket.id} to {self._stage_label(stage, pipeline or ticket.pipeline)}",
             ticket.id,
             lambda: Desk.move_ticket(self, ticket.id, stage, actor, pipeline, values)))
+
+    def _seen(self, ticket: Ticket, names: Sequence[str]) -> dict[str, Any]:
+        """The values of `names` as this replica shows them, by property name."""
+        seen: dict[str, Any] = {}
+        for name in names:
+            try:
+                name = self.property(name).name
+            except DeskError:
+                continue  # the server says what is wrong with it
+            seen[name] = msgspec.to_builtins(value_of(ticket, name))
+        return seen
 
     def _stage_label(self, ref: str, pipeline: str) -> str:
         """A stage as a person names it, for the queue and the conflicts."""
@@ -204,12 +221,14 @@ class RemoteDesk(Desk):
         except DeskError:
             return ref  # the server says what is wrong with it
 
-    def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor) -> Ticket:
+    def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor,
+                    based: Mapping[str, Any] | None = None) -> Ticket:
         if not values:
             raise DeskError("Give at least one value to set.")
         ticket = self.ticket(ticket_id, actor)
+        seen = dict(based) if based is not None else self._seen(ticket, list(values))
         return self._ticket(self._send(
-            "POST", f"{_path(ticket.id)}/edit", {"values": dict(values)},
+            "POST", f"{_path(ticket.id)}/edit", {"values": dict(values), "based": seen},
             f"Set {', '.join(values)} of #{ticket.id}", ticket.id,
             lambda: Desk.edit_ticket(self, ticket.id, values, actor)))
 
