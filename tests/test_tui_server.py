@@ -100,3 +100,20 @@ async def test_another_agents_move_shows_without_a_key(site: Site) -> None:
         await pilot.pause()
         [line] = [row for row in screen_text(app).splitlines() if "#2 " in row]
         assert line.index("#2 ") > line.rindex("│")  # in the last column, Closed
+
+
+@pytest.mark.anyio
+async def test_u3_rights_taken_on_the_server_take_the_tickets_off_the_board(
+        site: Site) -> None:
+    desk = remote(site, site.ingrid)
+    app = PipedeskApp(desk, desk.remote_actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "#1 Printer on fire" in screen_text(app)
+        site.desk.set_pipeline_access("0", ADMIN, view=[], edit=[])  # administrators only
+        deadline = time.monotonic() + 5
+        while "Printer on fire" in screen_text(app):
+            assert time.monotonic() < deadline, "the tickets stayed"
+            await pilot.pause(0.1)
+        assert desk.state.tickets == {}  # not kept on this host either
+        assert "You may view no pipeline" in screen_text(app)

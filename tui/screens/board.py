@@ -308,6 +308,7 @@ class BoardScreen(Screen[None]):
         container.remove_children()
         container.mount_all(self._columns())
         self._remember()
+        self._update_texts()  # the title's count, the hint (no pipeline left to view, U3)
         self.call_after_refresh(self._after_layout)
         self.call_after_refresh(self._prepare_search)
         if keep is not None:
