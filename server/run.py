@@ -80,7 +80,10 @@ def serve(database: str, host: str, port: int, workers: int, spools: Path | None
     print(f"pipedesk serve: http://{host}:{port} on {describe(database)}; Ctrl+C stops.",
           file=sys.stderr)
     uvicorn.run("server.run:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", proxy_headers=True)
+                workers=workers, log_level="warning", proxy_headers=True,
+                # Clients long-polling the feed do not hold up a stop: they
+                # come back when the server does.
+                timeout_graceful_shutdown=3)
 
 
 def default_database(data_dir: Path) -> str:

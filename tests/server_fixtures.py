@@ -37,7 +37,9 @@ def served(desk: Desk, follow: bool = True,
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(make_app(DeskHost(desk, reopen=reopen), follow=follow),
-                            log_level="warning", lifespan="on")
+                            log_level="warning", lifespan="on",
+                            # A client's long-poll does not hold up the stop.
+                            timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
                               daemon=True)

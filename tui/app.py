@@ -8,6 +8,7 @@ board opens, so `pipedesk --help` and the other commands start fast.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from textual.timer import Timer
 from core import LOCAL_ADMIN, Actor, Desk, DeskError, place_of
 from core.access import user_of
 from core.events import AutomationRan, MessageSent, Notice
+from core.remote.status import Syncing
 from core.user_config import LoadedConfig, load_user_config
 from tui.commands import DeskCommands
 from tui.desk_notices import DeskNotices, follow_desk
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 # How often the desk looks for what other processes wrote. A look costs a
 # stat and a short read when nothing changed.
 FOLLOW_INTERVAL = 0.5
+# How long the feed's thread waits for a change before asking again.
+FEED_WAIT = 25.0
 # How often delayed steps are looked at and mail and webhooks handed on
 # (the delivery itself runs in a thread, so the keys never wait for SMTP).
 WORK_INTERVAL = 1.0
@@ -100,12 +104,13 @@ class PipedeskApp(App[None]):
         # Why the acting user may no longer use the desk (deactivated or
         # removed while the app was open); "" while they may.
         self.signed_out = ""
+        self._stopping = threading.Event()  # the app is ending: threads stop
 
     def get_default_screen(self) -> Screen[Any]:
         return BoardScreen(self.desk, self.actor, last_pipeline(self.desk))
 
     def on_mount(self) -> None:
-        self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self.follow_desk)
+        self._follow_timer = self.set_interval(FOLLOW_INTERVAL, self._follow_tick)
         self.set_interval(WORK_INTERVAL, self.do_work)
         self.set_interval(FETCH_INTERVAL, self.fetch_mail)
         # The one subscription to the desk: screens follow the app's signal.
@@ -115,8 +120,27 @@ class PipedeskApp(App[None]):
         # Once the board is up: a toast raised before its screen is
         # composed is kept but not shown.
         self.call_after_refresh(self._tell_news)
+        if isinstance(self.desk, Syncing):
+            # A desk on a server: its feed is waited on in a thread, so
+            # another agent's change shows at once, not at the next tick.
+            threading.Thread(target=self._watch_server, name="pipedesk-feed",
+                             daemon=True).start()
+
+    def _watch_server(self) -> None:
+        desk = self.desk
+        assert isinstance(desk, Syncing)
+        while not self._stopping.is_set():
+            if not desk.wait_for_change(FEED_WAIT):
+                continue
+            try:
+                # Run on the app's thread (the desk is the app's), and
+                # waited for: the next wait starts from what it took in.
+                self.call_from_thread(self.follow_desk)
+            except RuntimeError:
+                return  # the app has ended
 
     def on_unmount(self) -> None:
+        self._stopping.set()
         if self.desk_notices is not None:
             self.desk_notices.close()
         if self._mail_watch is not None:
@@ -348,6 +372,11 @@ class PipedeskApp(App[None]):
 
         if not isinstance(self.screen, NotificationsScreen):
             self.push_screen(NotificationsScreen(self.desk, self.actor))
+
+    def _follow_tick(self) -> None:
+        # A server that does not answer is asked less often (Syncing.due).
+        if not isinstance(self.desk, Syncing) or self.desk.due():
+            self.follow_desk()
 
     def follow_desk(self) -> bool:
         """Take in what other processes wrote; the screens hear of it as a

@@ -28,6 +28,7 @@ class ServerApi:
     def __init__(self, url: str, token: str, transport: httpx.BaseTransport | None = None
                  ) -> None:
         self.url = url.rstrip("/")
+        self._token, self._transport = token, transport
         # Names this token's cache folder, which the client must find with
         # the server away; the token itself is never written down.
         self.token_digest = hashlib.sha256(token.encode()).hexdigest()[:16]
@@ -38,6 +39,11 @@ class ServerApi:
 
     def close(self) -> None:
         self._client.close()
+
+    def twin(self) -> ServerApi:
+        """Another client of the same server and token: a thread of its own
+        (the feed's long-poll) must not share this one's connection."""
+        return ServerApi(self.url, self._token, self._transport)
 
     def __enter__(self) -> ServerApi:
         return self

@@ -58,6 +58,7 @@ _TICKETS = "/pipedesk/v1/tickets"
 # (a board of 100,000 tickets is written whole), and at once after a
 # change made while offline.
 SAVE_SECONDS = 2.0
+MAX_BACKOFF = 30.0
 
 
 class Queued(DeskError):
@@ -85,6 +86,9 @@ class RemoteDesk(Desk):
         store.warnings += warnings + self.queue.warnings
         super().__init__(store, clock)
         self._saved_at = 0.0
+        self._backoff = 0.0  # seconds before the server is asked again
+        self._retry_at = 0.0
+        self._waker: ServerApi | None = None  # the long-poll's own connection
         self._counted()
         if saved is None:
             store.save(self.state)
@@ -110,13 +114,16 @@ class RemoteDesk(Desk):
         """Send what waits, then take in what the server changed; offline,
         the replica stays as it is and `offline` says why."""
         if not self._flush():
+            self._back_off()
             return None
         try:
             notice = super().refresh()
         except Unreachable as err:
             self.offline = err.message
+            self._back_off()
             return None
         self.offline = ""
+        self._backoff = 0.0
         if notice is not None and time.monotonic() - self._saved_at >= SAVE_SECONDS:
             self._save()
         return notice
@@ -172,6 +179,40 @@ class RemoteDesk(Desk):
         if when is None:
             return "not heard from the server yet"
         return f"as of {when.astimezone():%Y-%m-%d %H:%M:%S}"
+
+    def due(self) -> bool:
+        """Whether a screen's timer should ask the server now: while it does
+        not answer, after 1 s, 2 s, 4 s … at most every 30 s (a timer fires
+        twice a second, and must not wait on a dead network each time);
+        `wait_for_change` finds it back sooner."""
+        return not self.offline or time.monotonic() >= self._retry_at
+
+    def _back_off(self) -> None:
+        self._backoff = min(max(1.0, self._backoff * 2), MAX_BACKOFF)
+        self._retry_at = time.monotonic() + self._backoff
+
+    def wait_for_change(self, seconds: float) -> bool:
+        """Block up to `seconds` until the server has a change for this
+        user (the feed's long-poll, on a connection of its own: for a thread
+        beside the screen, which then calls `refresh`). True when there is
+        one to take in, or the server answers again after being away; the
+        replica itself is not touched here."""
+        if self._waker is None:
+            self._waker = self.api.twin()
+        store = self.replica
+        query: dict[str, Any] = {"wait": seconds}
+        if store.position is not None:
+            query |= {"after": store.position, "settings": store.version}
+        try:
+            answer = self._waker.call("GET", "/pipedesk/v1/changes", params=query)
+        except DeskError:
+            time.sleep(min(seconds, max(self._backoff, 1.0)))
+            return False
+        if self.offline:
+            self._retry_at = 0.0  # back: the next refresh goes at once
+            return True
+        return bool(answer.get("reset") or answer.get("tickets") or answer.get("removed")
+                    or answer.get("settingsChanged"))
 
     def _save(self) -> None:
         self.replica.save(self.state)
