@@ -62,6 +62,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/mail.py
 	$(BIN)/python bench/access.py
 	$(BIN)/python bench/server.py
+	$(BIN)/python bench/sync.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
