@@ -354,21 +354,31 @@ class RemoteDesk(Desk):
         refused = False
         if not self._waiting:  # known without reading the file: asked twice a second
             return True
-        for change in self.queue.waiting():
-            if before is not None and change.key == before.key:
-                break
-            try:
-                self._deliver(change)
-            except Unreachable as err:
-                self.offline = err.message
-                return False
-            except Unauthorized:
-                raise  # the token, not the change: said, and the queue kept
-            except DeskError as err:
-                self.conflicts.add(Conflict(change, err.message,
-                                            self.now().isoformat()))
-                refused = True
-            self.queue.done(change)
+        # Marked done together at the end, one write for them all: one
+        # sent again after a crash meanwhile is skipped by the server (its
+        # key). A refused one is marked at once, with its conflict.
+        sent: list[Change] = []
+        try:
+            for change in self.queue.waiting():
+                if before is not None and change.key == before.key:
+                    break
+                try:
+                    self._deliver(change)
+                except Unreachable as err:
+                    self.offline = err.message
+                    return False
+                except Unauthorized:
+                    raise  # the token, not the change: said, and the queue kept
+                except DeskError as err:
+                    self.conflicts.add(Conflict(change, err.message,
+                                                self.now().isoformat()))
+                    self.queue.done_all([change])
+                    refused = True
+                    continue
+                sent.append(change)
+        finally:
+            if sent:
+                self.queue.done_all(sent)
             self._counted()
         self.offline = ""
         if refused:

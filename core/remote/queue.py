@@ -99,8 +99,8 @@ class _Log:
                 f.flush()
                 sync(f.fileno())
 
-    def close(self, key: str) -> None:
-        self.append([{self.close_mark: key}])
+    def close(self, *keys: str) -> None:
+        self.append([{self.close_mark: key} for key in keys])
         if not self.read():
             with self._lock:
                 atomic_write(self.path, b"")  # nothing open: start the file afresh
@@ -125,6 +125,10 @@ class ChangeQueue:
 
     def done(self, change: Change) -> None:
         self._log.close(change.key)
+
+    def done_all(self, changes: list[Change]) -> None:
+        """Mark many done with one write (and one sync)."""
+        self._log.close(*(change.key for change in changes))
 
 
 class ConflictLog:
