@@ -21,6 +21,7 @@ import click
 from cli.automation import automation
 from cli.channels import channel
 from cli.common import Session, TextGroup, shown_output
+from cli.conflicts import conflicts
 from cli.contacts import contact
 from cli.demo import demo
 from cli.login import login
@@ -73,7 +74,8 @@ def root(ctx: click.Context, data_dir: Path | None, database: str | None,
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
-              mail, webhooks, notifications, worker, serve, user, team, token, login):
+              mail, webhooks, notifications, worker, serve, user, team, token, login,
+              conflicts):
     root.add_command(topic)
 
 

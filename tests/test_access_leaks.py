@@ -849,6 +849,9 @@ CHANGING = {
     # API tokens: administrators only, every one walked in tests/test_cli_people.py.
     "token create", "token list", "token revoke",
     "login",  # signs in to a server: the server's desk decides (tests/test_cli_login.py)
+    # The client's own record of its refused changes, on a server's desk only
+    # (tests/test_sync_offline.py): nothing of a desk kept here.
+    "conflicts list", "conflicts retry", "conflicts discard",
 }
 
 

@@ -214,8 +214,9 @@ AGENT_MAY = {
     "automation comment",
     # Mail in is the channel's doing, and the rounds are the desk's.
     "mail fetch", "mail ingest", "mail quarantine retry", "worker", "serve",
-    # Signing in to a server touches no desk here: the server's decides.
-    "login",
+    # Signing in to a server touches no desk here: the server's decides;
+    # conflicts are the client's own changes, sent to the server again.
+    "login", "conflicts list", "conflicts retry", "conflicts discard",
 }
 
 # Each administrator command, written so that an administrator's run would

@@ -293,3 +293,41 @@ def test_the_command_line_works_on_its_copy_while_the_server_is_away(
     code, _, err = pipedesk("ticket", "list")
     assert code == 0 and err == ""
     assert site.stage_of("1") == "Closed"
+
+
+def test_the_command_line_lists_retries_and_discards_conflicts(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("")
+    monkeypatch.setenv("PIPEDESK_CONFIG", str(config))
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.token)
+
+    def pipedesk(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(["--server", site.base, *args])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    assert pipedesk("conflicts", "list") == (0, "No conflicts: every change made offline "
+                                                "was applied.\n", "")
+    site.stop()
+    assert pipedesk("ticket", "move", "1", "Closed")[0] == 1  # queued
+    stage_properties(site.desk, "4", ("priority", True))  # meanwhile: Closed asks for one
+    site.start()
+    code, out, _ = pipedesk("conflicts", "list", "--json")
+    [conflict] = json.loads(out)
+    assert conflict["change"] == "Move #1 to Closed" and "requires Priority" in conflict["reason"]
+    code, _, err = pipedesk("conflicts", "retry", conflict["id"][:8])
+    assert code == 1 and "requires Priority" in err  # refused again: it stays
+    [again] = json.loads(pipedesk("conflicts", "list", "--json")[1])
+    code, out, _ = pipedesk("conflicts", "discard", again["id"][:8])
+    assert code == 0 and out.strip() == "Discarded: Move #1 to Closed."
+    assert json.loads(pipedesk("conflicts", "list", "--json")[1]) == []
+    assert site.stage_of("1") == "New"  # the server's state stands
+    code, _, err = pipedesk("conflicts", "discard", "nothing")
+    assert code == 1 and "No conflict 'nothing' (there are none)" in err
