@@ -123,8 +123,15 @@ class Session:
         """After a command: run what came due and send what it queued, so
         mail leaves without a worker running (one try; a failure waits for
         the next round, `pipedesk worker` or the TUI)."""
-        if self._desk is None or server_of(self._desk) is not None:
-            return  # none opened, or a server's, which does its own work
+        if self._desk is None:
+            return
+        if server_of(self._desk) is not None:
+            # A server's desk does its own work; its replica is kept here.
+            from core.remote.status import Syncing
+
+            if isinstance(self._desk, Syncing):
+                self._desk.close()
+            return
         from core.automation.rounds import work_round
 
         for line in work_round(self._desk):

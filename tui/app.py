@@ -141,6 +141,8 @@ class PipedeskApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stopping.set()
+        if isinstance(self.desk, Syncing):
+            self.desk.close()  # its replica kept on disk for the next start
         if self.desk_notices is not None:
             self.desk_notices.close()
         if self._mail_watch is not None:

@@ -55,8 +55,8 @@ from core.timeline import TimelineItem
 
 _TICKETS = "/pipedesk/v1/tickets"
 # The replica is kept on disk at most this often while changes come in
-# (a board of 100,000 tickets is written whole), and at once after a
-# change made while offline.
+# (a board of 100,000 tickets is written whole), and when the command or
+# the app is done (`close`).
 SAVE_SECONDS = 2.0
 MAX_BACKOFF = 30.0
 
@@ -86,6 +86,7 @@ class RemoteDesk(Desk):
         store.warnings += warnings + self.queue.warnings
         super().__init__(store, clock)
         self._saved_at = 0.0
+        self._dirty = False  # the replica changed since it was kept on disk
         self._backoff = 0.0  # seconds before the server is asked again
         self._retry_at = 0.0
         self._waker: ServerApi | None = None  # the long-poll's own connection
@@ -124,8 +125,9 @@ class RemoteDesk(Desk):
             return None
         self.offline = ""
         self._backoff = 0.0
-        if notice is not None and time.monotonic() - self._saved_at >= SAVE_SECONDS:
-            self._save()
+        if notice is not None:
+            self._dirty = True
+        self._save_if_due()
         return notice
 
     # -- how it stands, and the conflicts ------------------------------------------
@@ -214,9 +216,19 @@ class RemoteDesk(Desk):
         return bool(answer.get("reset") or answer.get("tickets") or answer.get("removed")
                     or answer.get("settingsChanged"))
 
+    def close(self) -> None:
+        """The command or the app is done: keep the replica as it is now."""
+        if self._dirty:
+            self._save()
+
+    def _save_if_due(self) -> None:
+        if self._dirty and time.monotonic() - self._saved_at >= SAVE_SECONDS:
+            self._save()
+
     def _save(self) -> None:
         self.replica.save(self.state)
         self._saved_at = time.monotonic()
+        self._dirty = False
 
     # -- commands, sent ------------------------------------------------------------------
 
@@ -391,7 +403,10 @@ class RemoteDesk(Desk):
             change()
         finally:
             self.replica.pretending = False
-        self._save()  # a restart shows it too, until the server has it
+        # Kept on disk soon (a board of 100,000 tickets is written whole, so
+        # not after every change); the change itself is in the queue already.
+        self._dirty = True
+        self._save_if_due()
 
     def _ticket(self, answer: Any) -> Ticket:
         return _convert(answer, Ticket, self.api.url)
