@@ -122,9 +122,10 @@ class PipedeskApp(App[None]):
         self.call_after_refresh(self._tell_news)
         if isinstance(self.desk, Syncing):
             # A desk on a server: its feed is waited on in a thread, so
-            # another agent's change shows at once, not at the next tick.
-            threading.Thread(target=self._watch_server, name="pipedesk-feed",
-                             daemon=True).start()
+            # another agent's change shows at once, not at the next tick;
+            # started after the first paint (it loads the HTTP client).
+            self.call_after_refresh(threading.Thread(
+                target=self._watch_server, name="pipedesk-feed", daemon=True).start)
 
     def _watch_server(self) -> None:
         desk = self.desk

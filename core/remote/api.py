@@ -10,14 +10,16 @@ error shape (`message`), passed on as it said them.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from core.errors import DeskError, Forbidden, NotFound, Unauthorized
 from core.text import plain_line
 
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+if TYPE_CHECKING:
+    import httpx
+
+# Seconds: for an answer, and to connect.
+READ_TIMEOUT, CONNECT_TIMEOUT = 10.0, 5.0
 
 
 class Unreachable(DeskError):
@@ -32,13 +34,24 @@ class ServerApi:
         # Names this token's cache folder, which the client must find with
         # the server away; the token itself is never written down.
         self.token_digest = hashlib.sha256(token.encode()).hexdigest()[:16]
-        self._client = httpx.Client(base_url=self.url, timeout=TIMEOUT, transport=transport,
-                                    headers={"Authorization": f"Bearer {token}",
-                                             "User-Agent": "pipedesk"},
-                                    follow_redirects=False)
+        # Made at the first call: a client opening from its copy on disk
+        # paints its board before httpx is even loaded.
+        self._made: httpx.Client | None = None
+
+    @property
+    def _client(self) -> httpx.Client:
+        if self._made is None:
+            import httpx
+
+            self._made = httpx.Client(
+                base_url=self.url, timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+                transport=self._transport, follow_redirects=False,
+                headers={"Authorization": f"Bearer {self._token}", "User-Agent": "pipedesk"})
+        return self._made
 
     def close(self) -> None:
-        self._client.close()
+        if self._made is not None:
+            self._made.close()
 
     def twin(self) -> ServerApi:
         """Another client of the same server and token: a thread of its own
@@ -64,12 +77,14 @@ class ServerApi:
         """The JSON of a 2xx answer (None for an empty one); a DeskError
         saying what went wrong otherwise."""
         what = f"{method} {path}"
+        import httpx
+
         try:
             response = self._client.request(method, path, json=json, headers=headers,
                                             params=params)
         except httpx.TimeoutException:
             raise Unreachable(f"{self.url} did not answer {what} within "
-                              f"{TIMEOUT.read:g} s; is the server up?") from None
+                              f"{READ_TIMEOUT:g} s; is the server up?") from None
         except httpx.TransportError as err:
             reason = plain_line(str(err)) or type(err).__name__
             raise Unreachable(f"Could not reach {self.url} ({reason}); is the server up, "

@@ -116,8 +116,9 @@ class ReplicaStore:
         if saved is not None:
             self._saved = None
             self.position, self.version, self.view = saved.position, saved.version, saved.settings
-            for n, ticket in enumerate(saved.tickets, start=1):
-                state.apply(Entry(n, saved.saved, SERVER_ACTOR, TicketCreated(ticket=ticket)))
+            # As a snapshot is loaded: the tickets straight in, no entries.
+            state.tickets = {ticket.id: ticket for ticket in saved.tickets}
+            state.last_ticket_id = max((int(t) for t in state.tickets if t.isdigit()), default=0)
             return config_of(saved.settings), state
         config = self._settings()
         self._follow(state, wait=0)
