@@ -19,7 +19,7 @@ from test_sync_offline import Site
 from test_tui_board import board, screen_text
 
 from core.remote.api import ServerApi
-from core.remote.desk import RemoteDesk
+from core.remote.desk import Queued, RemoteDesk
 from tui.app import PipedeskApp
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
@@ -175,3 +175,24 @@ def test_snapshot_conflicts_screen(site: Site, snap_compare: Any) -> None:
 
     assert snap_compare(PipedeskApp(desk, desk.remote_actor), run_before=conflict,
                         terminal_size=SIZE)
+
+
+@pytest.mark.anyio
+async def test_an_edit_of_a_field_changed_meanwhile_shows_on_the_conflicts_screen(
+        site: Site) -> None:
+    """Issue 16's done-when: a conflicting edit shows on the Conflicts screen."""
+    desk = client(site)
+    app = PipedeskApp(desk, desk.remote_actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        site.stop()
+        with pytest.raises(Queued):
+            desk.edit_ticket("2", {"subject": "Screen flickers on floor 2"}, desk.remote_actor)
+        site.desk.edit_ticket("2", {"subject": "Screen flickers (all floors)"}, ADMIN)
+        site.start()
+        await until(pilot, lambda: "1 conflict (X)" in title_line(app), "no conflict said")
+        await pilot.press("X")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Set subject of #2" in text and "was changed since" in text
+        assert "Now: #2 Screen flickers (all floors)" in text
