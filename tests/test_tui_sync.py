@@ -23,6 +23,7 @@ from core.remote.desk import Queued, RemoteDesk
 from tui.app import PipedeskApp
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
+from tui.screens.ticket_detail import TicketDetailScreen
 
 SIZE = (80, 24)
 
@@ -196,3 +197,22 @@ async def test_an_edit_of_a_field_changed_meanwhile_shows_on_the_conflicts_scree
         text = screen_text(app)
         assert "Set subject of #2" in text and "was changed since" in text
         assert "Now: #2 Screen flickers (all floors)" in text
+
+
+@pytest.mark.anyio
+async def test_a_ticket_opened_offline_shows_and_says_its_timeline_is_the_servers(
+        site: Site) -> None:
+    """Found in tmux: Enter on a card with the server away ended the app
+    with a traceback (the timeline is fetched from the server)."""
+    desk = client(site)
+    app = PipedeskApp(desk, desk.remote_actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        site.stop()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketDetailScreen)
+        await pilot.press("t")  # the timeline's panel, at 80 columns
+        await pilot.pause()
+        text = screen_text(app)
+        assert "VPN down" in text and "The timeline is kept on the server" in text

@@ -48,7 +48,7 @@ from core.events import MessageSent, NoteAdded, Notice
 from core.records import Ticket
 from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
-from core.remote.replica import ReplicaStore, load_replica
+from core.remote.replica import SERVER_ACTOR, ReplicaStore, load_replica
 from core.remote.status import SyncStatus
 from core.tickets import value_of
 from core.timeline import TimelineItem
@@ -308,11 +308,26 @@ class RemoteDesk(Desk):
     # -- what the replica does not hold ------------------------------------------------
 
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
-        items = self.api.call("GET", f"{_path(ticket_id)}/timeline")["items"]
+        """The server's; while it does not answer, one line saying so (the
+        ticket itself is on the replica, and shows)."""
+        ticket = self.ticket(ticket_id, actor)
+        try:
+            items = self.api.call("GET", f"{_path(ticket.id)}/timeline")["items"]
+        except Unreachable as err:
+            self.offline = err.message
+            return [TimelineItem(self.now(), SERVER_ACTOR, "The timeline is kept on the "
+                                 f"server, which does not answer now: {err.message}",
+                                 who="pipedesk")]
         return [TimelineItem.from_dict(item) for item in items]
 
     def conversation(self, ticket_id: str, actor: Actor) -> list[ConversationItem]:
-        items = self.api.call("GET", f"{_path(ticket_id)}/conversation")["items"]
+        """The server's; while it does not answer, none (the timeline says why)."""
+        ticket = self.ticket(ticket_id, actor)
+        try:
+            items = self.api.call("GET", f"{_path(ticket.id)}/conversation")["items"]
+        except Unreachable as err:
+            self.offline = err.message
+            return []
         return [ConversationItem.from_dict(item) for item in items]
 
     # -- sending ----------------------------------------------------------------------------
