@@ -219,7 +219,8 @@ def cross_client(url: str, token: str, folder: Path, moves: int) -> dict[str, An
 
 def replay(server: Server, token: str, folder: Path, count: int) -> dict[str, Any]:
     from core.remote.api import ServerApi
-    from core.remote.desk import Queued, RemoteDesk
+    from core.remote.desk import RemoteDesk
+    from core.remote.status import Queued
 
     desk = RemoteDesk(ServerApi(server.url, token), folder=folder)
     desk.refresh()

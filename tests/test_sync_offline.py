@@ -222,7 +222,8 @@ _CLIENT = textwrap.dedent("""
     import sys
     from pathlib import Path
     from core.remote.api import ServerApi
-    from core.remote.desk import Queued, RemoteDesk
+    from core.remote.desk import RemoteDesk
+    from core.remote.status import Queued
 
     base, token, folder = sys.argv[1:4]
     desk = RemoteDesk(ServerApi(base, token), folder=Path(folder))

@@ -19,7 +19,8 @@ from test_sync_offline import Site
 from test_tui_board import board, screen_text
 
 from core.remote.api import ServerApi
-from core.remote.desk import Queued, RemoteDesk
+from core.remote.desk import RemoteDesk
+from core.remote.status import Queued
 from tui.app import PipedeskApp
 from tui.screens.conflicts import ConflictsScreen
 from tui.screens.dialogs import ConfirmDialog, LabelPrompt, MessageDialog
@@ -216,3 +217,25 @@ async def test_a_ticket_opened_offline_shows_and_says_its_timeline_is_the_server
         await pilot.pause()
         text = screen_text(app)
         assert "VPN down" in text and "The timeline is kept on the server" in text
+
+
+@pytest.mark.anyio
+async def test_a_reply_written_offline_closes_its_dialog_and_waits(site: Site) -> None:
+    """Found in tmux: the reply dialog stayed open saying ✗ for a reply that
+    was queued, inviting a second send."""
+    desk = client(site)
+    app = PipedeskApp(desk, desk.remote_actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        site.stop()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*"On our way", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketDetailScreen)  # the dialog closed
+        assert [c.what for c in desk.queue.waiting()] == ["Reply on #3"]
+        site.start()
+        await until(pilot, lambda: desk.queue.waiting() == [], "the reply did not go")
+        assert [i.text for i in site.desk.conversation("3", ADMIN)] == ["On our way"]

@@ -49,7 +49,7 @@ from core.records import Ticket
 from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
 from core.remote.replica import SERVER_ACTOR, ReplicaStore, load_replica
-from core.remote.status import SyncStatus
+from core.remote.status import Queued, SyncStatus
 from core.tickets import value_of
 from core.timeline import TimelineItem
 
@@ -59,10 +59,6 @@ _TICKETS = "/pipedesk/v1/tickets"
 # the app is done (`close`).
 SAVE_SECONDS = 2.0
 MAX_BACKOFF = 30.0
-
-
-class Queued(DeskError):
-    """A change the server did not answer: it waits in the queue."""
 
 
 class RemoteDesk(Desk):

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from core.errors import DeskError
 from core.remote.queue import Conflict
+
+
+class Queued(DeskError):
+    """A change the server did not answer: it waits in the queue (and a
+    move, an edit or a delete shows on the replica meanwhile). A dialog
+    that made it closes: the change is made, as far as this host goes."""
 
 
 @dataclass(frozen=True)

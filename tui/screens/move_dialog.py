@@ -32,6 +32,7 @@ from textual.widgets.option_list import Option
 
 from core import Actor, Desk, DeskError
 from core.model import Pipeline, Stage
+from core.remote.status import Queued
 from core.text import show_line
 from tui.screens.dialogs import DeskDialog
 from tui.widgets.pick_list import PickList
@@ -276,6 +277,11 @@ class MoveTicketDialog(DeskDialog[bool]):
         try:
             self.desk.move_ticket(self.ticket.id, stage.id, self.actor,
                                   pipeline=self.pipeline.id, values=values)
+        except Queued as err:  # the server away: it waits, and shows (docs/sync.md)
+            self.app.notify(err.message, title="Waits for the server", severity="warning",
+                            markup=False)
+            self.dismiss(True)
+            return
         except DeskError as err:
             self.show_error(err.message)
             form = self.form

@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Input, Static, TextArea
 
 from core import Actor, Desk, DeskError
 from core.present import contact_line
+from core.remote.status import Queued
 from core.text import show_line
 from tui.screens.dialogs import ConfirmDialog, DeskDialog
 
@@ -99,6 +100,11 @@ class ReplyDialog(DeskDialog[bool]):
                 self.desk.add_note(self.ticket.id, self.text, self.actor)
             else:
                 self.desk.reply(self.ticket.id, self.text, self.actor, cc=self._cc())
+        except Queued as err:  # the server away: it waits, and shows (docs/sync.md)
+            self.app.notify(err.message, title="Waits for the server", severity="warning",
+                            markup=False)
+            self.dismiss(True)
+            return
         except DeskError as err:
             self.show_error(err.message)
             return

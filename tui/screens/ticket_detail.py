@@ -33,6 +33,7 @@ from core.events import Notice, TicketDeleted, ticket_ids
 from core.model import PropertyDef, PropertyType
 from core.present import count, counted, say, say_value
 from core.records import Contact, Ticket
+from core.remote.status import Queued
 from core.text import show_line
 from core.timeline import TimelineItem
 from tui.desk_notices import follow_desk
@@ -521,6 +522,11 @@ class _PropertyEditor(ModalScreen[bool]):
     def save(self, raw: str) -> None:
         try:
             self.desk.edit_ticket(self.ticket_id, {self.prop.name: raw}, self.actor)
+        except Queued as err:  # the server away: it waits, and shows (docs/sync.md)
+            self.app.notify(err.message, title="Waits for the server", severity="warning",
+                            markup=False)
+            self.dismiss(True)
+            return
         except DeskError as err:
             error = self.query_one("#editor-error", Static)
             error.update(Content(f"✗ {err.message}"))

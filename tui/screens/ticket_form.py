@@ -21,6 +21,7 @@ from textual.widgets import Button, Footer, Input, Static
 from core import Actor, Desk, DeskError
 from core.model import Pipeline, PropertyDef, Stage
 from core.records import Contact
+from core.remote.status import Queued
 from tui.screens.contact_dialog import ContactDialog
 from tui.screens.dialogs import DeskDialog
 from tui.widgets.contact_picker import ContactPicker
@@ -136,6 +137,11 @@ class CreateTicketDialog(DeskDialog[str | None]):
         try:
             ticket = self.desk.create_ticket(self.actor, self.pipeline.id, self.stage.id,
                                              subject, contact=contact, values=values)
+        except Queued as err:  # the server away: it waits, and shows (docs/sync.md)
+            self.app.notify(err.message, title="Waits for the server", severity="warning",
+                            markup=False)
+            self.dismiss(None)
+            return
         except DeskError as err:
             self.show_error(err.message)
             # Most refusals are an empty required field: go to the first.
