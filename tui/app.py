@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 FOLLOW_INTERVAL = 0.5
 # How long the feed's thread waits for a change before asking again.
 FEED_WAIT = 25.0
+FEED_START = 0.5  # seconds after the app starts
 # How often delayed steps are looked at and mail and webhooks handed on
 # (the delivery itself runs in a thread, so the keys never wait for SMTP).
 WORK_INTERVAL = 1.0
@@ -123,8 +124,9 @@ class PipedeskApp(App[None]):
         if isinstance(self.desk, Syncing):
             # A desk on a server: its feed is waited on in a thread, so
             # another agent's change shows at once, not at the next tick;
-            # started after the first paint (it loads the HTTP client).
-            self.call_after_refresh(threading.Thread(
+            # started a moment after the first paint (it loads the HTTP
+            # client, which would compete with the paint for the interpreter).
+            self.set_timer(FEED_START, threading.Thread(
                 target=self._watch_server, name="pipedesk-feed", daemon=True).start)
 
     def _watch_server(self) -> None:

@@ -40,6 +40,7 @@ from urllib.parse import quote
 import msgspec
 
 from core.access import Actor
+from core.bulk import gc_paused
 from core.clock import Clock
 from core.conversation import ConversationItem
 from core.desk import Desk
@@ -71,7 +72,9 @@ class RemoteDesk(Desk):
         self.api = api
         folder = folder or cache_folder(api.url, api.token_digest)
         warnings: list[str] = []
-        saved = load_replica(folder, api.url, warnings)
+        # Tickets hold no cycles and live as long as the desk (core/bulk.py).
+        with gc_paused(freeze=True):
+            saved = load_replica(folder, api.url, warnings)
         me = saved.me if saved is not None else api.me()
         self.remote_actor = Actor.user(str(me["id"]))
         self.queue = ChangeQueue(folder)

@@ -41,6 +41,7 @@ from core.remote.api import ServerApi
 from core.state import DeskState
 from core.store.base import CatchUp, MailSpools, Transaction
 from core.store.files import atomic_write
+from core.store.snapshot import in_snapshot_order
 
 # Who the replica's entries are by: the server, as the feed tells it.
 SERVER_ACTOR = "channel:server"
@@ -65,6 +66,7 @@ class SavedReplica(msgspec.Struct):
     settings: dict[str, Any]  # GET /pipedesk/v1/settings
     tickets: list[Ticket]
     saved: datetime  # when: how fresh the board is
+    last_ticket_id: int = 0  # kept, not worked out from 100,000 ids at each start
 
 
 def load_replica(folder: Path, url: str, warnings: list[str]) -> SavedReplica | None:
@@ -75,9 +77,10 @@ def load_replica(folder: Path, url: str, warnings: list[str]) -> SavedReplica | 
         return None
     try:
         saved = msgspec.json.decode(data, type=SavedReplica)
-        if saved.format != REPLICA_FORMAT or saved.url != url:
-            raise ValueError("another format or server")
-        return saved
+        if saved.format != REPLICA_FORMAT:
+            raise ValueError("another format")
+        # Another server's (a folder named alike): not this one's, not damaged.
+        return saved if saved.url == url else None
     except (msgspec.DecodeError, ValueError, RecursionError):
         aside = path.with_name("replica.json.damaged")
         path.replace(aside)
@@ -118,7 +121,7 @@ class ReplicaStore:
             self.position, self.version, self.view = saved.position, saved.version, saved.settings
             # As a snapshot is loaded: the tickets straight in, no entries.
             state.tickets = {ticket.id: ticket for ticket in saved.tickets}
-            state.last_ticket_id = max((int(t) for t in state.tickets if t.isdigit()), default=0)
+            state.last_ticket_id = saved.last_ticket_id
             return config_of(saved.settings), state
         config = self._settings()
         self._follow(state, wait=0)
@@ -130,7 +133,9 @@ class ReplicaStore:
             return
         now = datetime.now(UTC)
         snapshot = SavedReplica(REPLICA_FORMAT, self.api.url, self.me, self.position,
-                                self.version, self.view, list(state.tickets.values()), now)
+                                self.version, self.view,
+                                in_snapshot_order(state.tickets.values()), now,
+                                state.last_ticket_id)
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write(self.folder / "replica.json", msgspec.json.encode(snapshot))
         self.saved_at = now
@@ -214,6 +219,10 @@ class ReplicaStore:
                 for name in ticket.__struct_fields__:
                     setattr(held, name, getattr(ticket, name))
                 state.seq = entry(TicketChanged(ticket=ticket.id, changes=changes)).seq
+        if answer.get("reset"):
+            # In the order a loaded desk keeps, which the board sorts in C
+            # almost for free (tui/board_index.py).
+            state.tickets = {t.id: t for t in in_snapshot_order(state.tickets.values())}
         if "seq" in answer:
             self.position = int(answer["seq"])
         return entries

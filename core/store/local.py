@@ -14,7 +14,7 @@ temp files of writes a crash cut short.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ from core.store.snapshot import (
     SNAPSHOT_VERSION,
     Snapshot,
     SnapshotTooNew,
+    in_snapshot_order,
     read_snapshot,
     seq_claimed,
     state_of,
@@ -267,7 +268,7 @@ class LocalStore:
             if self.snapshot_path.exists():
                 kept = f"; set aside in {set_aside(self.snapshot_path).name}"
             # In the order the snapshot keeps them, as the next open has them.
-            state.tickets = {t.id: t for t in _in_snapshot_order(state.tickets.values())}
+            state.tickets = {t.id: t for t in in_snapshot_order(state.tickets.values())}
             self.compact(state)
             self.warnings.append(
                 f"{self.snapshot_path.name} could not be used ({self._unusable_snapshot})"
@@ -473,7 +474,7 @@ class LocalStore:
                 journal_offset=self._offset,
                 last_ticket_id=state.last_ticket_id,
                 contacts=list(state.contacts.values()),
-                tickets=_in_snapshot_order(state.tickets.values()),
+                tickets=in_snapshot_order(state.tickets.values()),
                 notifications=list(state.notifications.values()),
                 read_upto=state.read_upto,
                 delayed=list(state.delayed.values()),
@@ -493,12 +494,6 @@ class LocalStore:
         except FileNotFoundError:
             return None
         return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def _in_snapshot_order(tickets: Iterable[Ticket]) -> list[Ticket]:
-    # Oldest first by create date, then id: the order lists and boards show,
-    # so sorting a loaded desk is almost free.
-    return sorted(tickets, key=lambda t: (t.create_date, int(t.id)))
 
 
 class _LocalTransaction:

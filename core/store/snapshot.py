@@ -11,7 +11,7 @@ named by line.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +45,12 @@ class Snapshot(msgspec.Struct):
     automated_mail: dict[str, list[datetime]] = {}
     # The ids of clients' commands applied (issue 16); older files lack them.
     commands: dict[str, list[str]] = {}
+
+
+def in_snapshot_order(tickets: Iterable[Ticket]) -> list[Ticket]:
+    """Oldest first by create date, then id: the order lists and boards
+    show, so sorting a loaded desk (or a client's replica) is almost free."""
+    return sorted(tickets, key=lambda t: (t.create_date, int(t.id) if t.id.isdigit() else 0))
 
 
 class SnapshotTooNew(DataFileError):
