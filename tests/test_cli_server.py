@@ -127,11 +127,38 @@ def test_a_change_not_sent_to_servers_yet_is_refused_and_nothing_changes(
         site: Site, as_agent: Any, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PIPEDESK_TOKEN", site.admin_token)
-    done = pipedesk(capsys, "--server", site.base, "stage", "add", "Support pipeline",
-                    "Escalated", "--state", "open")
+    done = pipedesk(capsys, "--server", site.base, "pipeline", "create", "Sales")
     assert done.code == 1 and "is not sent to a server yet" in done.err
     site.desk.refresh()
-    assert "Escalated" not in [s.label for s in site.desk.pipeline("0", ADMIN).stages]
+    assert "Sales" not in [p.label for p in site.desk.pipelines(ADMIN)]
+
+
+def test_s1_s3_s6_stage_commands_are_made_on_the_server(
+        site: Site, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.admin_token)
+
+    def run(*args: str) -> Result:
+        return pipedesk(capsys, "--server", site.base, *args)
+
+    added = run("stage", "add", "Support pipeline", "Escalated", "--state", "open")
+    assert added.code == 0, added.err
+    assert run("stage", "rename", "Escalated", "Escalated to L2").code == 0
+    listed = run("stage", "list", "Support pipeline")
+    assert "Escalated to L2" in listed.out  # the replica took the server's settings in
+    site.desk.refresh()
+    assert "Escalated to L2" in [s.label for s in site.desk.pipeline("0", ADMIN).stages]
+    gone = run("stage", "delete", "Escalated to L2")
+    assert gone.code == 0, gone.err
+    site.desk.refresh()
+    assert "Escalated to L2" not in [s.label for s in site.desk.pipeline("0", ADMIN).stages]
+
+
+def test_u1_an_agents_stage_change_is_refused_by_the_server(site: Site, as_agent: Any) -> None:
+    done = as_agent("stage", "add", "Support pipeline", "Mine", "--state", "open")
+    assert done.code == 1 and "administrator" in done.err.lower()
+    site.desk.refresh()
+    assert "Mine" not in [s.label for s in site.desk.pipeline("0", ADMIN).stages]
 
 
 def test_a_server_not_answering_is_said(site: Site, monkeypatch: pytest.MonkeyPatch,

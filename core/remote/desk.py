@@ -46,11 +46,22 @@ from core.conversation import ConversationItem
 from core.desk import Desk
 from core.errors import DeskError, Unauthorized
 from core.events import MessageSent, NoteAdded, Notice
+from core.model import Pipeline
 from core.records import Ticket
 from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
 from core.remote.replica import SERVER_ACTOR, ReplicaStore, load_replica
 from core.remote.status import Queued, SyncStatus
+from core.stage_edits import (
+    AddStage,
+    DeleteStage,
+    MoveStage,
+    RenameStage,
+    SetStageProperties,
+    SetStageState,
+    StageEdit,
+    StageEditResult,
+)
 from core.tickets import value_of
 from core.timeline import TimelineItem
 
@@ -304,6 +315,38 @@ class RemoteDesk(Desk):
                             f"Note on #{ticket.id}", ticket.id)
         return _convert(answer, NoteAdded, self.api.url)
 
+    def edit_stages(self, pipeline_ref: str, edits: Sequence[StageEdit],
+                    actor: Actor) -> StageEditResult:
+        """S8 on the server, all or none (every stage command comes here).
+        A settings change needs the server: it is not queued."""
+        pipeline = self.pipeline(pipeline_ref, actor)
+        answer = self._send_now("POST", f"/pipedesk/v1/pipelines/{quote(pipeline.id, safe='')}"
+                                "/stage-edits", {"edits": [_edit_json(e) for e in edits]},
+                                "Stage edits")
+        try:
+            return StageEditResult(Pipeline.model_validate(answer["pipeline"]),
+                                   dict(answer.get("added", {})),
+                                   dict(answer.get("deleted", {})),
+                                   {str(t): {} for t in answer.get("moved", [])})
+        except (KeyError, TypeError, ValueError) as err:
+            raise DeskError(f"{self.api.url} answered stage edits in a shape pipedesk cannot "
+                            f"read ({err}).") from None
+
+    def _send_now(self, method: str, path: str, body: dict[str, Any], what: str) -> Any:
+        """A change the server must make now (settings): sent after what
+        waits, under a key of its own, never queued."""
+        try:
+            if not self._flush():
+                raise Unreachable(self.offline)
+            answer = self.api.call(method, path, json=body,
+                                   headers={"Idempotency-Key": uuid.uuid4().hex})
+        except Unreachable as err:
+            self.offline = err.message
+            raise DeskError(f"{what} are made on the server only, which does not answer "
+                            f"now: {err.message} Nothing was changed.") from None
+        self.refresh()
+        return answer
+
     # -- what the replica does not hold ------------------------------------------------
 
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
@@ -424,6 +467,25 @@ class RemoteDesk(Desk):
 
     def _ticket(self, answer: Any) -> Ticket:
         return _convert(answer, Ticket, self.api.url)
+
+
+def _edit_json(edit: StageEdit) -> dict[str, Any]:
+    """A stage edit as the server's stage-edits route takes it (docs/server.md)."""
+    match edit:
+        case AddStage():
+            return {"op": "add", "key": edit.key, "label": edit.label, "state": str(edit.state)}
+        case RenameStage():
+            return {"op": "rename", "stage": edit.stage, "label": edit.label}
+        case SetStageState():
+            return {"op": "state", "stage": edit.stage, "state": str(edit.state)}
+        case MoveStage():
+            return {"op": "move", "stage": edit.stage, "position": edit.position}
+        case DeleteStage():
+            return {"op": "delete", "stage": edit.stage, "moveTo": edit.move_to}
+        case SetStageProperties():
+            return {"op": "properties", "stage": edit.stage,
+                    "properties": [p.model_dump(mode="json") for p in edit.properties]}
+    raise AssertionError(edit)
 
 
 def _path(ticket_id: str) -> str:
