@@ -127,10 +127,33 @@ def test_a_change_not_sent_to_servers_yet_is_refused_and_nothing_changes(
         site: Site, as_agent: Any, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("PIPEDESK_TOKEN", site.admin_token)
-    done = pipedesk(capsys, "--server", site.base, "pipeline", "create", "Sales")
-    assert done.code == 1 and "is not sent to a server yet" in done.err
+    done = pipedesk(capsys, "--server", site.base, "property", "create", "plan", "--type",
+                    "text")
+    assert done.code == 1 and "is not sent to a server yet" in done.err, done.err
     site.desk.refresh()
-    assert "Sales" not in [p.label for p in site.desk.pipelines(ADMIN)]
+    assert "plan" not in [p.name for p in site.desk.properties(ADMIN)]
+
+
+def test_p1_p5_pipeline_commands_are_made_on_the_server(
+        site: Site, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.admin_token)
+
+    def run(*args: str) -> Result:
+        return pipedesk(capsys, "--server", site.base, *args)
+
+    made = run("pipeline", "create", "Sales")
+    assert made.code == 0, made.err
+    assert run("pipeline", "rename", "Sales", "Sales EMEA").code == 0
+    assert run("pipeline", "reorder", "Sales EMEA", "1").code == 0
+    site.desk.refresh()
+    assert [p.label for p in site.desk.pipelines(ADMIN)][0] == "Sales EMEA"
+    held = run("pipeline", "delete", "Support pipeline")  # P5: it holds a ticket
+    assert held.code == 1 and "Traceback" not in held.err
+    gone = run("pipeline", "delete", "Sales EMEA")
+    assert gone.code == 0, gone.err
+    site.desk.refresh()
+    assert "Sales EMEA" not in [p.label for p in site.desk.pipelines(ADMIN)]
 
 
 def test_s1_s3_s6_stage_commands_are_made_on_the_server(

@@ -66,6 +66,7 @@ from core.tickets import value_of
 from core.timeline import TimelineItem
 
 _TICKETS = "/pipedesk/v1/tickets"
+_PIPELINES = "/crm/v3/pipelines/tickets"
 # The replica is kept on disk at most this often while changes come in
 # (a board of 100,000 tickets is written whole), and when the command or
 # the app is done (`close`).
@@ -332,7 +333,36 @@ class RemoteDesk(Desk):
             raise DeskError(f"{self.api.url} answered stage edits in a shape pipedesk cannot "
                             f"read ({err}).") from None
 
-    def _send_now(self, method: str, path: str, body: dict[str, Any], what: str) -> Any:
+    # Pipelines through the CRM's pipelines API (docs/server.md): its
+    # displayOrder counts from 0, the desk's positions from 1.
+
+    def create_pipeline(self, label: str, actor: Actor) -> Pipeline:
+        """P1: at the end, with the four default stages (the server's)."""
+        made = self._send_now("POST", _PIPELINES, {
+            "label": label, "displayOrder": len(self.config.pipelines)}, "Pipelines")
+        return self.pipeline(str(made["id"]), actor)
+
+    def rename_pipeline(self, ref: str, label: str, actor: Actor) -> Pipeline:
+        pipeline = self.pipeline(ref, actor)
+        self._send_now("PATCH", f"{_PIPELINES}/{quote(pipeline.id, safe='')}",
+                       {"label": label}, "Pipelines")
+        return self.pipeline(pipeline.id, actor)
+
+    def reorder_pipeline(self, ref: str, position: int, actor: Actor) -> Pipeline:
+        pipeline = self.pipeline(ref, actor)
+        self._send_now("PATCH", f"{_PIPELINES}/{quote(pipeline.id, safe='')}",
+                       {"displayOrder": max(position, 1) - 1}, "Pipelines")
+        return self.pipeline(pipeline.id, actor)
+
+    def delete_pipeline(self, ref: str, actor: Actor) -> Pipeline:
+        """P5: the server refuses while it holds tickets."""
+        pipeline = self.pipeline(ref, actor)
+        self._send_now("DELETE", f"{_PIPELINES}/{quote(pipeline.id, safe='')}", None,
+                       "Pipelines")
+        return pipeline
+
+    def _send_now(self, method: str, path: str, body: dict[str, Any] | None,
+                  what: str) -> Any:
         """A change the server must make now (settings): sent after what
         waits, under a key of its own, never queued."""
         try:
