@@ -212,3 +212,25 @@ def test_c4_after_login_the_commands_work_on_the_server_unless_told_a_data_dir(
     assert "Created a new desk in" in local.err  # a local desk, made here
     site.desk.refresh()
     assert "Mine" not in [t.subject for t in site.desk.tickets(ADMIN)]
+
+
+def test_a4_a4d_automation_changes_are_made_on_the_server(
+        site: Site, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("PIPEDESK_TOKEN", site.admin_token)
+
+    def run(*args: str) -> Result:
+        return pipedesk(capsys, "--server", site.base, *args)
+
+    added = run("automation", "add", "Support pipeline", "Closed", "notify", "--owner")
+    assert added.code == 0, added.err
+    assert added.out.startswith("Added to 'Closed' as action 1:")
+    site.desk.refresh()
+    [action] = site.desk.stage("Closed", ADMIN, within="0")[1].actions
+    assert action.kind == "notify"
+    removed = run("automation", "remove", "Support pipeline", "Closed", "1")
+    assert removed.code == 0 and removed.out.startswith("Removed: "), removed.err
+    site.desk.refresh()
+    assert site.desk.stage("Closed", ADMIN, within="0")[1].actions == []
+    missing = run("automation", "remove", "Support pipeline", "Closed", "1")
+    assert missing.code == 1 and "Traceback" not in missing.err

@@ -40,13 +40,15 @@ from urllib.parse import quote
 import msgspec
 
 from core.access import Actor
+from core.automation.actions import Action, parse_path, path_text, sequence_at
+from core.automation.actions import Path as ActionPath
 from core.bulk import gc_paused
 from core.clock import Clock
 from core.conversation import ConversationItem
 from core.desk import Desk
 from core.errors import DeskError, Unauthorized
 from core.events import MessageSent, NoteAdded, Notice
-from core.model import Pipeline
+from core.model import Pipeline, Stage
 from core.records import Ticket
 from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
@@ -361,6 +363,48 @@ class RemoteDesk(Desk):
                        "Pipelines")
         return pipeline
 
+    # Stage actions (A4, A4d) through pipedesk's own routes (docs/server.md).
+
+    def _actions(self, pipeline_ref: str, stage_ref: str, actor: Actor) -> tuple[Stage, str]:
+        pipeline = self.pipeline(pipeline_ref, actor)
+        stage = self.stage(stage_ref, actor, within=pipeline.id)[1]
+        return stage, (f"/pipedesk/v1/pipelines/{quote(pipeline.id, safe='')}/stages/"
+                       f"{quote(stage.id, safe='')}/actions")
+
+    def add_action(self, pipeline_ref: str, stage_ref: str, action: Action, actor: Actor,
+                   at: ActionPath | None = None) -> ActionPath:
+        _, base = self._actions(pipeline_ref, stage_ref, actor)
+        answer = self._send_now("POST", base, {
+            "action": _action_json(action), "at": path_text(at) if at is not None else None},
+            "Automation changes")
+        return parse_path(str(answer["position"]))
+
+    def edit_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath,
+                    action: Action, actor: Actor) -> Action:
+        _, base = self._actions(pipeline_ref, stage_ref, actor)
+        self._send_now("PUT", f"{base}/{path_text(path)}", {"action": _action_json(action)},
+                       "Automation changes")
+        return action
+
+    def remove_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, actor: Actor,
+                      and_after: bool = False) -> list[Action]:
+        stage, base = self._actions(pipeline_ref, stage_ref, actor)
+        try:
+            sequence, index = sequence_at(stage.actions, path)
+        except (IndexError, ValueError):
+            raise DeskError(f"'{stage.label}' has no action {path_text(path)}.") from None
+        removed = list(sequence[index:] if and_after else sequence[index:index + 1])
+        self._send_now("DELETE", f"{base}/{path_text(path)}"
+                       f"{'?andAfter=true' if and_after else ''}", None, "Automation changes")
+        return removed
+
+    def move_action(self, pipeline_ref: str, stage_ref: str, path: ActionPath, offset: int,
+                    actor: Actor) -> ActionPath:
+        _, base = self._actions(pipeline_ref, stage_ref, actor)
+        answer = self._send_now("POST", f"{base}/{path_text(path)}/move", {"offset": offset},
+                                "Automation changes")
+        return parse_path(str(answer["position"]))
+
     def _send_now(self, method: str, path: str, body: dict[str, Any] | None,
                   what: str) -> Any:
         """A change the server must make now (settings): sent after what
@@ -497,6 +541,13 @@ class RemoteDesk(Desk):
 
     def _ticket(self, answer: Any) -> Ticket:
         return _convert(answer, Ticket, self.api.url)
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    """An action as desk.toml keeps it, and the server's routes take it."""
+    data: dict[str, Any] = action.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data.pop("comments", None)  # an edit keeps the action's own (A4d)
+    return data
 
 
 def _edit_json(edit: StageEdit) -> dict[str, Any]:
