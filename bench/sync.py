@@ -46,24 +46,16 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# The local first board is bench/board.py's (its child, up to the first
+# paint), timed as there.
+from bench.board import CHILD as LOCAL_CHILD  # noqa: E402
+from bench.board import first_paint, stats  # noqa: E402
+from bench.server import free_port  # noqa: E402
+
 PIPEDESK = ROOT / ".venv" / "bin" / "pipedesk"
 TARGETS = {"cross_client_repaint_p95_ms": 150.0, "warm_over_local_first_board_s": 0.1,
            "replay_commands_per_s": 200.0}
-
-LOCAL_CHILD = r'''
-import asyncio, sys
-from pathlib import Path
-
-async def main() -> None:
-    from core import open_desk
-    from tui.app import PipedeskApp
-    app = PipedeskApp(open_desk(Path(sys.argv[1])))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        print("painted", flush=True)
-
-asyncio.run(main())
-'''
 
 WARM_CHILD = r'''
 import asyncio, sys
@@ -85,19 +77,6 @@ asyncio.run(main())
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def stats(samples_s: list[float]) -> dict[str, float]:
-    ms = sorted(s * 1000 for s in samples_s)
-    return {"median_ms": round(statistics.median(ms), 2),
-            "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 2),
-            "max_ms": round(ms[-1], 2), "n": len(ms)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Server:
@@ -131,21 +110,6 @@ class Server:
 def pipedesk(*args: str) -> str:
     done = subprocess.run([str(PIPEDESK), *args], check=True, capture_output=True, text=True)
     return done.stdout.strip()
-
-
-def first_paint(code: str, *args: str) -> float:
-    env = {**os.environ, "TEXTUAL_COLOR_SYSTEM": "truecolor"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE,
-                             text=True, cwd=ROOT, env=env)
-    assert child.stdout is not None
-    line = child.stdout.readline()
-    painted = time.perf_counter() - started
-    child.wait(timeout=600)
-    if line.strip() != "painted":
-        raise SystemExit(f"the app did not open: {line!r}")
-    return painted
 
 
 def cross_client(url: str, token: str, folder: Path, moves: int) -> dict[str, Any]:
@@ -273,11 +237,11 @@ def main() -> None:
         result["cold_client_open_s"] = round(time.perf_counter() - started, 3)
 
         say("first boards: warm client and local, alternating …")
-        first_paint(LOCAL_CHILD, str(root / "local"))
+        first_paint(LOCAL_CHILD, str(root / "local"), "0")
         first_paint(WARM_CHILD, server.url, token, str(root / "warm"))
         local, warm = [], []
         for _ in range(args.paints):
-            local.append(first_paint(LOCAL_CHILD, str(root / "local")))
+            local.append(first_paint(LOCAL_CHILD, str(root / "local"), "0"))
             warm.append(first_paint(WARM_CHILD, server.url, token, str(root / "warm")))
         result["warm_first_board"] = {
             "local_s": round(statistics.median(local), 3),

@@ -19,7 +19,6 @@ from typing import Any, TextIO, cast
 import click
 
 from core import Actor, Desk, DeskError, NoDesk, open_desk, place_of
-from core.local import server_of
 from core.text import json_safe, show_line, show_text
 
 # -- the session -----------------------------------------------------------------
@@ -125,12 +124,10 @@ class Session:
         the next round, `pipedesk worker` or the TUI)."""
         if self._desk is None:
             return
-        if server_of(self._desk) is not None:
-            # A server's desk does its own work; its replica is kept here.
-            from core.remote.status import Syncing
+        from core.remote.status import Syncing
 
-            if isinstance(self._desk, Syncing):
-                self._desk.close()
+        if isinstance(self._desk, Syncing):
+            self._desk.close()  # a server's desk does its own work; its replica is kept
             return
         from core.automation.rounds import work_round
 

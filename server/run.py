@@ -8,7 +8,6 @@ passes nothing else to its workers.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import sys
@@ -18,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from core import Desk
+from core.hosts import is_loopback
 from core.store.sql import describe
 from server.app import make_app
 from server.hosting import DeskHost
@@ -46,19 +46,10 @@ def app_from_environment() -> FastAPI:
     return make_app(DeskHost(reopen(), reopen=reopen))
 
 
-def loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def exposure_warning(host: str) -> str | None:
     """What is said at start on an address other machines reach: tokens and
     tickets travel in clear unless TLS is in front (docs/server.md)."""
-    if loopback(host):
+    if is_loopback(host):
         return None
     return (f"pipedesk serve: warning: listening on {host} without TLS; tokens and tickets "
             "cross the network in clear. Put a TLS proxy in front (docs/server.md).")

@@ -13,9 +13,11 @@ the replica. The user is the token's: the server says who
 (`GET /pipedesk/v1/me`), not this host's login.
 
 What is sent so far: creating, moving, editing and deleting tickets,
-replies and notes. Any other change meets the replica's refusal
-(`NotOnServer`), nothing done; the server's own work (delayed steps, mail,
-automation) is the server's.
+replies and notes (queued while the server is away), and stage, pipeline
+and stage-action changes (settings: the server must answer; never
+queued). Any other change meets the replica's refusal (`NotOnServer`),
+nothing done; the server's own work (delayed steps, mail, automation) is
+the server's.
 
 **Offline.** Every change is first written to the durable queue
 (core/remote/queue.py), then sent, after the older ones still waiting, in
@@ -103,7 +105,6 @@ class RemoteDesk(Desk):
         self._backoff = 0.0  # seconds before the server is asked again
         self._retry_at = 0.0
         self._waker: ServerApi | None = None  # the long-poll's own connection
-        self._counted()
         if saved is None:
             store.save(self.state)
             self._flush()  # what an earlier run left waiting, in order
@@ -147,12 +148,12 @@ class RemoteDesk(Desk):
 
     def sync_status(self) -> SyncStatus:
         """Cheap: asked by the screens on every tick."""
-        return SyncStatus(self.api.url, self.offline, len(self._waiting), len(self._open),
+        return SyncStatus(self.api.url, self.offline, len(self.queue), len(self.conflicts),
                           self.freshness(),
-                          frozenset(c.ticket for c in self._waiting if c.ticket))
+                          frozenset(c.ticket for c in self.queue.waiting() if c.ticket))
 
     def open_conflicts(self) -> list[Conflict]:
-        return list(self._open)
+        return self.conflicts.open()
 
     def apply_again(self, conflict: Conflict, body: dict[str, object] | None = None) -> None:
         """Send a refused change again, as it was or with `body` edited (a
@@ -171,21 +172,13 @@ class RemoteDesk(Desk):
         except DeskError as err:
             self.conflicts.resolve(conflict)
             self.conflicts.add(Conflict(again, err.message, self.now().isoformat()))
-            self._counted()
             raise
         self.conflicts.resolve(conflict)
-        self._counted()
         self.refresh()
 
     def discard(self, conflict: Conflict) -> None:
         """Give a refused change up: the server's state stands."""
         self.conflicts.resolve(conflict)
-        self._counted()
-
-    def _counted(self) -> None:
-        # What the screens show, read again when the files change.
-        self._waiting = self.queue.waiting()
-        self._open = self.conflicts.open()
 
     def freshness(self) -> str:
         """How fresh the replica is, for a person: when the server was last
@@ -214,12 +207,9 @@ class RemoteDesk(Desk):
         replica itself is not touched here."""
         if self._waker is None:
             self._waker = self.api.twin()
-        store = self.replica
-        query: dict[str, Any] = {"wait": seconds}
-        if store.position is not None:
-            query |= {"after": store.position, "settings": store.version}
         try:
-            answer = self._waker.call("GET", "/pipedesk/v1/changes", params=query)
+            answer = self._waker.call("GET", "/pipedesk/v1/changes",
+                                      params=self.replica.feed_query(seconds))
         except DeskError:
             time.sleep(min(seconds, max(self._backoff, 1.0)))
             return False
@@ -458,7 +448,6 @@ class RemoteDesk(Desk):
         change = Change(uuid.uuid4().hex, method, path, body, what, ticket,
                         self.now().isoformat())
         self.queue.add(change)
-        self._counted()
         try:
             if not self._flush(before=change):
                 raise Unreachable(self.offline)
@@ -469,19 +458,15 @@ class RemoteDesk(Desk):
                 try:
                     self._pretending(pretend)
                 except DeskError:
-                    self.queue.done(change)  # refused here as the server would
-                    self._counted()
+                    self.queue.done_all([change])  # refused here as the server would
                     raise
-            waiting = len(self.queue.waiting())
             raise Queued(f"{what}: not sent yet. {err.message} It waits on this host "
-                         f"({waiting} waiting) and is sent, once, when the server "
+                         f"({len(self.queue)} waiting) and is sent, once, when the server "
                          "answers.") from None
         except DeskError:
-            self.queue.done(change)  # refused by the server: said, not kept
-            self._counted()
+            self.queue.done_all([change])  # refused by the server: said, not kept
             raise
-        self.queue.done(change)
-        self._counted()
+        self.queue.done_all([change])
         self.refresh()
         return answer
 
@@ -495,7 +480,7 @@ class RemoteDesk(Desk):
         server refuses now becomes a conflict, and the replica is taken
         afresh (what was shown of it on the replica was not so)."""
         refused = False
-        if not self._waiting:  # known without reading the file: asked twice a second
+        if not self.queue:  # asked twice a second: no file read for it
             return True
         # Marked done together at the end, one write for them all: one
         # sent again after a crash meanwhile is skipped by the server (its
@@ -522,7 +507,6 @@ class RemoteDesk(Desk):
         finally:
             if sent:
                 self.queue.done_all(sent)
-            self._counted()
         self.offline = ""
         if refused:
             self.replica.position = None  # a reset at the next look

@@ -5,7 +5,6 @@ in. The token is never written down by pipedesk (docs/sync.md)."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.errors import DeskError, Unauthorized
+from core.hosts import is_loopback
 from core.remote.api import ServerApi
 from core.text import plain_line
 from core.user_config import RemoteConfig, save_remote, server_url
@@ -51,19 +51,10 @@ def log_in(url: str, token_env: str, environ: Mapping[str, str] = os.environ,
 
 def _clear_text_warning(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme == "https" or _loopback(parts.hostname or ""):
+    if parts.scheme == "https" or is_loopback(parts.hostname or ""):
         return ""
     return (f"{url} is plain HTTP: the token travels unencrypted. Put TLS in front of the "
             "server (docs/server.md) and log in with https://.")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _first_problem(err: ValueError) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,21 +50,23 @@ class Conflict:
     at: str = ""
 
 
-@dataclass
 class _Log:
-    """An append-only JSON-lines file of records and their closing marks."""
+    """An append-only JSON-lines file of records and their closing marks,
+    read once when opened; the records still open are then kept here, so
+    a screen asking twice a second reads no file."""
 
-    path: Path
-    close_mark: str
-    warnings: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(self, path: Path, close_mark: str) -> None:
+        self.path = path
+        self.close_mark = close_mark
+        self.warnings: list[str] = []
+        self._lock = threading.Lock()
+        self.open: dict[str, dict[str, Any]] = self._read()  # key -> record, oldest first
 
-    def read(self) -> list[dict[str, Any]]:
-        """The records not closed, oldest first."""
+    def _read(self) -> dict[str, dict[str, Any]]:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            return []
+            return {}
         open_: dict[str, dict[str, Any]] = {}
         lines = data.split(b"\n")
         for number, line in enumerate(lines, start=1):
@@ -85,25 +87,39 @@ class _Log:
             if self.close_mark in record:
                 open_.pop(str(record[self.close_mark]), None)
             elif "key" in record or "change" in record:
-                key = str(record["key"] if "key" in record else record["change"]["key"])
-                open_[key] = record
-        return list(open_.values())
+                open_[_key_of(record)] = record
+        return open_
 
-    def append(self, records: list[dict[str, Any]]) -> None:
-        """Append and sync: the records are on disk when this returns."""
+    def add(self, record: dict[str, Any]) -> None:
+        """Append and sync: the record is on disk when this returns."""
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "ab") as f:
-                f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n"
-                                 for r in records))
-                f.flush()
-                sync(f.fileno())
+            self._append([record])
+            self.open[_key_of(record)] = record
 
-    def close(self, *keys: str) -> None:
-        self.append([{self.close_mark: key} for key in keys])
-        if not self.read():
-            with self._lock:
+    def close(self, keys: list[str]) -> None:
+        """Close the records of `keys`, with one write and one sync."""
+        with self._lock:
+            self._append([{self.close_mark: key} for key in keys])
+            for key in keys:
+                self.open.pop(key, None)
+            if not self.open:
                 atomic_write(self.path, b"")  # nothing open: start the file afresh
+
+    def _append(self, records: list[dict[str, Any]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "ab") as f:
+            f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n"
+                             for r in records))
+            f.flush()
+            sync(f.fileno())
+
+
+def _key_of(record: dict[str, Any]) -> str:
+    return str(record["key"] if "key" in record else record["change"]["key"])
+
+
+def _change_of(record: dict[str, Any]) -> Change:
+    return Change(**{k: v for k, v in record.items() if k in _CHANGE_FIELDS})
 
 
 class ChangeQueue:
@@ -117,18 +133,17 @@ class ChangeQueue:
         return self._log.warnings
 
     def waiting(self) -> list[Change]:
-        return [Change(**{k: v for k, v in r.items() if k in _CHANGE_FIELDS})
-                for r in self._log.read()]
+        return [_change_of(r) for r in self._log.open.values()]
+
+    def __len__(self) -> int:
+        return len(self._log.open)
 
     def add(self, change: Change) -> None:
-        self._log.append([asdict(change)])
-
-    def done(self, change: Change) -> None:
-        self._log.close(change.key)
+        self._log.add(asdict(change))
 
     def done_all(self, changes: list[Change]) -> None:
-        """Mark many done with one write (and one sync)."""
-        self._log.close(*(change.key for change in changes))
+        """Mark changes done with one write (and one sync)."""
+        self._log.close([change.key for change in changes])
 
 
 class ConflictLog:
@@ -138,20 +153,18 @@ class ConflictLog:
         self._log = _Log(folder / "conflicts.jsonl", "resolved")
 
     def open(self) -> list[Conflict]:
-        found = []
-        for record in self._log.read():
-            change = Change(**{k: v for k, v in record["change"].items()
-                               if k in _CHANGE_FIELDS})
-            found.append(Conflict(change, str(record.get("reason", "")),
-                                  str(record.get("at", ""))))
-        return found
+        return [Conflict(_change_of(r["change"]), str(r.get("reason", "")), str(r.get("at", "")))
+                for r in self._log.open.values()]
+
+    def __len__(self) -> int:
+        return len(self._log.open)
 
     def add(self, conflict: Conflict) -> None:
-        self._log.append([{"change": asdict(conflict.change), "reason": conflict.reason,
-                           "at": conflict.at}])
+        self._log.add({"change": asdict(conflict.change), "reason": conflict.reason,
+                       "at": conflict.at})
 
     def resolve(self, conflict: Conflict) -> None:
-        self._log.close(conflict.change.key)
+        self._log.close([conflict.change.key])
 
 
 _CHANGE_FIELDS = set(Change.__dataclass_fields__)

@@ -140,10 +140,9 @@ class ReplicaStore:
         atomic_write(self.folder / "replica.json", msgspec.json.encode(snapshot))
         self.saved_at = now
 
-    def catch_up(self, state: DeskState, config: DeskConfig, wait: float = 0) -> CatchUp:
-        """What the server changed since the last look; `wait` seconds for a
-        change when there is none yet (the feed's long-poll)."""
-        entries, settings_changed = self._follow(state, wait)
+    def catch_up(self, state: DeskState, config: DeskConfig) -> CatchUp:
+        """What the server changed since the last look."""
+        entries, settings_changed = self._follow(state, wait=0)
         return CatchUp(entries, self._settings() if settings_changed else None)
 
     def transaction(self, state: DeskState, config: DeskConfig
@@ -174,19 +173,24 @@ class ReplicaStore:
         self.view = view
         return config_of(view)
 
-    def _follow(self, state: DeskState, wait: float) -> tuple[list[Entry], bool]:
+    def feed_query(self, wait: float) -> dict[str, Any]:
+        """The feed's query from where the replica is: the whole desk when
+        it has no position (a reset), else what came after it."""
         query: dict[str, Any] = {"wait": wait}
         if self.position is not None:
             query |= {"after": self.position, "settings": self.version}
-        answer = self.api.call("GET", "/pipedesk/v1/changes", params=query)
+        return query
+
+    def _follow(self, state: DeskState, wait: float) -> tuple[list[Entry], bool]:
+        answer = self.api.call("GET", "/pipedesk/v1/changes", params=self.feed_query(wait))
         self.heard = datetime.now(UTC)
         entries = self.take(state, answer)
         return entries, bool(answer.get("settingsChanged")) and answer.get(
             "settings") != self.version
 
     def take(self, state: DeskState, answer: dict[str, Any]) -> list[Entry]:
-        """Apply a feed answer (or a command's answer, `{"tickets": [t]}`)
-        to `state` as entries; they come back, applied, for the notice."""
+        """Apply a feed answer to `state` as entries; they come back,
+        applied, for the notice."""
         try:
             tickets = [msgspec.convert(t, Ticket) for t in answer.get("tickets", [])]
         except msgspec.ValidationError as err:
