@@ -187,9 +187,7 @@ def mail_quarantine() -> None:
 @pass_session
 def quarantine_list(session: Session, as_json: bool) -> None:
     """Every message in the quarantine you may see, with its reason."""
-    from core.mail.intake import quarantined
-
-    items = quarantined(session.reading, session.actor)
+    items = session.reading.quarantine(session.actor)
     if as_json:
         emit_json([{"id": q.key, "reason": q.reason, "at": q.at.isoformat(),
                     "channel": q.channel, "size": q.size} for q in items])
@@ -207,6 +205,4 @@ def quarantine_list(session: Session, as_json: bool) -> None:
 @pass_session
 def quarantine_retry(session: Session, key: str, as_json: bool) -> None:
     """Take a quarantined message again (after adding its channel, say)."""
-    from core.mail.intake import retry_quarantined
-
-    _said([retry_quarantined(session.desk, key, session.actor)], as_json)
+    _said([session.desk.retry_quarantined(key, session.actor)], as_json)

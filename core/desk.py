@@ -104,6 +104,7 @@ from core.timeline import TimelineItem, timeline_items
 if TYPE_CHECKING:
     from core.automation.courier import Courier
     from core.conversation import ConversationItem
+    from core.mail.inbox import Quarantined
     from core.mail.reading import IncomingMail
     from core.mail.taking import Decision, Intake, NoChannel
 
@@ -1118,6 +1119,20 @@ class Desk:
                             f"{len(item.attachments)}.")
         raw = Inbox(self._store.mail_spools().inbox).raw(item.raw)
         return attachment_bytes(raw, index - 1)
+
+    def quarantine(self, actor: Actor) -> list[Quarantined]:
+        """A1: mail that could not be taken, as `actor` may see it (P6:
+        core/mail/intake.py says how)."""
+        from core.mail.intake import quarantined
+
+        return quarantined(self, actor)
+
+    def retry_quarantined(self, key: str, actor: Actor) -> Intake:
+        """A1: take a quarantined message again (once its channel exists,
+        say); only one `quarantine` shows `actor` (P6)."""
+        from core.mail.intake import retry_quarantined
+
+        return retry_quarantined(self, key, actor)
 
     def take_mail(self, mail: IncomingMail, raw_key: str, channel: str | None = None) -> Intake:
         """One incoming message, as the actor `channel:ADDRESS`: a new

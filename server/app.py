@@ -43,7 +43,16 @@ def make_app(host: DeskHost, follow: bool = True) -> FastAPI:
                   lifespan=lifespan)
     app.state.host = host
     errors.install(app)
-    from server import crm_pipelines, crm_search, crm_tickets, feed, me, own_settings, own_tickets
+    from server import (
+        crm_pipelines,
+        crm_search,
+        crm_tickets,
+        feed,
+        me,
+        own_calls,
+        own_settings,
+        own_tickets,
+    )
 
     app.include_router(me.router)
     app.include_router(crm_pipelines.router)
@@ -51,6 +60,7 @@ def make_app(host: DeskHost, follow: bool = True) -> FastAPI:
     app.include_router(crm_tickets.router)
     app.include_router(own_settings.router)
     app.include_router(own_tickets.router)
+    app.include_router(own_calls.router)
     feed.install(app)
     app.add_middleware(BodyLimit)
     return app

@@ -451,6 +451,11 @@ def _sees_channels(w: World, user: str) -> None:
     assert {c.address for c in w.desk.channels(w.actors[user])} == expected
 
 
+def _sees_quarantine(w: World, user: str) -> None:
+    channels = {q.channel for q in w.desk.quarantine(w.actors[user])}
+    assert channels == ({None, BILLING_MAIL} if "billing" in VIEWS[user] else {None})
+
+
 def _stage_ref(w: World) -> str:
     return w.billing_stage
 
@@ -472,6 +477,7 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     "automation_log": ("sees", _sees_automation_log),
     "tickets_per_contact": ("sees", _sees_tickets_per_contact),
     "channels": ("sees", _sees_channels),
+    "quarantine": ("sees", _sees_quarantine),
     # -- commands on a ticket: edit and delete follow seeing (U2), and P6's edit
     "move_ticket": ("ticket", lambda w, a, t: w.desk.move_ticket(t, "Closed", a)),
     "edit_ticket": ("ticket", lambda w, a, t: w.desk.edit_ticket(t, {"priority": "high"}, a)),
@@ -481,6 +487,9 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     # create_ticket and create_tickets: P6's edit, walked in their own test below.
     "create_ticket": ("create", None),
     "create_tickets": ("create", None),
+    # A1: retried only as the quarantine shows it (P6), walked in
+    # test_p6_the_quarantine_keeps_a_private_pipeline_s_channel_from_who_may_not_view_it.
+    "retry_quarantined": ("create", None),
     # A4d: any user comments on an action, of a pipeline they may view.
     "comment_action": ("create", None),
     # -- desk-wide, for any active user: people, contacts, properties, templates,
@@ -765,14 +774,12 @@ def test_u1_p6_an_agent_s_stage_command_is_refused_before_the_stage_is_looked_up
 def test_p6_the_quarantine_keeps_a_private_pipeline_s_channel_from_who_may_not_view_it(
         seen: World) -> None:
     world = seen
-    from core.mail.intake import quarantined, retry_quarantined
-
     desk = world.desk
-    every = quarantined(desk, ADMIN)
+    every = desk.quarantine(ADMIN)
     assert len(every) == 2
     [billing_key] = [q.key for q in every if q.channel == BILLING_MAIL]
     for user in USERS:
-        shown = quarantined(desk, world.actors[user])
+        shown = desk.quarantine(world.actors[user])
         if "billing" in VIEWS[user]:
             assert shown == every
             continue
@@ -780,8 +787,8 @@ def test_p6_the_quarantine_keeps_a_private_pipeline_s_channel_from_who_may_not_v
         assert lost.channel is None and SUPPORT_MAIL in lost.reason
         assert BILLING_MAIL not in lost.reason
         with refusal(f"No message {billing_key!r} in the quarantine ({lost.key})."):
-            retry_quarantined(desk, billing_key, world.actors[user])
-    assert len(quarantined(desk, ADMIN)) == 2  # nothing was taken out
+            desk.retry_quarantined(billing_key, world.actors[user])
+    assert len(desk.quarantine(ADMIN)) == 2  # nothing was taken out
 
 
 def test_u1_desk_wide_facts_are_any_active_user_s(world: World) -> None:

@@ -123,15 +123,39 @@ def test_u2_a_ticket_out_of_sight_is_unknown_and_a_refusal_is_the_servers(
     assert site.desk.stage(on_server(site, "2").stage, ADMIN)[1].label == "New"
 
 
-def test_a_change_not_sent_to_servers_yet_is_refused_and_nothing_changes(
-        site: Site, as_agent: Any, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_desk_hosts_own_work_is_said_to_be_done_there_and_nothing_changes(
+        site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
     monkeypatch.setenv("PIPEDESK_TOKEN", site.admin_token)
-    done = pipedesk(capsys, "--server", site.base, "property", "create", "plan", "--type",
-                    "text")
-    assert done.code == 1 and "is not sent to a server yet" in done.err, done.err
+    before = (site.desk.config, len(site.desk.tickets(ADMIN)))
+    mail = tmp_path / "mail.eml"
+    mail.write_text("From: kari@customer.example\nTo: help@pipedesk.example\n"
+                    "Subject: Hello\n\nHi\n")
+    for args in (["demo"], ["mail", "fetch"], ["worker", "--once"], ["mail", "ingest", str(mail)]):
+        done = pipedesk(capsys, "--server", site.base, *args)
+        assert done.code != 0 and "where `pipedesk serve` runs" in done.err, (args, done)
+        assert "Traceback" not in done.err
     site.desk.refresh()
-    assert "plan" not in [p.name for p in site.desk.properties(ADMIN)]
+    assert (site.desk.config, len(site.desk.tickets(ADMIN))) == before
+
+
+def test_a_settings_change_needs_the_server_to_answer_and_a_query_says_so(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    store = MemoryStore()
+    desk = Desk(store)
+    _, token = desk.create_token(ADMIN.id, ADMIN, "admin laptop")
+    monkeypatch.setenv("PIPEDESK_TOKEN", token)
+    with served(desk) as base:
+        assert pipedesk(capsys, "--server", base, "ticket", "list").code == 0  # the copy
+    # The server stopped: the command line works on the copy, but a
+    # settings change or the server's records need the server.
+    for args, said in ((["property", "create", "plan", "--type", "text"],
+                        "made on the server only, which does not answer now"),
+                       (["notifications"], "kept on the server, which does not answer now")):
+        done = pipedesk(capsys, "--server", base, *args)
+        assert done.code == 1 and said in done.err, (args, done)
+        assert "Traceback" not in done.err
+    assert "plan" not in [p.name for p in Desk(store).properties(ADMIN)]
 
 
 def test_p1_p5_pipeline_commands_are_made_on_the_server(

@@ -12,12 +12,14 @@ every rule (access included) and its answer, through the feed, updates
 the replica. The user is the token's: the server says who
 (`GET /pipedesk/v1/me`), not this host's login.
 
-What is sent so far: creating, moving, editing and deleting tickets,
-replies and notes (queued while the server is away), and stage, pipeline
-and stage-action changes (settings: the server must answer; never
-queued). Any other change meets the replica's refusal (`NotOnServer`),
-nothing done; the server's own work (delayed steps, mail, automation) is
-the server's.
+What is sent: creating, moving, editing and deleting tickets, replies
+and notes (queued while the server is away); stage, pipeline and
+stage-action changes through their routes; and every other change a
+person makes (settings, people, contacts), by the desk command's name
+(core/desk_calls.py), with the queries of what the replica does not hold
+(settings need the server to answer: never queued). What is the desk's
+own host's work (delayed steps, mail, automation, the demo data) meets
+the replica's refusal (`NotOnServer`), nothing done.
 
 **Offline.** Every change is first written to the durable queue
 (core/remote/queue.py), then sent, after the older ones still waiting, in
@@ -32,15 +34,17 @@ recorded as a conflict, never dropped, and the replica is taken afresh.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import msgspec
 
+from core import desk_calls
 from core.access import Actor
 from core.automation.actions import Action, parse_path, path_text, sequence_at
 from core.automation.actions import Path as ActionPath
@@ -51,7 +55,7 @@ from core.desk import Desk
 from core.errors import DeskError, Unauthorized
 from core.events import MessageSent, NoteAdded, Notice
 from core.model import Pipeline, Stage
-from core.records import Ticket
+from core.records import Contact, Ticket
 from core.remote.api import ServerApi, Unreachable
 from core.remote.queue import Change, ChangeQueue, Conflict, ConflictLog, cache_folder
 from core.remote.replica import SERVER_ACTOR, ReplicaStore, load_replica
@@ -75,6 +79,7 @@ _PIPELINES = "/crm/v3/pipelines/tickets"
 # (a board of 100,000 tickets is written whole), and when the command or
 # the app is done (`close`).
 SAVE_SECONDS = 2.0
+KEPT_SECONDS = 5.0
 MAX_BACKOFF = 30.0
 
 
@@ -105,6 +110,9 @@ class RemoteDesk(Desk):
         self._backoff = 0.0  # seconds before the server is asked again
         self._retry_at = 0.0
         self._waker: ServerApi | None = None  # the long-poll's own connection
+        # The server's records a screen asks for often (the badge on every
+        # change, the contact picker on every key): kept a little while.
+        self._kept: dict[str, tuple[float, Any]] = {}
         if saved is None:
             store.save(self.state)
             self._flush()  # what an earlier run left waiting, in order
@@ -141,6 +149,7 @@ class RemoteDesk(Desk):
         self._backoff = 0.0
         if notice is not None:
             self._dirty = True
+            self._kept.pop("unread_count", None)  # a change may have notified
         self._save_if_due()
         return notice
 
@@ -411,6 +420,61 @@ class RemoteDesk(Desk):
         self.refresh()
         return answer
 
+    # -- the desk's other commands and queries, by name (core/desk_calls.py) --------
+
+    def _by_name(self, name: str, arguments: dict[str, Any]) -> Any:
+        """Call `name` on the server's desk: a change is made there only
+        (needs the server to answer; never queued), a query reads what the
+        replica does not hold."""
+        if name in desk_calls.QUERIES:
+            try:
+                answer = self.api.call("POST", f"/pipedesk/v1/queries/{name}",
+                                       json={"arguments": arguments})
+            except Unreachable as err:
+                self.offline = err.message
+                raise DeskError(f"This is kept on the server, which does not answer now: "
+                                f"{err.message}") from None
+        else:
+            answer = self._send_now("POST", f"/pipedesk/v1/commands/{name}",
+                                    {"arguments": arguments},
+                                    "Changes to settings, people and contacts")
+            self._kept.clear()
+        if not isinstance(answer, dict):
+            answer = {}
+        return desk_calls.read_result(name, answer.get("result"), self.api.url)
+
+    def _kept_a_while(self, name: str, seconds: float, fallback: T) -> T:
+        """Query `name` (no arguments), asked again after `seconds`; while
+        the server does not answer, what it said last (or `fallback`)."""
+        kept = self._kept.get(name)
+        if kept is not None and time.monotonic() - kept[0] < seconds:
+            return cast(T, kept[1])
+        try:
+            value = self._by_name(name, {})
+        except DeskError:
+            if self.offline:
+                return cast(T, kept[1]) if kept is not None else fallback
+            raise
+        self._kept[name] = (time.monotonic(), value)
+        return cast(T, value)
+
+    def contacts(self, actor: Actor) -> list[Contact]:
+        """The server's; the picker asks on every key, so kept for a few
+        seconds (and taken afresh after a change of one)."""
+        return list(self._kept_a_while("contacts", KEPT_SECONDS, []))
+
+    def contact(self, email: str, actor: Actor) -> Contact:
+        found = {c.email.casefold(): c for c in self.contacts(actor)}.get(
+            email.strip().casefold())
+        if found is None:
+            raise DeskError(f"No contact {email!r}; add the contact first.")
+        return found
+
+    def unread_count(self, actor: Actor) -> int:
+        """The badge asks on every change: asked of the server again when
+        the feed brought one (that may have notified), else after a while."""
+        return self._kept_a_while("unread_count", KEPT_SECONDS * 6, 0)
+
     # -- what the replica does not hold ------------------------------------------------
 
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
@@ -566,3 +630,20 @@ def _convert(answer: Any, kind: type[T], url: str) -> T:
     except msgspec.ValidationError as err:
         raise DeskError(f"{url} answered in a shape pipedesk cannot read ({err}); are the "
                         "server and this pipedesk the same version?") from None
+
+
+def _sent_by_name(name: str) -> Callable[..., Any]:
+    """`Desk.<name>` on a server's desk: the call, as the person made it,
+    sent by name (core/desk_calls.py)."""
+    on_desk = getattr(Desk, name)
+
+    @functools.wraps(on_desk)
+    def sent(self: RemoteDesk, *args: Any, **kwargs: Any) -> Any:
+        return self._by_name(name, desk_calls.arguments_of(name, (self, *args), kwargs))
+
+    return sent
+
+
+for _name in desk_calls.CALLS:
+    if _name not in RemoteDesk.__dict__:  # those it keeps a while, above
+        setattr(RemoteDesk, _name, _sent_by_name(_name))

@@ -11,9 +11,9 @@ the replica a `TicketCreated`, one it holds changed in place with a
 sight) a `TicketDeleted`. So the board and every query work on the replica as they
 work on local files, and a screen repaints what the entries name.
 
-Changes go the other way, as commands to the server (`RemoteDesk`); a
-change that is not one of those meets `transaction`, which refuses it,
-nothing done.
+Changes go the other way, as commands to the server (`RemoteDesk`); what
+is not one of those (the demo data, mail in: the desk's own host's work)
+meets `transaction`, which refuses it, nothing done.
 
 The replica is kept on disk (`replica.json` in the client's cache folder,
 written whole and atomically): the next start opens from it at once,
@@ -49,7 +49,12 @@ _BUILTIN = {p.name for p in BUILTIN_PROPERTIES}
 
 
 class NotOnServer(DeskError):
-    """A change this client does not send to a server yet."""
+    """What a client of a server does not do: the desk's own host does it."""
+
+
+_MAIL = ("Mail is fetched, taken in and sent by the server ({}), which does it by itself; "
+         "run `pipedesk mail …` or `worker` where `pipedesk serve` runs, with its --data-dir "
+         "or --database. Nothing was changed.")
 
 
 REPLICA_FORMAT = 1
@@ -148,8 +153,9 @@ class ReplicaStore:
     def transaction(self, state: DeskState, config: DeskConfig
                     ) -> AbstractContextManager[Transaction]:
         if not self.pretending:
-            raise NotOnServer(f"This change is not sent to a server yet ({self.api.url}); "
-                              "docs/sync.md lists what works there. Nothing was changed.")
+            raise NotOnServer(f"This is done on the desk's own host, not through its server "
+                              f"({self.api.url}): run it where `pipedesk serve` runs, with "
+                              "its --data-dir or --database. Nothing was changed.")
         return nullcontext(_Pretend(state))
 
     def compact(self, state: DeskState) -> None:
@@ -160,10 +166,10 @@ class ReplicaStore:
         return iter(())  # timelines and conversations come from the server
 
     def mail_spools(self) -> MailSpools:
-        raise NotOnServer(f"Mail is the server's to send and fetch ({self.api.url}).")
+        raise NotOnServer(_MAIL.format(self.api.url))
 
     def mail_key(self) -> bytes:
-        raise NotOnServer(f"Mail is the server's to send and fetch ({self.api.url}).")
+        raise NotOnServer(_MAIL.format(self.api.url))
 
     # -- from the server -----------------------------------------------------------------
 

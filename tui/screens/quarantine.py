@@ -58,9 +58,7 @@ class QuarantineScreen(TableScreen[None]):
             self.show(select=self.highlighted)
 
     def show(self, select: str | None = None) -> None:
-        from core.mail.intake import quarantined
-
-        items = quarantined(self.desk, self.actor)
+        items = self.desk.quarantine(self.actor)
         self._reasons = {q.key: q.reason for q in items}
         # The reason takes what the date and the size leave of the width.
         reason_width = max(20, self.size.width - 16 - 8 - 10)
@@ -90,13 +88,11 @@ class QuarantineScreen(TableScreen[None]):
         self.dismiss(None)
 
     def action_retry(self) -> None:
-        from core.mail.intake import retry_quarantined
-
         key = self.highlighted
         if key is None:
             return
         try:
-            intake = retry_quarantined(self.desk, key, self.actor)
+            intake = self.desk.retry_quarantined(key, self.actor)
         except DeskError as err:
             self.outcome = f"✗ {show_line(err.message)}"
         else:
