@@ -110,6 +110,30 @@ def test_changes_made_offline_show_at_once_and_are_applied_once_in_order(site: S
     assert len(moves) == 2  # each once
 
 
+def test_t1_a_ticket_created_offline_shows_pending_and_gets_the_servers_number(
+        site: Site) -> None:
+    client = site.client()
+    me = client.remote_actor
+    site.stop()
+    # Meanwhile another agent creates a ticket: the next number is theirs.
+    theirs = site.desk.create_ticket(ADMIN, "0", "New", "Mouse missing")
+    with refusal("not sent yet", "1 waiting"):
+        client.create_ticket(me, "0", "New", "Laptop will not boot")
+    [shown] = [t for t in client.tickets(me) if t.subject == "Laptop will not boot"]
+    assert shown.id == "4" and client.sync_status().pending == {"4"}  # on the board, pending
+    # Changing it before the server has it would change the server's #4.
+    with refusal("#4 waits to be created on the server"):
+        client.move_ticket("4", "Closed", me)
+    site.start()
+    client.refresh()
+    assert client.sync_status().pending == frozenset() and client.queue.waiting() == []
+    site.desk.refresh()
+    [made] = [t for t in site.desk.tickets(ADMIN) if t.subject == "Laptop will not boot"]
+    assert made.id == "5" and theirs.id == "4"  # once, under the server's number
+    assert {t.id: t.subject for t in client.tickets(me)} == {
+        t.id: t.subject for t in site.desk.tickets(ADMIN)}
+
+
 def test_a_change_whose_answer_was_lost_is_not_made_twice(site: Site) -> None:
     """The server made it, the answer never came: sent again under its key,
     the server skips it."""

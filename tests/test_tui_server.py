@@ -30,6 +30,7 @@ class Site:
     desk: Desk  # the server's desk, through another process on its store
     ingrid: str  # tokens
     sven: str
+    admin: str
 
 
 @pytest.fixture
@@ -45,8 +46,9 @@ def site() -> Iterator[Site]:
     desk.create_ticket(ADMIN, billing.id, "New", "Invoice wrong")
     _, ingrid = desk.create_token("ingrid", ADMIN, "laptop")
     _, sven = desk.create_token("sven", ADMIN, "laptop")
+    _, admin = desk.create_token(ADMIN.id, ADMIN, "laptop")
     with served(desk) as base:
-        yield Site(base, Desk(store), ingrid, sven)
+        yield Site(base, Desk(store), ingrid, sven, admin)
 
 
 def remote(site: Site, token: str) -> RemoteDesk:
@@ -117,3 +119,42 @@ async def test_u3_rights_taken_on_the_server_take_the_tickets_off_the_board(
             await pilot.pause(0.1)
         assert desk.state.tickets == {}  # not kept on this host either
         assert "You may view no pipeline" in screen_text(app)
+
+
+# -- the settings screens on a server (every change is the server's) ----------------
+
+
+@pytest.mark.anyio
+async def test_p7_card_properties_chosen_on_a_server_are_the_servers(site: Site) -> None:
+    from test_tui_card_properties import settle
+    from test_tui_contacts import Host
+
+    from tui.screens.card_properties import CardPropertiesDialog
+
+    desk = remote(site, site.admin)
+    app = Host(CardPropertiesDialog(desk, desk.remote_actor, "0"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "d")  # Priority goes
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+    assert app.results == [True]
+    site.desk.refresh()
+    assert site.desk.pipeline("0", ADMIN).card_properties == ["subject", "owner", "age"]
+
+
+@pytest.mark.anyio
+async def test_an_agent_adds_a_contact_on_the_contacts_screen_of_a_server(site: Site) -> None:
+    from test_tui_contacts import Host, listed
+
+    from tui.screens.contacts import ContactsScreen
+
+    desk = remote(site, site.ingrid)
+    app = Host(ContactsScreen(desk, desk.remote_actor))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", *"bo@example.se", "tab", *"Bo Ek", "enter")
+        await pilot.pause()
+        assert ["Bo Ek", "bo@example.se", "no", "0"] in listed(app)
+    site.desk.refresh()
+    assert site.desk.contact("bo@example.se", ADMIN).name == "Bo Ek"

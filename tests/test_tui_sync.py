@@ -239,3 +239,25 @@ async def test_a_reply_written_offline_closes_its_dialog_and_waits(site: Site) -
         site.start()
         await until(pilot, lambda: desk.queue.waiting() == [], "the reply did not go")
         assert [i.text for i in site.desk.conversation("3", ADMIN)] == ["On our way"]
+
+
+@pytest.mark.anyio
+async def test_t1_a_ticket_created_offline_is_on_the_board_pending_until_the_server_has_it(
+        site: Site) -> None:
+    desk = client(site)
+    app = PipedeskApp(desk, desk.remote_actor)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        site.stop()
+        await pilot.press("n", *"Laptop will not boot", "enter")
+        await pilot.pause()
+        await until(pilot, lambda: "offline · 1 waiting" in title_line(app), "no offline word")
+        await until(pilot, lambda: "#4 Laptop will no" in screen_text(app), "no card")
+        assert [r for r in screen_text(app).splitlines() if "pending" in r] == [
+            " pending · 0 min   │                   │                   │                    "]
+        site.start()
+        await until(pilot, lambda: "waiting" not in title_line(app), "the queue did not go")
+        await until(pilot, lambda: "pending" not in screen_text(app), "the mark stayed")
+        assert "#4 Laptop will no" in screen_text(app)
+    site.desk.refresh()
+    assert site.desk.ticket("4", ADMIN).subject == "Laptop will not boot"

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from core.errors import DeskError
 from core.mail.inbox import Inbox, Quarantine, Quarantined
@@ -28,8 +28,31 @@ from core.mail.taking import Intake, NoChannel
 from core.text import plain_line
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from core.access import Actor
-    from core.desk import Desk
+    from core.mail.reading import IncomingMail
+    from core.model import Channel, DeskConfig
+    from core.store.base import Store
+
+
+class Desk(Protocol):
+    """What mail in needs of the desk (`core.desk.Desk` is one): named
+    here, not imported, because the desk offers the quarantine
+    (`Desk.quarantine`) through this module."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def config(self) -> DeskConfig: ...
+
+    def channels(self, actor: Actor) -> list[Channel]: ...
+
+    def take_mails(self, batch: Sequence[tuple[IncomingMail, str, str | None]]
+                   ) -> list[Intake | NoChannel]: ...
+
+    def now(self) -> datetime: ...
 
 
 def inbox_of(desk: Desk) -> Inbox:

@@ -159,7 +159,8 @@ class RemoteDesk(Desk):
         """Cheap: asked by the screens on every tick."""
         return SyncStatus(self.api.url, self.offline, len(self.queue), len(self.conflicts),
                           self.freshness(),
-                          frozenset(c.ticket for c in self.queue.waiting() if c.ticket))
+                          frozenset(c.ticket or c.shows for c in self.queue.waiting()
+                                    if c.ticket or c.shows))
 
     def open_conflicts(self) -> list[Conflict]:
         return self.conflicts.open()
@@ -247,10 +248,17 @@ class RemoteDesk(Desk):
     def create_ticket(self, actor: Actor, pipeline: str, stage: str, subject: str,
                       contact: str | None = None, values: Mapping[str, Any] | None = None,
                       source: str = "manual") -> Ticket:
+        # Offline, the replica shows it under the next number it knows of,
+        # marked pending; the server gives it its own (another agent may
+        # have taken that one meanwhile), and the replica is then taken
+        # afresh (`_flush`).
+        shows = self.state.next_ticket_id()
         return self._ticket(self._send(
             "POST", _TICKETS, {"pipeline": pipeline, "stage": stage, "subject": subject,
                                "contact": contact, "values": dict(values or {})},
-            f"Create ticket '{subject}'"))
+            f"Create ticket '{subject}'", pretend=lambda: Desk.create_ticket(
+                self, actor, pipeline, stage, subject, contact, values, source),
+            shows=shows))
 
     def move_ticket(self, ticket_id: str, stage: str, actor: Actor,
                     pipeline: str | None = None,
@@ -503,14 +511,20 @@ class RemoteDesk(Desk):
     # -- sending ----------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None, what: str,
-              ticket: str = "", pretend: Callable[[], object] | None = None) -> Any:
+              ticket: str = "", pretend: Callable[[], object] | None = None,
+              shows: str = "") -> Any:
         """One command: into the queue (on disk before anything shows it),
         then to the server after what waits before it, under a key of its
         own (docs/server.md, "Sending a change once"); the replica then
         follows what it changed. The server not answering: `pretend`
         makes it on the replica (its rules checked here), and `Queued`."""
+        if ticket and ticket in self._not_created_yet():
+            # Sent later it would name whichever ticket the server gives
+            # that number: not this one.
+            raise DeskError(f"#{ticket} waits to be created on the server; change it once "
+                            "the server has it (it may get another number there).")
         change = Change(uuid.uuid4().hex, method, path, body, what, ticket,
-                        self.now().isoformat())
+                        self.now().isoformat(), shows)
         self.queue.add(change)
         try:
             if not self._flush(before=change):
@@ -572,9 +586,15 @@ class RemoteDesk(Desk):
             if sent:
                 self.queue.done_all(sent)
         self.offline = ""
-        if refused:
-            self.replica.position = None  # a reset at the next look
+        if refused or any(c.shows for c in sent):
+            # A reset at the next look: what the replica showed of a refused
+            # change was not so, and a ticket created offline has the
+            # server's number now.
+            self.replica.position = None
         return True
+
+    def _not_created_yet(self) -> set[str]:
+        return {c.shows for c in self.queue.waiting() if c.shows}
 
     def _pretending(self, change: Callable[[], object]) -> None:
         self.replica.pretending = True

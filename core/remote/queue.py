@@ -38,6 +38,9 @@ class Change:
     what: str  # for a person: "Move #7 to Closed"
     ticket: str = ""
     at: str = ""  # when it was made (ISO 8601)
+    # A ticket created while the server was away: the number the replica
+    # shows it under until the server has it (and gives it its own).
+    shows: str = ""
 
 
 @dataclass(frozen=True)
