@@ -134,6 +134,30 @@ def test_t1_a_ticket_created_offline_shows_pending_and_gets_the_servers_number(
         t.id: t.subject for t in site.desk.tickets(ADMIN)}
 
 
+def test_c1_t7_a_conversation_opened_before_reads_offline_as_of_then(site: Site) -> None:
+    site.desk.reply("1", "We are on our way.", ADMIN)
+    client = site.client()
+    me = client.remote_actor
+    assert [i.text for i in client.conversation("1", me)] == ["We are on our way."]
+    online = [i.what for i in client.timeline("1", me)]
+    site.stop()
+    again = site.client()  # started again, offline: from this host's copy
+    assert [i.text for i in again.conversation("1", me)] == ["We are on our way."]
+    *kept, said = again.timeline("1", me)
+    assert [i.what for i in kept] == online
+    assert said.what.startswith("The timeline as this host last had it, as of ")
+    assert "the server does not answer now: Could not reach" in said.what
+    # One never opened: nothing kept, and the timeline says where it is.
+    assert again.conversation("2", me) == []
+    [only] = again.timeline("2", me)
+    assert only.what.startswith("The timeline is kept on the server, which does not answer")
+    # Taken out of sight on the server (U3): what was kept of it goes too.
+    site.start()
+    site.desk.delete_ticket("1", ADMIN)
+    again.refresh()
+    assert list((site.folder / "tickets").iterdir()) == []
+
+
 def test_a_change_whose_answer_was_lost_is_not_made_twice(site: Site) -> None:
     """The server made it, the answer never came: sent again under its key,
     the server skips it."""

@@ -38,6 +38,7 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
@@ -53,7 +54,7 @@ from core.clock import Clock
 from core.conversation import ConversationItem
 from core.desk import Desk
 from core.errors import DeskError, Unauthorized
-from core.events import MessageSent, NoteAdded, Notice
+from core.events import MessageSent, NoteAdded, Notice, TicketDeleted
 from core.model import Pipeline, Stage
 from core.records import Contact, Ticket
 from core.remote.api import ServerApi, Unreachable
@@ -70,6 +71,7 @@ from core.stage_edits import (
     StageEdit,
     StageEditResult,
 )
+from core.store.files import atomic_write
 from core.tickets import value_of
 from core.timeline import TimelineItem
 
@@ -98,6 +100,7 @@ class RemoteDesk(Desk):
             saved = load_replica(folder, api.url, warnings)
         me = saved.me if saved is not None else api.me()
         self.remote_actor = Actor.user(str(me["id"]))
+        self.folder = folder
         self.queue = ChangeQueue(folder)
         self.conflicts = ConflictLog(folder)
         self.offline = ""  # why the server is not answering, while it is not
@@ -150,6 +153,7 @@ class RemoteDesk(Desk):
         if notice is not None:
             self._dirty = True
             self._kept.pop("unread_count", None)  # a change may have notified
+            self._forget_gone(notice)
         self._save_if_due()
         return notice
 
@@ -486,27 +490,57 @@ class RemoteDesk(Desk):
     # -- what the replica does not hold ------------------------------------------------
 
     def timeline(self, ticket_id: str, actor: Actor) -> list[TimelineItem]:
-        """The server's; while it does not answer, one line saying so (the
-        ticket itself is on the replica, and shows)."""
+        """The server's; while it does not answer, the one this host was
+        last given and a line saying as of when (or that it is kept on the
+        server); the ticket itself is on the replica, and shows."""
         ticket = self.ticket(ticket_id, actor)
-        try:
-            items = self.api.call("GET", f"{_path(ticket.id)}/timeline")["items"]
-        except Unreachable as err:
-            self.offline = err.message
-            return [TimelineItem(self.now(), SERVER_ACTOR, "The timeline is kept on the "
-                                 f"server, which does not answer now: {err.message}",
-                                 who="pipedesk")]
-        return [TimelineItem.from_dict(item) for item in items]
+        items, kept = self._kept_items(ticket, "timeline")
+        timeline = [TimelineItem.from_dict(item) for item in items]
+        if kept is not None:
+            said = (f"The timeline as this host last had it, {kept}; the server does not "
+                    f"answer now: {self.offline}" if kept else
+                    f"The timeline is kept on the server, which does not answer now: "
+                    f"{self.offline}")
+            timeline.append(TimelineItem(self.now(), SERVER_ACTOR, said, who="pipedesk"))
+        return timeline
 
     def conversation(self, ticket_id: str, actor: Actor) -> list[ConversationItem]:
-        """The server's; while it does not answer, none (the timeline says why)."""
+        """The server's; while it does not answer, the one this host was
+        last given (none, if it never was: the timeline says why)."""
         ticket = self.ticket(ticket_id, actor)
+        items, _ = self._kept_items(ticket, "conversation")
+        return [ConversationItem.from_dict(item) for item in items]
+
+    def _forget_gone(self, notice: Notice) -> None:
+        """What this host kept of tickets the server took away (deleted, or
+        out of the user's sight now: U3) is removed with them."""
+        for entry in notice.entries:
+            if isinstance(entry.event, TicketDeleted):
+                for what in ("timeline", "conversation"):
+                    self._kept_path(entry.event.ticket, what).unlink(missing_ok=True)
+
+    def _kept_path(self, ticket_id: str, what: str) -> Path:
+        return self.folder / "tickets" / f"{quote(ticket_id, safe='')}.{what}.json"
+
+    def _kept_items(self, ticket: Ticket, what: str) -> tuple[list[dict[str, Any]], str | None]:
+        """A ticket's timeline or conversation from the server, kept in this
+        client's folder for when it does not answer; then the kept items and
+        as of when ("" when none were kept). None: from the server now.
+        Only a ticket the replica shows gets here (U2: one out of sight is
+        unknown, whatever was kept of it)."""
+        path = self._kept_path(ticket.id, what)
         try:
-            items = self.api.call("GET", f"{_path(ticket.id)}/conversation")["items"]
+            items = list(self.api.call("GET", f"{_path(ticket.id)}/{what}")["items"])
         except Unreachable as err:
             self.offline = err.message
-            return []
-        return [ConversationItem.from_dict(item) for item in items]
+            try:
+                kept = msgspec.json.decode(path.read_bytes(), type=_KeptItems)
+            except (OSError, msgspec.DecodeError):
+                return [], ""
+            return kept.items, f"as of {kept.at.astimezone():%Y-%m-%d %H:%M}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, msgspec.json.encode(_KeptItems(datetime.now(UTC), items)))
+        return items, None
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -609,6 +643,11 @@ class RemoteDesk(Desk):
 
     def _ticket(self, answer: Any) -> Ticket:
         return _convert(answer, Ticket, self.api.url)
+
+
+class _KeptItems(msgspec.Struct):
+    at: datetime
+    items: list[dict[str, Any]]
 
 
 def _action_json(action: Action) -> dict[str, Any]:
