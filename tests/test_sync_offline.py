@@ -158,6 +158,36 @@ def test_c1_t7_a_conversation_opened_before_reads_offline_as_of_then(site: Site)
     assert list((site.folder / "tickets").iterdir()) == []
 
 
+def test_the_app_and_a_command_in_another_terminal_share_the_queue_and_lose_nothing(
+        site: Site) -> None:
+    """One user, one token, two processes (the app, and `pipedesk ticket
+    move` in another pane): one queue folder. Each sees what the other
+    queued, and emptying the queue never drops the other's change."""
+    app, command = site.client(), site.client()
+    me = app.remote_actor
+    site.stop()
+    with refusal("1 waiting"):
+        app.move_ticket("1", "Closed", me)
+    with refusal("2 waiting"):
+        command.move_ticket("2", "Closed", me)  # the other's is counted
+    assert app.sync_status().pending == {"1", "2"}
+    site.start()
+    app.refresh()  # sends both, each once
+    assert (site.stage_of("1"), site.stage_of("2")) == ("Closed", "Closed")
+    assert command.queue.waiting() == [] and len(command.queue) == 0
+    command.refresh()  # nothing sent again
+    moves = [i for t in ("1", "2") for i in site.desk.timeline(t, ADMIN)
+             if i.what.startswith("Moved")]
+    assert len(moves) == 2
+    # Started afresh only when neither has one open: a change queued by one
+    # while the other empties the queue stays.
+    site.stop()
+    with refusal("1 waiting"):
+        command.move_ticket("3", "Closed", me)
+    app.queue.done_all([])  # the app closes nothing of its own
+    assert [c.what for c in site.client().queue.waiting()] == ["Move #3 to Closed"]
+
+
 def test_a_change_whose_answer_was_lost_is_not_made_twice(site: Site) -> None:
     """The server made it, the answer never came: sent again under its key,
     the server skips it."""

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from core.errors import DataFileError
 from core.store.files import atomic_write, sync
 
@@ -54,18 +56,73 @@ class Conflict:
 
 
 class _Log:
-    """An append-only JSON-lines file of records and their closing marks,
-    read once when opened; the records still open are then kept here, so
-    a screen asking twice a second reads no file."""
+    """An append-only JSON-lines file of records and their closing marks.
+
+    One user may run the app and commands in other terminals on one server
+    and token: they share this folder. So each change to the file is made
+    holding the folder's lock, after taking in what another process wrote
+    since (the file's size and times say whether it did, so a screen
+    asking twice a second reads no file); a file is started afresh only
+    when no process has a record open in it."""
 
     def __init__(self, path: Path, close_mark: str) -> None:
         self.path = path
         self.close_mark = close_mark
         self.warnings: list[str] = []
         self._lock = threading.Lock()
-        self.open: dict[str, dict[str, Any]] = self._read()  # key -> record, oldest first
+        # Between processes; not per thread: the app's threads share it.
+        self._between = FileLock(path.with_name(path.name + ".lock"), thread_local=False)
+        self._seen: tuple[int, int, int] | None = None  # the file as last read or written
+        self._open: dict[str, dict[str, Any]] = {}  # key -> record, oldest first
+        with self._lock, self._held():
+            self._take_in(warn=True)
 
-    def _read(self) -> dict[str, dict[str, Any]]:
+    @property
+    def open(self) -> dict[str, dict[str, Any]]:
+        """The records still open, another process's too."""
+        with self._lock:
+            if self._stat() != self._seen:
+                with self._held():
+                    self._take_in()
+            return self._open
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Append and sync: the record is on disk when this returns."""
+        with self._lock, self._held():
+            self._take_in()
+            self._append([record])
+            self._open[_key_of(record)] = record
+
+    def close(self, keys: list[str]) -> None:
+        """Close the records of `keys`, with one write and one sync."""
+        with self._lock, self._held():
+            self._take_in()
+            self._append([{self.close_mark: key} for key in keys])
+            for key in keys:
+                self._open.pop(key, None)
+            if not self._open:
+                atomic_write(self.path, b"")  # nothing open: start the file afresh
+                self._seen = self._stat()
+
+    def _held(self) -> FileLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self._between
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _take_in(self, warn: bool = False) -> None:
+        """Read the file again if it changed since this process last did."""
+        seen = self._stat()
+        if seen != self._seen:
+            self._open = self._read(warn)
+            self._seen = seen
+
+    def _read(self, warn: bool) -> dict[str, dict[str, Any]]:
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -81,9 +138,10 @@ class _Log:
                     raise ValueError("not an object")
             except ValueError:
                 if number == len(lines) or (number == len(lines) - 1 and not lines[-1]):
-                    self.warnings.append(DataFileError(
-                        str(self.path), "its last line was cut short (pipedesk stopped while "
-                        "writing it) and is left out", number).message)
+                    if warn:
+                        self.warnings.append(DataFileError(
+                            str(self.path), "its last line was cut short (pipedesk stopped "
+                            "while writing it) and is left out", number).message)
                     continue
                 raise DataFileError(str(self.path), "a line is not a record pipedesk wrote; "
                                     "move the file aside to start afresh", number) from None
@@ -93,28 +151,13 @@ class _Log:
                 open_[_key_of(record)] = record
         return open_
 
-    def add(self, record: dict[str, Any]) -> None:
-        """Append and sync: the record is on disk when this returns."""
-        with self._lock:
-            self._append([record])
-            self.open[_key_of(record)] = record
-
-    def close(self, keys: list[str]) -> None:
-        """Close the records of `keys`, with one write and one sync."""
-        with self._lock:
-            self._append([{self.close_mark: key} for key in keys])
-            for key in keys:
-                self.open.pop(key, None)
-            if not self.open:
-                atomic_write(self.path, b"")  # nothing open: start the file afresh
-
     def _append(self, records: list[dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "ab") as f:
             f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n"
                              for r in records))
             f.flush()
             sync(f.fileno())
+        self._seen = self._stat()
 
 
 def _key_of(record: dict[str, Any]) -> str:
