@@ -14,10 +14,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
 import pytest
 from core_fixtures import (
     ADMIN,
@@ -186,6 +188,51 @@ def test_the_app_and_a_command_in_another_terminal_share_the_queue_and_lose_noth
         command.move_ticket("3", "Closed", me)
     app.queue.done_all([])  # the app closes nothing of its own
     assert [c.what for c in site.client().queue.waiting()] == ["Move #3 to Closed"]
+
+
+class DroppedPackets(httpx.HTTPTransport):
+    """The real connection, or, once `dropping`, a network that drops
+    every packet: each request waits, then times out to connect. Counts
+    the requests it dropped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropping = False
+        self.dropped = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.dropping:
+            self.dropped += 1
+            time.sleep(0.2)
+            raise httpx.ConnectTimeout("timed out", request=request)
+        return super().handle_request(request)
+
+
+def test_while_the_feed_thread_watches_a_dead_network_is_tried_once_not_at_each_change(
+        site: Site) -> None:
+    """A network that drops packets (a train's wifi with no way out) holds
+    each request up to the connect timeout; in the app, whose feed thread
+    finds the server back, the screen's own changes do not wait on it
+    again and again."""
+    network = DroppedPackets()
+    client = RemoteDesk(ServerApi(site.base, site.token, transport=network),
+                        folder=site.folder)
+    me = client.remote_actor
+    assert client.wait_for_change(0) is False  # the feed thread's first look: nothing new
+    network.dropping = True
+    with refusal("1 waiting"):
+        client.move_ticket("1", "Closed", me)
+    with refusal("2 waiting"):
+        client.move_ticket("2", "Closed", me)
+    client.refresh()
+    client.timeline("1", me)
+    assert network.dropped == 1  # the first change found the network gone; nothing since
+    assert client.sync_status().offline
+    network.dropping = False
+    assert client.wait_for_change(5) is True  # the feed thread: the server answers again
+    client.refresh()
+    assert client.queue.waiting() == [] and not client.sync_status().offline
+    assert (site.stage_of("1"), site.stage_of("2")) == ("Closed", "Closed")
 
 
 def test_a_change_whose_answer_was_lost_is_not_made_twice(site: Site) -> None:

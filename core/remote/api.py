@@ -37,6 +37,17 @@ class ServerApi:
         # Made at the first call: a client opening from its copy on disk
         # paints its board before httpx is even loaded.
         self._made: httpx.Client | None = None
+        # While another thread watches for the server to come back (the
+        # app's feed thread), a call after one that got no answer is not
+        # made: it says so at once, where a network that drops packets
+        # would hold the screen up to the connect timeout each time. The
+        # watcher calls `answered` when the server answers it again.
+        self.watched = False
+        self._away = ""
+
+    def answered(self) -> None:
+        """The server answered (the watcher's own connection): call again."""
+        self._away = ""
 
     @property
     def _client(self) -> httpx.Client:
@@ -76,19 +87,14 @@ class ServerApi:
              params: dict[str, Any] | None = None) -> Any:
         """The JSON of a 2xx answer (None for an empty one); a DeskError
         saying what went wrong otherwise."""
-        what = f"{method} {path}"
-        import httpx
-
+        if self._away and self.watched:
+            raise Unreachable(self._away)
         try:
-            response = self._client.request(method, path, json=json, headers=headers,
-                                            params=params)
-        except httpx.TimeoutException:
-            raise Unreachable(f"{self.url} did not answer {what} within "
-                              f"{READ_TIMEOUT:g} s; is the server up?") from None
-        except httpx.TransportError as err:
-            reason = plain_line(str(err)) or type(err).__name__
-            raise Unreachable(f"Could not reach {self.url} ({reason}); is the server up, "
-                              "and is the address right?") from None
+            response = self._request(method, path, json, headers, params)
+        except Unreachable as err:
+            self._away = err.message
+            raise
+        what = f"{method} {path}"
         if response.is_success:
             if not response.content:
                 return None
@@ -100,14 +106,30 @@ class ServerApi:
         if response.status_code >= 500:
             # The server's trouble (its database away, say): a change waits
             # and is sent again, as when the server does not answer.
-            raise Unreachable(f"{self.url} could not do {what} now ({response.status_code}"
-                              f"{': ' + message if message else ''}).")
+            self._away = (f"{self.url} could not do {what} now ({response.status_code}"
+                          f"{': ' + message if message else ''}).")
+            raise Unreachable(self._away)
         if message is None:
             raise self._not_pipedesk(what, f"{response.status_code} "
                                            f"{plain_line(response.reason_phrase)}")
         error = {401: Unauthorized, 403: Forbidden, 404: NotFound}.get(response.status_code,
                                                                         DeskError)
         raise error(message)
+
+    def _request(self, method: str, path: str, json: Any, headers: dict[str, str] | None,
+                 params: dict[str, Any] | None) -> httpx.Response:
+        import httpx
+
+        try:
+            return self._client.request(method, path, json=json, headers=headers,
+                                        params=params)
+        except httpx.TimeoutException:
+            raise Unreachable(f"{self.url} did not answer {method} {path} within "
+                              f"{READ_TIMEOUT:g} s; is the server up?") from None
+        except httpx.TransportError as err:
+            reason = plain_line(str(err)) or type(err).__name__
+            raise Unreachable(f"Could not reach {self.url} ({reason}); is the server up, "
+                              "and is the address right?") from None
 
     def _not_pipedesk(self, what: str, got: str) -> DeskError:
         return DeskError(f"{self.url} does not answer as a pipedesk server ({what} gave "

@@ -83,6 +83,7 @@ _PIPELINES = "/crm/v3/pipelines/tickets"
 SAVE_SECONDS = 2.0
 KEPT_SECONDS = 5.0
 MAX_BACKOFF = 30.0
+WATCH_RETRY = 1.0  # seconds between the feed thread's tries while offline
 
 
 class RemoteDesk(Desk):
@@ -221,12 +222,17 @@ class RemoteDesk(Desk):
         replica itself is not touched here."""
         if self._waker is None:
             self._waker = self.api.twin()
+            self.api.watched = True  # this thread finds the server back
         try:
-            answer = self._waker.call("GET", "/pipedesk/v1/changes",
-                                      params=self.replica.feed_query(seconds))
+            # Offline, no long wait: the answer itself is the news.
+            query = self.replica.feed_query(0 if self.offline else seconds)
+            answer = self._waker.call("GET", "/pipedesk/v1/changes", params=query)
         except DeskError:
-            time.sleep(min(seconds, max(self._backoff, 1.0)))
+            # Asked again soon: a try here holds up no screen, and finds
+            # the server back within a second or so of its return.
+            time.sleep(min(seconds, WATCH_RETRY))
             return False
+        self.api.answered()
         if self.offline:
             self._retry_at = 0.0  # back: the next refresh goes at once
             return True
