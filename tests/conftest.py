@@ -62,6 +62,8 @@ def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     of its own, never the account's."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("PIPEDESK_CACHE", str(cache))
+    # And no keyring of the account's: a test that wants one sets its own.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return cache
 
 

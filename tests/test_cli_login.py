@@ -156,3 +156,58 @@ def test_c4_a_token_sent_in_clear_off_this_host_is_warned_of() -> None:
     assert _clear_text_warning("https://desk.example.com") == ""
     assert _clear_text_warning("http://localhost:8765") == ""
     assert _clear_text_warning("http://[::1]:8765") == ""
+
+
+# -- the keyring (the platform's, when this host has one) -----------------------------
+
+
+@pytest.fixture
+def keyring_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A real keyring backend kept in a file of this test's own
+    (keyrings.alt's, standing in for a desktop's Secret Service)."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    import keyring.backends.fail
+    import keyring.core
+
+    keyring.core.init_backend()  # read the backend from the environment again
+    yield tmp_path / "data"
+    keyring.core.set_keyring(keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]
+
+
+def test_c4_login_keeps_the_token_in_the_keyring_and_the_variable_may_go(
+        run: Any, config: Path, server: tuple[str, str], keyring_file: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import keyring
+
+    base, secret = server
+    monkeypatch.setenv("PIPEDESK_TOKEN", secret)
+    done = run("login", base, "--keyring")
+    assert done.code == 0, done.err
+    assert "kept in this host's keyring" in done.out
+    assert keyring.get_password("pipedesk", base) == secret
+    assert secret not in config.read_text()
+    monkeypatch.delenv("PIPEDESK_TOKEN")
+    from test_cli_server import pipedesk
+
+    # The remembered server (no --data-dir), with the keyring's token.
+    listed = pipedesk(capsys, "ticket", "list", "--json")
+    assert listed.code == 0, listed.err
+    assert listed.out.strip() == "[]"
+
+
+def test_c4_without_a_keyring_login_keyring_is_refused_and_nothing_written(
+        run: Any, config: Path, server: tuple[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import keyring.core
+
+    keyring.core.init_backend()  # the suite's own: no keyring on this host
+    base, secret = server
+    monkeypatch.setenv("PIPEDESK_TOKEN", secret)
+    done = run("login", base, "--keyring")
+    assert done.code == 1 and "no keyring pipedesk can use" in done.err, done.err
+    assert "Traceback" not in done.err
+    assert not config.exists()
+    monkeypatch.delenv("PIPEDESK_TOKEN")
+    listed = run("--server", base, "ticket", "list")
+    assert listed.code == 1 and "holds no token" in listed.err and "keyring" in listed.err

@@ -1,7 +1,8 @@
 """Signing in to a team's server (`pipedesk login URL`): the token is
 checked against the server before anything is written, and the person's
 config then names the server and the environment variable the token is
-in. The token is never written down by pipedesk (docs/sync.md)."""
+in. The token is never written down by pipedesk, but into the platform's
+keyring when asked to (core/remote/tokens.py; docs/sync.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from urllib.parse import urlsplit
 
 from core.errors import DeskError, Unauthorized
 from core.hosts import is_loopback
+from core.remote import tokens
 from core.remote.api import ServerApi
+from core.remote.tokens import token_for
 from core.text import plain_line
 from core.user_config import RemoteConfig, save_remote, server_url
 
@@ -24,15 +27,19 @@ class SignedIn:
     user: str  # "Ingrid Berg (ingrid), agent"
     config: Path
     warning: str = ""  # what a person should know (a token sent in clear)
+    token_in: str = ""  # where the token is kept: "$PIPEDESK_TOKEN", "the keyring"
 
 
 def log_in(url: str, token_env: str, environ: Mapping[str, str] = os.environ,
-           config: Path | None = None) -> SignedIn:
+           config: Path | None = None, keep_in_keyring: bool = False) -> SignedIn:
+    """Check the token (in `token_env`, else the keyring), then remember
+    the server; `keep_in_keyring`: also keep the token in the platform's
+    keyring, so that the variable may go."""
     try:
         remote = RemoteConfig(url=url, token_env=token_env)
     except ValueError as err:  # pydantic's ValidationError is one
         raise DeskError(_first_problem(err)) from None
-    token = environ.get(remote.token_env, "").strip()
+    token, where = token_for(remote.url, remote.token_env, environ)
     if not token:
         raise DeskError(f"${remote.token_env} holds no token. Set it to the token an "
                         "administrator made for you (pipedesk token create --user YOU), then "
@@ -41,12 +48,15 @@ def log_in(url: str, token_env: str, environ: Mapping[str, str] = os.environ,
         try:
             me = api.me()
         except Unauthorized as err:
-            raise DeskError(f"{remote.url} refused the token in ${remote.token_env}: "
+            raise DeskError(f"{remote.url} refused the token in {where}: "
                             f"{err.message}") from None
     user = (f"{plain_line(str(me['name']))} ({plain_line(str(me['id']))}), "
             f"{plain_line(str(me['role']))}")
+    if keep_in_keyring:
+        tokens.keep_in_keyring(remote.url, token)
     written = save_remote(remote, config)
-    return SignedIn(remote, user, written, _clear_text_warning(remote.url))
+    return SignedIn(remote, user, written, _clear_text_warning(remote.url),
+                    "the keyring" if keep_in_keyring else where)
 
 
 def _clear_text_warning(url: str) -> str:
