@@ -24,7 +24,7 @@ from cli.common import (
 from core import Actor, Desk
 from core.present import say, say_value, when
 from core.records import Ticket
-from core.text import show_line
+from core.text import plain_line, show_line
 
 if TYPE_CHECKING:
     from core.conversation import ConversationItem
@@ -64,15 +64,33 @@ def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: 
 @ticket.command("list")
 @click.option("--pipeline", "pipeline_ref", metavar="P")
 @click.option("--stage", "stage_ref", metavar="S")
+@click.option("--query", "-q", metavar="Q",
+              help='Only tickets that fit Q, e.g. "priority:urgent owner:none" '
+                   "(docs/search.md).")
+@click.option("--sort", metavar="FIELD",
+              help="id, age, updated, priority or subject; -FIELD the other way.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N tickets.")
+@click.option("--format", "shape", type=click.Choice(["table", "json", "csv"]),
+              help="How to print them (default: table).")
 @json_option
 @pass_session
 def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | None,
+                query: str | None, sort: str | None, limit: int | None, shape: str | None,
                 as_json: bool) -> None:
-    """Tickets, oldest first; narrowed to a pipeline and/or a stage."""
+    """Tickets, oldest first; narrowed to a pipeline and/or a stage, or to
+    those that fit a query."""
     desk = session.reading
     tickets = desk.tickets(session.actor, pipeline=pipeline_ref, stage=stage_ref)
-    if as_json:
+    if query is not None or sort is not None or limit is not None:
+        narrowed = {t.id for t in tickets} if pipeline_ref or stage_ref else None
+        tickets = [t for t in desk.find_tickets(query or "", session.actor, sort=sort)
+                   if narrowed is None or t.id in narrowed][:limit]
+    shape = "json" if as_json else shape or "table"
+    if shape == "json":
         emit_json([ticket_data(desk, session.actor, t) for t in tickets])
+        return
+    if shape == "csv":
+        write_csv(desk, session.actor, tickets)
         return
     pipelines = desk.pipelines(session.actor)
     labels = {s.id: s.label for p in pipelines for s in p.stages}
@@ -87,6 +105,27 @@ def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | Non
                for row, t in zip(rows, tickets, strict=True)])
         return
     table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"], rows)
+
+
+CSV_COLUMNS = ["id", "pipeline", "stage", "state", "priority", "owner", "team", "contact",
+               "source", "subject", "created", "updated", "closed"]
+
+
+def write_csv(desk: Desk, actor: Actor, tickets: Sequence[Ticket]) -> None:
+    """One row per ticket, the labels as people read them; each cell one
+    line of plain text (a spreadsheet is no terminal either way)."""
+    import csv
+
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(CSV_COLUMNS)
+    for t in tickets:
+        data = ticket_data(desk, actor, t)
+        out.writerow([plain_line(str(c)) for c in (
+            t.id, data["pipeline_label"], data["stage_label"], data["stage_state"],
+            say_value(desk.config, "priority", t.priority) if t.priority else "",
+            t.owner or "", t.team or "", t.contact or "", t.source, t.subject,
+            t.create_date.isoformat(), t.last_activity.isoformat(),
+            t.close_date.isoformat() if t.close_date else "")])
 
 
 @ticket.command("show")

@@ -104,6 +104,7 @@ from core.timeline import TimelineItem, timeline_items
 if TYPE_CHECKING:
     from core.automation.courier import Courier
     from core.conversation import ConversationItem
+    from core.conversation_text import ConversationText
     from core.mail.inbox import Quarantined
     from core.mail.reading import IncomingMail
     from core.mail.taking import Decision, Intake, NoChannel
@@ -176,6 +177,8 @@ class Desk:
         # the stage actions, A4), acting through `_AutomationHost`.
         self._reactions = Reactions(_AutomationHost(self), self._now, self._write_reactions)
         self._courier: Courier | None = None
+        # The conversations as text, for free-text queries: read at the first.
+        self._conversation_text: ConversationText | None = None
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
         self._tokens: tuple[DeskConfig | None, dict[str, ApiToken]] = (None, {})
@@ -420,6 +423,40 @@ class Desk:
             t for t in found
             if (p is None or t.pipeline == p.id) and (s is None or t.stage == s.id)
         ]
+
+    def find_tickets(self, query: str, actor: Actor, sort: str | None = None,
+                     limit: int | None = None) -> list[Ticket]:
+        """Issue 17: the tickets `actor` may see that fit `query` (the query
+        language of core/query.py; a mistake is a QueryError saying where),
+        oldest first or by `sort`, the first `limit` of them."""
+        from core.query import parse, sorted_tickets, ticket_text
+
+        parsed = parse(query)
+        if limit is not None and limit < 1:
+            raise DeskError(f"A limit is 1 or more, not {limit}.")
+        conversations = (self._conversations() if any(t.field is None for t in parsed.terms)
+                         else None)
+        names = {c.email.casefold(): c.name for c in self.state.contacts.values()}
+
+        def text_of(ticket: Ticket) -> str:
+            name = names.get(ticket.contact.casefold(), "") if ticket.contact else ""
+            said = conversations.of(ticket.id) if conversations is not None else ""
+            return ticket_text(ticket, name, said)
+
+        matches = parsed.matcher(self.config, actor, self._now(), text_of)
+        found = [t for t in access.visible_tickets(self.config, actor,
+                                                   self.state.tickets.values()) if matches(t)]
+        if sort is not None:
+            found = sorted_tickets(found, sort)
+        return found[:limit] if limit is not None else found
+
+    def _conversations(self) -> ConversationText:
+        if self._conversation_text is None:
+            from core.conversation_text import ConversationText
+
+            self._conversation_text = ConversationText(self._store)
+            self.subscribe(self._conversation_text.take)
+        return self._conversation_text
 
     def ticket(self, ticket_id: str, actor: Actor) -> Ticket:
         ticket = self.state.tickets.get(str(ticket_id).strip().lstrip("#"))

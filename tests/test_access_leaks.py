@@ -440,6 +440,17 @@ def _sees_automation_log(w: World, user: str) -> None:
             assert info.value.message == f"No ticket #{tid}."
 
 
+def _sees_find_tickets(w: World, user: str) -> None:
+    """Issue 17: a query finds what the user sees, by any field or text."""
+    desk, actor = w.desk, w.actors[user]
+    assert w.keys(t.id for t in desk.find_tickets("", actor)) == SEES[user]
+    assert w.keys(t.id for t in desk.find_tickets("\"-subj\"", actor)) == SEES[user]
+    # Free text in a conversation: the note on B_MAIL, the reply on S_INGRID.
+    for key, text in (("B_MAIL", "NOTE-B_MAIL-TEXT"), ("S_INGRID", "REPLY-S_INGRID-TEXT")):
+        found = w.keys(t.id for t in desk.find_tickets(text, actor))
+        assert found == ({key} if key in SEES[user] else set()), (user, key)
+
+
 def _sees_tickets_per_contact(w: World, user: str) -> None:
     desk = w.desk
     expected = sum(1 for k in SEES[user] if desk.ticket(w.ids[k], ADMIN).contact == KARI)
@@ -466,6 +477,7 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     "pipeline": ("sees", _sees_pipeline),
     "stage": ("sees", _sees_stage),
     "tickets": ("sees", _sees_tickets),
+    "find_tickets": ("sees", _sees_find_tickets),
     "ticket": ("sees", _sees_ticket),
     "stage_counts": ("sees", _sees_stage_counts),
     "timeline": ("sees", _sees_timeline),
@@ -810,6 +822,8 @@ READING: dict[str, tuple[str, ...]] = {
     "ticket list": (),
     "ticket list --pipeline {billing}": (),
     "ticket list --pipeline 0": (),
+    "ticket list --query REPLY-S_INGRID-TEXT": (),
+    "ticket list --query=SUBJ --format csv": (),
     "ticket show {ticket}": (),
     "ticket attachment {ticket} 2.1": (),
     "pipeline list": (),

@@ -470,3 +470,31 @@ def test_t7_u1_the_command_line_acts_as_the_login_that_made_the_desk(run: Any) -
     timeline = run("ticket", "show", "1", "--json").json()["timeline"]
     assert [item["actor"] for item in timeline] == ["user:admin", "user:admin"]
     assert "  Administrator  Moved" in run("ticket", "show", "1").out
+
+
+def test_ticket_list_query_sort_limit_and_format(run: Any) -> None:
+    """Issue 17 item 1: `ticket list --query Q [--sort F] [--limit N]
+    [--format table|json|csv]`; a query's mistake says where, exit 1."""
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Printer on fire",
+        "--set", "priority=urgent")
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Screen, flickers",
+        "--set", "priority=low")
+    run("ticket", "create", "--pipeline", "0", "--stage", "Closed", "--subject", "VPN down")
+    listed = run("ticket", "list", "--query", "stage:open", "--sort", "-priority", "--json")
+    assert [t["id"] for t in listed.json()] == ["1", "2"]
+    assert [t["id"] for t in run("ticket", "list", "-q", "stage:open", "--sort", "priority",
+                                 "--limit", "1", "--format", "json").json()] == ["2"]
+    table = run("ticket", "list", "--query", "printer").out.splitlines()
+    assert [r.split()[0] for r in table[1:]] == ["#1"]
+    import csv
+
+    rows = list(csv.reader(run("ticket", "list", "--query", "-vpn", "--format", "csv"
+                               ).out.splitlines()))
+    assert rows[0][:4] == ["id", "pipeline", "stage", "state"]
+    assert [(r[0], r[2], r[4], r[9]) for r in rows[1:]] == [
+        ("1", "New", "Urgent", "Printer on fire"), ("2", "New", "Low", "Screen, flickers")]
+    wrong = run("ticket", "list", "--query", "stage:open prio:high")
+    assert wrong.code == 1 and "no field 'prio'" in wrong.err, wrong.err
+    assert "(column 12 of the query 'stage:open prio:high')" in wrong.err
+    assert "Traceback" not in wrong.err
+    assert run("ticket", "list", "--sort", "colour").code == 1

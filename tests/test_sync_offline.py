@@ -235,6 +235,20 @@ def test_while_the_feed_thread_watches_a_dead_network_is_tried_once_not_at_each_
     assert (site.stage_of("1"), site.stage_of("2")) == ("Closed", "Closed")
 
 
+def test_free_text_is_found_in_conversations_on_the_server_and_in_subjects_offline(
+        site: Site) -> None:
+    site.desk.reply("1", "Toner cartridge 4711 is on its way.", ADMIN)
+    client = site.client()
+    me = client.remote_actor
+    assert [t.id for t in client.find_tickets("4711", me)] == ["1"]  # the server's search
+    assert [t.id for t in client.find_tickets("stage:open -printer", me)] == ["2", "3"]
+    site.stop()
+    assert client.find_tickets("4711", me) == []  # the replica holds no conversations
+    assert [t.id for t in client.find_tickets("printer", me)] == ["1"]
+    with refusal("no field 'prio'"):
+        client.find_tickets("prio:high", me)
+
+
 def test_a_change_whose_answer_was_lost_is_not_made_twice(site: Site) -> None:
     """The server made it, the answer never came: sent again under its key,
     the server skips it."""

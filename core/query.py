@@ -1,0 +1,253 @@
+"""The one query language for tickets (issue 17 item 1; docs/search.md):
+the search screen, the triage queue, saved views and `pipedesk ticket list
+--query` all read it here.
+
+A query is terms joined by spaces, each of which must hold (and); a term
+with `-` in front must not. A term is free text (a word, or "a phrase" in
+double quotes), found in the subject, the contact (address or name) and
+the conversation's text, in any case; or a field and its value:
+
+    priority:urgent   priority:high,urgent   priority:none
+    owner:me  owner:none  owner:ingrid        (id, login, email or name)
+    team:support  team:none                   (id or name)
+    stage:open  stage:closed  stage:"Waiting on us"   (a state, or a stage's label or id)
+    pipeline:billing                          (id or label)
+    age:>2h  updated:<1d                      (since created; since its last activity)
+    source:email                              (manual, email, chat …)
+
+A duration is a number and m, h, d or w; `>` means longer ago than it,
+`<` within it (`>=`, `<=` as well; none means `>`). A value with a space
+goes in double quotes. A mistake is said with the column it is at.
+
+Parsing (`parse`) knows the words only; `Query.matcher` then finds what
+the words name in the desk's settings (a stage, a user), as the actor sees
+them, and returns the test one ticket is put to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from core import access
+from core.access import Actor
+from core.errors import DeskError
+from core.model import DeskConfig, StageState
+from core.records import PRIORITIES, Ticket
+
+FIELDS = ("priority", "owner", "team", "stage", "pipeline", "age", "updated", "source")
+_DURATION = re.compile(r"(>=|<=|>|<)?(\d{1,6})([mhdw])")
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class QueryError(DeskError):
+    """A query that does not read: what is wrong, and at which column (1 is
+    the first character)."""
+
+    def __init__(self, query: str, column: int, what: str) -> None:
+        super().__init__(f"{what} (column {column} of the query {query!r}).")
+        self.query = query
+        self.column = column
+        self.what = what
+
+
+@dataclass(frozen=True)
+class Term:
+    negated: bool
+    field: str | None  # None: free text
+    value: str  # as written, quotes taken off; free text folded to lower case
+    column: int  # where the term starts, 1-based
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    terms: tuple[Term, ...]
+
+    def matcher(self, config: DeskConfig, actor: Actor, now: datetime,
+                text_of: Callable[[Ticket], str]) -> Callable[[Ticket], bool]:
+        """The test of one ticket: every term holds. `text_of`: a ticket's
+        searchable text, folded to lower case (subject, contact,
+        conversation). A value that names nothing the actor sees (a stage,
+        a user, a team) is a QueryError at its column."""
+        fields = [(t.negated, self._test(t, config, actor, now))
+                  for t in self.terms if t.field is not None]
+        words = [(t.negated, t.value) for t in self.terms if t.field is None]
+
+        def matches(ticket: Ticket) -> bool:
+            for negated, test in fields:  # the cheap ones first
+                if test(ticket) == negated:
+                    return False
+            if words:
+                text = text_of(ticket)
+                for negated, word in words:
+                    if (word in text) == negated:
+                        return False
+            return True
+
+        return matches
+
+    def _error(self, term: Term, what: str) -> QueryError:
+        return QueryError(self.text, term.column, what)
+
+    def _test(self, term: Term, config: DeskConfig, actor: Actor, now: datetime
+              ) -> Callable[[Ticket], bool]:
+        value = term.value.strip()
+        folded = value.casefold()
+        match term.field:
+            case "priority":
+                words = set(folded.split(","))
+                names = [p.lower() for p in PRIORITIES]
+                unknown = sorted(words - set(names) - {"none"})
+                if unknown:
+                    raise self._error(term, f"priority is {', '.join(names)} or none, "
+                                      f"not {unknown[0]!r}")
+                wanted: set[str | None] = {w.upper() for w in words if w != "none"}
+                if "none" in words:
+                    wanted.add(None)
+                return lambda t: t.priority in wanted
+            case "owner":
+                if folded == "none":
+                    return lambda t: t.owner is None
+                user = self._user(term, config, actor, folded)
+                return lambda t: t.owner == user
+            case "team":
+                if folded == "none":
+                    return lambda t: t.team is None
+                team = next((t.id for t in config.teams
+                             if folded in (t.id.casefold(), t.name.casefold())), None)
+                if team is None:
+                    known = ", ".join(t.id for t in config.teams) or "none yet"
+                    raise self._error(term, f"no team {value!r} (teams: {known})")
+                return lambda t: t.team == team
+            case "stage":
+                return self._stage(term, config, actor, folded)
+            case "pipeline":
+                seen = access.visible_pipelines(config, actor)
+                found = [p for p in seen if folded in (p.id.casefold(), p.label.casefold())]
+                if not found:
+                    known = ", ".join(f"{p.id} ({p.label})" for p in seen)
+                    raise self._error(term, f"no pipeline {value!r} (pipelines: {known})")
+                pipeline = found[0].id
+                return lambda t: t.pipeline == pipeline
+            case "age":
+                older, cut = self._since(term, now)
+                return (lambda t: t.create_date <= cut) if older else (
+                    lambda t: t.create_date > cut)
+            case "updated":
+                older, cut = self._since(term, now)
+                return (lambda t: t.last_activity <= cut) if older else (
+                    lambda t: t.last_activity > cut)
+            case "source":
+                return lambda t: t.source.casefold() == folded
+        raise AssertionError(term.field)
+
+    def _user(self, term: Term, config: DeskConfig, actor: Actor, folded: str) -> str:
+        if folded == "me":
+            me = access.user_of(config, actor)
+            if me is None:
+                raise self._error(term, "owner:me needs a user; this desk acts as no one")
+            return me.id
+        for user in config.users:
+            if folded in (user.id.casefold(), user.login.casefold(), user.email.casefold(),
+                          user.name.casefold()) and folded:
+                return user.id
+        raise self._error(term, f"no user {term.value!r} (by id, login, email or name; "
+                          "or me, none)")
+
+    def _stage(self, term: Term, config: DeskConfig, actor: Actor, folded: str
+               ) -> Callable[[Ticket], bool]:
+        seen = access.visible_pipelines(config, actor)
+        if folded in ("open", "closed"):
+            state = StageState(folded)
+            ids = {s.id for p in seen for s in p.stages if s.state == state}
+        else:
+            ids = {s.id for p in seen for s in p.stages
+                   if folded in (s.id.casefold(), s.label.casefold())}
+            if not ids:
+                raise self._error(term, f"no stage {term.value!r} in the pipelines you see "
+                                  "(a stage's label or id, or open, closed)")
+        return lambda t: t.stage in ids
+
+    def _since(self, term: Term, now: datetime) -> tuple[bool, datetime]:
+        """(older than the duration, the instant it reaches back to)."""
+        found = _DURATION.fullmatch(term.value.strip())
+        if found is None:
+            raise self._error(term, f"{term.field} takes a duration such as >2h or <30m "
+                              f"(m, h, d or w), not {term.value!r}")
+        op, amount, unit = found.groups()
+        cut = now - timedelta(seconds=int(amount) * _UNITS[unit])
+        return op in (None, ">", ">="), cut
+
+
+def parse(text: str) -> Query:
+    """The terms of `text`; a QueryError says where it does not read."""
+    terms: list[Term] = []
+    n, end = 0, len(text)
+    while n < end:
+        if text[n].isspace():
+            n += 1
+            continue
+        start = n
+        negated = text[n] == "-" and n + 1 < end and not text[n + 1].isspace()
+        if negated:
+            n += 1
+        field: str | None = None
+        word = re.match(r"([A-Za-z_]+):", text[n:])
+        if word is not None and text[n] != '"':
+            field = word.group(1).casefold()
+            if field not in FIELDS:
+                raise QueryError(text, n + 1, f"no field {word.group(1)!r}; fields are "
+                                 f"{', '.join(FIELDS)} (quote a word with a colon to find it "
+                                 "as text)")
+            n += len(word.group(0))
+        value, n = _value(text, n, start)
+        if field is not None and not value.strip():
+            raise QueryError(text, start + 1, f"{field}: needs a value")
+        if field is None and not value:
+            continue  # "" finds everything: nothing to test
+        terms.append(Term(negated, field, value if field else value.casefold(), start + 1))
+    return Query(text, tuple(terms))
+
+
+def _value(text: str, n: int, start: int) -> tuple[str, int]:
+    """A value from `n`: up to the next space, or "in quotes"."""
+    if n < len(text) and text[n] == '"':
+        close = text.find('"', n + 1)
+        if close < 0:
+            raise QueryError(text, n + 1, "a quote is not closed")
+        return text[n + 1:close], close + 1
+    stop = n
+    while stop < len(text) and not text[stop].isspace():
+        if text[stop] == '"':
+            raise QueryError(text, stop + 1, "a quote inside a word; put the whole value "
+                             "in quotes")
+        stop += 1
+    return text[n:stop], stop
+
+
+def ticket_text(ticket: Ticket, contact_name: str = "", conversation: str = "") -> str:
+    """What free text is found in, folded to lower case."""
+    return " ".join((ticket.subject, ticket.contact or "", contact_name,
+                     conversation)).casefold()
+
+
+def sorted_tickets(tickets: Sequence[Ticket], by: str) -> list[Ticket]:
+    """By `by` (a field, `-` in front for the other way): id, age, updated,
+    priority, stage, subject."""
+    reverse = by.startswith("-")
+    name = by.lstrip("-")
+    keys: dict[str, Callable[[Ticket], Any]] = {
+        "id": lambda t: int(t.id) if t.id.isdigit() else 0,
+        "age": lambda t: t.create_date,
+        "updated": lambda t: t.last_activity,
+        "priority": lambda t: PRIORITIES.index(t.priority) if t.priority else -1,
+        "subject": lambda t: t.subject.casefold(),
+    }
+    if name not in keys:
+        raise DeskError(f"Sort by {', '.join(keys)} (with - in front for the other way), "
+                        f"not {by!r}.")
+    return sorted(tickets, key=keys[name], reverse=reverse)
