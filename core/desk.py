@@ -1398,7 +1398,7 @@ class Desk:
         with self._writing():
             ticket = self._editable_ticket(ticket_id, actor)
             if based:
-                ticket_rules.check_based(ticket, based, self._label_of)
+                ticket_rules.check_based(ticket, based, self._label_of, self._say)
             scope = self._editable_pipeline(pipeline if pipeline is not None
                                             else ticket.pipeline, actor)
             # Without a pipeline named, a stage id of another pipeline moves
@@ -1420,7 +1420,7 @@ class Desk:
         with self._writing():
             if based:
                 ticket_rules.check_based(self._editable_ticket(ticket_id, actor), based,
-                                         self._label_of)
+                                         self._label_of, self._say)
             ticket = self._editable_ticket(ticket_id, actor)
             if not values:
                 raise DeskError("Name at least one property to set, as NAME=VALUE.")
@@ -1439,6 +1439,12 @@ class Desk:
             return ticket
 
     # -- ticket helpers -------------------------------------------------------
+
+    def _say(self, name: str, value: Any) -> str:
+        """A stored value as people read it (a stage by its label, Low)."""
+        from core.present import say_value
+
+        return say_value(self.config, name, value)
 
     def _label_of(self, name: str) -> str:
         try:

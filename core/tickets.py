@@ -140,26 +140,34 @@ def value_of(ticket: Ticket, name: str) -> Value:
     return ticket.props.get(name)
 
 
-def check_based(ticket: Ticket, based: Mapping[str, Any], label: Callable[[str], str]) -> None:
+def check_based(ticket: Ticket, based: Mapping[str, Any], label: Callable[[str], str],
+                say: Callable[[str, Any], str] = lambda _name, value: str(value)) -> None:
     """A change made against the values in `based` (name -> the value as
     the one changing saw it) goes only if none of them changed since: a
     change to another field of the ticket is no conflict. `label` names a
-    property for the message."""
+    property for the message, `say` a value as people read it."""
     for name, seen in based.items():
         now = value_of(ticket, name)
         if _same(now, seen):
             continue
         raise ChangedSince(f"{label(name)} of #{ticket.id} was changed since this change was "
-                           f"made (it is now {_said(now)}, not {_said(seen)}); look at the "
-                           "ticket again, then make the change anew.")
+                           f"made (it is now {_said(now, name, say)}, not "
+                           f"{_said(seen, name, say)}); look at the ticket again, then make "
+                           "the change anew.")
 
 
 def _same(a: Any, b: Any) -> bool:
     return bool(a == b or (a in (None, "") and b in (None, "")))
 
 
-def _said(value: Any) -> str:
-    return "empty" if value in (None, "") else repr(plain_line(str(value))[:80])
+def _said(value: Any, name: str, say: Callable[[str, Any], str]) -> str:
+    if value in (None, ""):
+        return "empty"
+    try:
+        shown = say(name, value)
+    except (TypeError, ValueError):
+        shown = str(value)
+    return repr(plain_line(shown)[:80])
 
 
 def set_value(ticket: Ticket, name: str, value: Value) -> None:
