@@ -114,8 +114,9 @@ def test_a_change_made_against_a_value_changed_since_is_refused_409(desk: Desk) 
         desk.edit_ticket(ticket.id, {"subject": "Mine"}, ADMIN,
                          based={"subject": "Printer on fire"})
     # Said as people read them: a stage by its label, a priority as Low.
-    with refusal("Stage of #1 was changed since", "it is now 'New', not 'Closed'"):
+    with refusal("Stage of #1 was changed since", "it is now 'New', not 'Closed'") as info:
         desk.move_ticket(ticket.id, "Closed", ADMIN, based={"stage": "4"})
+    assert isinstance(info.value, ChangedSince)  # the server's 409
     desk.edit_ticket(ticket.id, {"priority": "high"}, ADMIN)  # another field meanwhile
     with refusal("Priority of #1 was changed since", "it is now 'High', not 'Low'"):
         desk.edit_ticket(ticket.id, {"priority": "urgent"}, ADMIN, based={"priority": "LOW"})
