@@ -309,6 +309,13 @@ class PipedeskApp(App[None]):
         if not isinstance(self.screen, QuarantineScreen):
             self.push_screen(QuarantineScreen(self.desk, self.actor))
 
+    def action_search(self) -> None:
+        """One query across every pipeline the user sees (docs/search.md)."""
+        from tui.screens.search import SearchScreen
+
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen(self.desk, self.actor))
+
     def action_contacts(self) -> None:
         from tui.screens.contacts import ContactsScreen
 

@@ -83,6 +83,7 @@ class BoardScreen(Screen[None]):
                 id="board.move_right"),
         Binding("d", "delete", "Delete", id="board.delete"),
         Binding("slash", "filter", "Filter", id="board.filter"),
+        Binding("s", "app.search", "Search", show=False, id="board.search"),
         Binding("p", "pipelines", "Pipelines", id="board.pipelines"),
         Binding("question_mark", "keys", "Keys", id="board.keys"),
         # After ? on purpose: at 80 columns the footer ends about here, and

@@ -1,0 +1,143 @@
+"""Search (key `s` on the board, or "Search" in the command palette): one
+query across every pipeline the user sees, in the query language of
+docs/search.md, the results as you type.
+
+The query goes to `Desk.find_tickets`, so what is found is what the desk
+lets the user see (U2, P6), on every surface alike; a query that does not
+read says what and where under the field, and the last results stay until
+it reads again. The newest activity first; the first `SHOWN` are listed
+(a table row costs about 0.2 ms to add), and the title says how many fit.
+Enter opens the highlighted ticket; Tab or Down goes from the field to the
+list, `/` back.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Input, Static
+
+from core import Actor, Desk, DeskError
+from core.events import Notice
+from core.present import counted, say_value
+from core.query import QueryError
+from core.records import Ticket
+from tui.screens.table_screen import TableScreen, cursor_bindings
+from tui.widgets.unread_badge import UnreadBadge
+
+HEADERS = ("#", "Pipeline", "Stage", "Priority", "Owner", "Subject")
+SHOWN = 200
+HINT = ("Fields: priority: owner:me owner:none team: stage:open pipeline: age:>2h "
+        "updated:<1d source: · -not · \"a phrase\"")
+
+
+class SearchScreen(TableScreen[None]):
+    """`SearchScreen(desk, actor, query="")`."""
+
+    AUTO_FOCUS = "#search-query"
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="search.open"),
+        Binding("slash", "query", "Query", id="search.query"),
+        Binding("escape", "back", "Back", id="search.back"),
+        *cursor_bindings("search"),
+    ]
+
+    def __init__(self, desk: Desk, actor: Actor, query: str = "") -> None:
+        super().__init__(desk, actor)
+        self.query_text = query
+        self.found: list[Ticket] = []
+        self.problem = ""
+
+    def compose(self) -> ComposeResult:
+        yield UnreadBadge(self.desk, self.actor)
+        yield Static(id="search-title")
+        yield Input(self.query_text, placeholder="Search: words, or priority:urgent "
+                    "owner:none …", id="search-query", compact=True, select_on_focus=False)
+        yield Static(Content(HINT), id="search-hint")
+        yield DataTable[Text](cursor_type="row", zebra_stripes=False, id="search-table",
+                              classes="desk-table")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.follow_desk(self._on_notice)
+        self.show_results()
+
+    def _on_notice(self, notice: Notice) -> None:
+        if self.is_mounted and (notice.entries or notice.settings):
+            self.show_results(select=self.highlighted)
+
+    @on(Input.Changed, "#search-query")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.show_results()
+
+    @on(Input.Submitted, "#search-query")
+    def _to_list(self) -> None:
+        if self.table.row_count:
+            self.table.focus()
+
+    def show_results(self, select: str | None = None) -> None:
+        try:
+            found = self.desk.find_tickets(self.query_text, self.actor, sort="-updated")
+        except QueryError as err:
+            self.problem = f"column {err.column}: {err.what}"  # where first: 80 columns
+        except DeskError as err:
+            self.problem = err.message
+        else:
+            self.problem = ""
+            self.found = found
+            self._fill(select)
+        self._update_title()
+
+    def _fill(self, select: str | None) -> None:
+        config = self.desk.config
+        pipelines = {p.id: p for p in self.desk.pipelines(self.actor)}
+        stages = {s.id: s.label for p in pipelines.values() for s in p.stages}
+        names = {u.id: u.name for u in config.users}
+        rows = [(t.id, [f"#{t.id}", pipelines[t.pipeline].label if t.pipeline in pipelines
+                        else t.pipeline, stages.get(t.stage, t.stage),
+                        say_value(config, "priority", t.priority),
+                        names.get(t.owner or "", t.owner or ""), t.subject])
+                for t in self.found[:SHOWN]]
+        # What 80 columns leave for the subject.
+        fixed = [5, 12, 14, 8, 10]
+        room = max(12, self.app.size.width - sum(fixed) - 2 * len(HEADERS) - 2)
+        self.fill(HEADERS, rows, [*fixed, room], select)
+
+    def _update_title(self) -> None:
+        total = len(self.found)
+        title = f"Search · {counted(total, 'ticket')} found"
+        if total > SHOWN:
+            title += f", the {SHOWN} with the newest activity shown"
+        title += " · Enter opens · / the query · Esc back"
+        self.query_one("#search-title", Static).update(Content(title))
+        hint = self.query_one("#search-hint", Static)
+        hint.update(Content(f"✗ {self.problem}" if self.problem else HINT))
+        hint.set_class(bool(self.problem), "-problem")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the query is typed in, g and G (first, last: priority keys
+        # of the table) are letters of the query.
+        return not (action == "cursor" and isinstance(self.focused, Input))
+
+    @on(DataTable.RowSelected, "#search-table")
+    def _selected(self) -> None:
+        self.action_open()  # Enter on the list: the table takes the key first
+
+    def action_open(self) -> None:
+        key = self.highlighted
+        if key is not None:
+            self.open_ticket(key)
+
+    def action_query(self) -> None:
+        self.query_one("#search-query", Input).focus()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def key_down(self) -> None:
+        if self.focused is self.query_one("#search-query", Input) and self.table.row_count:
+            self.table.focus()
