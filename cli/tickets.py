@@ -21,7 +21,7 @@ from cli.common import (
     set_option,
     table,
 )
-from core import Actor, Desk
+from core import Actor, Desk, DeskError
 from core.present import say, say_value, when
 from core.records import Ticket
 from core.text import plain_line, show_line
@@ -67,6 +67,9 @@ def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: 
 @click.option("--query", "-q", metavar="Q",
               help='Only tickets that fit Q, e.g. "priority:urgent owner:none" '
                    "(docs/search.md).")
+@click.option("--view", metavar="NAME",
+              help="A saved view of your config's [views] (docs/search.md); with --query, "
+                   "both must hold.")
 @click.option("--sort", metavar="FIELD",
               help="id, age, updated, priority or subject; -FIELD the other way.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N tickets.")
@@ -75,10 +78,12 @@ def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: 
 @json_option
 @pass_session
 def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | None,
-                query: str | None, sort: str | None, limit: int | None, shape: str | None,
-                as_json: bool) -> None:
+                query: str | None, view: str | None, sort: str | None, limit: int | None,
+                shape: str | None, as_json: bool) -> None:
     """Tickets, oldest first; narrowed to a pipeline and/or a stage, or to
-    those that fit a query."""
+    those that fit a query or a saved view."""
+    if view is not None:
+        query = " ".join(q for q in (saved_view(view), query) if q)
     desk = session.reading
     tickets = desk.tickets(session.actor, pipeline=pipeline_ref, stage=stage_ref)
     if query is not None or sort is not None or limit is not None:
@@ -105,6 +110,22 @@ def ticket_list(session: Session, pipeline_ref: str | None, stage_ref: str | Non
                for row, t in zip(rows, tickets, strict=True)])
         return
     table(["ID", "STAGE", "PRIORITY", "OWNER", "SUBJECT"], rows)
+
+
+def saved_view(name: str) -> str:
+    """The query of the person's saved view `name` (any case)."""
+    from core.user_config import load_user_config
+
+    mine = load_user_config()
+    for problem in mine.problems:
+        click.echo(f"pipedesk: warning: {problem}", err=True)
+    views = mine.config.views
+    found = next((q for n, q in views.items() if n.casefold() == name.strip().casefold()), None)
+    if found is None:
+        known = ", ".join(repr(n) for n in views) or "none yet"
+        raise DeskError(f"No view {name!r} in {mine.path or 'your config'} (views: {known}); "
+                        'add one under [views]: "Name" = "priority:urgent owner:none".')
+    return found
 
 
 CSV_COLUMNS = ["id", "pipeline", "stage", "state", "priority", "owner", "team", "contact",

@@ -11,13 +11,16 @@ out of the desk.
     remote = { url = "https://desk.example.com", token_env = "PIPEDESK_TOKEN" }
     [keymap]
     "board.move_right" = "ctrl+right,greater_than_sign"
+    [views]
+    "Urgent, nobody's" = "priority:urgent owner:none stage:open"
 
 `user` names the desk user to act as where the login does not say it
 (core/signing_in.py has the rule). `remote` is the team's server
 (`pipedesk login` writes it; issue 16) and the environment variable that
 holds the person's token: the token itself is never written here.
 The ids are those of the bindings (the app's `?` lists them); the keys are
-as Textual's keymap takes them, several joined by commas.
+as Textual's keymap takes them, several joined by commas. `[views]` are
+saved queries (docs/search.md), each checked as a query when read.
 """
 
 from __future__ import annotations
@@ -81,6 +84,26 @@ def _env_name(name: str) -> str:
 DEFAULT_TOKEN_ENV = "PIPEDESK_TOKEN"
 
 
+def _view_name(name: str) -> str:
+    if not name.strip() or plain_line(name) != name:
+        raise ValueError(f"{plain_line(name)[:100]!r} is no name for a view; give it one line "
+                         "of words, such as \"Urgent, nobody's\"")
+    return name
+
+
+def _unreadable_views(views: Mapping[str, str]) -> dict[str, str]:
+    """The views whose query does not read: name -> what is wrong."""
+    from core.query import QueryError, parse
+
+    wrong = {}
+    for name, query in views.items():
+        try:
+            parse(query)
+        except QueryError as err:
+            wrong[name] = err.message.rstrip(".")
+    return wrong
+
+
 class RemoteConfig(BaseModel):
     """The team's server: where it is, and which environment variable holds
     the person's token."""
@@ -104,6 +127,10 @@ class UserConfig(BaseModel):
     keymap: dict[str, Keys] = {}
     # The team's server (issue 16); None: the desk in local files.
     remote: RemoteConfig | None = None
+    # Saved views (issue 17): a name -> a query (docs/search.md), on the
+    # palette and as `pipedesk ticket list --view NAME`.
+    # A view whose query does not read is left out, and said (`load_user_config`).
+    views: dict[Annotated[str, AfterValidator(_view_name)], str] = {}
 
 
 @dataclass(frozen=True)
@@ -169,12 +196,21 @@ def load_user_config(path: Path | None = None) -> LoadedConfig:
         loc = tuple(str(part) for part in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
-            message = "unknown key (a typo?); pipedesk reads only user, remote and [keymap]"
+            message = ("unknown key (a typo?); pipedesk reads only user, remote, [keymap] and "
+                       "[views]")
         where = ".".join(loc)
         problem = f"{where}: {message}" if where else message
         return _refused(path, text, f"{problem}; using the default keys",
                         _line_of_key(text, loc))
-    return LoadedConfig(config, path, text)
+    # A view that does not read costs that view only, not the keys or the server.
+    wrong = _unreadable_views(config.views)
+    if not wrong:
+        return LoadedConfig(config, path, text)
+    problems = tuple(DataFileError(str(path), f"views: {name!r}: {what}; the view is left "
+                                   "out", _line_of_key(text, ("views", name))).message
+                     for name, what in wrong.items())
+    kept = {n: q for n, q in config.views.items() if n not in wrong}
+    return LoadedConfig(config.model_copy(update={"views": kept}), path, text, problems)
 
 
 def save_remote(remote: RemoteConfig, path: Path | None = None) -> Path:

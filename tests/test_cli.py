@@ -498,3 +498,24 @@ def test_ticket_list_query_sort_limit_and_format(run: Any) -> None:
     assert "(column 12 of the query 'stage:open prio:high')" in wrong.err
     assert "Traceback" not in wrong.err
     assert run("ticket", "list", "--sort", "colour").code == 1
+
+
+def test_ticket_list_view_is_a_saved_query_of_the_persons_config(
+        run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17 item 2: `ticket list --view NAME`, [views] in the person's
+    own config; with --query, both hold."""
+    config = tmp_path / "mine.toml"
+    config.write_text('[views]\n"Urgent, nobody\'s" = "priority:urgent owner:none"\n')
+    monkeypatch.setenv("PIPEDESK_CONFIG", str(config))
+    for subject, values in (("Printer on fire", ["--set", "priority=urgent"]),
+                            ("Paper jam", ["--set", "priority=urgent", "--set", "owner=admin"]),
+                            ("Screen", [])):
+        run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", subject,
+            *values)
+    assert [t["id"] for t in run("ticket", "list", "--view", "urgent, NOBODY'S", "--json"
+                                 ).json()] == ["1"]
+    assert run("ticket", "list", "--view", "Urgent, nobody's", "--query", "jam", "--json"
+               ).json() == []
+    missing = run("ticket", "list", "--view", "Mine")
+    assert missing.code == 1 and "No view 'Mine'" in missing.err
+    assert "(views: \"Urgent, nobody's\")" in missing.err

@@ -109,3 +109,44 @@ def test_snapshot_search(tmp_path: Path, snap_compare: Any) -> None:
 
     assert snap_compare(PipedeskApp(seeded(tmp_path)), terminal_size=SIZE,
                         run_before=run_before)
+
+
+# -- saved views (issue 17 item 2: a named query in the person's own config) ------------
+
+
+def test_a_saved_view_that_does_not_read_is_left_out_and_said_with_its_line(
+        tmp_path: Path) -> None:
+    from core.user_config import load_user_config
+
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\n"board.new" = "f2"\n\n[views]\n'
+                    '"Urgent, nobody\'s" = "priority:urgent owner:none"\n'
+                    'Broken = "prio:urgent"\n', encoding="utf-8")
+    loaded = load_user_config(path)
+    assert loaded.config.views == {"Urgent, nobody's": "priority:urgent owner:none"}
+    assert loaded.config.keymap == {"board.new": "f2"}  # the rest stays in force
+    [problem] = loaded.problems
+    assert problem.startswith(f"{path}, line 6: ") and "views: 'Broken': no field 'prio'" in problem
+    assert "the view is left out" in problem
+
+
+@pytest.mark.anyio
+async def test_a_saved_view_is_on_the_palette_and_opens_the_search_on_its_query(
+        tmp_path: Path) -> None:
+    from textual.command import CommandPalette
+
+    from core.user_config import LoadedConfig, UserConfig
+
+    mine = LoadedConfig(UserConfig(views={"Urgent": "priority:urgent"}))
+    app = PipedeskApp(seeded(tmp_path), mine=mine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"view: urg")
+        await pilot.pause(0.3)  # the palette searches in a worker
+        assert "priority:urgent" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_text == "priority:urgent" and rows(app) == ["3", "1"]

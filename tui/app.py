@@ -316,6 +316,15 @@ class PipedeskApp(App[None]):
         if not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen(self.desk, self.actor))
 
+    def open_search(self, query: str) -> None:
+        """The search screen on `query` (a saved view, from the palette)."""
+        from tui.screens.search import SearchScreen
+
+        self.push_screen(SearchScreen(self.desk, self.actor, query))
+
+    def saved_views(self) -> dict[str, str]:
+        return dict(self.mine.config.views)
+
     def action_contacts(self) -> None:
         from tui.screens.contacts import ContactsScreen
 
