@@ -165,7 +165,8 @@ class RemoteDesk(Desk):
         return SyncStatus(self.api.url, self.offline, len(self.queue), len(self.conflicts),
                           self.freshness(),
                           frozenset(c.ticket or c.shows for c in self.queue.waiting()
-                                    if c.ticket or c.shows))
+                                    if c.ticket or c.shows),
+                          self.replica.heard or self.replica.saved_at)
 
     def open_conflicts(self) -> list[Conflict]:
         return self.conflicts.open()

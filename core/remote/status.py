@@ -4,6 +4,7 @@ apart from a local desk without loading the client (httpx) for it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from core.errors import DeskError
@@ -24,10 +25,23 @@ class SyncStatus:
     conflicts: int  # changes it refused when they were sent later
     fresh: str  # "as of 2026-12-03 11:20:04"
     pending: frozenset[str]  # the tickets changes wait for
+    # When the replica last heard from the server (this run, else the copy
+    # on disk was written); None: never.
+    heard: datetime | None = None
 
-    def said(self) -> str:
-        """The header's words: "offline · 2 waiting · 1 conflict (X)"."""
-        parts = ["offline"] if self.offline else []
+    def said(self, now: datetime | None = None) -> str:
+        """The header's words: "offline · as of 14:07 · 2 waiting · 1
+        conflict (X)"; offline, how fresh the board is (the day too, when
+        it is not today's)."""
+        parts = []
+        if self.offline:
+            parts.append("offline")
+            if self.heard is not None:
+                # In the desk's time, as every time on the screens is.
+                today = (now or datetime.now(UTC)).astimezone(UTC).date()
+                heard = self.heard.astimezone(UTC)
+                parts.append(f"as of {heard:%H:%M}" if heard.date() == today
+                             else f"as of {heard:%d %b %H:%M}")
         if self.waiting:
             parts.append(f"{self.waiting} waiting")
         if self.conflicts:

@@ -222,7 +222,7 @@ class BoardScreen(Screen[None]):
         """The title line's word on the server, and the cards' pending marks."""
         assert isinstance(self.desk, Syncing)
         status = self.desk.sync_status()
-        said = status.said()
+        said = status.said(self.desk.now())
         sync = self.query_one("#board-sync", Static)
         sync.update(Content.styled(said, "bold reverse") if said else "")
         sync.display = bool(said)
