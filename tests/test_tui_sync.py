@@ -9,8 +9,8 @@ Pictures in snapshots/test_tui_sync/ (fixed clock, 80x24)."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
