@@ -24,6 +24,7 @@ from cli.common import Session, TextGroup, shown_output
 from cli.conflicts import conflicts
 from cli.contacts import contact
 from cli.demo import demo
+from cli.export import export
 from cli.login import login
 from cli.mail import mail
 from cli.notifications import notifications
@@ -75,7 +76,7 @@ def root(ctx: click.Context, data_dir: Path | None, database: str | None,
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
               mail, webhooks, notifications, worker, serve, user, team, token, login,
-              conflicts):
+              conflicts, export):
     root.add_command(topic)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 import click
 import msgspec
@@ -132,12 +132,13 @@ CSV_COLUMNS = ["id", "pipeline", "stage", "state", "priority", "owner", "team", 
                "source", "subject", "created", "updated", "closed"]
 
 
-def write_csv(desk: Desk, actor: Actor, tickets: Sequence[Ticket]) -> None:
+def write_csv(desk: Desk, actor: Actor, tickets: Sequence[Ticket],
+              to: TextIO | None = None) -> None:
     """One row per ticket, the labels as people read them; each cell one
     line of plain text (a spreadsheet is no terminal either way)."""
     import csv
 
-    out = csv.writer(sys.stdout, lineterminator="\n")
+    out = csv.writer(to or sys.stdout, lineterminator="\n")
     out.writerow(CSV_COLUMNS)
     for t in tickets:
         data = ticket_data(desk, actor, t)

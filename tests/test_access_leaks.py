@@ -824,6 +824,8 @@ READING: dict[str, tuple[str, ...]] = {
     "ticket list --pipeline 0": (),
     "ticket list --query REPLY-S_INGRID-TEXT": (),
     "ticket list --query=SUBJ --format csv": (),
+    "export": (),
+    "export --query REPLY-S_INGRID-TEXT": (),
     "ticket show {ticket}": (),
     "ticket attachment {ticket} 2.1": (),
     "pipeline list": (),

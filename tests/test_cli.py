@@ -519,3 +519,26 @@ def test_ticket_list_view_is_a_saved_query_of_the_persons_config(
     missing = run("ticket", "list", "--view", "Mine")
     assert missing.code == 1 and "No view 'Mine'" in missing.err
     assert "(views: \"Urgent, nobody's\")" in missing.err
+
+
+def test_export_writes_what_the_user_sees_as_csv_or_json_whole_or_not_at_all(
+        run: Any, tmp_path: Path) -> None:
+    """Issue 17 item 5: `pipedesk export --query Q --format csv|json [-o FILE]`."""
+    import csv
+
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Printer, on fire",
+        "--set", "priority=urgent")
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Screen")
+    rows = list(csv.reader(run("export").out.splitlines()))
+    assert [r[0] for r in rows] == ["id", "1", "2"] and rows[1][9] == "Printer, on fire"
+    assert [t["id"] for t in run("export", "--query", "priority:urgent", "--format", "json"
+                                 ).json()] == ["1"]
+    out = tmp_path / "urgent.json"
+    done = run("export", "-q", "priority:urgent", "--json", "-o", str(out))
+    assert done.code == 0 and "Wrote 1 ticket to" in done.err
+    assert [t["subject"] for t in json.loads(out.read_text())] == ["Printer, on fire"]
+    # A query that does not read writes nothing; nor does a folder that is not there.
+    assert run("export", "-q", "prio:x", "-o", str(tmp_path / "x.csv")).code == 1
+    assert not (tmp_path / "x.csv").exists()
+    gone = run("export", "-o", str(tmp_path / "no" / "such" / "x.csv"))
+    assert gone.code == 1 and "nothing was written" in gone.err and "Traceback" not in gone.err
