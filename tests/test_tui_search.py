@@ -150,3 +150,60 @@ async def test_a_saved_view_is_on_the_palette_and_opens_the_search_on_its_query(
         await pilot.pause()
         assert isinstance(app.screen, SearchScreen)
         assert app.screen.query_text == "priority:urgent" and rows(app) == ["3", "1"]
+
+
+# -- hand-over: y and Y copy to the clipboard over OSC 52 (issue 17 item 5) ------------
+
+
+def osc52(written: list[str]) -> list[str]:
+    """What the app told the terminal to put on the clipboard (OSC 52)."""
+    import base64
+    import re
+
+    return [base64.b64decode(m).decode() for chunk in written
+            for m in re.findall(r"\x1b\]52;c;([A-Za-z0-9+/=]*)\x07", chunk)]
+
+
+@pytest.mark.anyio
+async def test_y_copies_the_ticket_and_Y_the_board_as_osc_52(tmp_path: Path) -> None:
+    app = PipedeskApp(seeded(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        written: list[str] = []
+        driver = app._driver
+        assert driver is not None
+        real_write = driver.write
+
+        def write(data: str) -> None:  # what reaches the terminal, kept
+            written.append(data)
+            real_write(data)
+
+        driver.write = write  # type: ignore[method-assign]
+        await pilot.press("y")  # the card under the cursor
+        await pilot.pause()
+        await pilot.press("Y")
+        await pilot.pause()
+    ticket, board = osc52(written)
+    assert ticket == "#1 Printer on fire · Support pipeline / New · Urgent\n"
+    assert board.splitlines() == [
+        "Support pipeline: 3 tickets",
+        "- #1 Printer on fire · Support pipeline / New · Urgent",
+        "- #2 Screen flickers · Support pipeline / Waiting on us · High",
+        "- #4 VPN down · Support pipeline / Closed"]
+
+
+@pytest.mark.anyio
+async def test_Y_on_the_search_screen_copies_what_was_found(tmp_path: Path) -> None:
+    app = PipedeskApp(seeded(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_search()
+        await pilot.pause()
+        await pilot.press(*"priority:urgent", "enter")  # to the list
+        await pilot.pause()
+        await pilot.press("Y")
+        await pilot.pause()
+        assert app.clipboard.splitlines() == [
+            "Search “priority:urgent”: 2 tickets",
+            "- #3 Invoice twice · Billing / New · Urgent",
+            "- #1 Printer on fire · Support pipeline / New · Urgent"]
+        assert [n.message for n in app._notifications] == [
+            "Copied 2 tickets to the clipboard."]

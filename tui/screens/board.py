@@ -84,6 +84,8 @@ class BoardScreen(Screen[None]):
         Binding("d", "delete", "Delete", id="board.delete"),
         Binding("slash", "filter", "Filter", id="board.filter"),
         Binding("s", "app.search", "Search", show=False, id="board.search"),
+        Binding("y", "copy_ticket", "Copy ticket", show=False, id="board.copy_ticket"),
+        Binding("Y", "copy_view", "Copy the board", show=False, id="board.copy_view"),
         Binding("p", "pipelines", "Pipelines", id="board.pipelines"),
         Binding("question_mark", "keys", "Keys", id="board.keys"),
         # After ? on purpose: at 80 columns the footer ends about here, and
@@ -380,6 +382,22 @@ class BoardScreen(Screen[None]):
         from tui.screens.ticket_detail import TicketDetailScreen
 
         self.app.push_screen(TicketDetailScreen(self.desk, self.actor, ticket.id))
+
+    def action_copy_ticket(self) -> None:
+        """Hand-over: the ticket under the cursor, to the clipboard (OSC 52)."""
+        from tui.handing_over import copy_ticket
+
+        if self.selected is not None:
+            copy_ticket(self.app, self.desk, self.selected)
+
+    def action_copy_view(self) -> None:
+        """Hand-over: every ticket the board shows (filtered), to the clipboard."""
+        from tui.handing_over import copy_summary
+
+        shown = [t for stage in self.pipeline.stages for t in self.index.tickets(stage.id)]
+        title = self.pipeline.label + (f" (filter “{self.index.filter}”)"
+                                       if self.index.filter else "")
+        copy_summary(self.app, self.desk, title, shown)
 
     def action_new(self) -> None:
         from tui.screens.ticket_form import CreateTicketDialog

@@ -41,6 +41,8 @@ class SearchScreen(TableScreen[None]):
     BINDINGS = [
         Binding("enter", "open", "Open", id="search.open"),
         Binding("slash", "query", "Query", id="search.query"),
+        Binding("y", "copy_ticket", "Copy", id="search.copy_ticket"),
+        Binding("Y", "copy_found", "Copy all", id="search.copy_found"),
         Binding("escape", "back", "Back", id="search.back"),
         *cursor_bindings("search"),
     ]
@@ -120,8 +122,9 @@ class SearchScreen(TableScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the query is typed in, g and G (first, last: priority keys
-        # of the table) are letters of the query.
-        return not (action == "cursor" and isinstance(self.focused, Input))
+        # of the table), y and Y are letters of the query.
+        return not (action in ("cursor", "copy_ticket", "copy_found")
+                    and isinstance(self.focused, Input))
 
     @on(DataTable.RowSelected, "#search-table")
     def _selected(self) -> None:
@@ -131,6 +134,18 @@ class SearchScreen(TableScreen[None]):
         key = self.highlighted
         if key is not None:
             self.open_ticket(key)
+
+    def action_copy_ticket(self) -> None:
+        from tui.handing_over import copy_ticket
+
+        ticket = next((t for t in self.found if t.id == self.highlighted), None)
+        if ticket is not None:
+            copy_ticket(self.app, self.desk, ticket)
+
+    def action_copy_found(self) -> None:
+        from tui.handing_over import copy_summary
+
+        copy_summary(self.app, self.desk, f"Search “{self.query_text}”", self.found)
 
     def action_query(self) -> None:
         self.query_one("#search-query", Input).focus()
