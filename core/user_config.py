@@ -31,7 +31,7 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -129,6 +129,9 @@ class UserConfig(BaseModel):
     remote: RemoteConfig | None = None
     # Saved views (issue 17): a name -> a query (docs/search.md), on the
     # palette and as `pipedesk ticket list --view NAME`.
+    # The first screen the app opens on: the board, or the triage queue
+    # (issue 17: the one paged at night wants the queue).
+    start: Literal["board", "triage"] = "board"
     # A view whose query does not read is left out, and said (`load_user_config`).
     views: dict[Annotated[str, AfterValidator(_view_name)], str] = {}
 
@@ -196,8 +199,8 @@ def load_user_config(path: Path | None = None) -> LoadedConfig:
         loc = tuple(str(part) for part in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
-            message = ("unknown key (a typo?); pipedesk reads only user, remote, [keymap] and "
-                       "[views]")
+            message = ("unknown key (a typo?); pipedesk reads only user, remote, start, "
+                       "[keymap] and [views]")
         where = ".".join(loc)
         problem = f"{where}: {message}" if where else message
         return _refused(path, text, f"{problem}; using the default keys",

@@ -121,6 +121,8 @@ class PipedeskApp(App[None]):
         # Once the board is up: a toast raised before its screen is
         # composed is kept but not shown.
         self.call_after_refresh(self._tell_news)
+        if self.mine.config.start == "triage":
+            self.call_after_refresh(self.action_triage)  # over the board: Escape goes to it
         if isinstance(self.desk, Syncing):
             # A desk on a server: its feed is waited on in a thread, so
             # another agent's change shows at once, not at the next tick;
@@ -315,6 +317,13 @@ class PipedeskApp(App[None]):
 
         if not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen(self.desk, self.actor))
+
+    def action_triage(self) -> None:
+        """Every open ticket the user sees, most urgent first (issue 17)."""
+        from tui.screens.triage import TriageScreen
+
+        if not isinstance(self.screen, TriageScreen):
+            self.push_screen(TriageScreen(self.desk, self.actor))
 
     def open_search(self, query: str) -> None:
         """The search screen on `query` (a saved view, from the palette)."""

@@ -84,6 +84,7 @@ class BoardScreen(Screen[None]):
         Binding("d", "delete", "Delete", id="board.delete"),
         Binding("slash", "filter", "Filter", id="board.filter"),
         Binding("s", "app.search", "Search", show=False, id="board.search"),
+        Binding("T", "app.triage", "Triage queue", show=False, id="board.triage"),
         Binding("y", "copy_ticket", "Copy ticket", show=False, id="board.copy_ticket"),
         Binding("Y", "copy_view", "Copy the board", show=False, id="board.copy_view"),
         Binding("p", "pipelines", "Pipelines", id="board.pipelines"),

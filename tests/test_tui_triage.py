@@ -1,0 +1,118 @@
+"""The triage queue (issue 17 item 2): `T` on the board or "Triage queue"
+in the palette, or the first screen with `start = "triage"` in the
+person's config; every open ticket the user sees across pipelines, most
+urgent first, unassigned ones said; Enter opens, m moves, A assigns to me,
+r replies. Pilot tests at 80x24 and a snapshot (fixed clock)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_tui_board import screen_text
+
+from core import LOCAL_ADMIN, Actor, Desk, open_desk
+from core.clock import fixed_clock
+from core.model import User
+from core.user_config import LoadedConfig, UserConfig
+from tui.app import PipedeskApp
+from tui.screens.move_dialog import MoveTicketDialog
+from tui.screens.reply_dialog import ReplyDialog
+from tui.screens.ticket_detail import TicketDetailScreen
+from tui.screens.triage import TriageScreen
+
+SIZE = (80, 24)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+A = LOCAL_ADMIN
+INGRID = Actor.user("ingrid")
+
+
+def seeded(tmp_path: Path) -> Desk:
+    clock = [NOW - timedelta(days=3)]
+    desk = open_desk(tmp_path / "desk", clock=lambda: clock[0])
+    desk.add_users([User(id="ingrid", name="Ingrid Berg", email="ingrid@pipedesk.example")], A)
+    billing = desk.create_pipeline("Billing", A)
+    desk.add_contact("kari@customer.example", A, name="Kari Nordmann")
+    for hours, (pipeline, stage, subject, values) in zip((50, 30, 20, 10, 5), [
+            ("0", "New", "Printer on fire", {"priority": "urgent", "owner": "ingrid"}),
+            ("0", "Waiting on us", "Screen flickers", {"priority": "low"}),
+            (billing.id, "New", "Invoice twice", {"priority": "urgent"}),
+            ("0", "Closed", "VPN down", {"priority": "urgent"}),  # closed: not in the queue
+            ("0", "New", "Mouse missing", {})], strict=True):
+        clock[0] = NOW - timedelta(hours=hours)
+        desk.create_ticket(A, pipeline, stage, subject, contact="kari@customer.example",
+                           values=values)
+    return open_desk(tmp_path / "desk", clock=fixed_clock(NOW))
+
+
+def queue(app: PipedeskApp) -> list[str]:
+    screen = app.screen
+    assert isinstance(screen, TriageScreen)
+    return [t.id for t in screen.queue]
+
+
+@pytest.mark.anyio
+async def test_T_lists_every_open_ticket_most_urgent_then_oldest_first(tmp_path: Path) -> None:
+    app = PipedeskApp(seeded(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("T")
+        await pilot.pause()
+        assert queue(app) == ["1", "3", "2", "5"]  # urgent (oldest first), low, none
+        text = screen_text(app)
+        assert "Triage · 4 open tickets · 3 unassigned · Enter opens" in text
+        [row] = [r for r in text.splitlines() if "#3 " in r]
+        assert "Urgent" in row and "Billing" in row and "unassigned" in row and "20 h" in row
+
+
+@pytest.mark.anyio
+async def test_A_assigns_to_me_and_the_queue_follows(tmp_path: Path) -> None:
+    desk = seeded(tmp_path)
+    app = PipedeskApp(desk, INGRID)
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_triage()
+        await pilot.pause()
+        await pilot.press("j", "A")  # the second: #3, nobody's
+        await pilot.pause()
+        assert desk.ticket("3", A).owner == "ingrid"
+        assert "Triage · 4 open tickets · 2 unassigned" in screen_text(app)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen) and screen.highlighted == "3"
+
+
+@pytest.mark.anyio
+async def test_enter_opens_m_moves_r_replies(tmp_path: Path) -> None:
+    app = PipedeskApp(seeded(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_triage()
+        await pilot.pause()
+        for key, kind in (("enter", TicketDetailScreen), ("m", MoveTicketDialog),
+                          ("r", ReplyDialog)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, kind), key
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, TriageScreen), key
+
+
+@pytest.mark.anyio
+async def test_start_triage_in_the_config_opens_on_the_queue_over_the_board(
+        tmp_path: Path) -> None:
+    app = PipedeskApp(seeded(tmp_path), mine=LoadedConfig(UserConfig(start="triage")))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, TriageScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Support pipeline" in screen_text(app).splitlines()[0]  # the board
+
+
+def test_snapshot_triage(tmp_path: Path, snap_compare: Any) -> None:
+    async def run_before(pilot: Any) -> None:
+        pilot.app.action_triage()
+        await pilot.pause()
+
+    assert snap_compare(PipedeskApp(seeded(tmp_path)), terminal_size=SIZE,
+                        run_before=run_before)
