@@ -194,47 +194,124 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
             click.echo(show_line(f"      {prop}: {before} -> {after}"))
 
 
+query_option = click.option(
+    "--query", "-q", metavar="Q",
+    help="Every ticket you may see that fits Q (docs/search.md), in one change: all or none.")
+dry_run_option = click.option("--dry-run", is_flag=True,
+                              help="With --query: list what would change, and change nothing.")
+
+
+def _one_or_query(args: Sequence[str], query: str | None, wanted: str) -> tuple[str | None,
+                                                                                list[str]]:
+    """`ID REST...`, or with --query just `REST...` (T6)."""
+    if query is not None:
+        return None, list(args)
+    if not args:
+        raise click.UsageError(f"Give the ticket's ID, then {wanted} (or --query Q for many).")
+    return args[0], list(args[1:])
+
+
+def _chosen(session: Session, query: str) -> list[Ticket]:
+    return session.reading.find_tickets(query, session.actor)
+
+
+def _listed(session: Session, tickets: Sequence[Ticket], doing: str, how: str = "") -> None:
+    """--dry-run: which tickets the change would make, and nothing made."""
+    click.echo(f"Would {doing} {len(tickets)} ticket{'s' if len(tickets) != 1 else ''}"
+               f"{' ' + how if how else ''} (nothing was changed):")
+    table(["ID", "SUBJECT"], [[f"#{t.id}", t.subject] for t in tickets])
+
+
 @ticket.command("move")
-@click.argument("ticket_id", metavar="ID")
-@click.argument("stage_ref", metavar="S")
+@click.argument("args", nargs=-1, required=True, metavar="[ID] S")
 @click.option("--pipeline", "pipeline_ref", metavar="P",
               help="Move into another pipeline (S is then one of its stages).")
 @set_option
+@query_option
+@dry_run_option
 @pass_session
-def ticket_move(session: Session, ticket_id: str, stage_ref: str, pipeline_ref: str | None,
-                assignments: Sequence[str]) -> None:
-    """Move a ticket to stage S (T2), setting properties on the way (S7)."""
+def ticket_move(session: Session, args: Sequence[str], pipeline_ref: str | None,
+                assignments: Sequence[str], query: str | None, dry_run: bool) -> None:
+    """Move a ticket to stage S (T2), setting properties on the way (S7);
+    with --query, every ticket that fits (T6)."""
+    ticket_id, rest = _one_or_query(args, query, "the stage")
+    if len(rest) != 1:
+        raise click.UsageError("Give one stage to move to.")
+    stage_ref, values = rest[0], parse_assignments(assignments)
     desk = session.desk
-    t = desk.move_ticket(ticket_id, stage_ref, session.actor, pipeline=pipeline_ref,
-                         values=parse_assignments(assignments))
-    pipe, stage_ = desk.stage(t.stage, session.actor)
-    click.echo(f"Ticket #{t.id} is in {pipe.label} / {stage_.label}.")
+    if ticket_id is not None:
+        t = desk.move_ticket(ticket_id, stage_ref, session.actor, pipeline=pipeline_ref,
+                             values=values)
+        pipe, stage_ = desk.stage(t.stage, session.actor)
+        click.echo(f"Ticket #{t.id} is in {pipe.label} / {stage_.label}.")
+        return
+    chosen = _chosen(session, query or "")
+    if dry_run:
+        _listed(session, chosen, "move", f"to {stage_ref}")
+        return
+    moved = desk.bulk_move([t.id for t in chosen], stage_ref, session.actor,
+                           pipeline=pipeline_ref, values=values)
+    click.echo(f"Moved {len(moved)} ticket{'s' if len(moved) != 1 else ''} to {stage_ref}.")
 
 
 @ticket.command("set")
-@click.argument("ticket_id", metavar="ID")
-@click.argument("assignments", nargs=-1, required=True, metavar="NAME=VALUE...")
+@click.argument("args", nargs=-1, required=True, metavar="[ID] NAME=VALUE...")
+@query_option
+@dry_run_option
 @pass_session
-def ticket_set(session: Session, ticket_id: str, assignments: Sequence[str]) -> None:
-    """Set properties of a ticket (T4); NAME= clears one."""
-    t = session.desk.edit_ticket(ticket_id, parse_assignments(assignments), session.actor)
-    click.echo(f"Ticket #{t.id} updated.")
+def ticket_set(session: Session, args: Sequence[str], query: str | None,
+               dry_run: bool) -> None:
+    """Set properties of a ticket (T4); NAME= clears one. With --query, of
+    every ticket that fits (T6)."""
+    ticket_id, assignments = _one_or_query(args, query, "NAME=VALUE")
+    if not assignments:
+        raise click.UsageError("Give at least one NAME=VALUE.")
+    values = parse_assignments(assignments)
+    if ticket_id is not None:
+        t = session.desk.edit_ticket(ticket_id, values, session.actor)
+        click.echo(f"Ticket #{t.id} updated.")
+        return
+    chosen = _chosen(session, query or "")
+    if dry_run:
+        _listed(session, chosen, f"set {', '.join(values)} on")
+        return
+    done = session.desk.bulk_edit([t.id for t in chosen], values, session.actor)
+    click.echo(f"Updated {len(done)} ticket{'s' if len(done) != 1 else ''}.")
 
 
 @ticket.command("delete")
-@click.argument("ticket_id", metavar="ID")
+@click.argument("ticket_id", metavar="[ID]", required=False)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@query_option
+@dry_run_option
 @pass_session
-def ticket_delete(session: Session, ticket_id: str, yes: bool) -> None:
-    """Delete a ticket, after confirmation (T5)."""
+def ticket_delete(session: Session, ticket_id: str | None, yes: bool, query: str | None,
+                  dry_run: bool) -> None:
+    """Delete a ticket, after confirmation (T5); with --query, every ticket
+    that fits, after one confirmation that says how many (T6)."""
+    if (ticket_id is None) == (query is None):
+        raise click.UsageError("Give the ticket's ID, or --query Q for many (one of them).")
     desk = session.desk
-    t = desk.ticket(ticket_id, session.actor)
+    if ticket_id is not None:
+        t = desk.ticket(ticket_id, session.actor)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.UsageError("Deleting asks for confirmation: add --yes.")
+            click.confirm(f"Delete ticket #{t.id} '{show_line(t.subject)}'?", abort=True)
+        desk.delete_ticket(t.id, session.actor)
+        click.echo(f"Deleted ticket #{t.id}.")
+        return
+    chosen = _chosen(session, query or "")
+    if dry_run:
+        _listed(session, chosen, "delete")
+        return
+    many = f"{len(chosen)} ticket{'s' if len(chosen) != 1 else ''}"
     if not yes:
         if not sys.stdin.isatty():
-            raise click.UsageError("Deleting asks for confirmation: add --yes.")
-        click.confirm(f"Delete ticket #{t.id} '{show_line(t.subject)}'?", abort=True)
-    desk.delete_ticket(t.id, session.actor)
-    click.echo(f"Deleted ticket #{t.id}.")
+            raise click.UsageError(f"Deleting {many} asks for confirmation: add --yes.")
+        click.confirm(f"Delete {many}?", abort=True)
+    desk.bulk_delete([t.id for t in chosen], session.actor)
+    click.echo(f"Deleted {many}.")
 
 
 def said_item(item: ConversationItem) -> str:

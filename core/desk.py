@@ -1399,19 +1399,25 @@ class Desk:
             ticket = self._editable_ticket(ticket_id, actor)
             if based:
                 ticket_rules.check_based(ticket, based, self._label_of, self._say)
-            scope = self._editable_pipeline(pipeline if pipeline is not None
-                                            else ticket.pipeline, actor)
-            # Without a pipeline named, a stage id of another pipeline moves
-            # the ticket there (T2); a label is looked for in its own.
-            target_pipeline, target = find_stage(self._editable_config(actor), stage, scope,
-                                                 ids_anywhere=pipeline is None)
-            changes = self._value_changes(ticket, values or {})
-            self._check_stage_properties(actor, with_changes(ticket, changes), target)
-            changes.update(ticket_rules.move_changes(self.config, ticket, target_pipeline,
-                                                     target, self._now()))
+            changes = self._move_changes(ticket, stage, actor, pipeline, values)
             if changes:
                 self._record(actor, [TicketChanged(ticket=ticket.id, changes=changes)])
             return ticket
+
+    def _move_changes(self, ticket: Ticket, stage: str, actor: Actor, pipeline: str | None,
+                      values: Mapping[str, Any] | None) -> Changes:
+        """What moving `ticket` changes, every rule of T2, T3 and S7 checked."""
+        scope = self._editable_pipeline(pipeline if pipeline is not None
+                                        else ticket.pipeline, actor)
+        # Without a pipeline named, a stage id of another pipeline moves
+        # the ticket there (T2); a label is looked for in its own.
+        target_pipeline, target = find_stage(self._editable_config(actor), stage, scope,
+                                             ids_anywhere=pipeline is None)
+        changes = self._value_changes(ticket, values or {})
+        self._check_stage_properties(actor, with_changes(ticket, changes), target)
+        changes.update(ticket_rules.move_changes(self.config, ticket, target_pipeline,
+                                                 target, self._now()))
+        return changes
 
     def edit_ticket(self, ticket_id: str, values: Mapping[str, Any], actor: Actor,
                     based: Mapping[str, Any] | None = None) -> Ticket:
@@ -1422,14 +1428,18 @@ class Desk:
                 ticket_rules.check_based(self._editable_ticket(ticket_id, actor), based,
                                          self._label_of, self._say)
             ticket = self._editable_ticket(ticket_id, actor)
-            if not values:
-                raise DeskError("Name at least one property to set, as NAME=VALUE.")
-            changes = self._value_changes(ticket, values)
-            ticket_rules.check_edit(self.property, ticket, self._stage_or_none(ticket.stage),
-                                    changes)
+            changes = self._edit_changes(ticket, values)
             if changes:
                 self._record(actor, [TicketChanged(ticket=ticket.id, changes=changes)])
             return ticket
+
+    def _edit_changes(self, ticket: Ticket, values: Mapping[str, Any]) -> Changes:
+        if not values:
+            raise DeskError("Name at least one property to set, as NAME=VALUE.")
+        changes = self._value_changes(ticket, values)
+        ticket_rules.check_edit(self.property, ticket, self._stage_or_none(ticket.stage),
+                                changes)
+        return changes
 
     def delete_ticket(self, ticket_id: str, actor: Actor) -> Ticket:
         """T5 (the surfaces ask for confirmation first)."""
@@ -1437,6 +1447,66 @@ class Desk:
             ticket = self._editable_ticket(ticket_id, actor)
             self._record(actor, [TicketDeleted(ticket=ticket.id, subject=ticket.subject)])
             return ticket
+
+    # -- bulk actions (T6): one command for many tickets, all or none -----------------
+
+    def bulk_move(self, ticket_ids: Sequence[str], stage: str, actor: Actor,
+                  pipeline: str | None = None,
+                  values: Mapping[str, Any] | None = None) -> list[Ticket]:
+        """T6: move every ticket of `ticket_ids` to `stage` (of its own
+        pipeline, or of `pipeline`), with `values` for S7's required
+        properties given once for all. Every ticket is checked first; one
+        that a rule refuses refuses the lot, naming it, and nothing moves.
+        One journal write; each ticket's own timeline entry; automation
+        runs for each ticket that entered a stage."""
+        return self._bulk(ticket_ids, actor, lambda t: self._changed(
+            t, self._move_changes(t, stage, actor, pipeline, values)))
+
+    def bulk_edit(self, ticket_ids: Sequence[str], values: Mapping[str, Any],
+                  actor: Actor) -> list[Ticket]:
+        """T6: set `values` (an owner, a team, a priority …) on every ticket,
+        all or none, as `bulk_move`."""
+        return self._bulk(ticket_ids, actor, lambda t: self._changed(
+            t, self._edit_changes(t, values)))
+
+    def bulk_delete(self, ticket_ids: Sequence[str], actor: Actor) -> list[Ticket]:
+        """T6: delete every ticket (the surfaces confirm first, saying how
+        many), all or none."""
+        return self._bulk(ticket_ids, actor,
+                          lambda t: TicketDeleted(ticket=t.id, subject=t.subject))
+
+    def _changed(self, ticket: Ticket, changes: Changes) -> Event | None:
+        return TicketChanged(ticket=ticket.id, changes=changes) if changes else None
+
+    def _bulk(self, ticket_ids: Sequence[str], actor: Actor,
+              event_of: Callable[[Ticket], Event | None]) -> list[Ticket]:
+        ids = list(dict.fromkeys(str(t).strip().lstrip("#") for t in ticket_ids))
+        if not ids:
+            raise DeskError("No tickets to change: select some first.")
+        with self._writing():
+            tickets, events = [], []
+            for ticket_id in ids:
+                try:
+                    ticket = self._editable_ticket(ticket_id, actor)
+                    event = event_of(ticket)
+                except DeskError as err:
+                    if len(ids) == 1:
+                        raise  # as the one change says it
+                    # Which ticket, and that the lot stands as it was.
+                    said = err.message if err.message.startswith(f"No ticket #{ticket_id}") \
+                        else f"#{ticket_id}: {err.message}"
+                    said += f" None of the {len(ids)} tickets was changed."
+                    try:
+                        refusal = type(err)(said)
+                    except TypeError:  # a kind of refusal made of more than its words
+                        refusal = DeskError(said)
+                    raise refusal from None
+                tickets.append(ticket)
+                if event is not None:
+                    events.append(event)
+            if events:
+                self._record(actor, events)
+            return tickets
 
     # -- ticket helpers -------------------------------------------------------
 

@@ -57,6 +57,8 @@ CHANGES = (
     "add_contact", "edit_contact", "mark_notifications_read",
     # mail kept aside (A1), taken again on the server, where it is
     "retry_quarantined",
+    # bulk actions (T6): one command, all or none, made on the server only
+    "bulk_move", "bulk_edit", "bulk_delete",
 )
 # Queries of what the replica does not hold: the server's records.
 QUERIES = (

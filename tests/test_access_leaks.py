@@ -494,6 +494,11 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     "move_ticket": ("ticket", lambda w, a, t: w.desk.move_ticket(t, "Closed", a)),
     "edit_ticket": ("ticket", lambda w, a, t: w.desk.edit_ticket(t, {"priority": "high"}, a)),
     "delete_ticket": ("ticket", lambda w, a, t: w.desk.delete_ticket(t, a)),
+    # T6: a bulk action is refused for a ticket as the one change would be
+    # (tests/test_bulk.py: a refusal of one in many refuses the lot).
+    "bulk_move": ("ticket", lambda w, a, t: w.desk.bulk_move([t], "Closed", a)),
+    "bulk_edit": ("ticket", lambda w, a, t: w.desk.bulk_edit([t], {"priority": "high"}, a)),
+    "bulk_delete": ("ticket", lambda w, a, t: w.desk.bulk_delete([t], a)),
     "reply": ("ticket", lambda w, a, t: w.desk.reply(t, "Hello", a)),
     "add_note": ("ticket", lambda w, a, t: w.desk.add_note(t, "A note", a)),
     # create_ticket and create_tickets: P6's edit, walked in their own test below.

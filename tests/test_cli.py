@@ -542,3 +542,34 @@ def test_export_writes_what_the_user_sees_as_csv_or_json_whole_or_not_at_all(
     assert not (tmp_path / "x.csv").exists()
     gone = run("export", "-o", str(tmp_path / "no" / "such" / "x.csv"))
     assert gone.code == 1 and "nothing was written" in gone.err and "Traceback" not in gone.err
+
+
+def test_t6_ticket_move_set_delete_with_a_query_change_every_ticket_that_fits(
+        run: Any) -> None:
+    """Issue 17 item 4: `pipedesk ticket move|set|delete --query Q`, one
+    change for the lot, --dry-run listing what would change."""
+    for n, priority in enumerate(("urgent", "urgent", "low"), start=1):
+        run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", f"T{n}",
+            "--set", f"priority={priority}")
+    dry = run("ticket", "move", "--query", "priority:urgent", "Closed", "--dry-run")
+    assert dry.code == 0 and "Would move 2 tickets to Closed (nothing was changed)" in dry.out
+    assert [r.split()[0] for r in dry.out.splitlines()[2:]] == ["#1", "#2"]
+    assert {t["stage_label"] for t in run("ticket", "list", "--json").json()} == {"New"}
+    moved = run("ticket", "move", "-q", "priority:urgent", "Closed")
+    assert moved.code == 0 and moved.out.strip() == "Moved 2 tickets to Closed."
+    assert [t["stage_label"] for t in run("ticket", "list", "--json").json()] == [
+        "Closed", "Closed", "New"]
+    assert run("ticket", "set", "--query", "stage:closed", "owner=admin").out.strip() == (
+        "Updated 2 tickets.")
+    assert [t["owner"] for t in run("ticket", "list", "--json").json()] == [
+        "admin", "admin", None]
+    refused = run("ticket", "set", "--query", "stage:open", "priority=whenever")
+    assert refused.code == 1 and "must be one of" in refused.err
+    assert run("ticket", "delete", "--query", "stage:closed").code == 2  # asks: --yes
+    deleted = run("ticket", "delete", "--query", "stage:closed", "--yes")
+    assert deleted.out.strip() == "Deleted 2 tickets."
+    assert [t["id"] for t in run("ticket", "list", "--json").json()] == ["3"]
+    # The one-ticket forms are as they were.
+    assert run("ticket", "move", "3", "Closed").out.strip() == (
+        "Ticket #3 is in Support pipeline / Closed.")
+    assert run("ticket", "move", "Closed").code == 2  # an ID, or --query

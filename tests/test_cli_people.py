@@ -205,7 +205,7 @@ def test_u1_team_refusals(run: Any, home: Path, acting: Acting) -> None:
 # agents: a new command lands in one list or the other, or this test fails.
 AGENT_MAY = {
     "ticket create", "ticket list", "ticket show", "ticket move", "ticket set", "ticket note",
-    "ticket reply", "ticket delete", "ticket attachment",
+    "ticket reply", "ticket delete", "ticket attachment", "export",
     "contact list", "contact add", "contact edit",
     "pipeline list", "stage list", "property list", "automation list", "automation log",
     "automation templates", "channel list", "mail show", "mail quarantine list",

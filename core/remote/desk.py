@@ -456,6 +456,7 @@ class RemoteDesk(Desk):
         else:
             answer = self._send_now("POST", f"/pipedesk/v1/commands/{name}",
                                     {"arguments": arguments},
+                                    "Bulk changes" if name.startswith("bulk_") else
                                     "Changes to settings, people and contacts")
             self._kept.clear()
         if not isinstance(answer, dict):
