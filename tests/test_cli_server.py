@@ -258,3 +258,14 @@ def test_a4_a4d_automation_changes_are_made_on_the_server(
     assert site.desk.stage("Closed", ADMIN, within="0")[1].actions == []
     missing = run("automation", "remove", "Support pipeline", "Closed", "1")
     assert missing.code == 1 and "Traceback" not in missing.err
+
+
+def test_t6_a_bulk_change_is_made_on_the_server_in_one_command(site: Site, as_agent: Any
+                                                               ) -> None:
+    site.desk.create_ticket(ADMIN, "0", "New", "Toner low")
+    done = as_agent("ticket", "set", "--query", "stage:open", "priority=high")
+    assert done.code == 0 and done.out.strip() == "Updated 2 tickets.", done.err
+    site.desk.refresh()
+    # The agent's two (the billing ticket is not theirs to see, P6).
+    assert {t.subject: t.priority for t in site.desk.tickets(ADMIN)} == {
+        "Printer on fire": "HIGH", "Invoice wrong": None, "Toner low": "HIGH"}
