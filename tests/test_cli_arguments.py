@@ -37,7 +37,7 @@ def pipedesk(home: Path, *args: bytes) -> subprocess.CompletedProcess[bytes]:
     ([b"pipeline", b"create", b"P\xff"], "LABEL", r"'P\xff' has byte 0xFF at position 2"),
     ([b"stage", b"add", b"0", b"S\xfe", b"--state", b"open"], "LABEL", "byte 0xFE"),
     ([b"contact", b"add", b"ada@example.com", b"--name", b"Ada \xc3"], "--name", "byte 0xC3"),
-    ([b"ticket", b"set", b"1", b"subject=\xff"], "NAME=VALUE", "byte 0xFF"),
+    ([b"ticket", b"set", b"1", b"subject=\xff"], "[ID] NAME=VALUE...", "byte 0xFF"),
     ([b"ticket", b"list", b"--pipeline", b"\xff"], "--pipeline", "byte 0xFF"),
     ([b"automation", b"add", b"0", b"1", b"notify", b"--owner", b"--message", b"hi \xff"],
      "--message", "byte 0xFF"),
