@@ -31,7 +31,7 @@ test: system-packages $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 # The IMAP tests start a Dovecot of their own (tests/imap_fixtures.py), from
 # Debian's dovecot-imapd, and the SQL store's tests a PostgreSQL cluster of

@@ -173,7 +173,8 @@ async def test_c2_an_unknown_binding_id_is_warned_of_with_file_and_line(
     app = PipedeskApp(desk, mine=mine)
     async with app.run_test(size=(100, 24), notifications=True) as pilot:
         await pilot.pause()
-        assert squeezed(f"{path}, line 3: keymap: no key has the id 'board.mvoe_left'") \
+        # The file's name and line (a long folder may be cut short in the toast).
+        assert squeezed(f"{path.name}, line 3: keymap: no key has the id 'board.mvoe_left'") \
             in toasts(app)
         ticket_id = cursor_ticket(app)
         await pilot.press("f6")  # the known one still applies
