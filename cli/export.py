@@ -22,7 +22,7 @@ from core.store.files import atomic_write
               help="Only tickets that fit Q (docs/search.md); default: every one you see.")
 @click.option("--view", metavar="NAME", help="A saved view of your config's [views].")
 @click.option("--sort", metavar="FIELD",
-              help="id, age, updated, priority or subject; -FIELD the other way.")
+              help="id, age, updated, priority, subject or urgency; -FIELD the other way.")
 @click.option("--format", "shape", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),

@@ -71,7 +71,7 @@ def ticket_create(session: Session, pipeline_ref: str, stage_ref: str, subject: 
               help="A saved view of your config's [views] (docs/search.md); with --query, "
                    "both must hold.")
 @click.option("--sort", metavar="FIELD",
-              help="id, age, updated, priority or subject; -FIELD the other way.")
+              help="id, age, updated, priority, subject or urgency; -FIELD the other way.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N tickets.")
 @click.option("--format", "shape", type=click.Choice(["table", "json", "csv"]),
               help="How to print them (default: table).")
@@ -215,7 +215,7 @@ def _chosen(session: Session, query: str) -> list[Ticket]:
     return session.reading.find_tickets(query, session.actor)
 
 
-def _listed(session: Session, tickets: Sequence[Ticket], doing: str, how: str = "") -> None:
+def _listed(tickets: Sequence[Ticket], doing: str, how: str = "") -> None:
     """--dry-run: which tickets the change would make, and nothing made."""
     click.echo(f"Would {doing} {len(tickets)} ticket{'s' if len(tickets) != 1 else ''}"
                f"{' ' + how if how else ''} (nothing was changed):")
@@ -247,7 +247,7 @@ def ticket_move(session: Session, args: Sequence[str], pipeline_ref: str | None,
         return
     chosen = _chosen(session, query or "")
     if dry_run:
-        _listed(session, chosen, "move", f"to {stage_ref}")
+        _listed(chosen, "move", f"to {stage_ref}")
         return
     moved = desk.bulk_move([t.id for t in chosen], stage_ref, session.actor,
                            pipeline=pipeline_ref, values=values)
@@ -273,7 +273,7 @@ def ticket_set(session: Session, args: Sequence[str], query: str | None,
         return
     chosen = _chosen(session, query or "")
     if dry_run:
-        _listed(session, chosen, f"set {', '.join(values)} on")
+        _listed(chosen, f"set {', '.join(values)} on")
         return
     done = session.desk.bulk_edit([t.id for t in chosen], values, session.actor)
     click.echo(f"Updated {len(done)} ticket{'s' if len(done) != 1 else ''}.")
@@ -303,7 +303,7 @@ def ticket_delete(session: Session, ticket_id: str | None, yes: bool, query: str
         return
     chosen = _chosen(session, query or "")
     if dry_run:
-        _listed(session, chosen, "delete")
+        _listed(chosen, "delete")
         return
     many = f"{len(chosen)} ticket{'s' if len(chosen) != 1 else ''}"
     if not yes:

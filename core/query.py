@@ -237,7 +237,7 @@ def ticket_text(ticket: Ticket, contact_name: str = "", conversation: str = "") 
 
 def sorted_tickets(tickets: Sequence[Ticket], by: str) -> list[Ticket]:
     """By `by` (a field, `-` in front for the other way): id, age, updated,
-    priority, stage, subject."""
+    priority, subject, urgency."""
     reverse = by.startswith("-")
     name = by.lstrip("-")
     keys: dict[str, Callable[[Ticket], Any]] = {
@@ -246,6 +246,9 @@ def sorted_tickets(tickets: Sequence[Ticket], by: str) -> list[Ticket]:
         "updated": lambda t: t.last_activity,
         "priority": lambda t: PRIORITIES.index(t.priority) if t.priority else -1,
         "subject": lambda t: t.subject.casefold(),
+        # The triage queue's order: Urgent first (none last), then the oldest.
+        "urgency": lambda t: (-(PRIORITIES.index(t.priority) if t.priority else -1),
+                              t.create_date),
     }
     if name not in keys:
         raise DeskError(f"Sort by {', '.join(keys)} (with - in front for the other way), "

@@ -3,8 +3,9 @@ palette; issue 17 item 2): every open ticket the user may see, across
 pipelines, most urgent first, for the person on call.
 
 The order: priority (Urgent first, none last), then age (the oldest
-first). SLA clocks (issue 17 item 3) will put breached and soon-due ones
-ahead of that; until then there are none. A ticket nobody owns says so in
+first), the query language's `urgency` sort (core/query.py). SLA clocks
+(issue 17 item 3) will put breached and soon-due ones ahead of that; until
+then there are none. A ticket nobody owns says so in
 the Owner column. What is listed comes from `Desk.find_tickets`
 ("stage:open"), so it is what the desk lets the user see (U2, P6). Enter
 opens, `m` moves, `A` assigns to me, `r` replies, `y` and `Y` copy (the
@@ -21,10 +22,9 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from core import Actor, Desk, DeskError
-from core.access import user_of
 from core.events import Notice
-from core.present import counted, say_value
-from core.records import PRIORITIES, Ticket
+from core.present import counted, duration, say_value
+from core.records import Ticket
 from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -32,21 +32,6 @@ HEADERS = ("#", "Priority", "Age", "Pipeline", "Stage", "Owner", "Subject")
 SHOWN = 200
 NOBODY = "unassigned"
 EMPTY = "Nothing open that you may see: the queue is empty."
-
-
-def urgency(ticket: Ticket) -> tuple[int, object]:
-    """Most urgent first: the priority, then the oldest."""
-    rank = PRIORITIES.index(ticket.priority) if ticket.priority else -1
-    return (-rank, ticket.create_date)
-
-
-def age_of(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} d"
 
 
 class TriageScreen(TableScreen[None]):
@@ -85,13 +70,13 @@ class TriageScreen(TableScreen[None]):
             self.show_queue(select=self.highlighted)
 
     def show_queue(self, select: str | None = None) -> None:
-        self.queue = sorted(self.desk.find_tickets("stage:open", self.actor), key=urgency)
+        self.queue = self.desk.find_tickets("stage:open", self.actor, sort="urgency")
         config, now = self.desk.config, self.desk.now()
         pipelines = {p.id: p for p in self.desk.pipelines(self.actor)}
         stages = {s.id: s.label for p in pipelines.values() for s in p.stages}
         names = {u.id: u.name for u in config.users}
         rows = [(t.id, [f"#{t.id}", say_value(config, "priority", t.priority) or "—",
-                        age_of((now - t.create_date).total_seconds()),
+                        duration(now - t.create_date),
                         pipelines[t.pipeline].label if t.pipeline in pipelines else t.pipeline,
                         stages.get(t.stage, t.stage),
                         names.get(t.owner, t.owner) if t.owner else NOBODY, t.subject])
@@ -132,15 +117,10 @@ class TriageScreen(TableScreen[None]):
 
     def action_assign_to_me(self) -> None:
         ticket = self._highlighted_ticket()
-        me = user_of(self.desk.config, self.actor)
         if ticket is None:
             return
-        if me is None:
-            self.notify("This desk acts as no user here: nobody to assign to.",
-                        severity="warning", markup=False)
-            return
         try:
-            self.desk.edit_ticket(ticket.id, {"owner": me.id}, self.actor)
+            self.desk.edit_ticket(ticket.id, {"owner": self.desk.me(self.actor).id}, self.actor)
         except DeskError as err:
             self.notify(err.message, title="Not assigned", severity="error", markup=False)
             return
