@@ -150,8 +150,22 @@ async def test_a_colon_typed_in_a_field_is_text(tmp_path: Path) -> None:
 
 def test_snapshot_command_palette(tmp_path: Path, snap_compare: Any) -> None:
     async def open_palette(pilot: Any) -> None:
+        from textual.widgets import OptionList
+
         await pilot.press("colon", *"co")
-        await pilot.pause(0.3)  # the palette searches in a worker
+        # The palette searches in a worker: wait until its list holds still
+        # (a fixed pause was too short on a busy machine, two test processes).
+        seen, steady = -1, 0
+        for _ in range(100):
+            await pilot.pause(0.1)
+            count = pilot.app.screen.query_one(OptionList).option_count
+            steady = steady + 1 if count == seen and count > 0 else 0
+            seen = count
+            if steady >= 3:
+                break
+        # Waited that long, the cursor would blink out of the picture.
+        pilot.app.screen.query_one(Input).cursor_blink = False
+        await pilot.pause()
 
     assert snap_compare(PipedeskApp(snapshot_desk(tmp_path)), run_before=open_palette,
                         terminal_size=SIZE)
