@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -47,6 +47,7 @@ from core.events import (
     Notice,
     NotificationSent,
     NotificationsRead,
+    SlaBreached,
     StagesEdited,
     StepResumed,
     TicketChanged,
@@ -62,9 +63,11 @@ from core.model import (
     ImapSource,
     MailSettings,
     Pipeline,
+    PipelineSla,
     PropertyDef,
     PropertyType,
     Role,
+    SlaTarget,
     SmtpSettings,
     Stage,
     StageState,
@@ -82,8 +85,12 @@ from core.settings import mail as outbound_settings
 from core.settings import people as people_settings
 from core.settings import pipelines as pipeline_settings
 from core.settings import properties as property_settings
+from core.settings import sla as sla_settings
 from core.settings import templates as template_settings
 from core.settings import tokens as token_settings
+from core.sla import Clock as SlaClock
+from core.sla import clock_reader as sla_clock_reader
+from core.sla import clocks_of as sla_clocks_of
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -160,6 +167,11 @@ def check_command_id(command_id: str) -> None:
                         "letters, digits, '-', '_', '.' or ':' (a UUID, say).")
 
 
+# `Desk.record_breaches` looks again at least this often: a paused clock
+# starts again only when its ticket moves, which changes the state anyway.
+_BREACH_LOOK_AT_MOST = timedelta(minutes=5)
+
+
 class Desk:
     def __init__(self, store: Store, clock: Clock | None = None) -> None:
         """The desk `store` holds (`core.open_desk` opens one in local files)."""
@@ -179,6 +191,10 @@ class Desk:
         self._courier: Courier | None = None
         # The conversations as text, for free-text queries: read at the first.
         self._conversation_text: ConversationText | None = None
+        # When `record_breaches` last looked (the state's seq then) and
+        # the soonest a clock it saw runs out: no new look before that
+        # while no ticket changes.
+        self._breach_look: tuple[int, datetime, DeskConfig] | None = None
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
         self._tokens: tuple[DeskConfig | None, dict[str, ApiToken]] = (None, {})
@@ -447,8 +463,14 @@ class Desk:
         found = [t for t in access.visible_tickets(self.config, actor,
                                                    self.state.tickets.values()) if matches(t)]
         if sort is not None:
-            found = sorted_tickets(found, sort)
+            found = sorted_tickets(found, sort, self.sla_clocks())
         return found[:limit] if limit is not None else found
+
+    def sla_clocks(self) -> Callable[[Ticket], SlaClock | None]:
+        """Issue 17: each ticket's SLA clock now (core/sla.py), for a screen
+        or a listing of tickets it already holds: the time left, or how
+        long breached. None where its pipeline sets no target."""
+        return sla_clock_reader(self.config, self._now())
 
     def _conversations(self) -> ConversationText:
         if self._conversation_text is None:
@@ -831,6 +853,42 @@ class Desk:
                 ran += 1
         return ran
 
+    def record_breaches(self) -> int:
+        """Issue 17: record each SLA clock (core/sla.py) that ran out since
+        the last look, once per ticket and clock, and run the pipelines'
+        SLA breach actions on them; how many. Asked by every round of the
+        desk's own work (the worker, the server, the app's timer): it looks
+        at the tickets again only when one changed or the next clock came
+        due, and not at all while no pipeline sets a target."""
+        now = self._now()
+        config = self.config
+        if not any(p.sla.targets for p in config.pipelines):
+            return 0
+        if self._breach_look is not None and now < self._breach_look[1] \
+                and self._breach_look[0] == self.state.seq and self._breach_look[2] is config:
+            return 0
+        with self._writing():
+            pipelines = {p.id: p for p in self.config.pipelines if p.sla.targets}
+            breached = self.state.sla_breached
+            found: list[SlaBreached] = []
+            soonest = now + _BREACH_LOOK_AT_MOST
+            for ticket in self.state.tickets.values():
+                pipeline = pipelines.get(ticket.pipeline)
+                if pipeline is None:
+                    continue
+                for one in sla_clocks_of(pipeline, ticket, now):
+                    if not one.breached:
+                        if not one.paused:
+                            soonest = min(soonest, one.due)
+                    elif one.kind not in breached.get(ticket.id, ()):
+                        found.append(SlaBreached(ticket=ticket.id, pipeline=ticket.pipeline,
+                                                 clock=one.kind, due=one.due))
+            if found:
+                self._record(AUTOMATION, found)
+                self._automate()
+            self._breach_look = (self.state.seq, soonest, self.config)
+        return len(found)
+
     def record_deliveries(self, deliveries: Sequence[AutomationRan | NotificationSent
                                                      | MessageSent]) -> None:
         """Log how mail and webhooks handed on earlier went (A6), and record
@@ -1126,6 +1184,21 @@ class Desk:
         return self._change_settings(
             actor, "change automation",
             lambda draft: channel_settings.set_trigger(draft, pipeline, name, on, stage))
+
+    def set_sla_target(self, pipeline: str, priority: str, actor: Actor,
+                       respond: str | None = None, resolve: str | None = None) -> SlaTarget:
+        """Issue 17: a pipeline's SLA targets for one priority ("30m", "4h";
+        "none" takes one away)."""
+        return self._change_settings(
+            actor, "change SLA targets",
+            lambda draft: sla_settings.set_target(draft, pipeline, priority, respond, resolve))
+
+    def set_sla_waiting(self, pipeline: str, stages: list[str], actor: Actor) -> PipelineSla:
+        """Issue 17: the stages where a pipeline's SLA clocks stop (waiting
+        on the customer)."""
+        return self._change_settings(
+            actor, "change SLA targets",
+            lambda draft: sla_settings.set_waiting(draft, pipeline, stages))
 
     # -- the conversation (C1), mail in (A1) and replies -------------------------------
 

@@ -40,7 +40,7 @@ from core.model import ApiToken
 CHANGES = (
     # pipelines: what the CRM pipelines API has no fields for
     "set_card_properties", "set_close_date_rule", "set_chat_rule", "set_pipeline_access",
-    "set_email_trigger",
+    "set_email_trigger", "set_sla_target", "set_sla_waiting",
     # properties (T4) and templates (A4a)
     "create_property", "edit_property", "archive_property",
     "save_template", "delete_template",

@@ -223,6 +223,17 @@ class MailIgnored(msgspec.Struct, tag="mail.ignored", kw_only=True):
     raw: str = ""
 
 
+class SlaBreached(msgspec.Struct, tag="sla.breached", kw_only=True):
+    """Issue 17: a ticket's SLA clock (`respond` or `resolve`, core/sla.py)
+    ran out at `due`; recorded once per ticket and clock, and what the
+    pipeline's SLA breach actions react to."""
+
+    ticket: str
+    pipeline: str
+    clock: str
+    due: datetime
+
+
 class CommandApplied(msgspec.Struct, tag="command.applied", kw_only=True):
     """A client's command (`Desk.run_once`) that changed only the settings,
     which are no entry: this one carries its id (`Entry.command`), written
@@ -234,7 +245,7 @@ class CommandApplied(msgspec.Struct, tag="command.applied", kw_only=True):
 Event = (TicketCreated | TicketChanged | TicketDeleted | StagesEdited | ContactAdded
          | ContactChanged | AutomationRan | NotificationSent | NotificationsRead | StepDelayed
          | StepResumed | MessageReceived | MessageSent | NoteAdded | MailIgnored
-         | CommandApplied)
+         | CommandApplied | SlaBreached)
 
 class Entry(msgspec.Struct, omit_defaults=True):
     """One line of the journal."""
@@ -258,7 +269,7 @@ def ticket_ids(event: Event) -> list[str]:
             return [tid]
         case StagesEdited(moved=moved):
             return list(moved)
-        case AutomationRan(ticket=tid):
+        case AutomationRan(ticket=tid) | SlaBreached(ticket=tid):
             return [tid]
         case MessageReceived(ticket=tid) | MessageSent(ticket=tid) | NoteAdded(ticket=tid):
             return [tid]

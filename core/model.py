@@ -10,11 +10,11 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from core.automation.actions import Action
+from core.automation.actions import Action, parse_duration
 from core.automation.templates import Template, builtin_templates
 from core.model_base import Model
 
@@ -88,6 +88,43 @@ class PipelineAutomation(Model):
 
 DEFAULT_CARD_PROPERTIES = ["subject", "priority", "owner", "age"]
 
+# The stage whose time does not count on a new pipeline's SLA clocks, by
+# label: the one an agent's reply moves tickets to (A3a).
+SLA_WAITING_STAGE = EMAIL_SENT_STAGE
+SlaPriority = Literal["low", "medium", "high", "urgent"]
+
+
+class SlaTarget(Model):
+    """Issue 17: how long a ticket of one priority may wait for its first
+    reply (`respond`) and to be closed (`resolve`), as durations people
+    write ("30m", "4h", "1d 4h"); either may be left out."""
+
+    respond: str | None = None
+    resolve: str | None = None
+
+    @field_validator("respond", "resolve")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parse_duration(value, "a target")  # says what is wrong with it
+        return value.strip()
+
+
+class PipelineSla(Model):
+    """Issue 17: a pipeline's service-level targets, by priority, and the
+    stages in which the clocks stop (waiting on the customer). A breach
+    runs `actions`, as a stage's arrival runs its own (A4)."""
+
+    targets: dict[SlaPriority, SlaTarget] = Field(default_factory=dict)
+    # Stage ids; None: not chosen yet (the default label's stage, if any).
+    waiting: list[str] | None = None
+    actions: list[Action] = Field(default_factory=list)
+
+    # The Automate tab and the command line name the breach's sequence as
+    # if it were a stage: this is its label and the word for it.
+    label: ClassVar[str] = "SLA breach"
+
 
 class PipelineAccess(Model):
     """P6: who may view and who may edit a pipeline's tickets. None is
@@ -106,6 +143,7 @@ class Pipeline(Model):
     card_properties: list[str] = Field(default_factory=lambda: list(DEFAULT_CARD_PROPERTIES))
     automation: PipelineAutomation = Field(default_factory=PipelineAutomation)
     access: PipelineAccess = Field(default_factory=PipelineAccess)
+    sla: PipelineSla = Field(default_factory=PipelineSla)
 
     def stage(self, stage_id: str) -> Stage | None:
         return next((s for s in self.stages if s.id == stage_id), None)
@@ -123,6 +161,10 @@ class Pipeline(Model):
                 found = next((s for s in self.stages if s.label.casefold() == label.casefold()),
                              None)
                 trigger.stage = found.id if found is not None else None
+        if self.sla.waiting is None:
+            found = next((s for s in self.stages
+                          if s.label.casefold() == SLA_WAITING_STAGE.casefold()), None)
+            self.sla.waiting = [found.id] if found is not None else []
         return self
 
 

@@ -14,9 +14,12 @@ the conversation's text, in any case; or a field and its value:
     pipeline:billing                          (id or label)
     age:>2h  updated:<1d                      (since created; since its last activity)
     source:email                              (manual, email, chat …)
+    due:<30m  due:>2h  due:breached  due:none (the SLA clock's time left, core/sla.py)
 
 A duration is a number and m, h, d or w; `>` means longer ago than it,
-`<` within it (`>=`, `<=` as well; none means `>`). A value with a space
+`<` within it (`>=`, `<=` as well; none means `>`). For `due:` it is the
+time left on the ticket's SLA clock: `<` less than that left (breached
+ones too), `>` more; none means `<`. A value with a space
 goes in double quotes. A mistake is said with the column it is at.
 
 Parsing (`parse`) knows the words only; `Query.matcher` then finds what
@@ -32,13 +35,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from core import access
+from core import access, sla
 from core.access import Actor
 from core.errors import DeskError
 from core.model import DeskConfig, StageState
 from core.records import PRIORITIES, Ticket
 
-FIELDS = ("priority", "owner", "team", "stage", "pipeline", "age", "updated", "source")
+FIELDS = ("priority", "owner", "team", "stage", "pipeline", "age", "updated", "source", "due")
 _DURATION = re.compile(r"(>=|<=|>|<)?(\d{1,6})([mhdw])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -143,7 +146,28 @@ class Query:
                     lambda t: t.last_activity > cut)
             case "source":
                 return lambda t: t.source.casefold() == folded
+            case "due":
+                return self._due(term, config, now, folded)
         raise AssertionError(term.field)
+
+    def _due(self, term: Term, config: DeskConfig, now: datetime, folded: str
+             ) -> Callable[[Ticket], bool]:
+        clock = sla.clock_reader(config, now)
+        if folded == "none":
+            return lambda t: clock(t) is None
+        if folded == "breached":
+            return lambda t: (c := clock(t)) is not None and c.breached
+        found = _DURATION.fullmatch(folded)
+        if found is None:
+            raise self._error(term, "due takes the time left such as <30m or >2h (m, h, d or "
+                              f"w), or breached, or none; not {term.value!r}")
+        op, amount, unit = found.groups()
+        left = timedelta(seconds=int(amount) * _UNITS[unit])
+        if op in (">", ">="):
+            return lambda t: (c := clock(t)) is not None and (
+                c.left > left if op == ">" else c.left >= left)
+        return lambda t: (c := clock(t)) is not None and (
+            c.left <= left if op == "<=" else c.left < left)
 
     def _user(self, term: Term, config: DeskConfig, actor: Actor, folded: str) -> str:
         if folded == "me":
@@ -235,20 +259,32 @@ def ticket_text(ticket: Ticket, contact_name: str = "", conversation: str = "") 
                      conversation)).casefold()
 
 
-def sorted_tickets(tickets: Sequence[Ticket], by: str) -> list[Ticket]:
+def sorted_tickets(tickets: Sequence[Ticket], by: str,
+                   clock: Callable[[Ticket], sla.Clock | None] = lambda t: None
+                   ) -> list[Ticket]:
     """By `by` (a field, `-` in front for the other way): id, age, updated,
-    priority, subject, urgency."""
+    priority, subject, urgency. `clock`: each ticket's SLA clock
+    (`core.sla.clock_reader`), which urgency puts first."""
     reverse = by.startswith("-")
     name = by.lstrip("-")
+
+    def urgency(t: Ticket) -> tuple[int, float, int, datetime]:
+        # The triage queue's order: breached SLA clocks first (the longest
+        # breached first), then those soon due (the soonest first), then
+        # Urgent to Low (none last), then the oldest.
+        c = clock(t)
+        rank = PRIORITIES.index(t.priority) if t.priority else -1
+        if c is not None and (c.breached or c.soon):
+            return (0 if c.breached else 1), c.left.total_seconds(), -rank, t.create_date
+        return 2, 0.0, -rank, t.create_date
+
     keys: dict[str, Callable[[Ticket], Any]] = {
         "id": lambda t: int(t.id) if t.id.isdigit() else 0,
         "age": lambda t: t.create_date,
         "updated": lambda t: t.last_activity,
         "priority": lambda t: PRIORITIES.index(t.priority) if t.priority else -1,
         "subject": lambda t: t.subject.casefold(),
-        # The triage queue's order: Urgent first (none last), then the oldest.
-        "urgency": lambda t: (-(PRIORITIES.index(t.priority) if t.priority else -1),
-                              t.create_date),
+        "urgency": urgency,
     }
     if name not in keys:
         raise DeskError(f"Sort by {', '.join(keys)} (with - in front for the other way), "

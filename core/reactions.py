@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from core.automation.host import MAX_DEPTH, Host
 from core.bulk import gc_paused
-from core.events import Arrival, Entry, MessageReceived, MessageSent, arrivals
+from core.events import Arrival, Entry, MessageReceived, MessageSent, SlaBreached, arrivals
 
 if TYPE_CHECKING:
     from core.automation.email_triggers import EmailTriggers, Mail
-    from core.automation.engine import Engine
+    from core.automation.engine import BreachActions, Engine
 
-__all__ = ["EMAIL_TRIGGERS", "MAX_DEPTH", "STAGE_ACTIONS", "Handler", "Reaction", "Reactions",
-           "register"]
+__all__ = ["EMAIL_TRIGGERS", "MAX_DEPTH", "SLA_BREACHES", "STAGE_ACTIONS", "Handler",
+           "Reaction", "Reactions", "register"]
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -102,6 +102,24 @@ def _email_triggers(host: Host) -> EmailTriggers:
 EMAIL_TRIGGERS: Reaction[Mail, EmailTriggers] = Reaction("status from email (A3)", _mail,
                                                          _email_triggers)
 register(EMAIL_TRIGGERS)
+
+
+# -- SLA breaches (issue 17): the third --------------------------------------------
+
+
+def _breaches(entries: Sequence[Entry]) -> list[SlaBreached]:
+    return [e.event for e in entries if type(e.event) is SlaBreached]
+
+
+def _breach_actions(host: Host) -> BreachActions:
+    from core.automation.engine import BreachActions
+
+    return BreachActions(host)
+
+
+SLA_BREACHES: Reaction[SlaBreached, BreachActions] = Reaction(
+    "SLA breach actions (issue 17)", _breaches, _breach_actions)
+register(SLA_BREACHES)
 
 
 # -- the loop ---------------------------------------------------------------------

@@ -46,3 +46,11 @@ class Ticket(msgspec.Struct, kw_only=True):
     last_activity: datetime
     close_date: datetime | None = None
     props: dict[str, Value] = {}
+    # What the SLA clocks (issue 17, core/sla.py) are read from, kept as
+    # entries come: the first reply a person sent, when the ticket entered
+    # the stage it is in (None: when it was made), and the seconds it spent
+    # in each stage it left (None: none yet). Which stages stop a clock is
+    # the settings' to say, at the time a clock is read.
+    replied: datetime | None = None
+    entered: datetime | None = None
+    stage_seconds: dict[str, float] | None = None

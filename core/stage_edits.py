@@ -198,6 +198,9 @@ def _delete(draft: DeskConfig, result: StageEditResult, stage: Stage, move_to: s
     for trigger in (pipeline.automation.email_sent, pipeline.automation.customer_replied):
         if trigger.stage == stage.id and not trigger.on:
             trigger.stage = None
+    # A deleted stage stops no SLA clock any more (issue 17).
+    if stage.id in (pipeline.sla.waiting or ()):
+        pipeline.sla.waiting = [s for s in pipeline.sla.waiting or () if s != stage.id]
     for _holder, what in triggers_moving_into(draft, stage.id):
         raise DeskError(f"Cannot delete '{stage.label}': {what} moves tickets into it; "
                         "choose another stage for it first (the Automate tab, or pipedesk "

@@ -23,6 +23,7 @@ from core.events import (
     MessageSent,
     NotificationSent,
     NotificationsRead,
+    SlaBreached,
     StagesEdited,
     StepDelayed,
     StepResumed,
@@ -71,6 +72,9 @@ class DeskState:
         # [the actor who sent it, the first ticket it touched, if any]. A
         # command sent again is not applied again.
         self.commands: dict[str, list[str]] = {}
+        # Issue 17: the SLA clocks recorded as breached, by ticket: each is
+        # recorded (and reacted to) once.
+        self.sla_breached: dict[str, list[str]] = {}
 
     def apply(self, entry: Entry) -> None:
         match entry.event:
@@ -94,6 +98,9 @@ class DeskState:
                     self.unread_counts[user] = self.unread_counts.get(user, 0) + 1
             case TicketDeleted(ticket=tid):
                 self.tickets.pop(tid, None)
+                self.sla_breached.pop(tid, None)
+            case SlaBreached(ticket=tid, clock=clock):
+                self.sla_breached.setdefault(tid, []).append(clock)
             case StagesEdited(moved=moved):
                 for tid, changes in moved.items():
                     apply_changes(self.tickets[tid], changes, entry.at)
@@ -123,8 +130,10 @@ class DeskState:
                 if message.created:
                     self.created_threads[message.ticket] = message.thread
                 self._touch(message.ticket, entry.at)
-            case MessageSent(message_id=mid, ticket=tid, thread=thread):
+            case MessageSent(message_id=mid, ticket=tid, thread=thread, auto=auto):
                 self._know_message(mid, tid, thread)
+                if not auto:
+                    self._replied(tid, entry.at)
                 # A ticket made by hand begins its thread with the first reply.
                 self.created_threads.setdefault(tid, thread or mid)
                 self._touch(tid, entry.at)
@@ -152,6 +161,13 @@ class DeskState:
         before `now` (issue 13: the cap that keeps two robots from looping)."""
         return sum(1 for at in self.automated_mail.get(email.casefold(), ())
                    if (now - at).total_seconds() <= 3600)
+
+    def _replied(self, ticket_id: str, at: datetime) -> None:
+        # The first response an SLA counts (issue 17) is a person's, not
+        # automation's mail (A4a, `auto`).
+        ticket = self.tickets.get(ticket_id)
+        if ticket is not None and ticket.replied is None:
+            ticket.replied = at
 
     def _touch(self, ticket_id: str, at: datetime) -> None:
         # Mail in or out is activity on the ticket, as an edit is.
@@ -194,6 +210,14 @@ class Delayed(msgspec.Struct, kw_only=True):
 
 
 def apply_changes(ticket: Ticket, changes: Changes, at: datetime) -> None:
+    moved = "stage" in changes and changes["stage"][1] != ticket.stage
+    if moved:
+        # The SLA clocks' account of time per stage (core/sla.py). A new
+        # dict, not one changed in place: `with_changes`'s copy shares it.
+        spent = max(0.0, (at - (ticket.entered or ticket.create_date)).total_seconds())
+        held = ticket.stage_seconds or {}
+        ticket.stage_seconds = {**held, ticket.stage: held.get(ticket.stage, 0.0) + spent}
+        ticket.entered = at
     for name, (_before, after) in changes.items():
         if name in _FIELDS:
             setattr(ticket, name, _field_value(name, after))

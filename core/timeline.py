@@ -20,13 +20,15 @@ from core.events import (
     MessageReceived,
     MessageSent,
     NoteAdded,
+    SlaBreached,
     StagesEdited,
     TicketChanged,
     TicketCreated,
     TicketDeleted,
 )
 from core.model import DeskConfig
-from core.present import action_run, property_label, say_value
+from core.present import action_run, property_label, say_value, when
+from core.sla import WHAT as SLA_WHAT
 from core.text import show_line
 
 
@@ -123,6 +125,10 @@ def timeline_items(config: DeskConfig, newest: Iterable[Entry],
                                           f"{what} to {', '.join(sent.to)}"))
             case NoteAdded(ticket=tid) if tid == ticket_id:
                 items.append(TimelineItem(entry.at, entry.actor, "Note added"))
+            case SlaBreached(ticket=tid, clock=clock, due=due) if tid == ticket_id:
+                what = SLA_WHAT.get(clock, clock)
+                items.append(TimelineItem(entry.at, entry.actor,
+                                          f"SLA breached: {what} was due {when(due)}"))
     items = [item for said_ in reversed(newest_first) for item in said_]
     names = {actor: _who(config, actor) for actor in {item.actor for item in items}}
     return [replace(item, who=names[item.actor]) for item in items]

@@ -221,6 +221,7 @@ class PipedeskApp(App[None]):
 
         try:
             self.desk.run_due_steps()
+            self.desk.record_breaches()
             waiting = has_work(self.desk)
         except DeskError:
             return  # follow_desk says what is wrong with the files

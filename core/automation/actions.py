@@ -232,8 +232,9 @@ _PART = re.compile(r"(\d+)\s*([smhdw])")
 _LONGEST = 520 * _UNITS["w"]
 
 
-def parse_duration(text: str) -> timedelta:
-    """"30m", "2h", "1d 4h", "1w": a delay people can read in desk.toml."""
+def parse_duration(text: str, what: str = "a delay") -> timedelta:
+    """"30m", "2h", "1d 4h", "1w": a delay (or an SLA target, `what`)
+    people can read in desk.toml."""
     shown = text if len(text) <= 24 else text[:24] + "…"
     squeezed = text.strip().lower()
     parts = _PART.findall(squeezed)
@@ -242,8 +243,9 @@ def parse_duration(text: str) -> timedelta:
     # A digit count first: int() of thousands of digits is refused (or slow).
     seconds = sum(int(n) * _UNITS[u] if len(n) <= 12 else _LONGEST + 1 for n, u in parts)
     if seconds <= 0:
-        raise ValueError(f"a delay of {shown!r} does not wait; give a duration above zero")
+        nothing = "does not wait" if what == "a delay" else "is no time at all"
+        raise ValueError(f"{what} of {shown!r} {nothing}; give a duration above zero")
     if seconds > _LONGEST:
-        raise ValueError(f"a delay of {shown!r} is longer than any desk waits; give at most "
+        raise ValueError(f"{what} of {shown!r} is longer than any desk waits; give at most "
                          "520w (ten years)")
     return timedelta(seconds=seconds)

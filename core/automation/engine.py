@@ -52,14 +52,16 @@ from core.events import (
     Arrival,
     AutomationRan,
     NotificationSent,
+    SlaBreached,
     StepDelayed,
     StepRun,
 )
 from core.finding import find_stage
 from core.model import Pipeline, Stage
-from core.present import say
+from core.present import say, when
 from core.properties import NO_WORDS, YES_WORDS, say_option
 from core.records import Ticket
+from core.sla import WHAT
 
 # MAX_DEPTH is the reaction loop's limit (core/automation/host.py), named
 # here too since the engine says it in its log.
@@ -140,6 +142,39 @@ class Engine:
         run.record()
 
 
+class BreachActions:
+    """Issue 17: a pipeline's SLA breach actions, run for each ticket whose
+    clock ran out (an `SlaBreached` entry), as a stage's run on arrival:
+    logged (A6) under the stage the ticket is in."""
+
+    def __init__(self, host: Host) -> None:
+        self.engine = Engine(host)
+
+    def react(self, breaches: Sequence[SlaBreached], depth: int) -> None:
+        host = self.engine.host
+        for breach in breaches:
+            ticket = host.state.tickets.get(breach.ticket)
+            pipeline = next((p for p in host.config.pipelines if p.id == breach.pipeline), None)
+            if ticket is None or pipeline is None or not pipeline.sla.actions:
+                continue
+            stage = pipeline.stage(ticket.stage)
+            if stage is None or (ticket.source in CHAT_SOURCES
+                                 and not pipeline.automation.include_chat):
+                continue
+            self.engine._named = {}
+            what = WHAT.get(breach.clock, breach.clock)
+            run = Run(self.engine, ticket, pipeline, stage, depth,
+                      event=f"breached its {what} target")
+            run.log((), "sla", "done", f"{what} was due {when(breach.due)}; ran the SLA "
+                    "breach actions")
+            if depth >= MAX_DEPTH:
+                run.log((), "sla", "stopped", f"automations ran {depth} times in a row; "
+                        f"stopped at the limit of {MAX_DEPTH} so it cannot loop")
+            else:
+                run.sequence(pipeline.sla.actions, ())
+            run.record()
+
+
 @dataclass
 class Run:
     """One stage's sequence running for one ticket."""
@@ -151,6 +186,9 @@ class Run:
     depth: int
     resumed: str | None = None  # the position of the delay this run follows
     positions: list[str] = field(default_factory=list)  # of the actions it runs, then
+    # What set it off, as a notification with no text of its own says it;
+    # None: the ticket entered the stage.
+    event: str | None = None
     _path: Path = ()
     steps: list[StepRun] = field(default_factory=list)
 
@@ -234,9 +272,9 @@ class Run:
                 if has_placeholders(action.message):
                     return (*queue_notification(host, ticket, users, action.message,
                                                 self._trace()), None)
-                stage = self.stage.label
+                happened = self.event or f"entered {self.stage.label}"
                 text = action.message or f"Ticket #{ticket.id} \u201c{ticket.subject}\u201d " \
-                                          f"entered {stage}."
+                                          f"{happened}."
                 host.record([NotificationSent(users=users, text=text, ticket=ticket.id)])
                 return "done", f"notified {', '.join(users)}", None
             case SendEmail(template=name):

@@ -1,7 +1,8 @@
-"""One round of the desk's own work: delayed steps that came due, then mail
-and webhooks on their way out. `pipedesk worker` runs rounds in a loop; the
-command line runs one after a command that left work; the TUI runs the same
-two halves on a timer (the delivery in a thread)."""
+"""One round of the desk's own work: delayed steps that came due, SLA
+clocks that ran out (issue 17), then mail and webhooks on their way out.
+`pipedesk worker` runs rounds in a loop; the command line runs one after a
+command that left work; the TUI runs the same on a timer (the delivery in
+a thread)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class DeskAtWork(Protocol):
 
     def run_due_steps(self) -> int: ...
 
+    def record_breaches(self) -> int: ...
+
     def courier(self) -> Courier: ...
 
     def record_deliveries(self, deliveries: Sequence[Handed]) -> None: ...
@@ -40,6 +43,9 @@ def work_round(desk: DeskAtWork) -> list[str]:
     ran = desk.run_due_steps()
     if ran:
         lines.append(f"Ran {counted(ran, 'delayed step')}.")
+    breached = desk.record_breaches()
+    if breached:
+        lines.append(f"Recorded {counted(breached, 'SLA breach', 'SLA breaches')}.")
     if has_work(desk):
         logged = desk.courier().deliver(desk.config.mail, desk.now(),
                                         webhooks=desk.config.webhooks)

@@ -134,6 +134,9 @@ class RemoteDesk(Desk):
     def run_due_steps(self) -> int:
         return 0  # the server runs the delayed steps
 
+    def record_breaches(self) -> int:
+        return 0  # and records SLA breaches
+
     def _automate(self, start: Callable[[], None] | None = None, depth: int = 0) -> None:
         """The server's automation acts on the server, not on the replica."""
 

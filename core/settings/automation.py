@@ -4,6 +4,7 @@ comment on one (A4d). Who may do which (A4e) is `Desk`'s to check."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from core.automation.actions import (
     Action,
@@ -96,18 +97,39 @@ def comment(config: DeskConfig, pipeline_ref: str, stage_ref: str, path: ActionP
     return made
 
 
+# Where the Automate tab and `pipedesk automation` name a pipeline's SLA
+# breach actions (issue 17) in place of a stage.
+SLA_BREACH = "sla-breach"
+
+
+class Sequence(Protocol):
+    """What holds a sequence of actions: a stage (A4), or a pipeline's SLA
+    breach actions (issue 17)."""
+
+    actions: list[Action]
+
+    @property
+    def label(self) -> str: ...
+
+
 def automated_stage(config: DeskConfig, pipeline_ref: str,
-                    stage_ref: str) -> tuple[Pipeline, Stage]:
-    return find_stage(config, stage_ref, find_pipeline(config, pipeline_ref))
+                    stage_ref: str) -> tuple[Pipeline, Sequence]:
+    """The sequence `stage_ref` names: a stage of the pipeline, or
+    `SLA_BREACH` for its SLA breach actions."""
+    pipeline = find_pipeline(config, pipeline_ref)
+    if stage_ref.strip().casefold() == SLA_BREACH:
+        return pipeline, pipeline.sla
+    return find_stage(config, stage_ref, pipeline)
 
 
-def action_slot(stage: Stage, path: ActionPath,
+def action_slot(stage: Sequence, path: ActionPath,
                 insert: bool = False) -> tuple[list[Action], int]:
     """The list holding the action at `path` in a stage, and its index."""
     try:
         return sequence_at(stage.actions, path, insert)
     except (IndexError, ValueError):
-        raise DeskError(f"Stage '{stage.label}' has no action {path_text(path)}.") from None
+        what = f"Stage '{stage.label}'" if isinstance(stage, Stage) else stage.label
+        raise DeskError(f"{what} has no action {path_text(path)}.") from None
 
 
 def check_action(config: DeskConfig, pipeline: Pipeline, action: Action) -> Action:

@@ -484,6 +484,7 @@ class LocalStore:
                 created_threads=state.created_threads,
                 automated_mail=state.automated_mail,
                 commands=state.commands,
+                sla_breached=state.sla_breached,
             )
             write_snapshot(self.snapshot_path, snap)
             self._snapshot_seq = state.seq

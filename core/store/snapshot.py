@@ -45,6 +45,8 @@ class Snapshot(msgspec.Struct):
     automated_mail: dict[str, list[datetime]] = {}
     # The ids of clients' commands applied (issue 16); older files lack them.
     commands: dict[str, list[str]] = {}
+    # The SLA clocks recorded as breached (issue 17); older files lack them.
+    sla_breached: dict[str, list[str]] = {}
 
 
 def in_snapshot_order(tickets: Iterable[Ticket]) -> list[Ticket]:
@@ -135,6 +137,7 @@ def state_of(snap: Snapshot, name: str,
     state.created_threads = snap.created_threads
     state.automated_mail = snap.automated_mail
     state.commands = snap.commands
+    state.sla_breached = snap.sla_breached
     state.count_unread()
     return state, [t.id for t in odd]
 
@@ -156,7 +159,8 @@ def write_snapshot(path: Path, snap: Snapshot) -> None:
              b',\n"mail_seen":', _encode(snap.mail_seen),
              b',\n"created_threads":', _encode(snap.created_threads),
              b',\n"automated_mail":', _encode(snap.automated_mail),
-             b',\n"commands":', _encode(snap.commands), b"}\n"]
+             b',\n"commands":', _encode(snap.commands),
+             b',\n"sla_breached":', _encode(snap.sla_breached), b"}\n"]
     atomic_write(path, b"".join(parts))
 
 

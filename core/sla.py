@@ -1,0 +1,130 @@
+"""SLA clocks (issue 17 item 3; docs/automation.md, "SLA targets").
+
+A pipeline may set, per priority, how long a ticket may wait for its first
+reply (*respond*) and to be closed (*resolve*). A clock runs from the
+ticket's creation; the time it spends in a waiting stage (waiting on the
+customer, `PipelineSla.waiting`) does not count, so the due time moves on
+while it waits there. The respond clock stops at the first reply a person
+sends; both stop when the ticket closes. An open ticket shows the clock
+due first: the time left, or how long it has been breached.
+
+Everything here is a pure function of a ticket, its pipeline and the time:
+the board, the detail, the triage queue, `--json` and the query
+language's `due:` all read the same `clock_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Literal, cast
+
+from core.automation.actions import parse_duration
+from core.model import DeskConfig, Pipeline, SlaPriority, SlaTarget
+from core.present import duration
+from core.records import Ticket
+
+ClockKind = Literal["respond", "resolve"]
+KINDS: tuple[ClockKind, ...] = ("respond", "resolve")
+WHAT = {"respond": "first response", "resolve": "resolution"}
+# A clock due within this is "soon" (the triage queue puts it next after
+# the breached ones): a quarter of the target, at most an hour.
+SOON_AT_MOST = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Clock:
+    kind: ClockKind
+    due: datetime  # when the target is reached, time spent waiting added
+    left: timedelta  # negative: breached that long ago
+    target: timedelta
+    paused: bool  # the ticket is in a waiting stage: the clock stands still
+
+    @property
+    def breached(self) -> bool:
+        return self.left <= timedelta(0)
+
+    @property
+    def soon(self) -> bool:
+        return not self.breached and self.left <= min(SOON_AT_MOST, self.target / 4)
+
+    def said(self) -> str:
+        """As a card or a row shows it: "respond in 25 min", "resolve in
+        3 h", "respond breached 10 min", with ", paused" while the ticket
+        waits in a waiting stage."""
+        if self.breached:
+            text = f"{self.kind} breached {duration(-self.left)}"
+        else:
+            text = f"{self.kind} in {duration(self.left)}"
+        return f"{text}, paused" if self.paused else text
+
+    def as_data(self) -> dict[str, object]:
+        """For `--json` and the API: the clock in plain values."""
+        return {"clock": self.kind, "due": self.due.isoformat(),
+                "left_seconds": int(self.left.total_seconds()), "breached": self.breached,
+                "paused": self.paused}
+
+
+def target_of(pipeline: Pipeline, ticket: Ticket) -> SlaTarget | None:
+    if ticket.priority is None:
+        return None
+    level = cast(SlaPriority, ticket.priority.lower())
+    return pipeline.sla.targets.get(level)
+
+
+def waited(pipeline: Pipeline, ticket: Ticket, now: datetime) -> timedelta:
+    """The time `ticket` spent in the pipeline's waiting stages, up to `now`."""
+    stops = pipeline.sla.waiting or []
+    held = ticket.stage_seconds or {}
+    seconds = sum(held.get(stage, 0.0) for stage in stops)
+    if ticket.stage in stops:
+        seconds += max(0.0, (now - (ticket.entered or ticket.create_date)).total_seconds())
+    return timedelta(seconds=seconds)
+
+
+def clocks_of(pipeline: Pipeline, ticket: Ticket, now: datetime) -> list[Clock]:
+    """The clocks still running on an open ticket, due first first: none
+    when its pipeline sets no target for its priority, or it is closed."""
+    target = target_of(pipeline, ticket)
+    if target is None or ticket.close_date is not None:
+        return []
+    stage = pipeline.stage(ticket.stage)
+    if stage is not None and not stage.is_open:
+        return []
+    paused = ticket.stage in (pipeline.sla.waiting or [])
+    wait = waited(pipeline, ticket, now)
+    found = []
+    for kind in KINDS:
+        written = getattr(target, kind)
+        if written is None or (kind == "respond" and ticket.replied is not None):
+            continue
+        length = _length(written)
+        due = ticket.create_date + length + wait
+        found.append(Clock(kind, due, due - now, length, paused))
+    return sorted(found, key=lambda c: c.due)
+
+
+def clock_of(pipeline: Pipeline, ticket: Ticket, now: datetime) -> Clock | None:
+    """The clock an open ticket shows: the one due first, or None."""
+    found = clocks_of(pipeline, ticket, now)
+    return found[0] if found else None
+
+
+def clock_reader(config: DeskConfig, now: datetime) -> Callable[[Ticket], Clock | None]:
+    """`clock_of` for many tickets at one time: each pipeline found once.
+    Cheap when no pipeline sets targets (most desks): None for all."""
+    pipelines = {p.id: p for p in config.pipelines if p.sla.targets}
+
+    def read(ticket: Ticket) -> Clock | None:
+        pipeline = pipelines.get(ticket.pipeline)
+        return None if pipeline is None else clock_of(pipeline, ticket, now)
+
+    return read
+
+
+@lru_cache(maxsize=64)
+def _length(written: str) -> timedelta:
+    # Settings are checked when read: a target here always parses.
+    return parse_duration(written, "a target")
