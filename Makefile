@@ -37,19 +37,22 @@ test: system-packages $(VENV)/.installed-dev
 # Debian's dovecot-imapd, and the SQL store's tests a PostgreSQL cluster of
 # their own (tests/pg_fixtures.py), from Debian's postgresql; each installed
 # when missing (neither's own service is used), a moment's look when there.
-# Debian keeps dovecot in sbin, which a user's PATH may lack.
+# Debian keeps dovecot in sbin, which a user's PATH may lack. The test of
+# `pipedesk web` (tests/test_web.py) drives Debian's chromium headless,
+# installed the same way (Playwright's own browser downloads are not used).
 system-packages:
 	@need=""; \
 	PATH="$$PATH:/usr/sbin:/sbin" command -v dovecot >/dev/null || need="dovecot-imapd"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	[ -x /usr/bin/chromium ] || command -v chromium >/dev/null || need="$$need chromium"; \
 	[ -z "$$need" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then sudo=""; \
 	elif command -v sudo >/dev/null; then sudo="sudo"; \
 	else echo "make: the tests need$$need, and only root can install it:" \
 	  "run 'apt-get install$$need' as root, then make test again." >&2; exit 1; fi; \
 	if ! command -v apt-get >/dev/null; then echo "make: the tests need Dovecot's IMAP" \
-	  "server and PostgreSQL's server ($$need on Debian); install them with this" \
-	  "system's packages." >&2; exit 1; fi; \
+	  "server, PostgreSQL's server and Chromium ($$need on Debian); install them" \
+	  "with this system's packages." >&2; exit 1; fi; \
 	echo "Installing$$need for the tests"; \
 	$$sudo apt-get update -q && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$need

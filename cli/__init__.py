@@ -35,6 +35,7 @@ from cli.serve import serve
 from cli.stages import stage
 from cli.tickets import ticket
 from cli.tokens import token
+from cli.web import web
 from cli.webhooks import webhooks
 from cli.worker import worker
 from core import DeskError
@@ -75,7 +76,7 @@ def root(ctx: click.Context, data_dir: Path | None, database: str | None,
 
 # Each topic's group or command; `pipedesk --help` lists them by name.
 for topic in (demo, pipeline, stage, property_group, contact, ticket, automation, channel,
-              mail, webhooks, notifications, worker, serve, user, team, token, login,
+              mail, webhooks, notifications, worker, serve, web, user, team, token, login,
               conflicts, export):
     root.add_command(topic)
 

@@ -874,6 +874,9 @@ CHANGING = {
     "team add", "team remove", "team rename", "user add", "user deactivate", "user edit",
     "worker",  # the desk's own rounds: mail and automation
     "serve",  # the server: every request acts as its token's user (tests/test_server_*.py)
+    # The app in a browser, as the user this account signs in as: the app's
+    # own reading and changes, through the same Desk (tests/test_web.py).
+    "web",
     # API tokens: administrators only, every one walked in tests/test_cli_people.py.
     "token create", "token list", "token revoke",
     "login",  # signs in to a server: the server's desk decides (tests/test_cli_login.py)

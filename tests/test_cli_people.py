@@ -214,6 +214,8 @@ AGENT_MAY = {
     "automation comment",
     # Mail in is the channel's doing, and the rounds are the desk's.
     "mail fetch", "mail ingest", "mail quarantine retry", "worker", "serve",
+    # The app in a browser: anyone may open the app, as themselves.
+    "web",
     # Signing in to a server touches no desk here: the server's decides;
     # conflicts are the client's own changes, sent to the server again.
     "login", "conflicts list", "conflicts retry", "conflicts discard",

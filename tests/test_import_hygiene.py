@@ -12,7 +12,8 @@ package. This test's own process has loaded Textual for other tests, so only
 a new one can tell.
 
 The same holds for the server's web framework, which only `pipedesk serve`
-loads (issue 15).
+loads (issue 15), and for textual-serve and aiohttp, which only `pipedesk
+web` loads (issue 17 item 6).
 
 It also checks that no two modules of `core`, `cli`, `tui` or `server` import each
 other (issue 12), which import-linter's contracts do not say.
@@ -35,6 +36,8 @@ UI_PACKAGES = {"textual", "rich"}
 # Only `pipedesk serve` needs the web framework (issue 15): every other
 # command starts without it.
 SERVER_PACKAGES = {"server", "fastapi", "starlette", "uvicorn"}
+# Only `pipedesk web` needs textual-serve and the aiohttp under it.
+WEB_PACKAGES = {"textual_serve", "aiohttp", "aiohttp_jinja2"}
 
 
 def pipedesk(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
@@ -61,6 +64,7 @@ def test_pipedesk_help_loads_neither_textual_nor_rich() -> None:
     assert "click" in imported  # the report is read: the CLI's own library is in it
     assert imported & UI_PACKAGES == set()
     assert imported & SERVER_PACKAGES == set()
+    assert imported & WEB_PACKAGES == set()
 
 
 def test_pipedesk_ticket_list_json_loads_neither_textual_nor_rich(run: Any, home: Path) -> None:
@@ -71,6 +75,7 @@ def test_pipedesk_ticket_list_json_loads_neither_textual_nor_rich(run: Any, home
     assert "core" in imported
     assert imported & UI_PACKAGES == set()
     assert imported & SERVER_PACKAGES == set()
+    assert imported & WEB_PACKAGES == set()
 
 
 def import_cycles(package: str) -> list[list[str]]:
