@@ -24,6 +24,7 @@ from core.automation.actions import (
 from core.automation.templates import Template
 from core.model import Pipeline
 from core.present import action_run_cell, say_action, when
+from core.settings.automation import SLA_BREACH, automated_stage
 from core.settings.channels import TRIGGERS
 from core.text import show_line
 
@@ -47,6 +48,9 @@ def automation_data(p: Pipeline) -> dict[str, Any]:
                          for a in s.actions]}
             for s in p.stages
         ],
+        # Issue 17: what an SLA breach runs (`sla-breach` in place of a stage).
+        "sla_breach": [a.model_dump(mode="json", by_alias=True, exclude_none=True)
+                       for a in p.sla.actions],
     }
 
 
@@ -67,11 +71,15 @@ def automation_list(session: Session, pipeline_ref: str, as_json: bool) -> None:
         trigger = getattr(p.automation, field)
         click.echo(show_line(f"{said}: {_on(trigger.on)}, to "
                              f"{_stage_label(p, trigger.stage)} ({name})"))
-    for s in p.stages:
-        click.echo(f"\n{show_line(s.label)} ({s.state.value})")
-        if not s.actions:
+    sequences: list[tuple[str, list[Action]]] = [
+        (f"{show_line(s.label)} ({s.state.value})", s.actions) for s in p.stages]
+    if p.sla.actions or p.sla.targets:
+        sequences.append((f"{p.sla.label} ({SLA_BREACH})", p.sla.actions))
+    for heading, actions in sequences:
+        click.echo(f"\n{heading}")
+        if not actions:
             click.echo("  (no actions)")
-        for path, action in walk(s.actions):
+        for path, action in walk(actions):
             indent = "  " * (len(path) // 2 + 1)
             arm = f"{path[-2]}: " if len(path) > 1 else ""
             said = show_line(say_action(desk.config, action))
@@ -91,7 +99,8 @@ def _on(flag: bool) -> str:
 @click.pass_context
 def automation_add(ctx: click.Context, pipeline_ref: str, stage_ref: str) -> None:
     """Add an action at the end of stage S of pipeline P (branches: in
-    desk.toml, or the Automate tab)."""
+    desk.toml, or the Automate tab). S may be `sla-breach`: what the
+    pipeline runs when an SLA clock runs out (issue 17)."""
     ctx.meta["automation.stage"] = (pipeline_ref, stage_ref)
 
 
@@ -99,7 +108,7 @@ def _added(session: Session, action: Action) -> None:
     pipeline_ref, stage_ref = click.get_current_context().meta["automation.stage"]
     desk = session.desk
     path = desk.add_action(pipeline_ref, stage_ref, action, session.actor)
-    _, stage = desk.stage(stage_ref, session.actor, within=pipeline_ref)
+    _, stage = automated_stage(desk.config, pipeline_ref, stage_ref)
     said = say_action(desk.config, action)
     click.echo(f"Added to '{stage.label}' as action {path_text(path)}: {said}.")
 

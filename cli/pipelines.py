@@ -12,6 +12,7 @@ from cli.common import Session, emit_json, group, json_option, pass_session, tab
 from core import Actor, Desk
 from core.model import Pipeline, PipelineAccess
 from core.present import count
+from core.settings.sla import SLA_PRIORITIES
 
 
 @group()
@@ -186,3 +187,62 @@ def pipeline_access(session: Session, pipeline_ref: str, view: Sequence[str],
     click.echo(f"Pipeline {p.id} '{p.label}':")
     click.echo(f"  view: {audience_said(data['view'])}")
     click.echo(f"  edit: {audience_said(data['edit'])}")
+
+
+@pipeline.command("sla")
+@click.argument("pipeline_ref", metavar="P")
+@click.argument("priority", required=False, metavar="[PRIORITY]")
+@click.option("--respond", metavar="DURATION",
+              help="Time to the first reply, such as 30m or 4h; none takes it away.")
+@click.option("--resolve", metavar="DURATION",
+              help="Time to close the ticket, such as 4h or 2d; none takes it away.")
+@click.option("--waiting", multiple=True, metavar="S",
+              help="A stage where the clocks stop (waiting on the customer); repeatable. "
+                   "Replaces the list; --no-waiting empties it.")
+@click.option("--no-waiting", is_flag=True, help="No stage stops the clocks.")
+@json_option
+@pass_session
+def pipeline_sla(session: Session, pipeline_ref: str, priority: str | None,
+                 respond: str | None, resolve: str | None, waiting: Sequence[str],
+                 no_waiting: bool, as_json: bool) -> None:
+    """A pipeline's SLA targets per priority (issue 17); with no option,
+    show them.
+
+    `pipedesk pipeline sla support urgent --respond 30m --resolve 4h` sets
+    Urgent's targets; an open ticket's clock then shows on its card, in
+    the triage queue and in `ticket list --json`. The time a ticket spends
+    in a waiting stage (by default, Waiting on contact) does not count.
+    """
+    if (respond is not None or resolve is not None) and priority is None:
+        raise click.UsageError("Name the priority the targets are for (low, medium, high, "
+                               "urgent).")
+    if waiting and no_waiting:
+        raise click.UsageError("--no-waiting empties the list; give it or --waiting, not both.")
+    if priority is not None and respond is None and resolve is None:
+        raise click.UsageError("Give --respond, --resolve or both for the priority.")
+    changing = priority is not None or bool(waiting) or no_waiting
+    desk = session.desk if changing else session.reading
+    if changing:
+        if priority is not None:
+            desk.set_sla_target(pipeline_ref, priority, session.actor, respond=respond,
+                                resolve=resolve)
+        if waiting or no_waiting:
+            desk.set_sla_waiting(pipeline_ref, list(waiting), session.actor)
+    p = desk.pipeline(pipeline_ref, session.actor)
+    stages = {s.id: s.label for s in p.stages}
+    targets = {level: {"respond": t.respond, "resolve": t.resolve}
+               for level, t in p.sla.targets.items()}
+    data = {"id": p.id, "label": p.label, "targets": targets,
+            "waiting": [stages.get(s, s) for s in p.sla.waiting or ()]}
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"Pipeline {p.id} '{p.label}': SLA targets")
+    if not targets:
+        click.echo("  none yet (pipedesk pipeline sla P PRIORITY --respond 30m --resolve 4h)")
+    for level in SLA_PRIORITIES:
+        if level in targets:
+            t = targets[level]
+            click.echo(f"  {level:<7} respond {t['respond'] or '-':<8} resolve "
+                       f"{t['resolve'] or '-'}")
+    click.echo(f"  clocks stop in: {', '.join(data['waiting']) or 'no stage'}")

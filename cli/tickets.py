@@ -41,6 +41,11 @@ def ticket_data(desk: Desk, actor: Actor, t: Ticket) -> dict[str, Any]:
     data["pipeline_label"] = pipe.label
     data["stage_label"] = stage_.label
     data["stage_state"] = stage_.state.value
+    # Issue 17: the SLA clock an open ticket shows; null where none runs.
+    clock = desk.sla_clocks()(t)
+    data["sla"] = clock.as_data() if clock is not None else None
+    for kept in ("entered", "stage_seconds"):  # what the clock is read from
+        data.pop(kept, None)
     return data
 
 
@@ -170,6 +175,9 @@ def ticket_show(session: Session, ticket_id: str, as_json: bool) -> None:
     now = desk.now()
     shown = [("Pipeline", data["pipeline_label"]),
              ("Stage", f"{data['stage_label']} ({data['stage_state']})")]
+    clock = desk.sla_clocks()(t)
+    if clock is not None:
+        shown.append(("SLA", f"{clock.said()} (due {when(clock.due)})"))
     shown += [(p.label, say(desk.config, t, p.name, now)) for p in desk.properties(session.actor)
               if p.name not in ("subject", "content", "pipeline", "stage")]
     width = max(len(k) for k, _ in shown)

@@ -165,6 +165,11 @@ class Pipeline(Model):
             found = next((s for s in self.stages
                           if s.label.casefold() == SLA_WAITING_STAGE.casefold()), None)
             self.sla.waiting = [found.id] if found is not None else []
+        else:
+            # A stage deleted by hand in desk.toml stops no clock any more:
+            # harmless, so not a reason to refuse the file.
+            ids = {s.id for s in self.stages}
+            self.sla.waiting = [s for s in self.sla.waiting if s in ids]
         return self
 
 

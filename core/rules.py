@@ -264,12 +264,6 @@ def _automation_problem(config: DeskConfig) -> Problem | None:
     """Actions that would move tickets nowhere (a stage desk.toml lost, S6),
     or branches nested past any use."""
     for n, pipeline in enumerate(config.pipelines):
-        stages = {s.id: s for s in pipeline.stages}
-        for stage_id in pipeline.sla.waiting or ():
-            if stage_id not in stages or not stages[stage_id].is_open:
-                return Problem(f"the SLA of pipeline '{pipeline.label}' stops its clocks in "
-                               f"stage {stage_id!r}, which is not an Open stage of the "
-                               "pipeline", "pipelines", n, "sla", "waiting")
         held: list[tuple[Loc, Any]] = [(("pipelines", n, "stages", m), stage)
                                        for m, stage in enumerate(pipeline.stages)]
         held.append((("pipelines", n, "sla"), pipeline.sla))

@@ -60,6 +60,25 @@ class Clock:
             text = f"{self.kind} in {duration(self.left)}"
         return f"{text}, paused" if self.paused else text
 
+    def marked(self) -> str:
+        """`said` with a sign in front of a breached clock, for screens:
+        it reads in 16 colours and none (C3)."""
+        return f"! {self.said()}" if self.breached else self.said()
+
+    def card(self) -> str:
+        """For a card's narrow second line: "due in 25 min", "! breached
+        15 min", "paused 2 h" (what is left, while the ticket waits)."""
+        if self.breached:
+            return f"! breached {duration(-self.left)}"
+        return f"{'paused' if self.paused else 'due in'} {duration(self.left)}"
+
+    def short(self) -> str:
+        """For a narrow column (the triage queue's Due, at most 8 wide):
+        "25 min", "! 15 min" breached that long, "waiting" while paused."""
+        if self.breached:
+            return f"! {duration(-self.left)}"
+        return "waiting" if self.paused else duration(self.left)
+
     def as_data(self) -> dict[str, object]:
         """For `--json` and the API: the clock in plain values."""
         return {"clock": self.kind, "due": self.due.isoformat(),

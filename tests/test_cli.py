@@ -573,3 +573,30 @@ def test_t6_ticket_move_set_delete_with_a_query_change_every_ticket_that_fits(
     assert run("ticket", "move", "3", "Closed").out.strip() == (
         "Ticket #3 is in Support pipeline / Closed.")
     assert run("ticket", "move", "Closed").code == 2  # an ID, or --query
+
+
+def test_sla_pipeline_sla_sets_shows_and_refuses_with_a_message(run: Any) -> None:
+    """Issue 17 item 3 on the command line: targets per priority, the
+    waiting stages, and the clock in `ticket list --json` / `ticket show`."""
+    assert run("pipeline", "sla", "0", "urgent", "--respond", "30m", "--resolve", "4h").code == 0
+    shown = run("pipeline", "sla", "0")
+    assert "urgent  respond 30m      resolve 4h" in shown.out
+    assert "clocks stop in: Waiting on contact" in shown.out
+    assert run("pipeline", "sla", "0", "--waiting", "Waiting on us").code == 0
+    assert run("pipeline", "sla", "0", "--json").json() == {
+        "id": "0", "label": "Support pipeline", "waiting": ["Waiting on us"],
+        "targets": {"urgent": {"respond": "30m", "resolve": "4h"}}}
+    bad = run("pipeline", "sla", "0", "high", "--respond", "soon")
+    assert bad.code == 1 and "'soon' is not a duration" in bad.err and "Traceback" not in bad.err
+    assert run("pipeline", "sla", "0", "--waiting", "Closed").code == 1
+    assert run("pipeline", "sla", "0", "urgent").code == 2  # a usage mistake: no target given
+    assert list(run("pipeline", "sla", "0", "--json").json()["targets"]) == ["urgent"]
+    run("ticket", "create", "--pipeline", "0", "--stage", "New", "--subject", "Site down",
+        "--set", "priority=urgent")
+    [listed] = run("ticket", "list", "--json").json()
+    assert listed["sla"] == {"clock": "respond", "due": "2026-11-23T09:30:00+00:00",
+                             "left_seconds": 1800, "breached": False, "paused": False}
+    assert "SLA" in run("ticket", "show", listed["id"]).out
+    assert "respond in 30 min (due 2026-11-23 09:30)" in run("ticket", "show", listed["id"]).out
+    assert [t["subject"] for t in run("ticket", "list", "-q", "due:<1h", "--json").json()] == [
+        "Site down"]

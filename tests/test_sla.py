@@ -168,3 +168,4 @@ def test_sla_clocks_survive_a_reopened_desk(sla_desk: Desk, clock: MutableClock)
     clock.advance(minutes=1)
     assert shown(again, t.id) == "resolve in 47 h, paused"
     assert timedelta(0) < again.sla_clocks()(again.ticket(t.id, ADMIN)).left  # type: ignore[union-attr]
+

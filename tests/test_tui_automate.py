@@ -203,6 +203,40 @@ async def test_switches_and_actions_from_the_keys(desk: Desk) -> None:
 
 
 @pytest.mark.anyio
+async def test_sla_targets_waiting_stages_and_breach_actions_in_the_tab(desk: Desk) -> None:
+    """Issue 17 item 3 in the Automate tab: e on a priority's row sets its
+    targets (a mistake is said in the prompt), e on "Clocks stop in" the
+    waiting stages, n under SLA breach adds what a breach runs."""
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert "Urgent: no target" in rows(app)
+        assert "Clocks stop in: Waiting on contact" in rows(app)
+        go_to(app, "Urgent:")
+        await pilot.press("e", *"30m soon", "enter")
+        await settle(pilot)
+        assert "'soon' is not a duration" in screen_text(app)  # the prompt stays
+        await pilot.press(*["backspace"] * 4, *"4h", "enter")
+        await settle(pilot)
+        assert "Urgent: respond 30m · resolve 4h" in rows(app)
+        target = desk.pipeline("0", A).sla.targets["urgent"]
+        assert (target.respond, target.resolve) == ("30m", "4h")
+        go_to(app, "Clocks stop in")
+        await pilot.press("e", *["backspace"] * 30, *"Waiting on us", "enter")
+        await settle(pilot)
+        assert desk.pipeline("0", A).sla.waiting == [desk.stage("Waiting on us", A)[1].id]
+        go_to(app, "SLA breach")
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#kind").value = "notify"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [a.kind for a in desk.pipeline("0", A).sla.actions] == ["notify"]
+
+
+@pytest.mark.anyio
 async def test_the_comment_prompt_asks_for_a_comment(desk: Desk) -> None:
     desk.add_action("0", "New", Delay(duration="1h"), A)
     app = PipedeskApp(desk)

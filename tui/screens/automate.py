@@ -1,7 +1,9 @@
 """The Automate tab (key `a` on a board): one pipeline's automation.
 
 The close-date switch (A2 / T3), the chat switch (A5), each stage with its
-action sequence (A4), and below them the pipeline's connected channels (A1:
+action sequence (A4), the SLA targets per priority, the stages where their
+clocks stop and the SLA breach actions (issue 17: `e` sets a target, `n`
+adds an action the breach runs), and below them the pipeline's connected channels (A1:
 `o` switches whether new mail creates tickets) and its two email triggers
 (A3a / A3b: `o` switches one, `s` picks the stage it moves to).
 Administrators add, edit, move and delete actions; everyone may read them
@@ -15,6 +17,8 @@ there; `section:<name>` heads the mail sections, `channel:<address>` and
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -34,14 +38,26 @@ from core.automation.actions import (
     sequence_at,
 )
 from core.events import Notice
-from core.model import Channel, Pipeline, Stage
+from core.model import Channel, Pipeline, PipelineSla, Stage
 from core.present import say_action, source_of, when
+from core.settings.automation import SLA_BREACH
 from core.settings.channels import TRIGGERS, channel_home
+from core.settings.sla import SLA_PRIORITIES
 from core.text import show_line
 from tui.screens.action_dialog import ActionDialog
 from tui.screens.dialogs import DeskDialog, LabelPrompt, MessageDialog
 from tui.screens.table_screen import TableScreen, cursor_bindings
 from tui.widgets.unread_badge import UnreadBadge
+
+
+@dataclass
+class Breach:
+    """A pipeline's SLA breach actions (issue 17), drawn and changed as a
+    stage's sequence is: the desk names it `SLA_BREACH`."""
+
+    actions: list[Action]
+    id: str = SLA_BREACH
+    label: str = PipelineSla.label
 
 
 class AutomateScreen(TableScreen[None]):
@@ -118,13 +134,14 @@ class AutomateScreen(TableScreen[None]):
             table.add_row(Text(f"{stage.label} ({stage.state.value})", style="bold"),
                           Text(""), key=f"stage:{stage.id}")
             self._rows(stage, stage.actions, (), 1)
+        self._sla_rows(p)
         self._mail_rows(p)
         keys = [str(k.value) for k in table.rows]
         target = keys.index(select) if select in keys else min(row_before, len(keys) - 1)
         table.move_cursor(row=max(0, target), animate=False)
         self._show_comments()
 
-    def _rows(self, stage: Stage, actions: list[Action], base: Path, depth: int) -> None:
+    def _rows(self, stage: Stage | Breach, actions: list[Action], base: Path, depth: int) -> None:
         table = self.table
         indent = "  " * depth
         if not actions and not base:
@@ -142,6 +159,65 @@ class AutomateScreen(TableScreen[None]):
                     table.add_row(Text(f"{indent}  {label}:", style="italic"), Text(""),
                                   key=f"arm:{stage.id}:{path_text(path)}.{side}")
                     self._rows(stage, arm, (*path, side), depth + 2)
+
+    def _sequence(self, ref: str) -> Stage | Breach | None:
+        """A stage of the pipeline, or its SLA breach actions."""
+        if ref == SLA_BREACH:
+            return Breach(self.pipeline.sla.actions)
+        return self.pipeline.stage(ref)
+
+    def _sla_rows(self, p: Pipeline) -> None:
+        """Issue 17: the SLA targets per priority (e sets one), the stages
+        where the clocks stop (e), and what a breach runs (n adds)."""
+        table = self.table
+        table.add_row(Text("SLA targets (e sets)", style="bold"), Text(""),
+                      key="section:sla")
+        for level in SLA_PRIORITIES:
+            target = p.sla.targets.get(level)  # type: ignore[call-overload]
+            said = (f"respond {target.respond or '—'} · resolve {target.resolve or '—'}"
+                    if target is not None else "no target")
+            table.add_row(Text(f"  {level.capitalize()}: {said}"), Text(""),
+                          key=f"sla:{level}")
+        stops = ", ".join(self._stage_label(p, s) for s in p.sla.waiting or ()) or "no stage"
+        table.add_row(Text(show_line(f"  Clocks stop in: {stops}")), Text(""),
+                      key="sla:waiting")
+        breach = Breach(p.sla.actions)
+        table.add_row(Text(f"{breach.label} (a clock runs out)", style="bold"), Text(""),
+                      key=f"stage:{SLA_BREACH}")
+        self._rows(breach, breach.actions, (), 1)
+
+    def _edit_sla(self, level: str) -> None:
+        p = self.pipeline
+        if level == "waiting":
+            held = ", ".join(self._stage_label(p, s) for s in p.sla.waiting or ())
+
+            def stops(text: str) -> str:
+                words = [w.strip() for w in text.split(",") if w.strip()]
+                self.desk.set_sla_waiting(self.pipeline_id, words, self.actor)
+                return "sla:waiting"
+
+            self.app.push_screen(LabelPrompt(
+                "Stages where the SLA clocks stop (comma between; empty for none)", stops,
+                held, placeholder="Waiting on contact"),
+                lambda done: self.show(select="sla:waiting") if done else None)
+            return
+        target = p.sla.targets.get(level)  # type: ignore[call-overload]
+        held = (f"{target.respond or '-'} {target.resolve or '-'}" if target is not None
+                else "")
+
+        def set_target(text: str) -> str:
+            words = text.split()
+            if len(words) != 2:
+                raise DeskError("Give two durations, to respond and to resolve in, such as "
+                                "30m 4h; - for none.")
+            self.desk.set_sla_target(self.pipeline_id, level, self.actor, respond=words[0],
+                                     resolve=words[1])
+            return f"sla:{level}"
+
+        self.app.push_screen(LabelPrompt(
+            f"{level.capitalize()}: respond in, resolve in (such as 30m 4h; - for none)",
+            set_target, held, placeholder="30m 4h"),
+            lambda done: self.show(select=f"sla:{level}") if done else None)
 
     def _mail_rows(self, p: Pipeline) -> None:
         """A1 / A3: the channels into this pipeline and its email triggers."""
@@ -234,11 +310,11 @@ class AutomateScreen(TableScreen[None]):
         kind, stage_id, path = (*key.split(":", 2), "")[:3]
         return kind, stage_id, path
 
-    def _action(self) -> tuple[Stage, Path, Action] | None:
+    def _action(self) -> tuple[Stage | Breach, Path, Action] | None:
         where = self._where()
         if where is None or where[0] != "action":
             return None
-        stage = self.pipeline.stage(where[1])
+        stage = self._sequence(where[1])
         if stage is None:
             return None
         path = parse_path(where[2])
@@ -255,7 +331,7 @@ class AutomateScreen(TableScreen[None]):
         if where is None:
             return None
         kind, stage_id, text = where
-        stage = self.pipeline.stage(stage_id)
+        stage = self._sequence(stage_id)
         if stage is None:
             return None
         if kind == "action":
@@ -290,7 +366,7 @@ class AutomateScreen(TableScreen[None]):
         stage_id, at = spot
         if not self._may_change_or_say():
             return
-        stage = self.pipeline.stage(stage_id)
+        stage = self._sequence(stage_id)
         label = stage.label if stage else stage_id
 
         def act(action: Action) -> None:
@@ -303,7 +379,11 @@ class AutomateScreen(TableScreen[None]):
             if saved is not None else None)
 
     def action_edit(self) -> None:
-        kind = (self._where() or ("",))[0]
+        kind, ref, _ = self._where() or ("", "", "")
+        if kind == "sla":
+            if self._may_change_or_say():
+                self._edit_sla(ref)
+            return
         if kind == "trigger":
             self.action_trigger_stage()
             return

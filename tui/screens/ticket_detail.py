@@ -168,8 +168,17 @@ class TicketDetailScreen(Screen[None]):
             # The stage went away between two notices; the next one fixes it.
             return Content(f"stage {self.ticket.stage}")
         state = ("Open", "$text-success") if stage.is_open else ("Closed", "$text-primary")
-        return Content.assemble(pipeline.label, " / ", (stage.label, "bold"),
-                                " (", (state[0], f"bold {state[1]}"), ")")
+        where = Content.assemble(pipeline.label, " / ", (stage.label, "bold"),
+                                 " (", (state[0], f"bold {state[1]}"), ")")
+        clock = self.desk.sla_clocks()(self.ticket)
+        if clock is None:
+            return where
+        # Issue 17: the SLA clock, said in words (C3), bold when breached.
+        now = self.desk.now()
+        due = clock.due.strftime("%H:%M" if clock.due.date() == now.date() else "%m-%d %H:%M")
+        said = f"{clock.marked()}, due {due}"
+        return Content.assemble(where, " · ", (said, "bold $text-error" if clock.breached
+                                                else ""))
 
     def _fill_properties(self) -> None:
         table = self.properties_table
