@@ -581,6 +581,10 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     "remove_channel": ("settings", lambda w, a: w.desk.remove_channel(BILLING_MAIL, a)),
     "set_email_trigger": ("settings", lambda w, a: w.desk.set_email_trigger(
         w.pipelines["billing"], "email-sent", a, on=False)),
+    "set_sla_target": ("settings", lambda w, a: w.desk.set_sla_target(
+        w.pipelines["billing"], "urgent", a, respond="30m")),
+    "set_sla_waiting": ("settings", lambda w, a: w.desk.set_sla_waiting(
+        w.pipelines["billing"], [], a)),
     "add_users": ("settings", lambda w, a: w.desk.add_users(
         [User(id="x", name="X", email="x@pipedesk.example")], a)),
     "add_user": ("settings", lambda w, a: w.desk.add_user("x@pipedesk.example", "X", a)),
@@ -606,6 +610,8 @@ DESK_METHODS: dict[str, tuple[str, Walk | None]] = {
     "property": ("desk", None),           # a property's definition by name (no ticket)
     "courier": ("desk", None),            # mail and webhooks on their way out
     "run_due_steps": ("desk", None),      # automation's delays (automation acts everywhere)
+    "record_breaches": ("desk", None),    # SLA clocks run out on every ticket, as delays do
+    "sla_clocks": ("desk", None),         # a clock of a ticket the caller already holds
     "record_deliveries": ("desk", None),  # the courier's report
     "take_mail": ("desk", None),          # mail in, as the channel (A1)
     "take_mails": ("desk", None),
@@ -853,6 +859,8 @@ READING: dict[str, tuple[str, ...]] = {
     "team members support": (),
     "pipeline access 0": (),
     "pipeline access {billing}": (),
+    "pipeline sla 0": (),
+    "pipeline sla {billing}": (),
 }
 CHANGING = {
     "automation add assign", "automation add delay", "automation add notify",

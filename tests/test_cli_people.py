@@ -231,6 +231,7 @@ ADMIN_ONLY: dict[str, list[str]] = {
     "pipeline delete": ["pipeline", "delete", "Sales"],
     "pipeline cards": ["pipeline", "cards", "0", "subject"],
     "pipeline access": ["pipeline", "access", "0", "--view", "support"],
+    "pipeline sla": ["pipeline", "sla", "0", "urgent", "--respond", "30m"],
     "stage add": ["stage", "add", "0", "Escalated", "--state", "open"],
     "stage rename": ["stage", "rename", "2", "Asked"],
     "stage reorder": ["stage", "reorder", "2", "3"],
