@@ -236,6 +236,15 @@ class BoardIndex:
         row = find(self.tickets(stage_id), ticket)
         return None if row is None else (stage_id, row)
 
+    def shows(self, ticket_id: str) -> bool:
+        """Whether the board shows this ticket (in one of its columns, and
+        not filtered out); the board counts the selected tickets the filter
+        hides with it. A lookup, not a bisection, so asking for each
+        selected ticket costs little."""
+        self._know_where()
+        shown = self._where.get(ticket_id)
+        return shown is not None and (self._filtered is None or self._matches(shown[1]))
+
     def where(self, ticket_id: str) -> str | None:
         """The stage of this board a ticket is in, shown or filtered out."""
         self._know_where()

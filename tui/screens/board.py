@@ -4,6 +4,11 @@ Keys move a cursor over the cards and act on the ticket under it; every
 change goes through `Desk`, and the board redraws from the desk's notices,
 whether the change was made here or in another terminal. Only the columns a
 notice touched are repainted, and the cursor stays on its ticket.
+
+Tickets picked with space (`v` the cursor's column, `V` all shown) are the
+selection (T6): m, A, E and d act on them all, in one command of the desk
+(tui/bulk_actions.py), and Y copies them; Escape clears it. A picked card
+is marked; picking one repaints that card, a column its column.
 """
 
 from __future__ import annotations
@@ -20,16 +25,16 @@ from textual.widgets import Footer, Input, Static
 
 from core import Actor, Desk, DeskError
 from core.access import administrators, may_view_ticket
-from core.events import Notice
+from core.events import Notice, ticket_ids
 from core.model import Pipeline
 from core.present import count, counted, say, say_value
 from core.records import Ticket
 from core.remote.status import Syncing
-from core.text import show_line
 from tui.board_index import BoardIndex
 from tui.desk_notices import follow_desk
 from tui.memory import remember_pipeline
 from tui.notices import OneNotice
+from tui.selection import Selection
 from tui.widgets.stage_column import StageColumn
 from tui.widgets.unread_badge import UnreadBadge
 
@@ -100,7 +105,17 @@ class BoardScreen(Screen[None]):
                 id="board.quarantine"),
         Binding("a", "automate", "Automate", show=False, id="board.automate"),
         Binding("X", "app.conflicts", "Conflicts", show=False, id="board.conflicts"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="board.clear_filter"),
+        # The selection (T6): space picks the card under the cursor (and
+        # goes on to the next), v the cursor's column, V all the board shows.
+        Binding("space", "pick", "Select", show=False, id="board.select"),
+        Binding("v", "pick_column", "Select the column", show=False,
+                id="board.select_column"),
+        Binding("V", "pick_all", "Select all shown", show=False, id="board.select_all"),
+        Binding("A", "assign_to_me", "Assign to me", show=False, id="board.assign_to_me"),
+        Binding("E", "edit", "Set", tooltip="Owner, team, priority", show=False,
+                id="board.edit"),
+        Binding("escape", "clear", "Clear", tooltip="Clear the selection, else the filter",
+                show=False, id="board.clear_filter"),
     ]
 
     def __init__(self, desk: Desk, actor: Actor, pipeline_id: str | None = None) -> None:
@@ -109,6 +124,9 @@ class BoardScreen(Screen[None]):
         self.actor = actor
         self.index = BoardIndex(desk, actor, self._pipeline(pipeline_id))
         self.column = 0  # the cursor's column
+        # The tickets picked for a bulk action, by id (T6): tickets of this
+        # board (the filter may hide some; the title counts those).
+        self.selection = Selection()
         # The tickets a change waits for the server for (a desk on a server).
         self._pending: frozenset[str] = frozenset()
         # Where the cursor's ticket went, when another terminal took it away.
@@ -133,7 +151,7 @@ class BoardScreen(Screen[None]):
 
     def _columns(self) -> list[StageColumn]:
         return [StageColumn(stage, self.index.tickets(stage.id), self.index.total(stage.id),
-                            self._details)
+                            self._details, self.selection)
                 for stage in self.index.pipeline.stages]
 
     def on_mount(self) -> None:
@@ -186,6 +204,13 @@ class BoardScreen(Screen[None]):
             return Content.styled(self.pipeline.label, "bold")
         total = sum(self.index.total(s.id) for s in self.pipeline.stages)
         title = Content.assemble((self.pipeline.label, "bold"), f" · {counted(total, 'ticket')}")
+        if self.selection:
+            # Before the filter's words, which a narrow title cuts first.
+            said = self.selection.said()
+            if self.index.filter:
+                hidden = sum(1 for t in self.selection if not self.index.shows(t))
+                said += f", {count(hidden)} hidden" if hidden else ""
+            title = Content.assemble(title, " · ", (said, "bold reverse"))
         if self.index.filter:
             shown = sum(self.index.count(s.id) for s in self.pipeline.stages)
             title = Content.assemble(
@@ -246,6 +271,11 @@ class BoardScreen(Screen[None]):
         if change.rebuilt:
             self.show_pipeline(self.index.pipeline.id, keep=held.id if held else None)
             return
+        if self.selection:
+            # A picked ticket deleted, or moved out of this board, is no
+            # longer picked; only the tickets of the notice are asked about.
+            changed = {t for entry in notice.entries for t in ticket_ids(entry.event)}
+            self.selection.discard([t for t in changed if self.index.where(t) is None])
         by_id = {c.stage.id: c for c in columns}
         for stage_id in change.stages:
             column = by_id.get(stage_id)
@@ -308,6 +338,7 @@ class BoardScreen(Screen[None]):
     def show_pipeline(self, pipeline_id: str, keep: str | None = None) -> None:
         """Open another pipeline's board (or the same one, rebuilt)."""
         self.index = BoardIndex(self.desk, self.actor, self._pipeline(pipeline_id))
+        self.selection.keep_only(lambda t: self.index.where(t) is not None)
         container = self.query_one("#stage-columns")
         container.remove_children()
         container.mount_all(self._columns())
@@ -392,13 +423,94 @@ class BoardScreen(Screen[None]):
             copy_ticket(self.app, self.desk, self.selected)
 
     def action_copy_view(self) -> None:
-        """Hand-over: every ticket the board shows (filtered), to the clipboard."""
+        """Hand-over: the selection, else every ticket the board shows
+        (filtered), to the clipboard."""
         from tui.handing_over import copy_summary
 
-        shown = [t for stage in self.pipeline.stages for t in self.index.tickets(stage.id)]
+        shown = self.picked_tickets() if self.selection else self._shown()
         title = self.pipeline.label + (f" (filter “{self.index.filter}”)"
                                        if self.index.filter else "")
-        copy_summary(self.app, self.desk, title, shown)
+        copy_summary(self.app, self.desk, f"{title}, selected" if self.selection else title,
+                     shown)
+
+    def _shown(self) -> list[Ticket]:
+        return [t for stage in self.pipeline.stages for t in self.index.tickets(stage.id)]
+
+    # -- the selection (T6) ---------------------------------------------------------
+
+    def picked_tickets(self) -> list[Ticket]:
+        """The selection's tickets in board order, those the filter hides
+        too."""
+        picked = self.selection
+        return [t for stage in self.pipeline.stages
+                for t in self.index.columns[stage.id].tickets if t.id in picked]
+
+    def _targets(self) -> list[Ticket]:
+        """What a key acts on: the selection, else the card under the cursor."""
+        if self.selection:
+            return self.picked_tickets()
+        return [self.selected] if self.selected is not None else []
+
+    def action_pick(self) -> None:
+        """Space: the card under the cursor in or out; the cursor goes on
+        to the next card, so that a run is picked with space, space …"""
+        columns = self.columns
+        ticket = self.selected
+        if ticket is None:
+            return
+        self.selection.toggle(ticket.id)
+        column = columns[self.column]
+        column.repaint_ticket(ticket.id)
+        column.move_cursor(column.cursor + 1)
+        self._update_texts()
+
+    def action_pick_column(self) -> None:
+        """v: every card of the cursor's column (as filtered) in, or out
+        when all of them were in."""
+        columns = self.columns
+        if not columns:
+            return
+        column = columns[self.column]
+        self.selection.toggle_all([t.id for t in column.tickets])
+        column.refresh()
+        self._update_texts()
+
+    def action_pick_all(self) -> None:
+        """V: every card the board shows in, or out when all were in."""
+        self.selection.toggle_all([t.id for t in self._shown()])
+        self._repaint_marks()
+
+    def _repaint_marks(self) -> None:
+        for column in self.columns:
+            column.refresh()  # the cards on screen, not the column's list
+        self._update_texts()
+
+    def _bulk_done(self) -> None:
+        """A bulk change made: the selection has done its work."""
+        if self.selection.clear():
+            self._repaint_marks()
+
+    def action_clear(self) -> None:
+        """Escape: the selection first, then the filter."""
+        if self.selection.clear():
+            self._repaint_marks()
+            return
+        self.action_clear_filter()
+
+    def action_assign_to_me(self) -> None:
+        from tui import bulk_actions
+
+        tickets = self._targets()
+        if tickets:
+            bulk_actions.assign_to_me(self.app, self.desk, self.actor, tickets,
+                                      self._bulk_done)
+
+    def action_edit(self) -> None:
+        from tui import bulk_actions
+
+        tickets = self._targets()
+        if tickets:
+            bulk_actions.edit(self.app, self.desk, self.actor, tickets, self._bulk_done)
 
     def action_new(self) -> None:
         from tui.screens.ticket_form import CreateTicketDialog
@@ -413,21 +525,27 @@ class BoardScreen(Screen[None]):
                                                 stage.id), created)
 
     def action_move(self, stage_id: str | None = None) -> None:
+        from tui import bulk_actions
+
+        if self.selection:
+            bulk_actions.move(self.app, self.desk, self.actor, self.picked_tickets(),
+                              stage_id, self._bulk_done)
+            return
         ticket = self.selected
         if ticket is None:
             return
-        from tui.screens.move_dialog import MoveTicketDialog
-
-        def moved(done: bool | None) -> None:
-            if done:
-                self._put_cursor_on(ticket.id)
-
-        self.app.push_screen(MoveTicketDialog(self.desk, self.actor, ticket.id, stage_id),
-                             moved)
+        bulk_actions.move(self.app, self.desk, self.actor, [ticket], stage_id,
+                          lambda: self._put_cursor_on(ticket.id))
 
     def action_step(self, direction: int) -> None:
         """`<` / `>`: one stage left or right. A stage that asks for
         properties (S7) gets them through the move dialog."""
+        if self.selection:
+            # The selection may span columns: one stage on is no one stage.
+            self.notify("< and > move one ticket; m moves the selected ones, "
+                        "Esc clears the selection.", title="Tickets selected",
+                        severity="warning", markup=False)
+            return
         ticket = self.selected
         stages = self.pipeline.stages
         target = self.column + direction
@@ -445,23 +563,11 @@ class BoardScreen(Screen[None]):
         self._put_cursor_on(ticket.id)
 
     def action_delete(self) -> None:
-        ticket = self.selected
-        if ticket is None:
-            return
-        from tui.screens.dialogs import ConfirmDialog, MessageDialog
+        from tui import bulk_actions
 
-        def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self.desk.delete_ticket(ticket.id, self.actor)
-            except DeskError as err:
-                self.app.push_screen(MessageDialog("Not deleted", err.message))
-
-        subject = show_line(ticket.subject)
-        self.app.push_screen(ConfirmDialog("Delete ticket?",
-                                           f"#{ticket.id} {subject}\n\nThis cannot "
-                                           "be undone.", "Delete"), confirmed)
+        tickets = self._targets()
+        if tickets:
+            bulk_actions.delete(self.app, self.desk, self.actor, tickets, self._bulk_done)
 
     # -- pipelines, keys ----------------------------------------------------------------
 

@@ -15,10 +15,17 @@ A stage that asks for nothing moves at once when picked. The board opens
 the dialog with a stage already chosen for `<` / `>` into a stage with
 properties; the dialog then starts at the properties step. The desk decides
 every move: a refusal shows inside the dialog, and nothing moves.
+
+Given the tickets a screen selected (T6), it moves them all in one
+`Desk.bulk_move`: S7's properties are asked once for the lot, each field
+starting with the tickets' common value (one they differ in starts empty,
+and left empty each keeps its own); one ticket the desk refuses refuses the
+lot, and the refusal, naming it, shows here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from textual import on
@@ -32,11 +39,19 @@ from textual.widgets.option_list import Option
 
 from core import Actor, Desk, DeskError
 from core.model import Pipeline, Stage
+from core.present import counted
+from core.records import Ticket
 from core.remote.status import Queued
 from core.text import show_line
 from tui.screens.dialogs import DeskDialog
 from tui.widgets.pick_list import PickList
-from tui.widgets.property_form import FormField, PropertyForm, typed_value
+from tui.widgets.property_form import (
+    FormField,
+    PropertyForm,
+    changed_values,
+    common_values,
+    typed_value,
+)
 
 Step = Literal["stage", "pipeline", "properties"]
 
@@ -54,9 +69,10 @@ class _PickList(PickList):
 
 class MoveTicketDialog(DeskDialog[bool]):
     """`MoveTicketDialog(desk, actor, ticket_id, stage_id=None)`: moves one
-    ticket. With `stage_id` that stage is preselected (and its properties
-    asked for at once, if it has any). Dismisses with True once moved,
-    False when cancelled."""
+    ticket; given the Ticket records a screen selected instead of an id,
+    all of them (T6). With `stage_id` that stage is preselected (and its
+    properties asked for at once, if it has any). Dismisses with True once
+    moved, False when cancelled."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="move.cancel"),
@@ -66,14 +82,22 @@ class MoveTicketDialog(DeskDialog[bool]):
         Binding("ctrl+s", "move", "Move", id="move.move"),
     ]
 
-    def __init__(self, desk: Desk, actor: Actor, ticket_id: str,
+    def __init__(self, desk: Desk, actor: Actor, ticket_id: str | Sequence[Ticket],
                  stage_id: str | None = None) -> None:
         super().__init__()
         self.desk = desk
         self.actor = actor
         # Raises DeskError for a ticket the actor cannot see, before anything
-        # is drawn.
-        self.ticket = desk.ticket(ticket_id, actor)
+        # is drawn. A screen's selection comes as the tickets it shows: the
+        # desk checks every one of them again as it moves them.
+        self.tickets = ([desk.ticket(ticket_id, actor)] if isinstance(ticket_id, str)
+                        else list(ticket_id))
+        self.ticket = self.tickets[0]
+        self.many = len(self.tickets) > 1
+        # The stage they are all in; None when they are in several.
+        stages = {t.stage for t in self.tickets}
+        self.now_stage = self.ticket.stage if len(stages) == 1 else None
+        self.initial: dict[str, str] = {}
         self.pipeline: Pipeline = desk.pipeline(self.ticket.pipeline, actor)
         self.target: Stage | None = None
         self.step: Step = "stage"
@@ -88,7 +112,8 @@ class MoveTicketDialog(DeskDialog[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             subject = show_line(self.ticket.subject)  # one line, however it is stored
-            yield self.title_line(Content(f"Move #{self.ticket.id} {subject}"))
+            yield self.title_line(Content(f"Move {counted(len(self.tickets), 'ticket')}"
+                                          if self.many else f"Move #{self.ticket.id} {subject}"))
             yield Static(self._now_in(), id="move-from")
             yield Static(id="move-heading")
             yield _PickList(id="move-stages")
@@ -109,10 +134,13 @@ class MoveTicketDialog(DeskDialog[bool]):
             self._show_stages(self.pipeline, highlight=self.target)
 
     def _now_in(self) -> Content:
+        if self.now_stage is None:
+            stages = len({t.stage for t in self.tickets})
+            return Content(f"Now in {stages} stages")
         try:
-            pipeline, stage = self.desk.stage(self.ticket.stage, self.actor)
+            pipeline, stage = self.desk.stage(self.now_stage, self.actor)
         except DeskError:
-            return Content(f"Now in stage {self.ticket.stage}")
+            return Content(f"Now in stage {self.now_stage}")
         return Content.assemble("Now in ", pipeline.label, " / ", (stage.label, "bold"),
                                 f" ({_state(stage)})")
 
@@ -148,7 +176,7 @@ class MoveTicketDialog(DeskDialog[bool]):
         width = min(LABEL_WIDTH, max(len(s.label) for s in pipeline.stages))
         options: list[Option | None] = []
         for stage in pipeline.stages:
-            here = stage.id == self.ticket.stage
+            here = stage.id == self.now_stage
             label = stage.label if len(stage.label) <= width else stage.label[:width - 1] + "…"
             asks = self._asks(stage)
             note = "← now here" if here else (f"asks {asks}" if asks else "")
@@ -176,11 +204,11 @@ class MoveTicketDialog(DeskDialog[bool]):
         """The stage to start on: the one after the ticket's (the usual
         move), else the first one it is not in."""
         ids = [s.id for s in pipeline.stages]
-        if self.ticket.stage in ids:
-            at = ids.index(self.ticket.stage)
+        if self.now_stage in ids:
+            at = ids.index(self.now_stage)
             if at + 1 < len(ids):
                 return pipeline.stages[at + 1]
-        return next((s for s in pipeline.stages if s.id != self.ticket.stage), None)
+        return next((s for s in pipeline.stages if s.id != self.now_stage), None)
 
     def _other_pipelines(self) -> bool:
         return len(self.desk.pipelines(self.actor)) > 1
@@ -205,7 +233,8 @@ class MoveTicketDialog(DeskDialog[bool]):
         pipelines = self.query_one("#move-pipelines", _PickList)
         pipelines.clear_options()
         for pipeline in self.desk.pipelines(self.actor):
-            note = "← now here" if pipeline.id == self.ticket.pipeline else ""
+            here = all(t.pipeline == pipeline.id for t in self.tickets)
+            note = "← now here" if here else ""
             pipelines.add_option(Option(Content.assemble(pipeline.label, "  ",
                                                          (note, "italic")), id=pipeline.id))
         pipelines.highlighted = pipelines.get_option_index(self.pipeline.id)
@@ -228,10 +257,16 @@ class MoveTicketDialog(DeskDialog[bool]):
                 fields.append((self.desk.property(sp.name), sp.required))
             except DeskError:
                 continue  # archived since; the desk says so if it matters
-        initial = {prop.name: typed_value(self.ticket, prop.name) for prop, _ in fields}
+        mixed: set[str] = set()
+        if self.many:
+            self.initial, mixed = common_values(self.tickets, [p.name for p, _ in fields])
+        else:
+            self.initial = {prop.name: typed_value(self.ticket, prop.name)
+                            for prop, _ in fields}
         box = self.query_one("#move-properties", Vertical)
         await box.remove_children()
-        form = PropertyForm(fields, self.desk.config, initial, id="move-form")
+        form = PropertyForm(fields, self.desk.config, self.initial, mixed=mixed,
+                            id="move-form")
         await box.mount(form)
         self._show("properties",
                    Content.assemble("To ", (f"{self.pipeline.label} / {stage.label}", "bold"),
@@ -275,8 +310,15 @@ class MoveTicketDialog(DeskDialog[bool]):
 
     def move_to(self, stage: Stage, values: dict[str, str | None]) -> None:
         try:
-            self.desk.move_ticket(self.ticket.id, stage.id, self.actor,
-                                  pipeline=self.pipeline.id, values=values)
+            if self.many:
+                # One command for the lot, all or none (T6); what the user
+                # left as it started is each ticket's own.
+                self.desk.bulk_move([t.id for t in self.tickets], stage.id, self.actor,
+                                    pipeline=self.pipeline.id,
+                                    values=changed_values(values, self.initial))
+            else:
+                self.desk.move_ticket(self.ticket.id, stage.id, self.actor,
+                                      pipeline=self.pipeline.id, values=values)
         except Queued as err:  # the server away: it waits, and shows (docs/sync.md)
             self.app.notify(err.message, title="Waits for the server", severity="warning",
                             markup=False)
@@ -288,6 +330,10 @@ class MoveTicketDialog(DeskDialog[bool]):
             if self.step == "properties" and form is not None:
                 form.focus_first(empty_required=True)
             return
+        if self.many:
+            self.app.notify(f"Moved {counted(len(self.tickets), 'ticket')} to "
+                            f"{show_line(self.pipeline.label)} / {show_line(stage.label)}.",
+                            markup=False)
         self.dismiss(True)
 
     def action_cancel(self) -> None:

@@ -8,7 +8,8 @@ read says what and where under the field, and the last results stay until
 it reads again. The newest activity first; the first `SHOWN` are listed
 (a table row costs about 0.2 ms to add), and the title says how many fit.
 Enter opens the highlighted ticket; Tab or Down goes from the field to the
-list, `/` back.
+list, `/` back. On the list, space selects (v all found) and m, A, E, d
+act on the selection (tui/screens/ticket_table.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from core.events import Notice
 from core.present import counted, say_value
 from core.query import QueryError
 from core.records import Ticket
-from tui.screens.table_screen import TableScreen, cursor_bindings
+from tui.screens.table_screen import cursor_bindings
+from tui.screens.ticket_table import ID_WIDTH, RowLabels, TicketTableScreen, selection_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 HEADERS = ("#", "Pipeline", "Stage", "Priority", "Owner", "Subject")
@@ -34,15 +36,23 @@ HINT = ("Fields: priority: owner:me owner:none team: stage:open pipeline: age:>2
         "updated:<1d source: · -not · \"a phrase\"")
 
 
-class SearchScreen(TableScreen[None]):
+# What the list's keys do while the query is typed in: nothing, they are
+# letters of the query (g and G, first and last, are priority keys of the
+# table, and would be taken first).
+LIST_ACTIONS = frozenset({"cursor", "copy_ticket", "copy_found", "pick", "pick_all", "move",
+                          "assign_to_me", "edit", "delete"})
+
+
+class SearchScreen(TicketTableScreen):
     """`SearchScreen(desk, actor, query="")`."""
 
     AUTO_FOCUS = "#search-query"
     BINDINGS = [
         Binding("enter", "open", "Open", id="search.open"),
+        *selection_bindings("search", shown=("pick", "move", "edit", "delete")),
         Binding("slash", "query", "Query", id="search.query"),
-        Binding("y", "copy_ticket", "Copy", id="search.copy_ticket"),
-        Binding("Y", "copy_found", "Copy all", id="search.copy_found"),
+        Binding("y", "copy_ticket", "Copy", show=False, id="search.copy_ticket"),
+        Binding("Y", "copy_found", "Copy all", show=False, id="search.copy_found"),
         Binding("escape", "back", "Back", id="search.back"),
         *cursor_bindings("search"),
     ]
@@ -70,6 +80,7 @@ class SearchScreen(TableScreen[None]):
     def _on_notice(self, notice: Notice) -> None:
         if self.is_mounted and (notice.entries or notice.settings):
             self.show_results(select=self.highlighted)
+            self.forget_gone(notice)
 
     @on(Input.Changed, "#search-query")
     def _typed(self, event: Input.Changed) -> None:
@@ -92,29 +103,29 @@ class SearchScreen(TableScreen[None]):
             self.problem = ""
             self.found = found
             self._fill(select)
-        self._update_title()
+        self.show_title()
+
+    def in_view(self) -> list[Ticket]:
+        return self.found
 
     def _fill(self, select: str | None) -> None:
         config = self.desk.config
-        pipelines = {p.id: p for p in self.desk.pipelines(self.actor)}
-        stages = {s.id: s.label for p in pipelines.values() for s in p.stages}
-        names = {u.id: u.name for u in config.users}
-        rows = [(t.id, [f"#{t.id}", pipelines[t.pipeline].label if t.pipeline in pipelines
-                        else t.pipeline, stages.get(t.stage, t.stage),
-                        say_value(config, "priority", t.priority),
-                        names.get(t.owner or "", t.owner or ""), t.subject])
-                for t in self.found[:SHOWN]]
-        # What 80 columns leave for the subject.
-        fixed = [5, 12, 14, 8, 10]
-        room = max(12, self.app.size.width - sum(fixed) - 2 * len(HEADERS) - 2)
-        self.fill(HEADERS, rows, [*fixed, room], select)
 
-    def _update_title(self) -> None:
+        def cells(t: Ticket, labels: RowLabels) -> list[str]:
+            return [labels.pipeline(t), labels.stage(t), say_value(config, "priority", t.priority),
+                    labels.owner(t), t.subject]
+
+        # What 80 columns leave for the subject.
+        fixed = [ID_WIDTH, 12, 14, 8, 10]
+        room = max(12, self.app.size.width - sum(fixed) - 2 * len(HEADERS) - 2)
+        self.fill_tickets(HEADERS, self.found[:SHOWN], cells, [*fixed, room], select)
+
+    def show_title(self) -> None:
         total = len(self.found)
         title = f"Search · {counted(total, 'ticket')} found"
         if total > SHOWN:
             title += f", the {SHOWN} with the newest activity shown"
-        title += " · Enter opens · / the query · Esc back"
+        title += self.selection_said() or " · Enter opens · / the query · Esc back"
         self.query_one("#search-title", Static).update(Content(title))
         hint = self.query_one("#search-hint", Static)
         hint.update(Content(f"✗ {self.problem}" if self.problem else HINT))
@@ -123,8 +134,7 @@ class SearchScreen(TableScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the query is typed in, g and G (first, last: priority keys
         # of the table), y and Y are letters of the query.
-        return not (action in ("cursor", "copy_ticket", "copy_found")
-                    and isinstance(self.focused, Input))
+        return not (action in LIST_ACTIONS and isinstance(self.focused, Input))
 
     @on(DataTable.RowSelected, "#search-table")
     def _selected(self) -> None:
@@ -135,23 +145,11 @@ class SearchScreen(TableScreen[None]):
         if key is not None:
             self.open_ticket(key)
 
-    def action_copy_ticket(self) -> None:
-        from tui.handing_over import copy_ticket
-
-        ticket = next((t for t in self.found if t.id == self.highlighted), None)
-        if ticket is not None:
-            copy_ticket(self.app, self.desk, ticket)
-
     def action_copy_found(self) -> None:
-        from tui.handing_over import copy_summary
-
-        copy_summary(self.app, self.desk, f"Search “{self.query_text}”", self.found)
+        self.copy_view(f"Search “{self.query_text}”")
 
     def action_query(self) -> None:
         self.query_one("#search-query", Input).focus()
-
-    def action_back(self) -> None:
-        self.dismiss(None)
 
     def key_down(self) -> None:
         if self.focused is self.query_one("#search-query", Input) and self.table.row_count:

@@ -14,7 +14,7 @@ text) so that a form with several properties still fits 80x24 (C3).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 
 from rich.text import Text
@@ -35,6 +35,9 @@ from tui.widgets.contact_picker import ContactPicker
 FormField = tuple[PropertyDef, bool]
 
 REQUIRED_MARK = " *"
+# What an empty field of a form for many tickets says when their values
+# differ (T6): left empty, each ticket keeps its own.
+EACH_KEEPS = "each keeps its own"
 
 
 class PropertyForm(Widget):
@@ -43,7 +46,9 @@ class PropertyForm(Widget):
     holds values as a person would type them (see `typed_value`).
     `values()` gives back the raw text per property name, None for empty.
     With `find_contacts` (text -> the contacts that fit), the contact is
-    asked for with a `ContactPicker`."""
+    asked for with a `ContactPicker`. `mixed` names the properties of a
+    form for many tickets whose values differ (see `common_values`): their
+    empty field says that each ticket keeps its own."""
 
     DEFAULT_CSS = """
     PropertyForm { height: auto; }
@@ -81,12 +86,14 @@ class PropertyForm(Widget):
     def __init__(self, fields: Sequence[FormField], config: DeskConfig,
                  initial: Mapping[str, str] | None = None, *,
                  find_contacts: Callable[[str], list[Contact]] | None = None,
+                 mixed: Collection[str] = (),
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.fields = list(fields)
         self.config = config
         self.initial = dict(initial or {})
         self.find_contacts = find_contacts
+        self.mixed = frozenset(mixed)
 
     def compose(self) -> ComposeResult:
         for prop, required in self.fields:
@@ -100,22 +107,25 @@ class PropertyForm(Widget):
         name = field_id(prop.name)
         initial = self.initial.get(prop.name, "")
         options = choices(self.config, prop)
+        mixed = prop.name in self.mixed
         if options is not None:
             legal = {value for _, value in options}
             # Text, not str: a Select reads a str option as markup, and a
             # user's or an option's name may hold a "[".
             return Select([(Text(shown), value) for shown, value in options],
-                          prompt="(choose one)" if required else "(none)",
+                          prompt=(f"({EACH_KEEPS})" if mixed else
+                                  "(choose one)" if required else "(none)"),
                           value=initial if initial in legal else Select.NULL,
                           id=name, compact=True)
+        hint = EACH_KEEPS if mixed else placeholder(prop)
         if prop.type is PropertyType.LONG_TEXT:
-            return TextArea(initial, id=name, soft_wrap=True, compact=True,
-                            placeholder=placeholder(prop))
+            return TextArea(initial, id=name, soft_wrap=True, compact=True, placeholder=hint)
         if prop.name == "contact" and self.find_contacts is not None:
             return ContactPicker(initial, self.find_contacts, input_id=name,
-                                 placeholder=placeholder(prop, picker=True))
+                                 placeholder=EACH_KEEPS if mixed else
+                                 placeholder(prop, picker=True))
         # A field gone back to keeps its text: the dialog's (DeskDialog).
-        return Input(initial, placeholder=placeholder(prop), id=name, compact=True)
+        return Input(initial, placeholder=hint, id=name, compact=True)
 
     # The focused field's row is marked with a class rather than with
     # :focus-within, which does not restyle the label beside the field.
@@ -205,6 +215,32 @@ def placeholder(prop: PropertyDef, picker: bool = False) -> str:
         return "type a name or email; ↓ lists contacts" if picker else (
             "the contact's email address")
     return ""
+
+
+def common_values(tickets: Sequence[Ticket], names: Sequence[str]) -> tuple[
+        dict[str, str], set[str]]:
+    """What a form for many tickets starts with (T6): each property's value
+    where every ticket has the same, else empty; and the names whose values
+    differ (`PropertyForm`'s `mixed`)."""
+    initial: dict[str, str] = {}
+    mixed: set[str] = set()
+    for name in names:
+        seen = {typed_value(t, name) for t in tickets}
+        if len(seen) == 1:
+            initial[name] = seen.pop()
+        else:
+            initial[name] = ""
+            mixed.add(name)
+    return initial, mixed
+
+
+def changed_values(values: Mapping[str, str | None],
+                   initial: Mapping[str, str]) -> dict[str, str | None]:
+    """What a form for many tickets changes (T6): the fields the user
+    filled in or emptied, not the ones left as they started, so that a
+    field their values differ in, left empty, leaves each its own."""
+    return {name: value for name, value in values.items()
+            if value != (initial.get(name) or None)}
 
 
 def typed_value(ticket: Ticket, name: str) -> str:

@@ -3,12 +3,14 @@
 A column of 40,000 tickets is one widget: `render_line` draws only the rows
 on screen from the board index's list, so opening, scrolling and moving cost
 the same whatever the count. Moving the cursor repaints the two cards it
-left and reached, not the column.
+left and reached, not the column; so does picking a card for a bulk
+action (`picked`, the board's selection), whose mark is a sign before the
+id (C3), not a colour alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import datetime
 
 from rich.cells import cell_len, set_cell_size
@@ -22,6 +24,7 @@ from core.model import Stage
 from core.present import count
 from core.records import Ticket
 from core.text import show_line
+from tui.selection import MARK
 
 HEADER_HEIGHT = 3  # label, "Open · 12", a rule
 CARD_HEIGHT = 3  # "#id subject", the card's properties, a blank line
@@ -48,10 +51,11 @@ class StageColumn(Widget):
         "stage-column--details",
         "stage-column--cursor",
         "stage-column--more",
+        "stage-column--picked",
     }
 
     def __init__(self, stage: Stage, tickets: list[Ticket], total: int,
-                 details: Callable[[Ticket], str]) -> None:
+                 details: Callable[[Ticket], str], picked: Container[str] = ()) -> None:
         # No id: a board rebuilt in place mounts new columns while the old
         # ones are still being removed.
         super().__init__(classes="stage-column")
@@ -59,6 +63,7 @@ class StageColumn(Widget):
         self.tickets = tickets
         self.total = total  # before the filter
         self.details = details
+        self.picked = picked  # the ids of the board's selection
         self.top = 0  # first card shown
         self.cursor = 0  # the card the cursor is on
         self.active = False  # the column the board's cursor is in
@@ -147,7 +152,9 @@ class StageColumn(Widget):
             # Customer text, drawn past Textual's own filter: one row, and
             # nothing in it reaches the terminal as a control (core/text.py).
             subject = show_line(ticket.subject)
-            return self._line([(f"#{ticket.id} ", self._style("id") + base),
+            mark = ([(f"{MARK} ", self._style("picked") + base)]
+                    if ticket.id in self.picked else [])
+            return self._line([*mark, (f"#{ticket.id} ", self._style("id") + base),
                                (subject, base)], width, fill=base)
         if part == 1:
             return self._line([(show_line(self.details(ticket)), self._style("details") + base)],
