@@ -116,3 +116,30 @@ def test_snapshot_triage(tmp_path: Path, snap_compare: Any) -> None:
 
     assert snap_compare(PipedeskApp(seeded(tmp_path)), terminal_size=SIZE,
                         run_before=run_before)
+
+
+@pytest.mark.anyio
+async def test_sla_breached_first_and_the_due_column_in_place_of_age(tmp_path: Path) -> None:
+    """Issue 17 items 2 and 3: with SLA targets the queue puts the breached
+    clock first, says it with "!" (not colour alone, C3) in the Due column,
+    and the board's card and the ticket's detail say the clock too."""
+    desk = seeded(tmp_path)
+    desk.set_sla_target("0", "low", A, resolve="1d")  # #2: 30 h old, breached 6 h
+    desk.set_sla_target("0", "urgent", A, resolve="3d")  # #1: 50 h old, 22 h left
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        board = screen_text(app)
+        assert "! breached 6 h" in board and "due in 22 h" in board
+        await pilot.press("T")
+        await pilot.pause()
+        assert queue(app) == ["2", "1", "3", "5"]
+        text = screen_text(app)
+        assert "Due" in text and "Age" not in text
+        [row] = [r for r in text.splitlines() if "#2 " in r]
+        assert "! 6 h" in row and "Low" in row
+        [row] = [r for r in text.splitlines() if "#1 " in r]
+        assert "22 h" in row
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "(Open) · ! resolve breached 6 h, due 03:00" in screen_text(app)

@@ -235,13 +235,18 @@ class BoardScreen(Screen[None]):
         widget.set_class(self.pipeline is NO_PIPELINE, "-whole")
 
     def _details(self, ticket: Ticket) -> str:
-        """The card's second line: the pipeline's card properties (P7),
-        after "pending" while a change to the ticket waits for the server."""
+        """The card's second line: the ticket's SLA clock where one runs,
+        the pipeline's card properties (P7), after "pending" while a change
+        to the ticket waits for the server."""
         now = self.desk.now()
         config = self.desk.config
         values = (say(config, ticket, name, now) for name in self.pipeline.card_properties
                   if name != "subject")
         line = " · ".join(v for v in values if v)
+        clock = self.desk.sla_clocks()(ticket)
+        if clock is not None:  # issue 17: first, since it is what presses
+            said = clock.card()
+            line = f"{said} · {line}" if line else said
         if ticket.id in self._pending:
             return f"{PENDING} · {line}" if line else PENDING
         return line

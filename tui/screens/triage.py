@@ -2,12 +2,12 @@
 palette; issue 17 item 2): every open ticket the user may see, across
 pipelines, most urgent first, for the person on call.
 
-The order: priority (Urgent first, none last), then age (the oldest
-first), the query language's `urgency` sort (core/query.py). SLA clocks
-(issue 17 item 3) will put breached and soon-due ones ahead of that; until
-then there are none. A ticket nobody owns says so in
-the Owner column. What is listed comes from `Desk.find_tickets`
-("stage:open"), so it is what the desk lets the user see (U2, P6). Enter
+The order is the query language's `urgency` sort (core/query.py):
+breached SLA clocks first, then those soon due, then priority (Urgent
+first, none last), then age (the oldest first). Where a pipeline sets SLA
+targets, the Due column shows each clock (core/sla.py) in place of Age. A
+ticket nobody owns says so in the Owner column. What is listed comes from
+`Desk.find_tickets` ("stage:open"), so it is what the desk lets the user see (U2, P6). Enter
 opens, `m` moves, `A` assigns to me, `r` replies, `y` and `Y` copy (the
 highlighted ticket, the queue); the queue follows the desk.
 """
@@ -78,16 +78,27 @@ class TriageScreen(TicketTableScreen):
     def show_queue(self, select: str | None = None) -> None:
         self.queue = self.desk.find_tickets("stage:open", self.actor, sort="urgency")
         config, now = self.desk.config, self.desk.now()
+        pipelines = self.desk.pipelines(self.actor)
+        clock = self.desk.sla_clocks()
+        # With SLA targets, the Due column (the time left, or "!" and how
+        # long breached) takes the place of Age: 80 columns hold no more.
+        timed = any(p.sla.targets for p in pipelines)
+
+        def when(t: Ticket) -> str:
+            if not timed:
+                return duration(now - t.create_date)
+            c = clock(t)
+            return c.short() if c is not None else "—"
 
         def cells(t: Ticket, labels: RowLabels) -> list[str]:
-            return [say_value(config, "priority", t.priority) or "—",
-                    duration(now - t.create_date), labels.pipeline(t), labels.stage(t),
-                    labels.owner(t) or NOBODY, t.subject]
+            return [say_value(config, "priority", t.priority) or "—", when(t),
+                    labels.pipeline(t), labels.stage(t), labels.owner(t) or NOBODY, t.subject]
 
         # The # column holds the selection's mark: Stage gives it a column.
-        fixed = [ID_WIDTH, 8, 6, 10, 11, 10]
+        fixed = [ID_WIDTH, 8, 8 if timed else 6, 9 if timed else 10, 11, 10]
         room = max(12, self.app.size.width - sum(fixed) - 2 * len(HEADERS) - 2)
-        self.fill_tickets(HEADERS, self.queue[:SHOWN], cells, [*fixed, room], select)
+        headers = (*HEADERS[:2], "Due", *HEADERS[3:]) if timed else HEADERS
+        self.fill_tickets(headers, self.queue[:SHOWN], cells, [*fixed, room], select)
         self.show_title()
         empty = self.query_one("#triage-empty", Static)
         empty.update(Content("" if self.queue else EMPTY))
