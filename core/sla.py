@@ -15,13 +15,15 @@ language's `due:` all read the same `clock_of`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal, cast
 
 from core.automation.actions import parse_duration
+from core.events import Notice, ticket_ids
 from core.model import DeskConfig, Pipeline, SlaPriority, SlaTarget
 from core.present import duration
 from core.records import Ticket
@@ -147,3 +149,49 @@ def clock_reader(config: DeskConfig, now: datetime) -> Callable[[Ticket], Clock 
 def _length(written: str) -> timedelta:
     # Settings are checked when read: a target here always parses.
     return parse_duration(written, "a target")
+
+
+class BreachWatch:
+    """Which clocks run out next, so that looking for breaches does not
+    read every ticket each time (issue 17; `Desk.record_breaches`, asked
+    every second by the app). The first look, and one after the settings
+    change, reads every ticket; later ones read only the tickets the desk's
+    notices named since, and those whose clock came due. A paused clock
+    waits for its ticket to move, which a notice names."""
+
+    def __init__(self) -> None:
+        self._config: DeskConfig | None = None
+        self._due: list[tuple[datetime, str]] = []  # a heap; stale entries are looked at again
+        self._changed: set[str] = set()
+
+    def take(self, notice: Notice) -> None:
+        """A subscriber of the desk."""
+        if notice.settings:
+            self._config = None
+        for entry in notice.entries:
+            self._changed.update(ticket_ids(entry.event))
+
+    def ran_out(self, config: DeskConfig, tickets: Mapping[str, Ticket],
+                now: datetime) -> list[tuple[Ticket, Clock]]:
+        """Every (ticket, clock) breached now that the watch knows of, some
+        perhaps recorded already (the caller knows which)."""
+        pipelines = {p.id: p for p in config.pipelines if p.sla.targets}
+        if config is not self._config:
+            self._config, self._changed, self._due = config, set(), []
+            looked: Iterable[str] = tickets
+        else:
+            looked, self._changed = self._changed, set()
+            while self._due and self._due[0][0] <= now:
+                looked = {*looked, heapq.heappop(self._due)[1]}
+        found = []
+        for ticket_id in looked:
+            ticket = tickets.get(ticket_id)
+            pipeline = pipelines.get(ticket.pipeline) if ticket is not None else None
+            if ticket is None or pipeline is None:
+                continue
+            for clock in clocks_of(pipeline, ticket, now):
+                if clock.breached:
+                    found.append((ticket, clock))
+                elif not clock.paused:
+                    heapq.heappush(self._due, (clock.due, ticket.id))
+        return found
