@@ -112,10 +112,9 @@ class BoardScreen(Screen[None]):
                 id="board.select_column"),
         Binding("V", "pick_all", "Select all shown", show=False, id="board.select_all"),
         Binding("A", "assign_to_me", "Assign to me", show=False, id="board.assign_to_me"),
-        Binding("E", "edit", "Set", tooltip="Owner, team, priority", show=False,
-                id="board.edit"),
-        Binding("escape", "clear", "Clear", tooltip="Clear the selection, else the filter",
-                show=False, id="board.clear_filter"),
+        Binding("E", "edit", "Owner, team, priority", show=False, id="board.edit"),
+        Binding("escape", "clear", "Clear selection/filter", show=False,
+                id="board.clear_filter"),
     ]
 
     def __init__(self, desk: Desk, actor: Actor, pipeline_id: str | None = None) -> None:
