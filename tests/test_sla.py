@@ -169,3 +169,17 @@ def test_sla_clocks_survive_a_reopened_desk(sla_desk: Desk, clock: MutableClock)
     assert shown(again, t.id) == "resolve in 47 h, paused"
     assert timedelta(0) < again.sla_clocks()(again.ticket(t.id, ADMIN)).left  # type: ignore[union-attr]
 
+
+
+def test_sla_the_hand_over_says_each_clock(sla_desk: Desk, clock: MutableClock) -> None:
+    """Issue 17 item 5: a copied ticket or summary says its SLA clock."""
+    from core.handover import summary, ticket_line
+
+    t = urgent(sla_desk)
+    clock.advance(minutes=45)
+    line = ticket_line(sla_desk.config, t, clock=sla_desk.sla_clocks())
+    assert line == f"#{t.id} Site down · Support pipeline / New · Urgent · " \
+                   "! respond breached 15 min"
+    quiet = sla_desk.create_ticket(ADMIN, "0", "New", "No target")
+    said = summary(sla_desk.config, "Queue", [t, quiet], clock=sla_desk.sla_clocks())
+    assert said.splitlines()[2] == f"- #{quiet.id} No target · Support pipeline / New"

@@ -143,3 +143,25 @@ async def test_sla_breached_first_and_the_due_column_in_place_of_age(tmp_path: P
         await pilot.press("enter")
         await pilot.pause()
         assert "(Open) · ! resolve breached 6 h, due 03:00" in screen_text(app)
+
+
+@pytest.mark.anyio
+async def test_sla_search_says_due_and_a_long_id_is_never_cut(tmp_path: Path) -> None:
+    """Issue 17: the search screen's Due column where a pipeline sets SLA
+    targets; at 100,000 tickets an id has six digits, and the # column
+    widens to hold them (people read ids out to each other)."""
+    desk = seeded(tmp_path)
+    desk.set_sla_target("0", "low", A, resolve="1d")
+    desk.state.last_ticket_id = 123455  # as on a desk that has made that many
+    desk.create_ticket(A, "0", "New", "Six digits", values={"priority": "low"})
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", *"priority:low")
+        await pilot.pause()
+        text = screen_text(app)
+        [header] = [r for r in text.splitlines() if "Subject" in r]
+        assert "Due" in header
+        [row] = [r for r in text.splitlines() if "Six digits" in r]
+        assert "#123456 " in row and "24 h" in row
+        [row] = [r for r in text.splitlines() if "#2 " in r]
+        assert "! 6 h" in row

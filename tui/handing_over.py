@@ -21,12 +21,14 @@ def _server(desk: Desk) -> str:
 
 
 def copy_ticket(app: App[object], desk: Desk, ticket: Ticket) -> None:
-    app.copy_to_clipboard(ticket_line(desk.config, ticket, _server(desk)) + "\n")
+    app.copy_to_clipboard(ticket_line(desk.config, ticket, _server(desk), desk.sla_clocks())
+                          + "\n")
     app.notify(f"Copied #{ticket.id} to the clipboard.", markup=False)
 
 
 def copy_summary(app: App[object], desk: Desk, title: str, tickets: Sequence[Ticket]) -> None:
-    app.copy_to_clipboard(summary(desk.config, title, tickets, _server(desk)))
+    app.copy_to_clipboard(summary(desk.config, title, tickets, _server(desk),
+                                  desk.sla_clocks()))
     listed = min(len(tickets), SUMMARY_LINES)
     more = f" (the first {listed})" if len(tickets) > listed else ""
     app.notify(f"Copied {counted(len(tickets), 'ticket')}{more} to the clipboard.",

@@ -33,6 +33,9 @@ from tui.selection import MARK, Selection
 # The # column: the mark (or a blank), "#" and four digits; 80 columns
 # have no more room.
 ID_WIDTH = 6
+PIPELINE = "Pipeline"
+# The last column (the subject) is never narrower.
+MIN_LAST = 12
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,24 @@ class TicketTableScreen(TableScreen[None]):
     def fill_tickets(self, headers: Sequence[str], tickets: Sequence[Ticket],
                      cells: Callable[[Ticket, RowLabels], list[str]],
                      widths: Sequence[int], select: str | None = None) -> None:
-        """The rows of `tickets`: the # column, then `cells`."""
+        """The rows of `tickets`: the # column, then `cells`. `widths` are
+        those of the columns between # and the last; # is as wide as the
+        longest id shown (an id is never cut: it is what people say to
+        each other), the last takes what the screen leaves. While the user
+        sees one pipeline only, a Pipeline column is left out: 80 columns
+        have no room for what says nothing."""
         self._in_view = {t.id for t in self.in_view()}
         labels = row_labels(self.desk, self.actor)
         self._listed = {t.id: t for t in tickets}
-        self.fill(headers, [(t.id, [self._id_cell(t.id), *cells(t, labels)])
-                            for t in tickets], widths, select)
+        rows = [(t.id, [self._id_cell(t.id), *cells(t, labels)]) for t in tickets]
+        headers, widths = [*headers], [max((len(t.id) + 2 for t in tickets), default=0), *widths]
+        widths[0] = max(widths[0], ID_WIDTH)
+        if PIPELINE in headers and len(labels.pipelines) == 1:
+            gone = headers.index(PIPELINE)
+            del headers[gone], widths[gone]
+            rows = [(key, [c for n, c in enumerate(row) if n != gone]) for key, row in rows]
+        room = max(MIN_LAST, self.app.size.width - sum(widths) - 2 * len(headers) - 2)
+        self.fill(headers, rows, [*widths, room], select)
 
     def _id_cell(self, ticket_id: str) -> str:
         return f"{MARK if ticket_id in self.selection else ' '}#{ticket_id}"

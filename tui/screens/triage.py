@@ -26,7 +26,7 @@ from core.events import Notice
 from core.present import counted, duration, say_value
 from core.records import Ticket
 from tui.screens.table_screen import cursor_bindings
-from tui.screens.ticket_table import ID_WIDTH, RowLabels, TicketTableScreen, selection_bindings
+from tui.screens.ticket_table import RowLabels, TicketTableScreen, selection_bindings
 from tui.widgets.unread_badge import UnreadBadge
 
 HEADERS = ("#", "Priority", "Age", "Pipeline", "Stage", "Owner", "Subject")
@@ -95,10 +95,9 @@ class TriageScreen(TicketTableScreen):
                     labels.pipeline(t), labels.stage(t), labels.owner(t) or NOBODY, t.subject]
 
         # The # column holds the selection's mark: Stage gives it a column.
-        fixed = [ID_WIDTH, 8, 8 if timed else 6, 9 if timed else 10, 11, 10]
-        room = max(12, self.app.size.width - sum(fixed) - 2 * len(HEADERS) - 2)
+        widths = [8, 8 if timed else 6, 9 if timed else 10, 11, 10]
         headers = (*HEADERS[:2], "Due", *HEADERS[3:]) if timed else HEADERS
-        self.fill_tickets(headers, self.queue[:SHOWN], cells, [*fixed, room], select)
+        self.fill_tickets(headers, self.queue[:SHOWN], cells, widths, select)
         self.show_title()
         empty = self.query_one("#triage-empty", Static)
         empty.update(Content("" if self.queue else EMPTY))
