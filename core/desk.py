@@ -111,10 +111,11 @@ from core.timeline import TimelineItem, timeline_items
 if TYPE_CHECKING:
     from core.automation.courier import Courier
     from core.conversation import ConversationItem
-    from core.conversation_text import ConversationText
+    from core.conversation_text import SearchText
     from core.mail.inbox import Quarantined
     from core.mail.reading import IncomingMail
     from core.mail.taking import Decision, Intake, NoChannel
+    from core.query import Query
 
 R = TypeVar("R")
 _COURIER_MADE = threading.Lock()
@@ -157,6 +158,20 @@ class _Once:
     marked: bool = False  # an entry of it carries the id
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What `Desk.find_tickets` last found (before sorting and the limit),
+    for whom, and as the desk then stood: a next query that only narrows
+    it (a letter typed) looks among these instead of every ticket."""
+
+    query: Query
+    actor: Actor
+    config: DeskConfig
+    seq: int
+    tickets: list[Ticket]
+    texts: list[str] | None  # theirs (`Query.matching`), when the query had words
+
+
 # A command id: what a client makes (a UUID, say), kept on entries.
 _COMMAND_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
 
@@ -189,8 +204,9 @@ class Desk:
         # the stage actions, A4), acting through `_AutomationHost`.
         self._reactions = Reactions(_AutomationHost(self), self._now, self._write_reactions)
         self._courier: Courier | None = None
-        # The conversations as text, for free-text queries: read at the first.
-        self._conversation_text: ConversationText | None = None
+        # Each ticket's text, for free-text queries: made at the first.
+        self._search_text: SearchText | None = None
+        self._found: _Found | None = None
         # When `record_breaches` last looked (the state's seq then) and
         # the soonest a clock it saw runs out: no new look before that
         # while no ticket changes.
@@ -445,26 +461,30 @@ class Desk:
         """Issue 17: the tickets `actor` may see that fit `query` (the query
         language of core/query.py; a mistake is a QueryError saying where),
         oldest first or by `sort`, the first `limit` of them."""
-        from core.query import parse, sorted_tickets, ticket_text
+        from core.query import parse, sorted_tickets
 
         parsed = parse(query)
         if limit is not None and limit < 1:
             raise DeskError(f"A limit is 1 or more, not {limit}.")
-        conversations = (self._conversations() if any(t.field is None for t in parsed.terms)
-                         else None)
-        names = {c.email.casefold(): c.name for c in self.state.contacts.values()}
-
-        def text_of(ticket: Ticket) -> str:
-            name = names.get(ticket.contact.casefold(), "") if ticket.contact else ""
-            said = conversations.of(ticket.id) if conversations is not None else ""
-            return ticket_text(ticket, name, said)
-
-        matches = parsed.matcher(self.config, actor, self._now(), text_of)
-        found = [t for t in access.visible_tickets(self.config, actor,
-                                                   self.state.tickets.values()) if matches(t)]
+        last = self._found
+        left = (parsed.within(last.query) if last is not None and last.actor == actor
+                and last.config is self.config and last.seq == self.state.seq else None)
+        if last is not None and left is not None:
+            # Nothing changed since, and the query only narrows the last one
+            # (a letter typed): among what it found, what it did not test.
+            tickets, texts = last.tickets, last.texts
+        else:
+            left = parsed
+            tickets = access.visible_tickets(self.config, actor, self.state.tickets.values())
+            texts = None
+        if texts is None and any(t.field is None for t in parsed.terms):
+            texts = self._texts().texts_of(tickets)
+        found, texts = left.matching(tickets, texts, self.config, actor, self._now())
+        self._found = _Found(parsed, actor, self.config, self.state.seq, found, texts)
         if sort is not None:
             found = sorted_tickets(found, sort, self.sla_clocks())
-        return found[:limit] if limit is not None else found
+        # A list of the caller's own: the one kept is not to change.
+        return found[:limit] if limit is not None else list(found)
 
     def sla_clocks(self) -> Callable[[Ticket], SlaClock | None]:
         """Issue 17: each ticket's SLA clock now (core/sla.py), for a screen
@@ -472,13 +492,13 @@ class Desk:
         long breached. None where its pipeline sets no target."""
         return sla_clock_reader(self.config, self._now())
 
-    def _conversations(self) -> ConversationText:
-        if self._conversation_text is None:
-            from core.conversation_text import ConversationText
+    def _texts(self) -> SearchText:
+        if self._search_text is None:
+            from core.conversation_text import SearchText
 
-            self._conversation_text = ConversationText(self._store)
-            self.subscribe(self._conversation_text.take)
-        return self._conversation_text
+            self._search_text = SearchText(self._store, self.state)
+            self.subscribe(self._search_text.take)
+        return self._search_text
 
     def ticket(self, ticket_id: str, actor: Actor) -> Ticket:
         ticket = self.state.tickets.get(str(ticket_id).strip().lstrip("#"))

@@ -22,9 +22,9 @@ time left on the ticket's SLA clock: `<` less than that left (breached
 ones too), `>` more; none means `<`. A value with a space
 goes in double quotes. A mistake is said with the column it is at.
 
-Parsing (`parse`) knows the words only; `Query.matcher` then finds what
+Parsing (`parse`) knows the words only; `Query.matching` then finds what
 the words name in the desk's settings (a stage, a user), as the actor sees
-them, and returns the test one ticket is put to.
+them, and keeps the tickets every term holds for.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import compress
 from typing import Any
 
 from core import access, sla
@@ -44,6 +45,8 @@ from core.records import PRIORITIES, Ticket
 FIELDS = ("priority", "owner", "team", "stage", "pipeline", "age", "updated", "source", "due")
 _DURATION = re.compile(r"(>=|<=|>|<)?(\d{1,6})([mhdw])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+# The fields whose answer does not move with the clock (`Query.within`).
+_TIMELESS = frozenset({"priority", "owner", "team", "stage", "pipeline", "source"})
 
 
 class QueryError(DeskError):
@@ -70,28 +73,50 @@ class Query:
     text: str
     terms: tuple[Term, ...]
 
-    def matcher(self, config: DeskConfig, actor: Actor, now: datetime,
-                text_of: Callable[[Ticket], str]) -> Callable[[Ticket], bool]:
-        """The test of one ticket: every term holds. `text_of`: a ticket's
-        searchable text, folded to lower case (subject, contact,
-        conversation). A value that names nothing the actor sees (a stage,
-        a user, a team) is a QueryError at its column."""
-        fields = [(t.negated, self._test(t, config, actor, now))
-                  for t in self.terms if t.field is not None]
-        words = [(t.negated, t.value) for t in self.terms if t.field is None]
+    def matching(self, tickets: list[Ticket], texts: list[str] | None, config: DeskConfig,
+                 actor: Actor, now: datetime) -> tuple[list[Ticket], list[str] | None]:
+        """The tickets of `tickets` for which every term holds, in their
+        order, and their texts. `texts`: each ticket's searchable text, in
+        the same order, folded to lower case (`ticket_text`: subject,
+        contact, conversation), which a query with words needs. A value
+        that names nothing the actor sees (a stage, a user, a team) is a
+        QueryError at its column."""
+        tests = [(t.negated, self._test(t, config, actor, now))
+                 for t in self.terms if t.field is not None]
+        # A pass a term, the fields first (cheap, and they narrow what the
+        # words are looked for in); the words in a list of strings, nothing
+        # called per ticket: at 100,000 tickets that is half the time.
+        for negated, test in tests:
+            keep = [test(t) != negated for t in tickets]
+            tickets = list(compress(tickets, keep))
+            texts = list(compress(texts, keep)) if texts is not None else None
+        for term in self.terms:
+            if term.field is None:
+                assert texts is not None, "a query with words needs the tickets' texts"
+                word = term.value
+                keep = ([word not in text for text in texts] if term.negated
+                        else [word in text for text in texts])
+                tickets, texts = list(compress(tickets, keep)), list(compress(texts, keep))
+        return tickets, texts
 
-        def matches(ticket: Ticket) -> bool:
-            for negated, test in fields:  # the cheap ones first
-                if test(ticket) == negated:
-                    return False
-            if words:
-                text = text_of(ticket)
-                for negated, word in words:
-                    if (word in text) == negated:
-                        return False
-            return True
-
-        return matches
+    def within(self, earlier: Query) -> Query | None:
+        """What is left to test among the tickets `earlier` found, when this
+        query finds only some of them, for the same actor with nothing
+        changed in between (the search screen's next letter): each term of
+        `earlier` holds here too, as the same term or as a word inside a
+        longer word, and none of them reads the clock (age, updated, due:
+        their answer moves with the time). None when it does not narrow it."""
+        for old in earlier.terms:
+            if old.field is not None and old.field not in _TIMELESS:
+                return None
+            if not any(new.negated == old.negated and new.field == old.field
+                       and (new.value == old.value or (old.field is None and not old.negated
+                                                       and old.value in new.value))
+                       for new in self.terms):
+                return None
+        held = {(t.negated, t.field, t.value) for t in earlier.terms}
+        return Query(self.text, tuple(t for t in self.terms
+                                      if (t.negated, t.field, t.value) not in held))
 
     def _error(self, term: Term, what: str) -> QueryError:
         return QueryError(self.text, term.column, what)

@@ -6,7 +6,7 @@ every store, with the test's clock (U2, P6: only what the user sees)."""
 from __future__ import annotations
 
 import pytest
-from core_fixtures import ADMIN, MutableClock, add_agent, add_team
+from core_fixtures import ADMIN, MutableClock, add_agent, add_team, reopen
 
 from core import Actor, Desk
 from core.query import QueryError, parse
@@ -99,6 +99,9 @@ def test_each_field_and_free_text_find_what_they_say(seeded: Desk, query: str,
 def test_an_administrator_finds_in_every_pipeline(seeded: Desk) -> None:
     assert ids(seeded, "priority:urgent", ADMIN) == ["1", "4"]
     assert ids(seeded, "pipeline:billing", ADMIN) == ["4"]
+    assert ids(seeded, "invoice", ADMIN) == ["4"]
+    assert ids(seeded, "o", ADMIN) == ["1", "3", "4"]
+    assert ids(seeded, "on", ADMIN) == ["1", "4"]  # printer on fire, invoice wrong
 
 
 @pytest.mark.parametrize(("query", "column", "fragment"), [
@@ -135,6 +138,61 @@ def test_a_note_made_after_a_search_is_found_by_the_next(seeded: Desk) -> None:
     assert ids(seeded, '"refresh rate"') == []
     seeded.add_note("2", "Try another refresh rate.", ADMIN)
     assert ids(seeded, '"refresh rate"') == ["2"]
+
+
+def test_typed_a_letter_at_a_time_each_query_finds_what_it_finds_alone(
+        seeded: Desk, clock: MutableClock) -> None:
+    """The search screen asks at every letter, and a query that only adds
+    to the last one is looked for among what that one found: what each
+    finds is what a desk asked nothing before finds for it."""
+    typed = ["p", "pr", "printe", "printer", "printe", "p", "", "-", "-v", "-vpn",
+             "-vpn s", "-vpn screen", "-vpn scree", "stage:open", "stage:open t",
+             "stage:open to", "stage:open -to", "priority:high,urgent", "priority:high,urgent s",
+             "kari", "kari nordmann", "4711", "tromsø"]
+    for actor in (INGRID, ADMIN):
+        for query in typed:
+            asked_alone = reopen(seeded, clock)
+            assert ids(seeded, query, actor) == ids(asked_alone, query, actor), query
+            assert (ids(seeded, query, actor, sort="-updated")
+                    == ids(asked_alone, query, actor, sort="-updated")), query
+
+
+def test_each_change_is_found_by_the_next_letter(seeded: Desk) -> None:
+    """A subject edited, a contact renamed, a reply, a new ticket, one
+    deleted: the next query finds the desk as it is, not as the last
+    query's answer left it."""
+    assert ids(seeded, "scre") == ["2"]
+    seeded.edit_ticket("3", {"subject": "Screen stays black"}, ADMIN)
+    assert ids(seeded, "scree") == ["2", "3"]
+    assert ids(seeded, "vpn") == []
+    seeded.edit_contact("kari@customer.example", ADMIN, name="Kari Solberg")
+    assert ids(seeded, "solberg") == ["1"] and ids(seeded, "nordmann") == []
+    seeded.edit_ticket("2", {"contact": "kari@customer.example"}, ADMIN)
+    assert ids(seeded, "solberg") == ["1", "2"]
+    seeded.reply("2", "A new cable, part 8812, is on its way.", ADMIN)
+    assert ids(seeded, "881") == ["2"]
+    made = seeded.create_ticket(ADMIN, "0", "New", "Scanner jams")
+    assert ids(seeded, "scanner") == [made.id]
+    seeded.delete_ticket("2", ADMIN)
+    assert ids(seeded, "scree") == ["3"] and ids(seeded, "8812") == []
+
+
+def test_a_change_made_in_another_terminal_is_found_once_taken_in(
+        seeded: Desk, clock: MutableClock) -> None:
+    assert ids(seeded, "black") == []
+    other = reopen(seeded, clock)
+    other.edit_ticket("3", {"subject": "Screen stays black"}, ADMIN)
+    other.add_note("2", "Flickers only on the black background.", ADMIN)
+    seeded.refresh()
+    assert ids(seeded, "black") == ["2", "3"]
+
+
+def test_a_query_that_reads_the_clock_is_asked_afresh_as_time_passes(
+        seeded: Desk, clock: MutableClock) -> None:
+    """#3 is 30 minutes old: not older than an hour, until an hour passes."""
+    assert ids(seeded, "age:>1h") == ["1", "2"]
+    clock.advance(hours=1)
+    assert ids(seeded, "age:>1h vpn") == ["3"]
 
 
 def test_a_query_is_read_into_terms_with_their_columns() -> None:
