@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -88,9 +88,9 @@ from core.settings import properties as property_settings
 from core.settings import sla as sla_settings
 from core.settings import templates as template_settings
 from core.settings import tokens as token_settings
+from core.sla import BreachWatch
 from core.sla import Clock as SlaClock
 from core.sla import clock_reader as sla_clock_reader
-from core.sla import clocks_of as sla_clocks_of
 from core.stage_edits import (
     AddStage,
     DeleteStage,
@@ -182,10 +182,6 @@ def check_command_id(command_id: str) -> None:
                         "letters, digits, '-', '_', '.' or ':' (a UUID, say).")
 
 
-# `Desk.record_breaches` looks again at least this often: a paused clock
-# starts again only when its ticket moves, which changes the state anyway.
-_BREACH_LOOK_AT_MOST = timedelta(minutes=5)
-
 
 class Desk:
     def __init__(self, store: Store, clock: Clock | None = None) -> None:
@@ -207,10 +203,9 @@ class Desk:
         # Each ticket's text, for free-text queries: made at the first.
         self._search_text: SearchText | None = None
         self._found: _Found | None = None
-        # When `record_breaches` last looked (the state's seq then) and
-        # the soonest a clock it saw runs out: no new look before that
-        # while no ticket changes.
-        self._breach_look: tuple[int, datetime, DeskConfig] | None = None
+        # Which SLA clocks run out next (`record_breaches`); made when
+        # first asked.
+        self._breach_watch: BreachWatch | None = None
         self._properties: tuple[DeskConfig | None, dict[str, PropertyDef]] = (None, {})
         self._stages: tuple[DeskConfig | None, dict[str, Stage]] = (None, {})
         self._tokens: tuple[DeskConfig | None, dict[str, ApiToken]] = (None, {})
@@ -881,32 +876,26 @@ class Desk:
         at the tickets again only when one changed or the next clock came
         due, and not at all while no pipeline sets a target."""
         now = self._now()
-        config = self.config
-        if not any(p.sla.targets for p in config.pipelines):
+        if not any(p.sla.targets for p in self.config.pipelines):
             return 0
-        if self._breach_look is not None and now < self._breach_look[1] \
-                and self._breach_look[0] == self.state.seq and self._breach_look[2] is config:
+        if self._breach_watch is None:
+            self._breach_watch = BreachWatch()
+            self.subscribe(self._breach_watch.take)
+        # Looked for without the writer's lock (most looks find nothing);
+        # under it, what another process recorded meanwhile is left out.
+        ran_out = [(t.id, t.pipeline, clock) for t, clock in self._breach_watch.ran_out(
+            self.config, self.state.tickets, now)
+            if clock.kind not in self.state.sla_breached.get(t.id, ())]
+        if not ran_out:
             return 0
         with self._writing():
-            pipelines = {p.id: p for p in self.config.pipelines if p.sla.targets}
-            breached = self.state.sla_breached
-            found: list[SlaBreached] = []
-            soonest = now + _BREACH_LOOK_AT_MOST
-            for ticket in self.state.tickets.values():
-                pipeline = pipelines.get(ticket.pipeline)
-                if pipeline is None:
-                    continue
-                for one in sla_clocks_of(pipeline, ticket, now):
-                    if not one.breached:
-                        if not one.paused:
-                            soonest = min(soonest, one.due)
-                    elif one.kind not in breached.get(ticket.id, ()):
-                        found.append(SlaBreached(ticket=ticket.id, pipeline=ticket.pipeline,
-                                                 clock=one.kind, due=one.due))
+            recorded = self.state.sla_breached
+            found = [SlaBreached(ticket=tid, pipeline=pipeline, clock=clock.kind, due=clock.due)
+                     for tid, pipeline, clock in ran_out
+                     if clock.kind not in recorded.get(tid, ()) and tid in self.state.tickets]
             if found:
                 self._record(AUTOMATION, found)
                 self._automate()
-            self._breach_look = (self.state.seq, soonest, self.config)
         return len(found)
 
     def record_deliveries(self, deliveries: Sequence[AutomationRan | NotificationSent
