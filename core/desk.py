@@ -182,7 +182,6 @@ def check_command_id(command_id: str) -> None:
                         "letters, digits, '-', '_', '.' or ':' (a UUID, say).")
 
 
-
 class Desk:
     def __init__(self, store: Store, clock: Clock | None = None) -> None:
         """The desk `store` holds (`core.open_desk` opens one in local files)."""
