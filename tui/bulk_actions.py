@@ -26,6 +26,7 @@ from core.present import count, counted
 from core.records import Ticket
 from core.remote.status import Queued
 from core.text import show_line
+from tui.ticket_changes import set_values, waits
 
 # How many of the tickets a bulk delete's confirmation names (the rest it
 # counts): the dialog fits 80x24.
@@ -69,20 +70,6 @@ def assign_to_me(app: App[Any], desk: Desk, actor: Actor, tickets: Sequence[Tick
                    f"{counted(len(tickets), 'ticket')} are yours now.", markup=False)
     if done is not None:
         done()
-
-
-def set_values(desk: Desk, actor: Actor, tickets: Sequence[Ticket],
-               values: dict[str, Any]) -> None:
-    """T4 for one ticket, T6 for many."""
-    if len(tickets) == 1:
-        desk.edit_ticket(tickets[0].id, values, actor)
-    else:
-        desk.bulk_edit([t.id for t in tickets], values, actor)
-
-
-def waits(app: App[Any], err: Queued) -> None:
-    """The server away: the change waits, and the screens show it (docs/sync.md)."""
-    app.notify(err.message, title="Waits for the server", severity="warning", markup=False)
 
 
 def edit(app: App[Any], desk: Desk, actor: Actor, tickets: Sequence[Ticket],

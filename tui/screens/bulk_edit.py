@@ -24,8 +24,8 @@ from core.present import counted, property_label, say_value
 from core.records import Ticket
 from core.remote.status import Queued
 from core.text import show_line
-from tui.bulk_actions import set_values, waits
 from tui.screens.dialogs import DeskDialog
+from tui.ticket_changes import set_values, waits
 from tui.widgets.property_form import FormField, PropertyForm, changed_values, common_values
 
 NAMES = ("owner", "team", "priority")
