@@ -122,7 +122,9 @@ class PipedeskApp(App[None]):
         # composed is kept but not shown.
         self.call_after_refresh(self._tell_news)
         if self.mine.config.start == "triage":
-            self.call_after_refresh(self.action_triage)  # over the board: Escape goes to it
+            # Over the board (Escape goes to it), and before the first frame:
+            # the queue is what is drawn first, not the board a moment before.
+            self.action_triage()
         if isinstance(self.desk, Syncing):
             # A desk on a server: its feed is waited on in a thread, so
             # another agent's change shows at once, not at the next tick;

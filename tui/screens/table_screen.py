@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual.binding import Binding
@@ -26,6 +27,14 @@ ResultT = TypeVar("ResultT")
 # rows, newest first: adding a row to a DataTable costs about 0.2 ms, and a
 # busy desk's lists run to tens of thousands.
 NEWEST_SHOWN = 1000
+
+# What each table was last filled with, and Textual's count of its changes
+# then (a cell updated, a row added or removed moves it): filling a table
+# that did not change since with the same rows again leaves it as it is
+# (the search screen asks on every letter typed, and a letter often leaves
+# the rows shown as they were).
+_FILLED: WeakKeyDictionary[DataTable[Text], tuple[int, tuple[object, ...]]] = (
+    WeakKeyDictionary())
 
 
 def cursor_bindings(screen: str) -> list[Binding]:
@@ -98,6 +107,14 @@ def fill_table(table: DataTable[Text], headers: Sequence[str],
     """Show `rows` (key, cells) in columns of `widths`, each cell cut to
     its width; the cursor goes to the row keyed `select`, else stays on
     its row number (its row may have just been removed)."""
+    wanted = (tuple(headers), tuple(widths), tuple((key, tuple(row)) for key, row in rows))
+    changes = getattr(table, "_update_count", None)
+    keys = [key for key, _ in rows]
+    if (changes is not None and table.row_count == len(rows)
+            and _FILLED.get(table) == (changes, wanted)):
+        if select in keys and keys.index(select) != table.cursor_row:
+            table.move_cursor(row=keys.index(select), animate=False)
+        return
     row_before = table.cursor_row
     table.clear(columns=True)
     for header, width in zip(headers, widths, strict=True):
@@ -111,10 +128,11 @@ def fill_table(table: DataTable[Text], headers: Sequence[str],
             text.truncate(width, overflow="ellipsis")
             cells.append(text)
         table.add_row(*cells, key=key)
-    keys = [key for key, _ in rows]
     if keys:
         target = keys.index(select) if select in keys else min(row_before, len(keys) - 1)
         table.move_cursor(row=max(0, target), animate=False)
+    if changes is not None:
+        _FILLED[table] = (table._update_count, wanted)
 
 
 def highlighted_key(table: DataTable[Text]) -> str | None:
