@@ -183,3 +183,30 @@ def test_sla_the_hand_over_says_each_clock(sla_desk: Desk, clock: MutableClock) 
     quiet = sla_desk.create_ticket(ADMIN, "0", "New", "No target")
     said = summary(sla_desk.config, "Queue", [t, quiet], clock=sla_desk.sla_clocks())
     assert said.splitlines()[2] == f"- #{quiet.id} No target · Support pipeline / New"
+
+
+def test_sla_the_clock_shown_is_the_first_of_those_running(
+        sla_desk: Desk, clock: MutableClock) -> None:
+    """What a card shows (`Policy.first`, made alone for speed) is the
+    clock due first of those the breach watch reads (`Policy.clocks`), in
+    every case: replied or not, waiting or not, one target or two."""
+    from core.sla import Policy, clock_reader
+
+    sla_desk.add_contact("kari@example.com", ADMIN)
+    sla_desk.set_sla_target("0", "high", ADMIN, respond="4h", resolve="2h")  # resolve first
+    made = [sla_desk.create_ticket(ADMIN, "0", "New", f"T{n}", contact="kari@example.com",
+                                   values={"priority": level})
+            for n, level in enumerate(("urgent", "low", "high", "urgent", "medium"))]
+    clock.advance(minutes=20)
+    sla_desk.reply(made[3].id, "On it", INGRID)
+    sla_desk.move_ticket(made[0].id, "Waiting on contact", INGRID)
+    clock.advance(hours=3)
+    policy = Policy(sla_desk.pipeline("0", ADMIN))
+    read = clock_reader(sla_desk.config, clock.now)
+    for t in made:
+        ticket = sla_desk.ticket(t.id, ADMIN)
+        running = policy.clocks(ticket, clock.now)
+        assert read(ticket) == (running[0] if running else None), t.subject
+    assert [read(sla_desk.ticket(t.id, ADMIN)) is None for t in made] == [
+        False, False, False, False, True]
+    assert read(sla_desk.ticket(made[2].id, ADMIN)).kind == "resolve"  # type: ignore[union-attr]
