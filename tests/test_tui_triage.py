@@ -165,3 +165,21 @@ async def test_sla_search_says_due_and_a_long_id_is_never_cut(tmp_path: Path) ->
         assert "#123456 " in row and "24 h" in row
         [row] = [r for r in text.splitlines() if "#2 " in r]
         assert "! 6 h" in row
+
+
+@pytest.mark.anyio
+async def test_s_from_the_queue_searches_and_escape_comes_back(tmp_path: Path) -> None:
+    """C2: from the queue to a query of one's own and back, by keys."""
+    from tui.screens.search import SearchScreen
+
+    app = PipedeskApp(seeded(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("T")
+        await pilot.pause()
+        await pilot.press("s", *"priority:urgent owner:none")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        assert "Search · 2 tickets found" in screen_text(app)  # #3, and #4 (closed)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TriageScreen)

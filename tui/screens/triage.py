@@ -45,6 +45,9 @@ class TriageScreen(TicketTableScreen):
         Binding("enter", "open", "Open", id="triage.open"),
         *selection_bindings("triage", shown=("pick", "move", "assign_to_me", "edit", "delete")),
         Binding("r", "reply", "Reply", id="triage.reply"),
+        # The search screen, over the queue (Escape comes back): from what is
+        # urgent to a query of one's own (issue 17's on-call walk).
+        Binding("s", "app.search", "Search", show=False, id="triage.search"),
         Binding("y", "copy_ticket", "Copy", show=False, id="triage.copy_ticket"),
         Binding("Y", "copy_queue", "Copy all", show=False, id="triage.copy_queue"),
         Binding("escape", "back", "Back", id="triage.back"),
