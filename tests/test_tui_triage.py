@@ -183,3 +183,40 @@ async def test_s_from_the_queue_searches_and_escape_comes_back(tmp_path: Path) -
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, TriageScreen)
+
+
+@pytest.mark.anyio
+async def test_sla_the_clocks_on_screen_move_on_with_the_time(tmp_path: Path) -> None:
+    """Issue 17: with no change on the desk, the time left on a card, in
+    the queue and in the detail moves on (tui/clocks.py), and a clock that
+    runs out shows breached."""
+    clock = [NOW]
+    desk = open_desk(tmp_path / "desk", clock=lambda: clock[0])
+    desk.set_sla_target("0", "urgent", A, respond="30m")
+    made = desk.create_ticket(A, "0", "New", "Site down", values={"priority": "urgent"})
+    app = PipedeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "due in 30 min" in screen_text(app)
+        clock[0] = NOW + timedelta(minutes=40)
+        board = app.screen
+        board.times_moved()  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "! breached 10 min" in screen_text(app)
+        await pilot.press("T")
+        await pilot.pause()
+        clock[0] = NOW + timedelta(minutes=50)
+        screen = app.screen
+        assert isinstance(screen, TriageScreen)
+        screen.show_queue()  # what its timer calls
+        await pilot.pause()
+        [row] = [r for r in screen_text(app).splitlines() if f"#{made.id} " in r]
+        assert "! 20 min" in row
+        await pilot.press("enter")
+        await pilot.pause()
+        clock[0] = NOW + timedelta(minutes=65)
+        detail = app.screen
+        assert isinstance(detail, TicketDetailScreen)
+        detail._show_where()
+        await pilot.pause()
+        assert "! respond breached 35 min" in screen_text(app)

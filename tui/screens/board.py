@@ -31,6 +31,7 @@ from core.present import count, counted, say, say_value
 from core.records import Ticket
 from core.remote.status import Syncing
 from tui.board_index import BoardIndex
+from tui.clocks import CLOCK_INTERVAL
 from tui.desk_notices import follow_desk
 from tui.memory import remember_pipeline
 from tui.notices import OneNotice
@@ -163,6 +164,13 @@ class BoardScreen(Screen[None]):
         self._after_layout()
         self._remember()
         self.call_after_refresh(self._prepare_search)
+        self.set_interval(CLOCK_INTERVAL, self.times_moved)
+
+    def times_moved(self) -> None:
+        """The cards in view drawn again: their ages and SLA clocks move
+        on with no change on the desk (tui/clocks.py)."""
+        for column in self.columns:
+            column.refresh()
 
     def _prepare_search(self) -> None:
         self.run_worker(self.index.prepare_search, thread=True, exclusive=True,

@@ -26,6 +26,7 @@ from core.events import Notice
 from core.present import counted, say_value
 from core.query import QueryError
 from core.records import Ticket
+from tui.clocks import CLOCK_INTERVAL
 from tui.screens.table_screen import cursor_bindings
 from tui.screens.ticket_table import RowLabels, TicketTableScreen, selection_bindings
 from tui.widgets.unread_badge import UnreadBadge
@@ -77,6 +78,8 @@ class SearchScreen(TicketTableScreen):
     def on_mount(self) -> None:
         self.follow_desk(self._on_notice)
         self.show_results()
+        # `due:`, `age:` and the Due column move on with the time (tui/clocks.py).
+        self.set_interval(CLOCK_INTERVAL, lambda: self.show_results(select=self.highlighted))
 
     def _on_notice(self, notice: Notice) -> None:
         if self.is_mounted and (notice.entries or notice.settings):

@@ -36,6 +36,7 @@ from core.records import Contact, Ticket
 from core.remote.status import Queued
 from core.text import show_line
 from core.timeline import TimelineItem
+from tui.clocks import CLOCK_INTERVAL
 from tui.desk_notices import follow_desk
 from tui.screens.contact_dialog import ContactDialog
 from tui.widgets.contact_picker import ContactPicker
@@ -123,6 +124,11 @@ class TicketDetailScreen(Screen[None]):
         self._apply_width(self.app.size.width)
         self.show_ticket()
         self.properties_table.focus()
+        # The SLA clock in the header moves on with the time (tui/clocks.py).
+        self.set_interval(CLOCK_INTERVAL, self._show_where)
+
+    def _show_where(self) -> None:
+        self.query_one("#detail-where", Static).update(self._where())
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
@@ -155,7 +161,7 @@ class TicketDetailScreen(Screen[None]):
         self._conversation = self.desk.conversation(self.ticket_id, self.actor)
         self.query_one("#detail-title", Static).update(
             Content(f"#{self.ticket.id} {show_line(self.ticket.subject)}"))
-        self.query_one("#detail-where", Static).update(self._where())
+        self._show_where()
         self._fill_properties()
         self._fill_timeline()
         self._fill_conversation()

@@ -25,6 +25,7 @@ from core import Actor, Desk
 from core.events import Notice
 from core.present import counted, duration, say_value
 from core.records import Ticket
+from tui.clocks import CLOCK_INTERVAL
 from tui.screens.table_screen import cursor_bindings
 from tui.screens.ticket_table import RowLabels, TicketTableScreen, selection_bindings
 from tui.widgets.unread_badge import UnreadBadge
@@ -69,6 +70,8 @@ class TriageScreen(TicketTableScreen):
     def on_mount(self) -> None:
         self.follow_desk(self._on_notice)
         self.show_queue()
+        # Time alone moves a ticket from soon due to breached (tui/clocks.py).
+        self.set_interval(CLOCK_INTERVAL, lambda: self.show_queue(select=self.highlighted))
 
     def _on_notice(self, notice: Notice) -> None:
         if self.is_mounted and (notice.entries or notice.settings):
