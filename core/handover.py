@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from core.model import DeskConfig
 from core.present import counted, say_value
 from core.records import Ticket
-from core.sla import Clock
+from core.sla import Clock, no_clock
 from core.text import plain_line
 
 # A summary of more tickets than this lists these and says how many more:
@@ -17,10 +17,6 @@ from core.text import plain_line
 SUMMARY_LINES = 100
 # A ticket's SLA clock (`Desk.sla_clocks`).
 ClockOf = Callable[[Ticket], Clock | None]
-
-
-def no_clock(ticket: Ticket) -> None:
-    return None
 
 
 def ticket_line(config: DeskConfig, ticket: Ticket, server: str = "",

@@ -183,16 +183,12 @@ class Query:
             return lambda t: clock(t) is None
         if folded == "breached":
             return lambda t: (c := clock(t)) is not None and c.breached
-        found = _DURATION.fullmatch(folded)
-        if found is None:
-            raise self._error(term, "due takes the time left such as <30m or >2h (m, h, d or "
-                              f"w), or breached, or none; not {term.value!r}")
-        op, amount, unit = found.groups()
-        left = timedelta(seconds=int(amount) * _UNITS[unit])
+        op, left = self._duration(term, folded, "due takes the time left such as <30m or >2h "
+                                  "(m, h, d or w), or breached, or none;")
         if op in (">", ">="):
             return lambda t: (c := clock(t)) is not None and (
                 c.left > left if op == ">" else c.left >= left)
-        return lambda t: (c := clock(t)) is not None and (
+        return lambda t: (c := clock(t)) is not None and (  # no sign: <
             c.left <= left if op == "<=" else c.left < left)
 
     def _user(self, term: Term, config: DeskConfig, actor: Actor, folded: str) -> str:
@@ -224,14 +220,18 @@ class Query:
 
     def _since(self, term: Term, now: datetime) -> tuple[bool, datetime]:
         """(older than the duration, the instant it reaches back to)."""
-        found = _DURATION.fullmatch(term.value.strip())
-        if found is None:
-            raise self._error(term, f"{term.field} takes a duration such as >2h or <30m "
-                              f"(m, h, d or w), not {term.value!r}")
-        op, amount, unit = found.groups()
-        cut = now - timedelta(seconds=int(amount) * _UNITS[unit])
-        return op in (None, ">", ">="), cut
+        op, length = self._duration(term, term.value.strip(), f"{term.field} takes a duration "
+                                    "such as >2h or <30m (m, h, d or w),")
+        return op in (None, ">", ">="), now - length
 
+    def _duration(self, term: Term, text: str, what: str) -> tuple[str | None, timedelta]:
+        """`text`, a term's value, as (its sign, or None; the duration);
+        `what` says what the term takes when it does not read."""
+        found = _DURATION.fullmatch(text)
+        if found is None:
+            raise self._error(term, f"{what} not {term.value!r}")
+        op, amount, unit = found.groups()
+        return op, timedelta(seconds=int(amount) * _UNITS[unit])
 
 def parse(text: str) -> Query:
     """The terms of `text`; a QueryError says where it does not read."""
@@ -286,7 +286,7 @@ def ticket_text(ticket: Ticket, contact_name: str = "", conversation: str = "") 
 
 
 def sorted_tickets(tickets: Sequence[Ticket], by: str,
-                   clock: Callable[[Ticket], sla.Clock | None] = lambda t: None
+                   clock: Callable[[Ticket], sla.Clock | None] = sla.no_clock
                    ) -> list[Ticket]:
     """By `by` (a field, `-` in front for the other way): id, age, updated,
     priority, subject, urgency. `clock`: each ticket's SLA clock
@@ -298,7 +298,7 @@ def sorted_tickets(tickets: Sequence[Ticket], by: str,
         "id": lambda t: int(t.id) if t.id.isdigit() else 0,
         "age": lambda t: t.create_date,
         "updated": lambda t: t.last_activity,
-        "priority": lambda t: PRIORITIES.index(t.priority) if t.priority else -1,
+        "priority": lambda t: _RANK[t.priority] if t.priority else -1,
         "subject": lambda t: t.subject.casefold(),
     }
     if name == "urgency":
@@ -326,14 +326,19 @@ def _by_urgency(tickets: Sequence[Ticket], clock: Callable[[Ticket], sla.Clock |
     for t in tickets:
         c = clock(t)
         if c is not None and (c.breached or c.soon):
-            pressing.append((0 if c.breached else 1, c.left.total_seconds(),
-                             -_RANK.get(t.priority, -1) if t.priority else 1, t.create_date, t))
+            pressing.append((0 if c.breached else 1, c.left.total_seconds(), _most_first(t),
+                             t.create_date, t))
         else:
             rest.append(t)
     pressing.sort(key=lambda k: k[:4])
     rest.sort(key=_created)
-    rest.sort(key=lambda t: -_RANK[t.priority] if t.priority else 1)
+    rest.sort(key=_most_first)
     return [k[4] for k in pressing] + rest
 
 
 _created = attrgetter("create_date")
+
+
+def _most_first(ticket: Ticket) -> int:
+    """Urgent first, Low last, no priority after them."""
+    return -_RANK[ticket.priority] if ticket.priority else 1

@@ -17,7 +17,7 @@ language's `due:` all read the same `Policy.clocks`, most through
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -30,7 +30,6 @@ from core.present import duration
 from core.records import Ticket
 
 ClockKind = Literal["respond", "resolve"]
-KINDS: tuple[ClockKind, ...] = ("respond", "resolve")
 WHAT = {"respond": "first response", "resolve": "resolution"}
 # A clock due within this is "soon" (the triage queue puts it next after
 # the breached ones): a quarter of the target, at most an hour.
@@ -113,61 +112,76 @@ class Policy:
             seconds += max(0.0, (now - (ticket.entered or ticket.create_date)).total_seconds())
         return seconds
 
-    def first(self, ticket: Ticket, now: datetime) -> Clock | None:
-        """The clock due first, as `clocks` would have it, made alone: a
-        queue of tens of thousands asks it of each ticket."""
+    def _running(self, ticket: Ticket
+                 ) -> tuple[timedelta | None, timedelta | None, bool] | None:
+        """(the respond target while no one has replied, the resolve
+        target, paused) of an open ticket with a target; else None."""
         target = self.targets.get(ticket.priority) if ticket.priority else None
         if target is None or ticket.close_date is not None or ticket.stage in self.closed:
             return None
         respond, resolve = target
-        if ticket.replied is not None:
-            respond = None
+        return (None if ticket.replied is not None else respond), resolve, \
+            ticket.stage in self.waiting
+
+    def _start(self, ticket: Ticket, now: datetime, paused: bool) -> datetime:
+        """When the clocks started, moved on by the time spent waiting."""
+        if paused or ticket.stage_seconds:
+            return ticket.create_date + timedelta(seconds=self.waited(ticket, now))
+        return ticket.create_date
+
+    def first(self, ticket: Ticket, now: datetime) -> Clock | None:
+        """The clock due first (`clocks`' first), made alone: a queue of
+        tens of thousands asks it of each ticket."""
+        running = self._running(ticket)
+        if running is None:
+            return None
+        respond, resolve, paused = running
         length = (respond if resolve is None else resolve if respond is None
                   else min(respond, resolve))
         if length is None:
             return None
-        paused = ticket.stage in self.waiting
-        due = ticket.create_date + length
-        if paused or ticket.stage_seconds:
-            due += timedelta(seconds=self.waited(ticket, now))
+        due = self._start(ticket, now, paused) + length
         kind: ClockKind = "respond" if length is respond else "resolve"
         return Clock(kind, due, due - now, length, paused)
 
     def clocks(self, ticket: Ticket, now: datetime) -> list[Clock]:
         """The clocks still running on an open ticket, due first first:
         none when no target is set for its priority, or it is closed."""
-        target = self.targets.get(ticket.priority) if ticket.priority else None
-        if target is None or ticket.close_date is not None or ticket.stage in self.closed:
+        running = self._running(ticket)
+        if running is None:
             return []
-        paused = ticket.stage in self.waiting
-        start = ticket.create_date
-        if paused or ticket.stage_seconds:
-            start += timedelta(seconds=self.waited(ticket, now))
-        respond, resolve = target
-        found = []
-        if respond is not None and ticket.replied is None:
-            found.append(Clock("respond", start + respond, start + respond - now, respond,
-                               paused))
-        if resolve is not None:
-            found.append(Clock("resolve", start + resolve, start + resolve - now, resolve,
-                               paused))
-        if len(found) == 2 and found[1].due < found[0].due:
-            found.reverse()
-        return found
+        respond, resolve, paused = running
+        start = self._start(ticket, now, paused)
+        lengths: tuple[tuple[ClockKind, timedelta | None], ...] = (
+            ("respond", respond), ("resolve", resolve))
+        found = [Clock(kind, start + length, start + length - now, length, paused)
+                 for kind, length in lengths if length is not None]
+        return sorted(found, key=lambda c: c.due)
 
 
 def policies(config: DeskConfig) -> dict[str, Policy]:
-    """The policies of the pipelines that set targets, by pipeline id."""
-    return {p.id: Policy(p) for p in config.pipelines if p.sla.targets}
+    """The policies of the pipelines that set targets, by pipeline id;
+    made once for a desk's settings (every card drawn, every query with
+    `due:` and the breach watch ask for them), again when they change: a
+    desk's settings are replaced whole, never changed in place."""
+    global _made
+    held = _made
+    if held is not None and held[0] is config:
+        return held[1]
+    made = {p.id: Policy(p) for p in config.pipelines if p.sla.targets}
+    _made = (config, made)
+    return made
+
+
+_made: tuple[DeskConfig, dict[str, Policy]] | None = None
 
 
 def clock_reader(config: DeskConfig, now: datetime) -> Callable[[Ticket], Clock | None]:
-    """Each ticket's clock at one time (the one due first, or None), each
-    pipeline read once. Cheap when no pipeline sets targets (most desks):
-    None for all."""
+    """Each ticket's clock at one time (the one due first, or None).
+    Cheap when no pipeline sets targets (most desks): None for all."""
     held = policies(config)
     if not held:
-        return _no_clock
+        return no_clock
 
     def read(ticket: Ticket) -> Clock | None:
         policy = held.get(ticket.pipeline)
@@ -176,7 +190,8 @@ def clock_reader(config: DeskConfig, now: datetime) -> Callable[[Ticket], Clock 
     return read
 
 
-def _no_clock(ticket: Ticket) -> None:
+def no_clock(ticket: Ticket) -> None:
+    """The clock reader of a desk with no SLA targets."""
     return None
 
 
@@ -211,13 +226,15 @@ class BreachWatch:
         """Every (ticket, clock) breached now that the watch knows of, some
         perhaps recorded already (the caller knows which)."""
         pipelines = policies(config)
+        looked: Collection[str]
         if config is not self._config:
             self._config, self._changed, self._due = config, set(), []
-            looked: Iterable[str] = tickets
+            looked = tickets
         else:
-            looked, self._changed = self._changed, set()
+            changed, self._changed = self._changed, set()
             while self._due and self._due[0][0] <= now:
-                looked = {*looked, heapq.heappop(self._due)[1]}
+                changed.add(heapq.heappop(self._due)[1])
+            looked = changed
         found = []
         for ticket_id in looked:
             ticket = tickets.get(ticket_id)

@@ -78,6 +78,11 @@ class Engine:
         # for one level of reactions), and asked for thousands in a bulk.
         self._named: dict[int, list[str]] = {}
 
+    def new_level(self) -> None:
+        """Forget whom named notifications reached: the settings may have
+        changed since the last level of reactions."""
+        self._named = {}
+
     def recipients(self, action: Notify, ticket: Ticket) -> list[str]:
         """A4b: the users a notification goes to: those it names who may
         see the ticket."""
@@ -95,7 +100,7 @@ class Engine:
         stages = {s.id: (p, s) for p in config.pipelines for s in p.stages if s.actions}
         if not stages:
             return
-        self._named = {}
+        self.new_level()
         for move in arrivals:
             found = stages.get(move.stage)
             ticket = self.host.state.tickets.get(move.ticket)
@@ -125,7 +130,7 @@ class Engine:
             pipeline, stage = find_stage(host.config, step.stage)
         except DeskError:
             return  # the stage was deleted meanwhile
-        self._named = {}
+        self.new_level()
         run = Run(self, ticket, pipeline, stage, step.depth, resumed=step.path,
                   positions=step.positions)
         newer = any(d.id > step_id and (d.step.ticket, d.step.stage, d.step.path) ==
@@ -152,16 +157,19 @@ class BreachActions:
 
     def react(self, breaches: Sequence[SlaBreached], depth: int) -> None:
         host = self.engine.host
+        acting = {p.id: p for p in host.config.pipelines if p.sla.actions}
+        if not acting:
+            return
+        self.engine.new_level()
         for breach in breaches:
             ticket = host.state.tickets.get(breach.ticket)
-            pipeline = next((p for p in host.config.pipelines if p.id == breach.pipeline), None)
-            if ticket is None or pipeline is None or not pipeline.sla.actions:
+            pipeline = acting.get(breach.pipeline)
+            if ticket is None or pipeline is None:
                 continue
             stage = pipeline.stage(ticket.stage)
             if stage is None or (ticket.source in CHAT_SOURCES
                                  and not pipeline.automation.include_chat):
                 continue
-            self.engine._named = {}
             what = WHAT.get(breach.clock, breach.clock)
             run = Run(self.engine, ticket, pipeline, stage, depth,
                       event=f"breached its {what} target")
