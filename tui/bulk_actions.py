@@ -17,7 +17,7 @@ selection.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from textual.app import App
 
@@ -119,3 +119,40 @@ def delete(app: App[Any], desk: Desk, actor: Actor, tickets: Sequence[Ticket],
         dialog = ConfirmDialog(f"Delete {counted(len(tickets), 'ticket')}?",
                                "\n".join(lines) + "\n\nThis cannot be undone.", "Delete")
     app.push_screen(dialog, confirmed)
+
+
+class _Acting(Protocol):
+    """What a screen with `BulkKeys` has."""
+
+    @property
+    def app(self) -> App[Any]: ...
+
+    desk: Desk
+    actor: Actor
+
+    def targets(self) -> list[Ticket]: ...
+
+    def bulk_done(self) -> None: ...
+
+
+class BulkKeys:
+    """`A`, `E` and `d` on a screen that lists tickets (the board, the
+    search screen, the triage queue): each acts on the screen's `targets`
+    (the selection, else the ticket under the cursor) and calls its
+    `bulk_done` once the change is made. `m` is each screen's own (the
+    board's names a stage)."""
+
+    def action_assign_to_me(self: _Acting) -> None:
+        tickets = self.targets()
+        if tickets:
+            assign_to_me(self.app, self.desk, self.actor, tickets, self.bulk_done)
+
+    def action_edit(self: _Acting) -> None:
+        tickets = self.targets()
+        if tickets:
+            edit(self.app, self.desk, self.actor, tickets, self.bulk_done)
+
+    def action_delete(self: _Acting) -> None:
+        tickets = self.targets()
+        if tickets:
+            delete(self.app, self.desk, self.actor, tickets, self.bulk_done)

@@ -31,6 +31,7 @@ from core.present import count, counted, say, say_value
 from core.records import Ticket
 from core.remote.status import Syncing
 from tui.board_index import BoardIndex
+from tui.bulk_actions import BulkKeys
 from tui.clocks import CLOCK_INTERVAL
 from tui.desk_notices import follow_desk
 from tui.memory import remember_pipeline
@@ -66,7 +67,7 @@ def acting_user(desk: Desk, actor: Actor) -> Content:
     return Content.styled(user.name, "bold")
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(BulkKeys, Screen[None]):
     # The keys act on the board; the filter field takes focus only on `/`.
     AUTO_FOCUS = ""
     # Every binding has an id, so that a keymap can rebind it later; arrows
@@ -457,7 +458,7 @@ class BoardScreen(Screen[None]):
         return [t for stage in self.pipeline.stages
                 for t in self.index.columns[stage.id].tickets if t.id in picked]
 
-    def _targets(self) -> list[Ticket]:
+    def targets(self) -> list[Ticket]:
         """What a key acts on: the selection, else the card under the cursor."""
         if self.selection:
             return self.picked_tickets()
@@ -497,7 +498,7 @@ class BoardScreen(Screen[None]):
             column.refresh()  # the cards on screen, not the column's list
         self._update_texts()
 
-    def _bulk_done(self) -> None:
+    def bulk_done(self) -> None:
         """A bulk change made: the selection has done its work."""
         if self.selection.clear():
             self._repaint_marks()
@@ -508,21 +509,6 @@ class BoardScreen(Screen[None]):
             self._repaint_marks()
             return
         self.action_clear_filter()
-
-    def action_assign_to_me(self) -> None:
-        from tui import bulk_actions
-
-        tickets = self._targets()
-        if tickets:
-            bulk_actions.assign_to_me(self.app, self.desk, self.actor, tickets,
-                                      self._bulk_done)
-
-    def action_edit(self) -> None:
-        from tui import bulk_actions
-
-        tickets = self._targets()
-        if tickets:
-            bulk_actions.edit(self.app, self.desk, self.actor, tickets, self._bulk_done)
 
     def action_new(self) -> None:
         from tui.screens.ticket_form import CreateTicketDialog
@@ -541,7 +527,7 @@ class BoardScreen(Screen[None]):
 
         if self.selection:
             bulk_actions.move(self.app, self.desk, self.actor, self.picked_tickets(),
-                              stage_id, self._bulk_done)
+                              stage_id, self.bulk_done)
             return
         ticket = self.selected
         if ticket is None:
@@ -573,13 +559,6 @@ class BoardScreen(Screen[None]):
             self.notify(err.message, title="Not moved", severity="error", markup=False)
             return
         self._put_cursor_on(ticket.id)
-
-    def action_delete(self) -> None:
-        from tui import bulk_actions
-
-        tickets = self._targets()
-        if tickets:
-            bulk_actions.delete(self.app, self.desk, self.actor, tickets, self._bulk_done)
 
     # -- pipelines, keys ----------------------------------------------------------------
 

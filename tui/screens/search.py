@@ -116,19 +116,13 @@ class SearchScreen(TicketTableScreen):
         config = self.desk.config
 
         # Issue 17: where a pipeline the user sees sets SLA targets, a Due
-        # column (core/sla.py: "25 min", "! 15 min" breached) after Priority.
-        timed = any(p.sla.targets for p in self.desk.pipelines(self.actor))
-        clock = self.desk.sla_clocks()
-
-        def due(t: Ticket) -> list[str]:
-            if not timed:
-                return []
-            c = clock(t)
-            return [c.short() if c is not None else "—"]
+        # column after Priority.
+        due = self.due_cell()
+        timed = due is not None
 
         def cells(t: Ticket, labels: RowLabels) -> list[str]:
             return [labels.pipeline(t), labels.stage(t), say_value(config, "priority", t.priority),
-                    *due(t), labels.owner(t), t.subject]
+                    *([due(t)] if due is not None else []), labels.owner(t), t.subject]
 
         headers = (*HEADERS[:4], "Due", *HEADERS[4:]) if timed else HEADERS
         widths = [9, 10, 8, 8, 9] if timed else [12, 14, 8, 10]

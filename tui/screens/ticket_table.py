@@ -27,6 +27,7 @@ from core import Actor, Desk, DeskError
 from core.events import Notice, ticket_ids
 from core.present import count
 from core.records import Ticket
+from tui.bulk_actions import BulkKeys
 from tui.screens.table_screen import TableScreen
 from tui.selection import MARK, Selection
 
@@ -81,7 +82,7 @@ def selection_bindings(screen: str, shown: Collection[str] = ()) -> list[Binding
             for key, action, words, name in keys]
 
 
-class TicketTableScreen(TableScreen[None]):
+class TicketTableScreen(BulkKeys, TableScreen[None]):
     """Subclasses say what is in view (`in_view`) and keep their title
     (`show_title`, which adds `selection_said()`), and fill the table with
     `fill_tickets`."""
@@ -90,7 +91,7 @@ class TicketTableScreen(TableScreen[None]):
         super().__init__(desk, actor)
         self.selection = Selection()
         self._listed: dict[str, Ticket] = {}  # the rows, by id
-        self._in_view: set[str] = set()  # the ids of in_view(), as last filled
+        self._in_view_ids: set[str] | None = None  # of in_view(), made when asked
 
     # -- what a subclass says ------------------------------------------------------
 
@@ -103,6 +104,21 @@ class TicketTableScreen(TableScreen[None]):
 
     # -- the rows ------------------------------------------------------------------
 
+    def due_cell(self) -> Callable[[Ticket], str] | None:
+        """The Due column's cell (issue 17, core/sla.py: "25 min", "! 15 min"
+        breached that long, "waiting" while paused, "—" with no clock), or
+        None while no pipeline the user sees sets SLA targets: then the
+        screen has no Due column."""
+        if not any(p.sla.targets for p in self.desk.pipelines(self.actor)):
+            return None
+        clock = self.desk.sla_clocks()
+
+        def due(ticket: Ticket) -> str:
+            running = clock(ticket)
+            return running.short() if running is not None else "—"
+
+        return due
+
     def fill_tickets(self, headers: Sequence[str], tickets: Sequence[Ticket],
                      cells: Callable[[Ticket, RowLabels], list[str]],
                      widths: Sequence[int], select: str | None = None) -> None:
@@ -112,7 +128,7 @@ class TicketTableScreen(TableScreen[None]):
         each other), the last takes what the screen leaves. While the user
         sees one pipeline only, a Pipeline column is left out: 80 columns
         have no room for what says nothing."""
-        self._in_view = {t.id for t in self.in_view()}
+        self._in_view_ids = None  # the list may be another now
         labels = row_labels(self.desk, self.actor)
         self._listed = {t.id: t for t in tickets}
         rows = [(t.id, [self._id_cell(t.id), *cells(t, labels)]) for t in tickets]
@@ -124,6 +140,14 @@ class TicketTableScreen(TableScreen[None]):
             rows = [(key, [c for n, c in enumerate(row) if n != gone]) for key, row in rows]
         room = max(MIN_LAST, self.app.size.width - sum(widths) - 2 * len(headers) - 2)
         self.fill(headers, rows, [*widths, room], select)
+
+    @property
+    def _in_view(self) -> set[str]:
+        """The ids of `in_view()`: asked only while tickets are selected, so
+        a keystroke that finds 100,000 does not make a set of them."""
+        if self._in_view_ids is None:
+            self._in_view_ids = {t.id for t in self.in_view()}
+        return self._in_view_ids
 
     def _id_cell(self, ticket_id: str) -> str:
         return f"{MARK if ticket_id in self.selection else ' '}#{ticket_id}"
@@ -210,7 +234,7 @@ class TicketTableScreen(TableScreen[None]):
         self._repaint_marks(held)
         return True
 
-    def _bulk_done(self) -> None:
+    def bulk_done(self) -> None:
         self.unpick_all()
 
     def action_back(self) -> None:
@@ -225,29 +249,7 @@ class TicketTableScreen(TableScreen[None]):
 
         tickets = self.targets()
         if tickets:
-            bulk_actions.move(self.app, self.desk, self.actor, tickets, done=self._bulk_done)
-
-    def action_assign_to_me(self) -> None:
-        from tui import bulk_actions
-
-        tickets = self.targets()
-        if tickets:
-            bulk_actions.assign_to_me(self.app, self.desk, self.actor, tickets,
-                                      self._bulk_done)
-
-    def action_edit(self) -> None:
-        from tui import bulk_actions
-
-        tickets = self.targets()
-        if tickets:
-            bulk_actions.edit(self.app, self.desk, self.actor, tickets, self._bulk_done)
-
-    def action_delete(self) -> None:
-        from tui import bulk_actions
-
-        tickets = self.targets()
-        if tickets:
-            bulk_actions.delete(self.app, self.desk, self.actor, tickets, self._bulk_done)
+            bulk_actions.move(self.app, self.desk, self.actor, tickets, done=self.bulk_done)
 
     def action_copy_ticket(self) -> None:
         from tui.handing_over import copy_ticket

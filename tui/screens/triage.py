@@ -84,17 +84,13 @@ class TriageScreen(TicketTableScreen):
     def show_queue(self, select: str | None = None) -> None:
         self.queue = self.desk.find_tickets("stage:open", self.actor, sort="urgency")
         config, now = self.desk.config, self.desk.now()
-        pipelines = self.desk.pipelines(self.actor)
-        clock = self.desk.sla_clocks()
         # With SLA targets, the Due column (the time left, or "!" and how
         # long breached) takes the place of Age: 80 columns hold no more.
-        timed = any(p.sla.targets for p in pipelines)
+        due = self.due_cell()
+        timed = due is not None
 
         def when(t: Ticket) -> str:
-            if not timed:
-                return duration(now - t.create_date)
-            c = clock(t)
-            return c.short() if c is not None else "—"
+            return due(t) if due is not None else duration(now - t.create_date)
 
         def cells(t: Ticket, labels: RowLabels) -> list[str]:
             return [say_value(config, "priority", t.priority) or "—", when(t),
