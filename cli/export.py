@@ -14,6 +14,7 @@ import click
 from cli.common import Session, command, json_option, pass_session
 from cli.tickets import saved_view, ticket_data, write_csv
 from core import DeskError
+from core.present import counted
 from core.store.files import atomic_write
 
 
@@ -51,5 +52,5 @@ def export(session: Session, query: str, view: str | None, sort: str | None, sha
         atomic_write(output, out.getvalue().encode("utf-8"))
     except OSError as err:
         raise DeskError(f"{output}: {err.strerror or err}; nothing was written.") from None
-    click.echo(f"Wrote {len(tickets)} ticket{'s' if len(tickets) != 1 else ''} to {output}.",
+    click.echo(f"Wrote {counted(len(tickets), 'ticket')} to {output}.",
                err=True)

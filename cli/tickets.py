@@ -22,7 +22,7 @@ from cli.common import (
     table,
 )
 from core import Actor, Desk, DeskError
-from core.present import say, say_value, when
+from core.present import counted, say, say_value, when
 from core.records import Ticket
 from core.text import plain_line, show_line
 
@@ -225,7 +225,7 @@ def _chosen(session: Session, query: str) -> list[Ticket]:
 
 def _listed(tickets: Sequence[Ticket], doing: str, how: str = "") -> None:
     """--dry-run: which tickets the change would make, and nothing made."""
-    click.echo(f"Would {doing} {len(tickets)} ticket{'s' if len(tickets) != 1 else ''}"
+    click.echo(f"Would {doing} {counted(len(tickets), 'ticket')}"
                f"{' ' + how if how else ''} (nothing was changed):")
     table(["ID", "SUBJECT"], [[f"#{t.id}", t.subject] for t in tickets])
 
@@ -259,7 +259,7 @@ def ticket_move(session: Session, args: Sequence[str], pipeline_ref: str | None,
         return
     moved = desk.bulk_move([t.id for t in chosen], stage_ref, session.actor,
                            pipeline=pipeline_ref, values=values)
-    click.echo(f"Moved {len(moved)} ticket{'s' if len(moved) != 1 else ''} to {stage_ref}.")
+    click.echo(f"Moved {counted(len(moved), 'ticket')} to {stage_ref}.")
 
 
 @ticket.command("set")
@@ -284,7 +284,7 @@ def ticket_set(session: Session, args: Sequence[str], query: str | None,
         _listed(chosen, f"set {', '.join(values)} on")
         return
     done = session.desk.bulk_edit([t.id for t in chosen], values, session.actor)
-    click.echo(f"Updated {len(done)} ticket{'s' if len(done) != 1 else ''}.")
+    click.echo(f"Updated {counted(len(done), 'ticket')}.")
 
 
 @ticket.command("delete")
@@ -313,7 +313,7 @@ def ticket_delete(session: Session, ticket_id: str | None, yes: bool, query: str
     if dry_run:
         _listed(chosen, "delete")
         return
-    many = f"{len(chosen)} ticket{'s' if len(chosen) != 1 else ''}"
+    many = counted(len(chosen), "ticket")
     if not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"Deleting {many} asks for confirmation: add --yes.")
