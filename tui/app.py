@@ -319,7 +319,7 @@ class PipedeskApp(App[None]):
         from tui.screens.search import SearchScreen
 
         if not isinstance(self.screen, SearchScreen):
-            self.push_screen(SearchScreen(self.desk, self.actor))
+            self.open_search("")
 
     def action_triage(self) -> None:
         """Every open ticket the user sees, most urgent first (issue 17)."""
